@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create .venv as needed.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint typecheck imports pytest screenshots schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(RUN_STAMP)
+
+## Start the kiosk in a window on the bundled content and a database in the platform data dir.
+run: $(RUN_STAMP)
+	$(BIN)/kiosk run --windowed
+
+## Lint, type-check the core, check the import contract, and run every test headless.
+test: $(TEST_STAMP) lint typecheck imports pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check kiosk tests
+	$(BIN)/ruff format --check kiosk tests
+
+typecheck: $(TEST_STAMP)
+	$(BIN)/mypy
+
+imports: $(TEST_STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(TEST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+## Render every screen in every language and size to /tmp/kiosk-screenshots.
+screenshots: $(RUN_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk screenshots --out /tmp/kiosk-screenshots
+
+## Regenerate the JSON Schemas in data/schema after changing kiosk/content.py.
+schema: $(RUN_STAMP)
+	$(BIN)/kiosk content schema
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""Kiosk settings from a TOML file, with the bundled defaults where it is silent (no Qt)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta, Struct
+
+from kiosk import paths
+from kiosk.validation import url_problem
+
+ENV_VAR = "KIOSK_CONFIG"
+LANG_CODE = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable or invalid; the message names file and key."""
+
+
+class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Everything the clinic can set. Built once at start-up and passed down."""
+
+    clinic_name: Annotated[str, Meta(min_length=1)] = "Lupus Information Point"
+    clinic_logo: str | None = None
+    kiosk_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = "kiosk-1"
+    appointment_url: str = "https://example.org/appointment"
+    privacy_notice_url: str = "https://example.org/privacy"
+    data_controller_name: str = "[Clinic legal name]"
+    data_controller_contact: str = "[Clinic address, e-mail and phone]"
+    languages: Annotated[list[LANG_CODE], Meta(min_length=1)] = msgspec.field(
+        default_factory=lambda: ["en", "tr"]
+    )
+    default_language: LANG_CODE = "en"
+    content_dir: str | None = None
+    db_path: str | None = None
+    screen_dpi: Annotated[float, Meta(ge=0, le=1000)] = 0.0
+    fullscreen: bool = True
+
+    def content_path(self) -> Path:
+        """Return the content folder: configured, or the bundled one."""
+        return (
+            Path(self.content_dir).expanduser() if self.content_dir else paths.bundled_content_dir()
+        )
+
+    def database_path(self) -> Path:
+        """Return the database file: configured, or one in the platform data dir."""
+        if self.db_path:
+            return Path(self.db_path).expanduser()
+        return paths.default_data_dir() / "kiosk.db"
+
+
+def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:
+    """Return the config file to use: ``--config``, then ``$KIOSK_CONFIG``, then the platform dir.
+
+    An explicitly named file must exist; the platform default may be absent (None).
+    """
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    default = paths.default_config_file()
+    return default if default.is_file() else None
+
+
+def _check(settings: Settings, name: str) -> None:
+    for key in ("appointment_url", "privacy_notice_url"):
+        value = getattr(settings, key)
+        if why := url_problem(value):
+            raise ConfigError(f"{name}: key '{key}': {why} (got {value!r})")
+    if settings.default_language not in settings.languages:
+        raise ConfigError(
+            f"{name}: key 'default_language': '{settings.default_language}' "
+            f"is not one of languages {settings.languages}"
+        )
+    if len(set(settings.languages)) != len(settings.languages):
+        raise ConfigError(f"{name}: key 'languages': a language is listed twice")
+
+
+def load_settings(
+    explicit: str | os.PathLike[str] | None = None, **overrides: object
+) -> tuple[Settings, Path | None]:
+    """Load settings and return them with the file they came from (None: defaults only).
+
+    ``overrides`` (e.g. ``db_path`` from ``--db``) win over the file. Raises ConfigError.
+    """
+    path = find_config_file(explicit)
+    data: dict[str, object] = {}
+    name = "defaults"
+    if path is not None:
+        name = str(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise ConfigError(f"{name}: config file not found") from None
+        except OSError as exc:
+            raise ConfigError(f"{name}: cannot read config file ({exc.strerror})") from None
+        try:
+            data = msgspec.toml.decode(raw, type=dict[str, object])
+        except msgspec.DecodeError as exc:
+            raise ConfigError(f"{name}: not valid TOML: {exc}") from None
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = msgspec.convert(data, type=Settings, str_keys=True)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{name}: {_describe(str(exc))}") from None
+    _check(settings, name)
+    return settings, path
+
+
+def _describe(message: str) -> str:
+    """Reword msgspec's "... - at `$.key`" as "key 'key': ..." for clinic IT."""
+    marker = " - at `$."
+    if marker in message:
+        text, _, key = message.rpartition(marker)
+        return f"key '{key.rstrip('`')}': {text}"
+    if message.startswith("Object contains unknown field"):
+        return message.replace("Object contains unknown field", "unknown key")
+    return message

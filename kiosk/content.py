@@ -1,0 +1,483 @@
+"""Typed model of the kiosk's content files and their strict JSON decoding (no Qt)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+
+import msgspec
+from msgspec import Meta, Struct
+
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+Id = Annotated[
+    str, Meta(pattern=ID_PATTERN, description="Stable kebab-case id, the same in every language.")
+]
+Text = Annotated[str, Meta(min_length=1, description="Text shown to patients.")]
+Paragraphs = Annotated[list[Text], Meta(min_length=1)]
+IconName = Annotated[
+    str,
+    Meta(pattern=ID_PATTERN, description="Name of an SVG icon in resources/icons, without .svg."),
+]
+
+# The order matters: it is how status lines are shown, from established to experimental.
+Status = Literal["standard", "specialist", "research", "preclinical"]
+SectionKind = Literal["topics", "table", "faq", "sources", "about"]
+
+
+class _Model(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Base for every content struct: unknown keys are errors, values are immutable."""
+
+
+# --- language-neutral files --------------------------------------------------------------
+
+
+class Manifest(_Model, frozen=True):
+    """``manifest.json``: the version and review dates of the whole content set."""
+
+    content_version: Annotated[str, Meta(min_length=1)]
+    reviewed_on: dt.date
+    next_review: dt.date
+
+
+class Source(_Model, frozen=True):
+    """One reference that medical statements cite by id."""
+
+    id: Id
+    title: Text
+    authors: Text
+    journal: Text
+    year: Annotated[int, Meta(ge=1900, le=2100)]
+    doi: str | None = None
+    pmid: Annotated[str, Meta(pattern=r"^[0-9]+$")] | None = None
+    url: str | None = None
+
+    def link(self) -> str | None:
+        """Return the best https link to the source, or None."""
+        if self.url:
+            return self.url
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        return None
+
+
+class SourcesFile(_Model, frozen=True):
+    """``sources.json``: the bibliography shared by every language."""
+
+    sources: list[Source]
+
+
+# --- per-language files ------------------------------------------------------------------
+
+
+class LanguageMeta(_Model, frozen=True):
+    """``<lang>/meta.json``: how the language is named and who reviewed this translation."""
+
+    name: Annotated[Text, Meta(description="The language in its own name and script, e.g. Türkçe.")]
+    reviewed_by: Text
+    direction: Literal["ltr", "rtl"] = "ltr"
+
+
+class UiStrings(_Model, frozen=True):
+    """``<lang>/ui.json``: every fixed string shown, so no screen falls back to English."""
+
+    bar_home: Text
+    bar_back: Text
+    bar_language: Text
+    bar_text_size: Text
+    bar_help: Text
+    bar_appointment: Text
+    text_sizes: Annotated[list[Text], Meta(min_length=3, max_length=3)]
+    home_welcome: Text
+    home_language: Text
+    appointment_tile_title: Text
+    appointment_tile_subtitle: Text
+    section_choose: Text
+    sources_label: Text
+    source_chip: Annotated[
+        Text, Meta(description="Accessible name of a source chip; {n} is its number.")
+    ]
+    heading_who: Text
+    heading_what_happens: Text
+    heading_evidence: Text
+    heading_risks: Text
+    heading_alternatives: Text
+    heading_ask_doctor: Text
+    status_standard: Text
+    status_specialist: Text
+    status_research: Text
+    status_preclinical: Text
+    please_note: Text
+    table_pick: Text
+    sources_intro: Text
+    sources_scan: Text
+    sources_no_link: Text
+    about_title: Text
+    about_reviewed_by: Text
+    about_reviewed_on: Text
+    about_next_review: Text
+    about_content_version: Text
+    about_app_version: Text
+    help_title: Text
+    help_body: Paragraphs
+    language_title: Text
+    appointment_title: Text
+    appointment_body: Paragraphs
+    appointment_scan: Text
+    appointment_desk: Text
+
+
+class Section(_Model, frozen=True):
+    """A tile on Home and the screen behind it."""
+
+    id: Id
+    title: Text
+    subtitle: Text
+    icon: IconName
+    kind: SectionKind
+    items: list[Id] = []
+
+
+class SectionsFile(_Model, frozen=True):
+    """``<lang>/sections.json``: the Home tiles, in order."""
+
+    sections: list[Section]
+
+
+class Block(_Model, frozen=True):
+    """A short run of text under an optional sub-title.
+
+    Every block is a medical statement and must cite sources, unless ``practical`` marks
+    it as clinic logistics (opening hours, what to bring).
+    """
+
+    heading: Text | None = None
+    text: list[Text] = []
+    bullets: list[Text] = []
+    sources: list[Id] = []
+    practical: bool = False
+
+
+class Treatment(_Model, frozen=True):
+    """The fixed template every treatment page follows, so that none is favoured."""
+
+    status: Status
+    who: Block
+    what_happens: Block
+    evidence: Block
+    risks: Block
+    alternatives: Block
+    ask_doctor: Block
+
+
+class Topic(_Model, frozen=True):
+    """An information page: summary, then short blocks, or a treatment template."""
+
+    id: Id
+    title: Text
+    subtitle: Text
+    summary: Text
+    summary_sources: list[Id] = []
+    icon: IconName | None = None
+    image: Annotated[str, Meta(description="Image path relative to the content folder.")] | None = (
+        None
+    )
+    blocks: list[Block] = []
+    treatment: Treatment | None = None
+    disclaimers: list[Id] = []
+
+
+class TopicsFile(_Model, frozen=True):
+    """``<lang>/topics.json``."""
+
+    topics: list[Topic]
+
+
+class TableColumn(_Model, frozen=True):
+    """One option (or attribute) column of a table."""
+
+    id: Id
+    title: Text
+    status: Status | None = None
+
+
+class TableRow(_Model, frozen=True):
+    """One row: a label and one short text per column id."""
+
+    id: Id
+    label: Text
+    cells: dict[Id, Text]
+
+
+class Table(_Model, frozen=True):
+    """A comparison table; ``cards`` says what one card holds in portrait."""
+
+    id: Id
+    title: Text
+    intro: Text
+    columns: Annotated[list[TableColumn], Meta(min_length=1)]
+    rows: Annotated[list[TableRow], Meta(min_length=1)]
+    sources: list[Id] = []
+    cards: Literal["column", "row"] = "column"
+    disclaimers: list[Id] = []
+
+
+class TablesFile(_Model, frozen=True):
+    """``<lang>/tables.json``."""
+
+    tables: list[Table]
+
+
+class FaqEntry(_Model, frozen=True):
+    """One question and its answer."""
+
+    id: Id
+    question: Text
+    answer: Paragraphs
+    sources: list[Id] = []
+    practical: bool = False
+
+
+class FaqFile(_Model, frozen=True):
+    """``<lang>/faq.json``."""
+
+    entries: list[FaqEntry]
+
+
+class Disclaimer(_Model, frozen=True):
+    """A caution shown on Home (``home``), on pages that list it, and on About."""
+
+    id: Id
+    text: Text
+    home: bool = False
+
+
+class DisclaimersFile(_Model, frozen=True):
+    """``<lang>/disclaimers.json``."""
+
+    disclaimers: list[Disclaimer]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+LANGUAGE_FILES: dict[str, type[_Model]] = {
+    "meta.json": LanguageMeta,
+    "ui.json": UiStrings,
+    "sections.json": SectionsFile,
+    "topics.json": TopicsFile,
+    "tables.json": TablesFile,
+    "faq.json": FaqFile,
+    "disclaimers.json": DisclaimersFile,
+}
+SHARED_FILES: dict[str, type[_Model]] = {
+    "manifest.json": Manifest,
+    "sources.json": SourcesFile,
+}
+
+M = TypeVar("M", bound=_Model)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content: where, what, and how bad."""
+
+    file: str
+    path: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file} {self.path}".strip()
+        return f"{self.severity.upper()}: {where}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content could not be loaded; ``problems`` says why, file by file."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class LanguageContent:
+    """Everything one language shows."""
+
+    code: str
+    meta: LanguageMeta
+    ui: UiStrings
+    sections: tuple[Section, ...]
+    topics: dict[str, Topic]
+    tables: dict[str, Table]
+    faq: tuple[FaqEntry, ...]
+    disclaimers: dict[str, Disclaimer]
+
+    @property
+    def rtl(self) -> bool:
+        """Whether the layout is mirrored for this language."""
+        return self.meta.direction == "rtl"
+
+    def section(self, section_id: str) -> Section:
+        """Return the section with ``section_id`` (KeyError if absent)."""
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+
+@dataclass(frozen=True)
+class Content:
+    """A whole content set: shared files plus one LanguageContent per language folder."""
+
+    root: Path
+    manifest: Manifest
+    sources: dict[str, Source]
+    languages: dict[str, LanguageContent] = field(default_factory=dict)
+
+    @property
+    def source_order(self) -> list[str]:
+        """Source ids in bibliography order; chips number sources by this order."""
+        return list(self.sources)
+
+
+def _json_path(message: str) -> tuple[str, str]:
+    """Split msgspec's "... - at `$.a[0].b`" into (message, path)."""
+    marker = " - at `"
+    if marker in message and message.endswith("`"):
+        text, _, path = message.rpartition(marker)
+        return text, path[:-1]
+    return message, "$"
+
+
+def _line_col(raw: bytes, message: str) -> str:
+    """Turn msgspec's "(byte N)" into "line L, column C" so editors can find it."""
+    import re
+
+    match = re.search(r"\(byte (\d+)\)", message)
+    if not match:
+        return message
+    offset = int(match.group(1))
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    col = offset - (before.rfind(b"\n") + 1) + 1
+    return message.replace(match.group(0), f"(line {line}, column {col})")
+
+
+def decode_file(path: Path, model: type[M], display: str | None = None) -> M:
+    """Decode one JSON file into ``model``; raise ContentError naming file and JSON path."""
+    name = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError([Problem(name, "", "file is missing")]) from None
+    except OSError as exc:
+        raise ContentError([Problem(name, "", f"cannot read file ({exc.strerror})")]) from None
+    try:
+        return msgspec.json.decode(raw, type=model)
+    except msgspec.ValidationError as exc:
+        text, where = _json_path(str(exc))
+        raise ContentError([Problem(name, where, text)]) from None
+    except msgspec.DecodeError as exc:
+        raise ContentError(
+            [Problem(name, "", f"not valid JSON: {_line_col(raw, str(exc))}")]
+        ) from None
+
+
+def language_folders(root: Path) -> list[str]:
+    """Return the language codes present under ``root`` (folders holding a meta.json)."""
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "meta.json").is_file())
+
+
+def _index(items: list[M], file: str, path: str, problems: list[Problem]) -> dict[str, M]:
+    """Index items by id, reporting duplicates."""
+    out: dict[str, M] = {}
+    for i, item in enumerate(items):
+        item_id = getattr(item, "id")  # noqa: B009 - every indexed model has an id
+        if item_id in out:
+            problems.append(Problem(file, f"{path}[{i}].id", f"duplicate id '{item_id}'"))
+        out[item_id] = item
+    return out
+
+
+def decode_content(root: Path) -> tuple[Content | None, list[Problem]]:
+    """Decode every file under ``root``; return the content (None if any file failed) and problems.
+
+    Only decoding happens here; cross-file rules live in ``kiosk.validation``.
+    """
+    problems: list[Problem] = []
+    root = Path(root)
+    if not root.is_dir():
+        return None, [Problem(str(root), "", "content folder does not exist")]
+
+    def rel(p: Path) -> str:
+        return p.relative_to(root).as_posix()
+
+    shared: dict[str, _Model] = {}
+    for name, model in SHARED_FILES.items():
+        try:
+            shared[name] = decode_file(root / name, model, rel(root / name))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+
+    codes = language_folders(root)
+    if not codes:
+        problems.append(Problem(".", "", "no language folders (each needs a meta.json)"))
+    langs: dict[str, LanguageContent] = {}
+    for code in codes:
+        files: dict[str, _Model] = {}
+        for name, model in LANGUAGE_FILES.items():
+            path = root / code / name
+            try:
+                files[name] = decode_file(path, model, rel(path))
+            except ContentError as exc:
+                problems.extend(exc.problems)
+        if len(files) != len(LANGUAGE_FILES):
+            continue
+        d = f"{code}/"
+        topics_file = files["topics.json"]
+        tables_file = files["tables.json"]
+        faq_file = files["faq.json"]
+        disc_file = files["disclaimers.json"]
+        sections_file = files["sections.json"]
+        assert isinstance(topics_file, TopicsFile) and isinstance(tables_file, TablesFile)
+        assert isinstance(faq_file, FaqFile) and isinstance(disc_file, DisclaimersFile)
+        assert isinstance(sections_file, SectionsFile)
+        meta, ui = files["meta.json"], files["ui.json"]
+        assert isinstance(meta, LanguageMeta) and isinstance(ui, UiStrings)
+        _index(list(faq_file.entries), d + "faq.json", "$.entries", problems)
+        _index(list(sections_file.sections), d + "sections.json", "$.sections", problems)
+        langs[code] = LanguageContent(
+            code=code,
+            meta=meta,
+            ui=ui,
+            sections=tuple(sections_file.sections),
+            topics=_index(list(topics_file.topics), d + "topics.json", "$.topics", problems),
+            tables=_index(list(tables_file.tables), d + "tables.json", "$.tables", problems),
+            faq=tuple(faq_file.entries),
+            disclaimers=_index(
+                list(disc_file.disclaimers), d + "disclaimers.json", "$.disclaimers", problems
+            ),
+        )
+
+    manifest = shared.get("manifest.json")
+    sources_file = shared.get("sources.json")
+    if problems or not isinstance(manifest, Manifest) or not isinstance(sources_file, SourcesFile):
+        return None, problems
+    sources = _index(list(sources_file.sources), "sources.json", "$.sources", problems)
+    if problems:
+        return None, problems
+    return Content(root=root, manifest=manifest, sources=sources, languages=langs), problems
+
+
+def json_schemas() -> dict[str, dict[str, object]]:
+    """Return a JSON Schema per content file name, generated from the models above."""
+    out: dict[str, dict[str, object]] = {}
+    for name, model in {**SHARED_FILES, **LANGUAGE_FILES}.items():
+        schema = msgspec.json.schema(model)
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = f"Kiosk content file {name}"
+        out[name] = schema
+    return out

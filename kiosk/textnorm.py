@@ -1,0 +1,43 @@
+"""Language-aware text folding used to match banned claims in content."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Languages whose dotted/dotless i pairs case differently from English (I <-> ı, İ <-> i).
+_TURKIC = frozenset({"tr", "az"})
+
+
+def fold(text: str, lang: str) -> str:
+    """Return ``text`` lower-cased by the rules of ``lang``, without diacritics.
+
+    Dotless ı is folded onto i as well, so "KESİN", "kesin" and "kesın" all match.
+    """
+    if lang in _TURKIC:
+        text = text.replace("I", "ı").replace("İ", "i")
+    text = text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.replace("ı", "i")
+
+
+@lru_cache(maxsize=512)
+def phrase_pattern(phrase: str, lang: str) -> re.Pattern[str]:
+    """Compile a banned phrase into a regex over folded text.
+
+    Words must match whole; a trailing ``*`` lets the last word continue (Turkish
+    suffixes: ``garanti*`` catches "garantili" and "garantisi").
+    """
+    open_end = phrase.endswith("*")
+    core = fold(phrase.rstrip("*").strip(), lang)
+    body = r"\s+".join(re.escape(part) for part in core.split())
+    tail = r"\w*" if open_end else ""
+    return re.compile(rf"(?<!\w){body}{tail}(?!\w)")
+
+
+def find_phrases(text: str, phrases: list[str], lang: str) -> list[str]:
+    """Return the phrases from ``phrases`` that occur in ``text`` (case/diacritic-insensitive)."""
+    folded = fold(text, lang)
+    return [p for p in phrases if phrase_pattern(p, lang).search(folded)]

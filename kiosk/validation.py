@@ -1,0 +1,286 @@
+"""Cross-file content rules behind ``kiosk content check`` and start-up (no Qt)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import msgspec
+
+from kiosk import paths
+from kiosk.content import (
+    Block,
+    Content,
+    ContentError,
+    LanguageContent,
+    Problem,
+    Topic,
+    UiStrings,
+    decode_content,
+)
+from kiosk.textnorm import find_phrases
+
+BANNED_CLAIMS_FILE = "data/banned-claims.json"
+
+
+class BannedClaims(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """``data/banned-claims.json``: phrases no content may contain, per language."""
+
+    all: list[str]
+    by_language: dict[str, list[str]]
+
+    def for_language(self, lang: str) -> list[str]:
+        """Return the phrases checked for ``lang``: the shared ones plus its own."""
+        return [*self.all, *self.by_language.get(lang, [])]
+
+
+def load_banned_claims(path: Path | None = None) -> BannedClaims:
+    """Load the banned-claims list shipped in ``data/``."""
+    path = path or paths.resource_path(BANNED_CLAIMS_FILE)
+    return msgspec.json.decode(path.read_bytes(), type=BannedClaims)
+
+
+def url_problem(url: str) -> str | None:
+    """Return why ``url`` is not an acceptable https link, or None when it is."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "malformed URL"
+    if parts.scheme != "https":
+        return "URL must start with https://"
+    host = parts.hostname or ""
+    if not host or "." not in host or any(c.isspace() for c in url):
+        return "malformed URL (no valid host)"
+    return None
+
+
+def _texts(value: object, path: str) -> Iterator[tuple[str, str]]:
+    """Yield (json_path, text) for every string inside a decoded struct, list or dict."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            yield from _texts(getattr(value, name), f"{path}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _texts(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, f"{path}.{key}")
+
+
+def _blocks(topic: Topic) -> Iterator[tuple[str, Block]]:
+    for i, block in enumerate(topic.blocks):
+        yield f"$.topics[?id={topic.id}].blocks[{i}]", block
+    if topic.treatment:
+        for name in topic.treatment.__struct_fields__:
+            part = getattr(topic.treatment, name)
+            if isinstance(part, Block):
+                yield f"$.topics[?id={topic.id}].treatment.{name}", part
+
+
+class _Checker:
+    def __init__(self, content: Content, banned: BannedClaims, today: dt.date) -> None:
+        self.c = content
+        self.banned = banned
+        self.today = today
+        self.problems: list[Problem] = []
+
+    def error(self, file: str, path: str, message: str) -> None:
+        self.problems.append(Problem(file, path, message))
+
+    def warn(self, file: str, path: str, message: str) -> None:
+        self.problems.append(Problem(file, path, message, "warning"))
+
+    def run(self) -> list[Problem]:
+        self.check_manifest()
+        self.check_sources()
+        self.check_same_ids()
+        for lang in self.c.languages.values():
+            self.check_language(lang)
+        return self.problems
+
+    def check_manifest(self) -> None:
+        m = self.c.manifest
+        if m.next_review < m.reviewed_on:
+            self.error("manifest.json", "$.next_review", "next review is before the last review")
+        elif m.next_review < self.today:
+            self.warn(
+                "manifest.json",
+                "$.next_review",
+                f"content review is overdue (next review was {m.next_review.isoformat()})",
+            )
+
+    def check_sources(self) -> None:
+        for i, src in enumerate(self.c.sources.values()):
+            where = f"$.sources[{i}]"
+            if src.url is not None and (why := url_problem(src.url)):
+                self.error("sources.json", f"{where}.url", f"{why}: {src.url!r}")
+            if src.doi is not None and not src.doi.startswith("10."):
+                self.error("sources.json", f"{where}.doi", f"a DOI starts with '10.': {src.doi!r}")
+            if src.link() is None:
+                self.error("sources.json", where, f"source '{src.id}' needs a doi, pmid or url")
+
+    def check_same_ids(self) -> None:
+        langs = self.c.languages
+        if len(langs) < 2:
+            return
+        kinds = {
+            "sections.json": lambda lc: [s.id for s in lc.sections],
+            "topics.json": lambda lc: list(lc.topics),
+            "tables.json": lambda lc: list(lc.tables),
+            "faq.json": lambda lc: [e.id for e in lc.faq],
+            "disclaimers.json": lambda lc: list(lc.disclaimers),
+        }
+        for file, ids_of in kinds.items():
+            union: set[str] = set()
+            for lc in langs.values():
+                union.update(ids_of(lc))
+            for code, lc in langs.items():
+                missing = sorted(union - set(ids_of(lc)))
+                for item_id in missing:
+                    others = [c for c, o in langs.items() if item_id in ids_of(o)]
+                    self.error(
+                        f"{code}/{file}",
+                        "$",
+                        f"id '{item_id}' is missing here (present in {', '.join(others)})",
+                    )
+        # Rows and columns of tables must match too, or a cell would silently vanish.
+        for table_id in set.intersection(*(set(lc.tables) for lc in langs.values())):
+            shapes = {
+                code: (
+                    [c.id for c in lc.tables[table_id].columns],
+                    [r.id for r in lc.tables[table_id].rows],
+                )
+                for code, lc in langs.items()
+            }
+            first_code, first = next(iter(shapes.items()))
+            for code, shape in shapes.items():
+                if shape != first:
+                    self.error(
+                        f"{code}/tables.json",
+                        f"$.tables[?id={table_id}]",
+                        f"columns or rows differ from {first_code}/tables.json",
+                    )
+
+    def cite(self, file: str, path: str, ids: list[str], medical: bool) -> None:
+        for i, source_id in enumerate(ids):
+            if source_id not in self.c.sources:
+                self.error(file, f"{path}[{i}]", f"source id '{source_id}' is not in sources.json")
+        if medical and not ids:
+            self.error(file, path, "a medical statement must cite at least one source id")
+
+    def check_language(self, lc: LanguageContent) -> None:
+        code = lc.code
+        f_topics, f_tables = f"{code}/topics.json", f"{code}/tables.json"
+        f_sections, f_faq = f"{code}/sections.json", f"{code}/faq.json"
+        icons = paths.resource_path("resources/icons")
+
+        for i, sec in enumerate(lc.sections):
+            where = f"$.sections[{i}]"
+            if not (icons / f"{sec.icon}.svg").is_file():
+                self.error(f_sections, f"{where}.icon", f"icon '{sec.icon}' not in resources/icons")
+            if sec.kind == "topics":
+                if not sec.items:
+                    self.error(f_sections, f"{where}.items", "a topics section needs topic ids")
+                for j, item in enumerate(sec.items):
+                    if item not in lc.topics:
+                        self.error(f_sections, f"{where}.items[{j}]", f"unknown topic '{item}'")
+            elif sec.kind == "table":
+                if len(sec.items) != 1 or sec.items[0] not in lc.tables:
+                    self.error(f_sections, f"{where}.items", "a table section names one table id")
+            elif sec.items:
+                self.error(f_sections, f"{where}.items", f"a {sec.kind} section takes no items")
+
+        for topic in lc.topics.values():
+            base = f"$.topics[?id={topic.id}]"
+            self.cite(f_topics, f"{base}.summary_sources", topic.summary_sources, True)
+            for path, block in _blocks(topic):
+                if not block.text and not block.bullets:
+                    self.error(f_topics, path, "block has neither text nor bullets")
+                self.cite(f_topics, f"{path}.sources", block.sources, not block.practical)
+            if topic.image is not None:
+                img = (self.c.root / topic.image).resolve()
+                inside = self.c.root.resolve() in img.parents
+                if not inside or not img.is_file():
+                    self.error(f_topics, f"{base}.image", f"image not found: {topic.image}")
+            if topic.icon is not None and not (icons / f"{topic.icon}.svg").is_file():
+                self.error(f_topics, f"{base}.icon", f"icon '{topic.icon}' not in resources/icons")
+            self.check_disclaimer_refs(lc, f_topics, f"{base}.disclaimers", topic.disclaimers)
+            if not topic.blocks and topic.treatment is None:
+                self.error(f_topics, base, "a topic needs blocks or a treatment template")
+
+        for table in lc.tables.values():
+            base = f"$.tables[?id={table.id}]"
+            col_ids = [c.id for c in table.columns]
+            for r in table.rows:
+                missing = [c for c in col_ids if c not in r.cells]
+                extra = [c for c in r.cells if c not in col_ids]
+                if missing:
+                    self.error(
+                        f_tables, f"{base}.rows[?id={r.id}]", f"empty cells: {', '.join(missing)}"
+                    )
+                if extra:
+                    self.error(
+                        f_tables, f"{base}.rows[?id={r.id}]", f"unknown columns: {', '.join(extra)}"
+                    )
+            self.cite(f_tables, f"{base}.sources", table.sources, True)
+            self.check_disclaimer_refs(lc, f_tables, f"{base}.disclaimers", table.disclaimers)
+
+        for i, entry in enumerate(lc.faq):
+            self.cite(f_faq, f"$.entries[{i}].sources", entry.sources, not entry.practical)
+
+        self.check_banned(lc)
+
+    def check_disclaimer_refs(
+        self, lc: LanguageContent, file: str, path: str, ids: list[str]
+    ) -> None:
+        for i, did in enumerate(ids):
+            if did not in lc.disclaimers:
+                self.error(file, f"{path}[{i}]", f"unknown disclaimer '{did}'")
+
+    def check_banned(self, lc: LanguageContent) -> None:
+        phrases = self.banned.for_language(lc.code)
+        files: list[tuple[str, object, str]] = [
+            ("meta.json", lc.meta, "$"),
+            ("ui.json", lc.ui, "$"),
+            ("sections.json", list(lc.sections), "$.sections"),
+            ("topics.json", list(lc.topics.values()), "$.topics"),
+            ("tables.json", list(lc.tables.values()), "$.tables"),
+            ("faq.json", list(lc.faq), "$.entries"),
+            ("disclaimers.json", list(lc.disclaimers.values()), "$.disclaimers"),
+        ]
+        for name, value, root in files:
+            for path, text in _texts(value, root):
+                for phrase in find_phrases(text, phrases, lc.code):
+                    self.error(
+                        f"{lc.code}/{name}", path, f"banned claim '{phrase.rstrip('*')}': {text!r}"
+                    )
+
+
+def check_content(
+    root: Path, today: dt.date | None = None, banned: BannedClaims | None = None
+) -> tuple[Content | None, list[Problem]]:
+    """Decode and check a content folder; return the content (None if unusable) and problems."""
+    content, problems = decode_content(root)
+    if content is None:
+        return None, problems
+    checker = _Checker(content, banned or load_banned_claims(), today or dt.date.today())
+    problems = checker.run()
+    errors = [p for p in problems if p.severity == "error"]
+    return (None if errors else content), problems
+
+
+def load_content(root: Path, today: dt.date | None = None) -> Content:
+    """Return checked content from ``root``; raise ContentError if it has any error."""
+    content, problems = check_content(root, today)
+    if content is None:
+        raise ContentError([p for p in problems if p.severity == "error"])
+    return content
+
+
+def ui_fields() -> tuple[str, ...]:
+    """Return the names of all UI strings (used by tests that look for untranslated text)."""
+    return UiStrings.__struct_fields__

@@ -1,0 +1,44 @@
+"""Shared fixtures: headless Qt, a private copy of the content, settings in a temp dir."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from kiosk import paths  # noqa: E402
+from kiosk.config import Settings  # noqa: E402
+from kiosk.content import Content  # noqa: E402
+from kiosk.validation import load_content  # noqa: E402
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses Qt widgets as ``gui`` so ``-m "not gui"`` runs the core alone."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "qtbot" in fixtures or "qapp" in fixtures:
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A writable copy of the bundled content, to break in tests."""
+    target = tmp_path / "content"
+    shutil.copytree(paths.bundled_content_dir(), target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    """The bundled content, loaded and checked once."""
+    return load_content(paths.bundled_content_dir())
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Default settings with the database in a fresh temp dir."""
+    return Settings(db_path=str(tmp_path / "kiosk.db"))

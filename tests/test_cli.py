@@ -1,0 +1,93 @@
+"""The ``kiosk`` command line: exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+
+
+def test_content_check_ok(content_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A valid tree exits 0 and says so."""
+    assert main(["content", "check", str(content_dir)]) == 0
+    assert "content valid (en, tr; 0 warning(s))" in capsys.readouterr().out
+
+
+def test_content_check_broken(content_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A broken tree exits 1 with a readable list of problems."""
+    faq = content_dir / "tr" / "faq.json"
+    data = json.loads(faq.read_text("utf-8"))
+    data["entries"][0]["answer"] = ["Kesin tedavi garantisi veriyoruz."]
+    data["entries"][1]["sources"] = ["unknown-source"]
+    faq.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    assert main(["content", "check", str(content_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR: tr/faq.json $.entries[0].answer[0]: banned claim 'kesin tedavi'" in out
+    assert "source id 'unknown-source' is not in sources.json" in out
+    assert "error(s)" in out
+
+
+def test_content_check_uses_config(tmp_path: Path, content_dir: Path) -> None:
+    """Without a folder argument, the configured content_dir is checked."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'content_dir = "{content_dir.as_posix()}"\n', "utf-8")
+    (content_dir / "manifest.json").write_text("{}", "utf-8")
+    assert main(["content", "check", "--config", str(cfg)]) == 1
+
+
+def test_config_error_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad config is exit 1 with one line naming file and key."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text("colour = 'purple'\n", "utf-8")
+    assert main(["content", "check", "--config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "config error" in err and "colour" in err and str(cfg) in err
+
+
+def test_usage_error_is_exit_2() -> None:
+    """Unknown options are usage errors (argparse's exit 2)."""
+    with pytest.raises(SystemExit) as info:
+        main(["screenshots", "--size", "huge", "--out", "x"])
+    assert info.value.code == 2
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """--version prints the app, content and Qt versions."""
+    assert main(["--version"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("kiosk ") and "content " in out and "Qt 6." in out
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 display check is Linux-only")
+def test_run_without_display_exits_2(tmp_path: Path) -> None:
+    """No display: exit status 2 and one clear sentence, never Qt's abort."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "xcb"
+    result = _run(["run", "--windowed", "--db", str(tmp_path / "k.db")], env)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("No display found")
+    assert "QT_QPA_PLATFORM=offscreen" in lines[-1]
+    assert "Aborted" not in result.stderr and "core dumped" not in result.stderr
+
+
+def test_default_subcommand_is_run(tmp_path: Path) -> None:
+    """`kiosk` alone means `kiosk run` (checked through the same no-display exit)."""
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    env["QT_QPA_PLATFORM"] = "xcb"
+    env["KIOSK_CONFIG"] = str(tmp_path / "kiosk.toml")
+    (tmp_path / "kiosk.toml").write_text(f'db_path = "{(tmp_path / "k.db").as_posix()}"\n')
+    result = _run([], env)
+    assert result.returncode == 2, result.stderr

@@ -1,0 +1,85 @@
+"""Settings from TOML: search order, defaults, and errors that name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk import paths
+from kiosk.config import ConfigError, Settings, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.setattr(paths, "default_config_file", lambda: tmp_path / "absent" / "kiosk.toml")
+
+
+def test_defaults_without_any_file() -> None:
+    """With no file anywhere, the bundled defaults apply."""
+    settings, source = load_settings()
+    assert source is None
+    assert settings == Settings()
+    assert settings.content_path() == paths.bundled_content_dir()
+    assert settings.database_path().name == "kiosk.db"
+
+
+def test_explicit_file_wins_over_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--config beats $KIOSK_CONFIG, which beats the platform config dir."""
+    env_file = tmp_path / "env.toml"
+    env_file.write_text('clinic_name = "From env"\n', "utf-8")
+    arg_file = tmp_path / "arg.toml"
+    arg_file.write_text('clinic_name = "From argument"\n', "utf-8")
+    monkeypatch.setenv("KIOSK_CONFIG", str(env_file))
+    assert load_settings()[0].clinic_name == "From env"
+    assert load_settings(arg_file)[0].clinic_name == "From argument"
+
+
+def test_platform_config_dir_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --config or $KIOSK_CONFIG, the platform config file is read if present."""
+    default = tmp_path / "kiosk.toml"
+    default.write_text('kiosk_id = "hall-2"\n', "utf-8")
+    monkeypatch.setattr(paths, "default_config_file", lambda: default)
+    settings, source = load_settings()
+    assert (settings.kiosk_id, source) == ("hall-2", default)
+
+
+def test_db_override(tmp_path: Path) -> None:
+    """--db overrides db_path from the file."""
+    cfg = tmp_path / "k.toml"
+    cfg.write_text('db_path = "/somewhere/else.db"\n', "utf-8")
+    settings, _ = load_settings(cfg, db_path=str(tmp_path / "x.db"))
+    assert settings.database_path() == tmp_path / "x.db"
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("clinic_nmae = 'x'", "unknown key `clinic_nmae`"),
+        ("clinic_name = 3", "key 'clinic_name': Expected `str`, got `int`"),
+        (
+            "appointment_url = 'http://clinic.example'",
+            "key 'appointment_url': URL must start with https://",
+        ),
+        ("privacy_notice_url = 'not a url'", "key 'privacy_notice_url'"),
+        ("languages = []", "key 'languages'"),
+        ("languages = ['en']\ndefault_language = 'tr'", "key 'default_language'"),
+        ("screen_dpi = -5", "key 'screen_dpi'"),
+        ("clinic_name = ", "not valid TOML"),
+    ],
+)
+def test_errors_name_file_and_key(tmp_path: Path, toml: str, expected: str) -> None:
+    """Every config mistake is one clear sentence naming the file and the key."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(toml + "\n", "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    assert str(cfg) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_missing_explicit_file(tmp_path: Path) -> None:
+    """A named config file that does not exist is an error, not a silent default."""
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml")

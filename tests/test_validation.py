@@ -1,0 +1,196 @@
+"""``content check`` rules across files: ids, sources, URLs, images, review dates, claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from kiosk.content import Problem
+from kiosk.validation import check_content, url_problem
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def _edit(path: Path, change) -> None:  # noqa: ANN001 - a small test helper
+    data = json.loads(path.read_text("utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+
+
+def _errors(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems if p.severity == "error"]
+
+
+def test_bundled_content_is_clean(content_dir: Path) -> None:
+    """The shipped content has no errors and no warnings today."""
+    content, problems = check_content(content_dir, today=TODAY)
+    assert problems == []
+    assert content is not None
+
+
+def _topic(data: dict, topic_id: str) -> dict:
+    return next(t for t in data["topics"] if t["id"] == topic_id)
+
+
+CASES = [
+    pytest.param(
+        "tr/topics.json",
+        lambda d: d["topics"].pop(),
+        "tr/topics.json $: id 'msc' is missing here (present in en)",
+        id="id-missing-in-a-language",
+    ),
+    pytest.param(
+        "en/topics.json",
+        lambda d: _topic(d, "sle")["blocks"][0].update(sources=["nobody-2020"]),
+        "source id 'nobody-2020' is not in sources.json",
+        id="unresolved-source",
+    ),
+    pytest.param(
+        "en/topics.json",
+        lambda d: _topic(d, "sle")["blocks"][0].update(sources=[]),
+        "a medical statement must cite at least one source id",
+        id="uncited-medical-block",
+    ),
+    pytest.param(
+        "sources.json",
+        lambda d: d["sources"][1].update(url="http://pmc.ncbi.nlm.nih.gov/x"),
+        "URL must start with https://",
+        id="non-https-url",
+    ),
+    pytest.param(
+        "sources.json",
+        lambda d: d["sources"][1].update(url="https://not a host/x"),
+        "malformed URL",
+        id="malformed-url",
+    ),
+    pytest.param(
+        "en/topics.json",
+        lambda d: _topic(d, "sle").update(image="images/organs.png"),
+        "image not found: images/organs.png",
+        id="missing-image",
+    ),
+    pytest.param(
+        "en/topics.json",
+        lambda d: _topic(d, "sle").update(image="../../etc/passwd"),
+        "image not found",
+        id="image-outside-content",
+    ),
+    pytest.param(
+        "en/sections.json",
+        lambda d: d["sections"][0].update(items=["no-such-topic"]),
+        "unknown topic 'no-such-topic'",
+        id="section-to-unknown-topic",
+    ),
+    pytest.param(
+        "en/sections.json",
+        lambda d: d["sections"][0].update(icon="no-such-icon"),
+        "icon 'no-such-icon' not in resources/icons",
+        id="missing-icon",
+    ),
+    pytest.param(
+        "en/topics.json",
+        lambda d: _topic(d, "msc").update(disclaimers=["nope"]),
+        "unknown disclaimer 'nope'",
+        id="unknown-disclaimer",
+    ),
+    pytest.param(
+        "tr/tables.json",
+        lambda d: d["tables"][0]["rows"][0]["cells"].pop("msc"),
+        "empty cells: msc",
+        id="empty-table-cell",
+    ),
+    pytest.param(
+        "manifest.json",
+        lambda d: d.update(next_review="2020-01-01"),
+        "next review is before the last review",
+        id="review-dates-reversed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("file", "change", "expected"), CASES)
+def test_broken_tree_is_reported(content_dir: Path, file: str, change, expected: str) -> None:  # noqa: ANN001
+    """Each kind of cross-file mistake yields an error naming it, and no usable content."""
+    _edit(content_dir / file, change)
+    content, problems = check_content(content_dir, today=TODAY)
+    assert content is None
+    errors = _errors(problems)
+    assert any(expected in e for e in errors), errors
+
+
+def test_overdue_review_is_a_warning_only(content_dir: Path) -> None:
+    """Past next_review, the content still loads but the check warns."""
+    content, problems = check_content(content_dir, today=dt.date(2031, 1, 1))
+    assert content is not None
+    assert [p.severity for p in problems] == ["warning"]
+    assert "content review is overdue" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "phrase"),
+    [
+        ("en", "This therapy can cure lupus.", "cure"),
+        ("en", "Results are GUARANTEED.", "guarantee"),
+        ("en", "It has no side effects at all", "no side effect"),
+        ("en", "A miracle for many", "miracle"),
+        ("en", "The definitive answer", "definitive"),
+        ("en", "Works in 100% of people", "100%"),
+        ("tr", "KESİN TEDAVİ sunuyoruz", "kesin tedavi"),
+        ("tr", "Sonuçlar garantilidir", "garanti"),
+        ("tr", "Tamamen yan etkisiz", "yan etkisiz"),
+        ("tr", "Mucizevi bir yöntem", "mucize"),
+        ("tr", "TAM İYİLEŞME mümkün", "tam iyileş"),
+        ("tr", "Tek çözüm budur", "tek çözüm"),
+        ("tr", "%100 başarı", "%100"),
+    ],
+)
+def test_banned_claims_are_caught(content_dir: Path, lang: str, text: str, phrase: str) -> None:
+    """The claims lint matches case- and diacritic-insensitively, with Turkish İ/ı rules."""
+    _edit(
+        content_dir / lang / "faq.json",
+        lambda d: d["entries"][0].update(answer=[text]),
+    )
+    content, problems = check_content(content_dir, today=TODAY)
+    assert content is None
+    errors = _errors(problems)
+    assert any(f"banned claim '{phrase}'" in e and f"{lang}/faq.json" in e for e in errors), errors
+
+
+def test_banned_claims_checked_in_ui_strings_too(content_dir: Path) -> None:
+    """UI strings are patient-facing text as well."""
+    _edit(content_dir / "en" / "ui.json", lambda d: d.update(home_welcome="A miracle awaits"))
+    _content, problems = check_content(content_dir, today=TODAY)
+    assert any("en/ui.json $.home_welcome" in e for e in _errors(problems))
+
+
+def test_table_shapes_must_match_across_languages(content_dir: Path) -> None:
+    """A row present in one language only would hide a comparison: error."""
+
+    def add_row(d: dict) -> None:
+        row = dict(d["tables"][0]["rows"][0], id="extra")
+        d["tables"][0]["rows"].append(row)
+
+    _edit(content_dir / "en" / "tables.json", add_row)
+    _content, problems = check_content(content_dir, today=TODAY)
+    assert any("columns or rows differ" in e for e in _errors(problems))
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://doi.org/10.1136/x", True),
+        ("https://example.org", True),
+        ("http://example.org", False),
+        ("ftp://example.org", False),
+        ("https://", False),
+        ("https://localhost/x", False),
+        ("example.org", False),
+        ("https://exa mple.org", False),
+    ],
+)
+def test_url_problem(url: str, ok: bool) -> None:
+    """Only well-formed https links to a real host pass."""
+    assert (url_problem(url) is None) is ok
