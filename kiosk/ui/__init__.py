@@ -1,0 +1,1 @@
+"""Qt Widgets user interface; depends on the core, never the reverse."""

@@ -1,0 +1,76 @@
+"""Creating the QApplication: display check, bundled fonts, and the main window."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from kiosk import paths
+
+log = logging.getLogger(__name__)
+
+NO_DISPLAY = (
+    "No display found: start the kiosk from a graphical session or an X server "
+    "(DISPLAY), or set QT_QPA_PLATFORM=offscreen to run without a screen."
+)
+FONT_FILES = (
+    "NotoSans-Regular.ttf",
+    "NotoSans-Bold.ttf",
+    "NotoSansArabic-Regular.ttf",
+    "NotoSansArabic-Bold.ttf",
+)
+
+
+def display_problem(env: dict[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Return a one-sentence explanation when Qt would find no display, else None.
+
+    Qt aborts the whole process when its platform plugin cannot connect, so this is checked
+    before the QApplication exists.
+    """
+    env = dict(os.environ) if env is None else env
+    platform = sys.platform if platform is None else platform
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":")[0].split(";")[0].strip()
+    if not platform.startswith("linux"):
+        return None
+    if qpa in ("", "xcb"):
+        if env.get("DISPLAY") or (qpa == "" and env.get("WAYLAND_DISPLAY")):
+            return None
+        return NO_DISPLAY
+    if qpa.startswith("wayland") and not env.get("WAYLAND_DISPLAY"):
+        return NO_DISPLAY
+    return None
+
+
+def load_fonts() -> list[str]:
+    """Register the bundled Noto fonts; return the families loaded.
+
+    Bundling them means Turkish and Arabic letters look the same on every kiosk PC,
+    whatever fonts its operating system happens to have.
+    """
+    families: list[str] = []
+    for name in FONT_FILES:
+        font_id = QFontDatabase.addApplicationFont(
+            str(paths.resource_path(f"resources/fonts/{name}"))
+        )
+        if font_id < 0:
+            log.warning("font_load_failed file=%s", name)
+            continue
+        families.extend(QFontDatabase.applicationFontFamilies(font_id))
+    return sorted(set(families))
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """Return the application (creating it once), with fonts loaded."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else [sys.argv[0]])
+        app.setApplicationName("clinic-kiosk")
+    load_fonts()
+    font = QFont("Noto Sans")
+    font.setPixelSize(26)
+    app.setFont(font)
+    return app

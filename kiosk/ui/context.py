@@ -1,0 +1,26 @@
+"""What every screen is built from: settings, content, the visitor's language and sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.config import Settings
+from kiosk.content import Content, LanguageContent
+from kiosk.ui.icons import Icons
+from kiosk.ui.theme import Metrics
+
+
+@dataclass(frozen=True)
+class ScreenContext:
+    """Passed to each screen's constructor; rebuilt when language or text size changes."""
+
+    settings: Settings
+    content: Content
+    lang: LanguageContent
+    metrics: Metrics
+    icons: Icons
+    languages: tuple[str, ...]
+
+    def status_text(self, status: str) -> str:
+        """Return the neutral, translated wording for a treatment status."""
+        return str(getattr(self.lang.ui, f"status_{status}"))

@@ -1,0 +1,275 @@
+"""The main window: the screen stack, the persistent bar, navigation and all cross-screen wiring."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.config import Settings
+from kiosk.content import Content
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.icons import Icons
+from kiosk.ui.screens.about import AboutScreen
+from kiosk.ui.screens.appointment import AppointmentScreen
+from kiosk.ui.screens.faq import FaqScreen
+from kiosk.ui.screens.help import HelpScreen
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.language import LanguageScreen
+from kiosk.ui.screens.section import SectionScreen
+from kiosk.ui.screens.sources import SourcesScreen
+from kiosk.ui.screens.table import TableScreen
+from kiosk.ui.screens.topic import TopicScreen
+from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
+from kiosk.ui.widgets.nav_bar import NavBar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the visitor is: a screen kind and, for some, the id it shows."""
+
+    name: str
+    arg: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable name for the screen, used in screenshots and tests."""
+        return f"{self.name}-{self.arg}" if self.arg else self.name
+
+
+HOME = Route("home")
+
+
+class MainWindow(QWidget):
+    """Holds one screen at a time above the persistent bar.
+
+    Screens are built from a Route each time they are shown, so a change of language or
+    text size simply rebuilds the current one: nothing stale can survive.
+
+    Signals:
+        screen_changed(str): the key of the screen now shown.
+    """
+
+    screen_changed = Signal(str)
+
+    def __init__(
+        self,
+        settings: Settings,
+        content: Content,
+        languages: tuple[str, ...],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("main-window")
+        self.setWindowTitle(settings.clinic_name)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._settings = settings
+        self._content = content
+        self._languages = languages
+        self._icons = Icons()
+        self._lang = settings.default_language
+        self._text_step = 0
+        self._history: list[Route] = []
+        self._route = HOME
+        self._built_for: tuple[object, ...] | None = None
+
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("screen-stack")
+        self.bar = NavBar(self._icons)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.bar, 0)
+
+        self.bar.home_clicked.connect(self.go_home)
+        self.bar.back_clicked.connect(self.go_back)
+        self.bar.language_clicked.connect(lambda: self.navigate(Route("language")))
+        self.bar.text_size_clicked.connect(self.cycle_text_size)
+        self.bar.help_clicked.connect(lambda: self.navigate(Route("help")))
+        self.bar.appointment_clicked.connect(lambda: self.navigate(Route("appointment")))
+        self._render()
+
+    # --- state ---------------------------------------------------------------------------
+
+    @property
+    def language(self) -> str:
+        return self._lang
+
+    @property
+    def text_step(self) -> int:
+        return self._text_step
+
+    @property
+    def route(self) -> Route:
+        return self._route
+
+    @property
+    def history(self) -> tuple[Route, ...]:
+        return tuple(self._history)
+
+    def current_screen(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def metrics(self) -> Metrics:
+        screen = self.screen()
+        reported = screen.physicalDotsPerInch() if screen is not None else 96.0
+        dpi = Metrics.sane_dpi(reported, self._settings.screen_dpi)
+        portrait = self.height() > self.width()
+        return Metrics(dpi=dpi, text_step=self._text_step, portrait=portrait)
+
+    def context(self) -> ScreenContext:
+        return ScreenContext(
+            settings=self._settings,
+            content=self._content,
+            lang=self._content.languages[self._lang],
+            metrics=self.metrics(),
+            icons=self._icons,
+            languages=self._languages,
+        )
+
+    # --- navigation ------------------------------------------------------------------------
+
+    def navigate(self, route: Route) -> None:
+        """Show ``route``; the current screen goes on the Back history."""
+        if route == self._route:
+            return
+        if route == HOME:
+            self.go_home()
+            return
+        # The language picker is a detour, not a place: Back skips it.
+        if self._route.name != "language":
+            self._history.append(self._route)
+        self._route = route
+        self._render()
+
+    def go_back(self) -> None:
+        """Return to the previous screen (Home when there is none)."""
+        self._route = self._history.pop() if self._history else HOME
+        self._render()
+
+    def go_home(self) -> None:
+        """Return to Home and forget the trail."""
+        self._history.clear()
+        self._route = HOME
+        self._render()
+
+    def open_section(self, section_id: str) -> None:
+        """Open a Home section: its only topic directly, a list of topics, or its screen."""
+        section = self._content.languages[self._lang].section(section_id)
+        if section.kind == "topics":
+            if len(section.items) == 1:
+                self.navigate(Route("topic", section.items[0]))
+            else:
+                self.navigate(Route("section", section.id))
+        elif section.kind == "table":
+            self.navigate(Route("table", section.items[0]))
+        else:
+            self.navigate(Route(section.kind))
+
+    def open_source(self, source_id: str) -> None:
+        self.navigate(Route("sources", source_id))
+
+    def set_language(self, code: str) -> None:
+        """Switch every screen to ``code``, staying where the visitor is."""
+        if code not in self._languages:
+            raise ValueError(f"language not offered: {code}")
+        self._lang = code
+        if self._route.name == "language":
+            self._route = self._history.pop() if self._history else HOME
+        self._render(force=True)
+
+    def set_text_step(self, step: int) -> None:
+        """Set the text size (0 = normal, 1 = large, 2 = largest) and redraw."""
+        self._text_step = max(0, min(step, len(TEXT_SCALES) - 1))
+        self._render(force=True)
+
+    def cycle_text_size(self) -> None:
+        self.set_text_step((self._text_step + 1) % len(TEXT_SCALES))
+
+    # --- building screens -------------------------------------------------------------------
+
+    def _section_title(self, kind: str) -> str:
+        lang = self._content.languages[self._lang]
+        for section in lang.sections:
+            if section.kind == kind:
+                return section.title
+        return ""
+
+    def _build(self, route: Route, ctx: ScreenContext) -> QWidget:
+        lang = ctx.lang
+        if route.name == "home":
+            home = HomeScreen(ctx)
+            home.section_chosen.connect(self.open_section)
+            home.appointment_chosen.connect(lambda: self.navigate(Route("appointment")))
+            home.language_chosen.connect(self.set_language)
+            return home
+        if route.name == "section" and route.arg:
+            section = SectionScreen(ctx, lang.section(route.arg))
+            section.topic_chosen.connect(lambda t: self.navigate(Route("topic", t)))
+            return section
+        if route.name == "topic" and route.arg:
+            topic = TopicScreen(ctx, lang.topics[route.arg])
+            topic.source_chosen.connect(self.open_source)
+            return topic
+        if route.name == "table" and route.arg:
+            table = TableScreen(ctx, lang.tables[route.arg])
+            table.source_chosen.connect(self.open_source)
+            return table
+        if route.name == "faq":
+            faq = FaqScreen(ctx, self._section_title("faq"), lang.faq)
+            faq.source_chosen.connect(self.open_source)
+            return faq
+        if route.name == "sources":
+            return SourcesScreen(
+                ctx, self._section_title("sources") or lang.ui.sources_label, route.arg
+            )
+        if route.name == "about":
+            return AboutScreen(ctx)
+        if route.name == "help":
+            return HelpScreen(ctx)
+        if route.name == "language":
+            picker = LanguageScreen(ctx)
+            picker.language_chosen.connect(self.set_language)
+            return picker
+        if route.name == "appointment":
+            return AppointmentScreen(ctx)
+        raise ValueError(f"unknown route {route}")
+
+    def _render(self, force: bool = False) -> None:
+        ctx = self.context()
+        m = ctx.metrics
+        state = (self._lang, self._text_step, m.portrait, m.dpi, self._route)
+        if not force and state == self._built_for:
+            return
+        self._built_for = state
+        self.setLayoutDirection(
+            Qt.LayoutDirection.RightToLeft if ctx.lang.rtl else Qt.LayoutDirection.LeftToRight
+        )
+        self.setStyleSheet(style_sheet(m))
+        self.bar.apply(ctx.lang.ui, self._text_step, m, ctx.lang.rtl)
+        self.bar.set_back_enabled(self._route != HOME)
+        old = self.stack.currentWidget()
+        screen = self._build(self._route, ctx)
+        self.stack.addWidget(screen)
+        self.stack.setCurrentWidget(screen)
+        # Focus rests on the window, not on a button: on a touch screen a focus ring on
+        # "Home" reads as "selected" and confuses people.
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
+        log.info("screen %s", self._route.key)
+        self.screen_changed.emit(self._route.key)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        # Turning the screen between landscape and portrait reflows the layout.
+        if self._built_for is not None and self.metrics().portrait != self._built_for[2]:
+            self._render(force=True)

@@ -1,0 +1,1 @@
+"""One screen per module; screens talk outward through signals only."""

@@ -1,0 +1,50 @@
+"""About this information: every disclaimer, who reviewed the content and when."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QFrame, QVBoxLayout, QWidget
+
+from kiosk import __version__
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.widgets.blocks import boxed
+from kiosk.ui.widgets.scroll_page import ScrollPage
+from kiosk.ui.widgets.text import label
+
+
+class AboutScreen(QWidget):
+    """Disclaimers and review metadata (the reviewer is a placeholder the clinic fills in)."""
+
+    def __init__(self, ctx: ScreenContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("about-screen")
+        ui, manifest = ctx.lang.ui, ctx.content.manifest
+        self.page = ScrollPage(ctx.metrics)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.page)
+        self.page.body.addWidget(label(ui.about_title, "screen-title"))
+        notes = [d.text for d in ctx.lang.disclaimers.values()]
+        box = boxed("notice-box", notes, "secondary-text")
+        box.setObjectName("notice-box")
+        self.page.body.addWidget(box)
+
+        card = QFrame()
+        card.setObjectName("card")
+        form = QFormLayout(card)
+        form.setContentsMargins(28, 24, 28, 24)
+        form.setVerticalSpacing(16)
+        form.setHorizontalSpacing(24)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        rows = (
+            (ui.about_reviewed_by, ctx.lang.meta.reviewed_by),
+            (ui.about_reviewed_on, manifest.reviewed_on.isoformat()),
+            (ui.about_next_review, manifest.next_review.isoformat()),
+            (ui.about_content_version, manifest.content_version),
+            (ui.about_app_version, __version__),
+        )
+        self.values: dict[str, str] = {}
+        for key, value in rows:
+            form.addRow(label(key, "about-key"), label(value, "body-text"))
+            self.values[key] = value
+        self.page.body.addWidget(card)
+        self.page.finish()

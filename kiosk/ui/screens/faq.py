@@ -1,0 +1,114 @@
+"""Questions and answers as an accordion: big question rows, one answer open at a time."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from kiosk.content import FaqEntry
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.theme import LIGHT
+from kiosk.ui.widgets.blocks import SourceChips
+from kiosk.ui.widgets.scroll_page import ScrollPage
+from kiosk.ui.widgets.text import label
+
+
+class _Question(QPushButton):
+    """A question row: wrapped text and a chevron that shows open or closed."""
+
+    def __init__(self, ctx: ScreenContext, text: str) -> None:
+        super().__init__()
+        self.setObjectName("faq-question")
+        self.setCheckable(True)
+        self._ctx = ctx
+        row = QHBoxLayout(self)
+        row.setContentsMargins(24, 16, 24, 16)
+        row.setSpacing(16)
+        self.text_label = label(text, "faq-question-text")
+        self.chevron = QLabel()
+        for child in (self.text_label, self.chevron):
+            child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        row.addWidget(self.text_label, 1)
+        row.addWidget(self.chevron, 0)
+        self.setAccessibleName(text)
+        self.toggled.connect(self._show_state)
+        self._show_state(False)
+
+    def _show_state(self, open_: bool) -> None:
+        icon = "chevron-up" if open_ else "chevron-down"
+        self.chevron.setPixmap(self._ctx.icons.pixmap(icon, LIGHT.primary, 40))
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        return max(self._ctx.metrics.button_height, self.layout().totalHeightForWidth(width))
+
+    def sizeHint(self):  # noqa: N802, ANN201 - Qt override
+        hint = self.layout().totalSizeHint()
+        hint.setHeight(max(hint.height(), self._ctx.metrics.button_height))
+        return hint
+
+
+class FaqScreen(QWidget):
+    """All questions of the FAQ.
+
+    Signals:
+        source_chosen(str): a source chip inside an answer was tapped.
+    """
+
+    source_chosen = Signal(str)
+
+    def __init__(
+        self,
+        ctx: ScreenContext,
+        title: str,
+        entries: tuple[FaqEntry, ...],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("faq-screen")
+        self.page = ScrollPage(ctx.metrics)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.page)
+        self.page.body.addWidget(label(title, "screen-title"))
+        self.questions: dict[str, _Question] = {}
+        self.answers: dict[str, QWidget] = {}
+        ui = ctx.lang.ui
+        for entry in entries:
+            question = _Question(ctx, entry.question)
+            answer = QWidget()
+            answer.setObjectName("faq-answer")
+            box = QVBoxLayout(answer)
+            box.setContentsMargins(24, 0, 24, 8)
+            box.setSpacing(12)
+            for paragraph in entry.answer:
+                box.addWidget(label(paragraph, "body-text"))
+            if entry.sources:
+                chips = SourceChips(
+                    ui.sources_label, ui.source_chip, entry.sources, ctx.content.source_order
+                )
+                chips.source_chosen.connect(self.source_chosen)
+                box.addWidget(chips, 0, Qt.AlignmentFlag.AlignLeading)
+            answer.setVisible(False)
+            question.toggled.connect(lambda on, e=entry.id: self._toggle(e, on))
+            self.questions[entry.id] = question
+            self.answers[entry.id] = answer
+            self.page.body.addWidget(question)
+            self.page.body.addWidget(answer)
+        self.page.finish()
+
+    def open_entry(self, entry_id: str) -> None:
+        """Open one answer (closing any other) and scroll it into view."""
+        self.questions[entry_id].setChecked(True)
+
+    def _toggle(self, entry_id: str, on: bool) -> None:
+        self.answers[entry_id].setVisible(on)
+        if not on:
+            return
+        for other, question in self.questions.items():
+            if other != entry_id and question.isChecked():
+                question.setChecked(False)
+        # Wait for the layout to place the opened answer before scrolling to it.
+        QTimer.singleShot(0, lambda: self.page.scroll_to(self.answers[entry_id]))

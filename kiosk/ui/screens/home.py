@@ -1,0 +1,117 @@
+"""Home: clinic name, language choice, one large tile per section, and the appointment tile."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from kiosk import paths
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.theme import LIGHT
+from kiosk.ui.widgets.blocks import boxed
+from kiosk.ui.widgets.grid import TileGrid
+from kiosk.ui.widgets.scroll_page import ScrollPage
+from kiosk.ui.widgets.text import label
+from kiosk.ui.widgets.tile import Tile
+
+
+class HomeScreen(QWidget):
+    """The start screen.
+
+    Signals:
+        section_chosen(str): a section tile was tapped (its id).
+        appointment_chosen(): the appointment tile was tapped.
+        language_chosen(str): a language button was tapped (its code).
+    """
+
+    section_chosen = Signal(str)
+    appointment_chosen = Signal()
+    language_chosen = Signal(str)
+
+    def __init__(self, ctx: ScreenContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("home-screen")
+        m, ui = ctx.metrics, ctx.lang.ui
+        self.page = ScrollPage(m, wide=True)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.page)
+
+        header = QHBoxLayout()
+        header.setSpacing(m.gap)
+        self.logo = QLabel()
+        self.logo.setObjectName("clinic-logo")
+        logo_path = ctx.settings.clinic_logo
+        if logo_path:
+            from PySide6.QtGui import QPixmap
+
+            pix = QPixmap(
+                str(paths.resource_path(logo_path)) if not logo_path.startswith("/") else logo_path
+            )
+            if not pix.isNull():
+                self.logo.setPixmap(
+                    pix.scaledToHeight(m.target, Qt.TransformationMode.SmoothTransformation)
+                )
+        if self.logo.pixmap().isNull():
+            self.logo.setPixmap(ctx.icons.pixmap("hospital", LIGHT.primary, m.target))
+        header.addWidget(self.logo, 0, Qt.AlignmentFlag.AlignVCenter)
+        name = label(ctx.settings.clinic_name, "clinic-name")
+        header.addWidget(name, 1, Qt.AlignmentFlag.AlignVCenter)
+
+        self.language_buttons: dict[str, QPushButton] = {}
+        langs = QHBoxLayout()
+        langs.setSpacing(12)
+        for code in ctx.languages:
+            lc = ctx.content.languages[code]
+            button = QPushButton(lc.meta.name)
+            button.setObjectName("language-option")
+            button.setCheckable(True)
+            button.setChecked(code == ctx.lang.code)
+            if code == ctx.lang.code:
+                button.setIcon(ctx.icons.icon("circle-check", LIGHT.on_primary, 32))
+            button.setMinimumWidth(m.target * 2)
+            button.setLayoutDirection(
+                Qt.LayoutDirection.RightToLeft if lc.rtl else Qt.LayoutDirection.LeftToRight
+            )
+            button.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
+            self.language_buttons[code] = button
+            langs.addWidget(button)
+        header.addLayout(langs, 0)
+        self.page.body.addLayout(header)
+        self.page.body.addWidget(label(ui.home_welcome, "body-text"))
+
+        tiles: list[QWidget] = []
+        self.tiles: dict[str, Tile] = {}
+        tile_h = max(200, m.target * 2)
+        for section in ctx.lang.sections:
+            tile = Tile(
+                section.title,
+                section.subtitle,
+                ctx.icons.pixmap(section.icon, LIGHT.primary, m.icon),
+                tile_h,
+            )
+            tile.setObjectName("tile")
+            tile.setProperty("section_id", section.id)
+            tile.clicked.connect(lambda _=False, s=section.id: self.section_chosen.emit(s))
+            self.tiles[section.id] = tile
+            tiles.append(tile)
+        appointment = Tile(
+            ui.appointment_tile_title,
+            ui.appointment_tile_subtitle,
+            ctx.icons.pixmap("calendar-plus", LIGHT.on_primary, m.icon),
+            tile_h,
+        )
+        appointment.setObjectName("tile-appointment")
+        appointment.clicked.connect(self.appointment_chosen.emit)
+        self.appointment_tile = appointment
+        tiles.append(appointment)
+        columns = 2 if m.portrait else (3 if m.scale > 1.0 else 5)
+        self.grid = TileGrid(tiles, columns, m.gap)
+        self.page.body.addWidget(self.grid)
+
+        notes = [d.text for d in ctx.lang.disclaimers.values() if d.home]
+        if notes:
+            box = boxed("notice-box", [" ".join(notes)], "secondary-text")
+            box.setObjectName("notice-box")
+            self.page.body.addWidget(box)
+        self.page.finish()

@@ -1,0 +1,70 @@
+"""The sources: every reference with a QR code to open it on the visitor's phone."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.qr import short_display
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.widgets.qr_widget import QrWidget
+from kiosk.ui.widgets.scroll_page import ScrollPage
+from kiosk.ui.widgets.text import label
+
+
+class SourcesScreen(QWidget):
+    """Numbered references in the order the chips count them; ``focus`` is highlighted."""
+
+    def __init__(
+        self,
+        ctx: ScreenContext,
+        title: str,
+        focus: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("sources-screen")
+        m, ui = ctx.metrics, ctx.lang.ui
+        self.page = ScrollPage(m)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.page)
+        self.page.body.addWidget(label(title, "screen-title"))
+        self.page.body.addWidget(label(ui.sources_intro, "body-text"))
+        self.cards: dict[str, QFrame] = {}
+        self.codes: dict[str, QrWidget] = {}
+        qr_side = max(m.mm(35.0), 200)
+        for number, source in enumerate(ctx.content.sources.values(), start=1):
+            card = QFrame()
+            card.setObjectName("card")
+            card.setProperty("highlight", "true" if source.id == focus else "false")
+            row = QHBoxLayout(card)
+            row.setContentsMargins(28, 24, 28, 24)
+            row.setSpacing(m.gap)
+            text = QVBoxLayout()
+            text.setSpacing(6)
+            text.addWidget(label(f"{number}. {source.title}", "card-title-small"))
+            text.addWidget(label(source.authors, "source-meta"))
+            text.addWidget(label(f"{source.journal}, {source.year}", "source-meta"))
+            link = source.link()
+            if link:
+                text.addWidget(label(ui.sources_scan, "secondary-text"))
+                text.addWidget(label(short_display(link), "qr-url"))
+            else:
+                text.addWidget(label(ui.sources_no_link, "secondary-text"))
+            text.addStretch(1)
+            row.addLayout(text, 1)
+            if link:
+                code = QrWidget(link, qr_side)
+                code.setObjectName("source-qr")
+                row.addWidget(code, 0, Qt.AlignmentFlag.AlignTop)
+                self.codes[source.id] = code
+            self.cards[source.id] = card
+            self.page.body.addWidget(card)
+        self.page.finish()
+        self.focus = focus if focus in self.cards else None
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().showEvent(event)
+        if self.focus:
+            self.page.scroll_to(self.cards[self.focus])

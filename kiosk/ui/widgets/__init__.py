@@ -1,0 +1,1 @@
+"""Reusable touch widgets shared by the screens."""

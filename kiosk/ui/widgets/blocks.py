@@ -1,0 +1,78 @@
+"""Building blocks of reading screens: summary and notice boxes, bullets, source chips."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.ui.widgets.text import label
+
+
+def boxed(name: str, texts: Sequence[str], text_name: str = "body-text") -> QFrame:
+    """Return a rounded box (summary, notice) holding paragraphs."""
+    frame = QFrame()
+    frame.setObjectName(name)
+    box = QVBoxLayout(frame)
+    box.setContentsMargins(28, 20, 28, 20)
+    box.setSpacing(10)
+    for text in texts:
+        box.addWidget(label(text, text_name))
+    return frame
+
+
+def bullets(items: Sequence[str]) -> QWidget:
+    """Return a bulleted list; the bullet is its own label so wrapped lines align."""
+    widget = QWidget()
+    box = QVBoxLayout(widget)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(8)
+    for item in items:
+        row = QHBoxLayout()
+        dot = QLabel("•")
+        dot.setObjectName("bullet-text")
+        dot.setAlignment(Qt.AlignmentFlag.AlignTop)
+        row.addWidget(dot, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(label(item, "bullet-text"), 1)
+        box.addLayout(row)
+    return widget
+
+
+class SourceChips(QWidget):
+    """ "Sources: [1] [4]" - each number is a full-size target that opens the Sources screen.
+
+    Signals:
+        source_chosen(str): the id of the tapped source.
+    """
+
+    source_chosen = Signal(str)
+
+    def __init__(
+        self, caption: str, chip_name: str, ids: Sequence[str], order: Sequence[str]
+    ) -> None:
+        # The chips are sized by the style sheet (the touch target), never shrunk to fit.
+        super().__init__()
+        self.setObjectName("source-chips")
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
+        row.addWidget(label(caption, "secondary-text"), 0, Qt.AlignmentFlag.AlignVCenter)
+        self.buttons: list[QPushButton] = []
+        for source_id in ids:
+            number = order.index(source_id) + 1
+            button = QPushButton(str(number))
+            button.setObjectName("source-chip")
+            button.setAccessibleName(chip_name.format(n=number))
+            button.clicked.connect(lambda _=False, s=source_id: self.source_chosen.emit(s))
+            row.addWidget(button)
+            self.buttons.append(button)

@@ -1,0 +1,109 @@
+"""The persistent bar at the bottom of every screen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QWidget
+
+from kiosk.content import UiStrings
+from kiosk.ui.icons import Icons
+from kiosk.ui.theme import LIGHT, Metrics
+
+
+class NavBar(QWidget):
+    """Home · Back · Language · Text size · Help, and the appointment action on the right.
+
+    Every item is an icon with a label, at least the touch target in both directions.
+
+    Signals:
+        home_clicked, back_clicked, language_clicked, text_size_clicked, help_clicked,
+        appointment_clicked: the visitor tapped that item.
+    """
+
+    home_clicked = Signal()
+    back_clicked = Signal()
+    language_clicked = Signal()
+    text_size_clicked = Signal()
+    help_clicked = Signal()
+    appointment_clicked = Signal()
+
+    ITEMS = (
+        ("nav-home", "house", "home_clicked"),
+        ("nav-back", "arrow-left", "back_clicked"),
+        ("nav-language", "languages", "language_clicked"),
+        ("nav-text-size", "type", "text_size_clicked"),
+        ("nav-help", "circle-help", "help_clicked"),
+        ("nav-appointment", "calendar-plus", "appointment_clicked"),
+    )
+
+    def __init__(self, icons: Icons, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("nav-bar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._icons = icons
+        self._labels: dict[str, str] = {}
+        self._layout = QHBoxLayout(self)
+        self.buttons: dict[str, QToolButton] = {}
+        for name, _icon, signal_name in self.ITEMS:
+            button = QToolButton()
+            button.setObjectName(name)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.clicked.connect(getattr(self, signal_name).emit)
+            self.buttons[name] = button
+            self._layout.addWidget(button, 3 if name == "nav-appointment" else 2)
+
+    def apply(self, ui: UiStrings, text_step: int, metrics: Metrics, rtl: bool) -> None:
+        """Set labels, icons and sizes for the language, text size and screen."""
+        self.setFixedHeight(metrics.bar_height)
+        self._layout.setContentsMargins(metrics.margin // 2, 8, metrics.margin // 2, 8)
+        self._layout.setSpacing(8)
+        labels = {
+            "nav-home": ui.bar_home,
+            "nav-back": ui.bar_back,
+            "nav-language": ui.bar_language,
+            "nav-text-size": ui.bar_text_size,
+            "nav-help": ui.bar_help,
+            "nav-appointment": ui.bar_appointment,
+        }
+        # The bar is chrome, not reading matter: its size stays put so six labels always
+        # fit across a portrait screen, whatever text size the visitor chose.
+        size = 36
+        for name, icon, _ in self.ITEMS:
+            if name == "nav-back" and rtl:
+                icon = "arrow-right"  # the back arrow points the way the text came from
+            color = LIGHT.on_primary if name == "nav-appointment" else LIGHT.text
+            button = self.buttons[name]
+            button.setIcon(self._icons.icon(icon, color, size))
+            button.setIconSize(QSize(size, size))
+            button.setMinimumSize(metrics.target, metrics.target)
+        self._labels = labels
+        self._fit_labels()
+        current = ui.text_sizes[text_step]
+        self.buttons["nav-text-size"].setAccessibleName(f"{ui.bar_text_size}: {current}")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Break a label onto two lines when it is wider than its button (never elide)."""
+        for name, button in self.buttons.items():
+            text = self._labels.get(name, "")
+            room = button.width() - 24
+            fm = button.fontMetrics()
+            if room <= 0 or fm.horizontalAdvance(text) <= room or " " not in text:
+                button.setText(text)
+                continue
+            words = text.split(" ")
+            splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+            first, second = min(
+                splits,
+                key=lambda pair: max(fm.horizontalAdvance(pair[0]), fm.horizontalAdvance(pair[1])),
+            )
+            button.setText(f"{first}\n{second}")
+
+    def set_back_enabled(self, enabled: bool) -> None:
+        self.buttons["nav-back"].setEnabled(enabled)

@@ -1,0 +1,16 @@
+"""Label helpers: wrapped, named text with the right role for the style sheet."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+
+def label(text: str, name: str = "body-text", parent: QWidget | None = None) -> QLabel:
+    """Return a word-wrapped plain-text label whose objectName selects its style."""
+    widget = QLabel(text, parent)
+    widget.setObjectName(name)
+    widget.setWordWrap(True)
+    widget.setTextFormat(Qt.TextFormat.PlainText)
+    widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    return widget
