@@ -203,6 +203,9 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     create_app()
     sizes = args.size or [(1920, 1080), (1080, 1920)]
     written = render_all(settings, content, languages, Path(args.out), sizes, chosen)
+    for path, screens in written:
+        if screens > 1.0:
+            print(f"{path.name}: page is {screens:.1f} screens long")
     print(f"{len(written)} screenshots in {args.out}")
     return EXIT_OK
 

@@ -78,6 +78,7 @@ class MainWindow(QWidget):
         self._history: list[Route] = []
         self._route = HOME
         self._built_for: tuple[object, ...] | None = None
+        self._qss = ""
 
         self.stack = QStackedWidget()
         self.stack.setObjectName("screen-stack")
@@ -252,7 +253,11 @@ class MainWindow(QWidget):
         self.setLayoutDirection(
             Qt.LayoutDirection.RightToLeft if ctx.lang.rtl else Qt.LayoutDirection.LeftToRight
         )
-        self.setStyleSheet(style_sheet(m))
+        qss = style_sheet(m)
+        # Re-applying an unchanged style sheet restyles every widget: skip it.
+        if qss != self._qss:
+            self._qss = qss
+            self.setStyleSheet(qss)
         self.bar.apply(ctx.lang.ui, self._text_step, m, ctx.lang.rtl)
         self.bar.set_back_enabled(self._route != HOME)
         old = self.stack.currentWidget()

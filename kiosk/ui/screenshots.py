@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from kiosk.config import Settings
 from kiosk.content import Content, LanguageContent
@@ -31,6 +31,15 @@ def all_routes(lang: LanguageContent) -> Iterator[Route]:
     yield Route("appointment")
 
 
+def page_length(screen: QWidget) -> float:
+    """Return how many viewport heights the screen's page is (1.0 = no scrolling)."""
+    page = getattr(screen, "page", None)
+    if not isinstance(page, QScrollArea):
+        return 1.0
+    viewport = max(1, page.viewport().height())
+    return (page.verticalScrollBar().maximum() + viewport) / viewport
+
+
 def settle() -> None:
     """Let layouts and deferred calls finish before a grab."""
     for _ in range(3):
@@ -46,11 +55,14 @@ def render_all(
     sizes: list[tuple[int, int]],
     render_languages: tuple[str, ...] | None = None,
     text_steps: tuple[int, ...] = (0, 2),
-) -> list[Path]:
-    """Write ``<screen>-<lang>-<W>x<H>[-text<N>].png`` files and return their paths."""
+) -> list[tuple[Path, float]]:
+    """Write ``<screen>-<lang>-<W>x<H>[-text<N>].png`` files.
+
+    Returns each file with the length of its page in screens, so long pages stand out.
+    """
     assert QApplication.instance() is not None
     out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    written: list[tuple[Path, float]] = []
     for lang in render_languages or languages:
         for width, height in sizes:
             for step in text_steps:
@@ -68,8 +80,9 @@ def render_all(
                         screen.open_entry(next(iter(screen.questions)))
                     settle()
                     path = out / f"{route.key}-{lang}-{width}x{height}{suffix}.png"
-                    window.grab().save(str(path))
-                    written.append(path)
+                    # Light PNG compression: these are review artefacts, speed matters more.
+                    window.grab().save(str(path), "PNG", 85)
+                    written.append((path, page_length(screen)))
                 window.close()
                 window.deleteLater()
                 settle()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.content import Block, Topic
 from kiosk.ui.context import ScreenContext
@@ -37,7 +37,8 @@ def status_line(ctx: ScreenContext, status: str) -> QFrame:
 
 
 class TopicScreen(QWidget):
-    """Shows one topic.
+    """Shows one topic: in landscape the summary and blocks sit in two columns of cards, so
+    a page stays within about one screen; in portrait (or with large text) one column.
 
     Signals:
         source_chosen(str): a source chip was tapped (the source id).
@@ -50,7 +51,9 @@ class TopicScreen(QWidget):
         self.setObjectName("topic-screen")
         self._ctx = ctx
         self.topic = topic
-        self.page = ScrollPage(ctx.metrics)
+        m = ctx.metrics
+        self.columns = 1 if m.portrait or m.scale > 1.25 else 2
+        self.page = ScrollPage(m, wide=self.columns == 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)
@@ -61,15 +64,16 @@ class TopicScreen(QWidget):
         body.addWidget(label(topic.title, "screen-title"))
         if topic.treatment is not None:
             body.addWidget(status_line(ctx, topic.treatment.status))
+
+        cells: list[QWidget] = []
         summary = boxed("summary-box", [topic.summary])
         if topic.summary_sources:
             summary.layout().addWidget(
                 self._chips(topic.summary_sources), 0, Qt.AlignmentFlag.AlignLeading
             )
-        body.addWidget(summary)
-
+        cells.append(summary)
         for block in topic.blocks:
-            self._add_block(block.heading, block)
+            cells.append(self._block(block.heading, block))
         if topic.treatment is not None:
             t = topic.treatment
             for heading, block in (
@@ -80,13 +84,27 @@ class TopicScreen(QWidget):
                 (ui.heading_alternatives, t.alternatives),
                 (ui.heading_ask_doctor, t.ask_doctor),
             ):
-                self._add_block(heading, block)
-
+                cells.append(self._block(heading, block))
         notes = [ctx.lang.disclaimers[d].text for d in topic.disclaimers]
         if notes:
             box = boxed("notice-box", [ui.please_note, *notes], "secondary-text")
             box.setObjectName("notice-box")
-            body.addWidget(box)
+            cells.append(box)
+
+        if self.columns == 1:
+            for cell in cells:
+                body.addWidget(cell)
+        else:
+            grid_widget = QWidget()
+            grid_widget.setObjectName("topic-grid")
+            grid = QGridLayout(grid_widget)
+            grid.setContentsMargins(0, 0, 0, 0)
+            grid.setSpacing(m.gap)
+            for i, cell in enumerate(cells):
+                grid.addWidget(cell, i // 2, i % 2)
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(1, 1)
+            body.addWidget(grid_widget)
         self.page.finish()
 
     def _chips(self, ids: list[str]) -> SourceChips:
@@ -96,24 +114,27 @@ class TopicScreen(QWidget):
         self.chips.append(chips)
         return chips
 
-    def _add_block(self, heading: str | None, block: Block) -> None:
-        body = self.page.body
+    def _block(self, heading: str | None, block: Block) -> QFrame:
+        card = QFrame()
+        card.setObjectName("block-card")
+        box = QVBoxLayout(card)
+        box.setContentsMargins(28, 20, 28, 24)
+        box.setSpacing(12)
         chips = self._chips(block.sources) if block.sources else None
         if heading:
             # Sources sit beside the sub-title, so they cost no extra line of scrolling.
-            row = QWidget()
-            row.setObjectName("block-head")
-            line = QHBoxLayout(row)
-            line.setContentsMargins(0, 8, 0, 0)
-            line.setSpacing(16)
-            line.addWidget(label(heading, "block-heading"), 1, Qt.AlignmentFlag.AlignBottom)
+            row = QHBoxLayout()
+            row.setSpacing(16)
+            row.addWidget(label(heading, "block-heading"), 1, Qt.AlignmentFlag.AlignVCenter)
             if chips is not None:
-                line.addWidget(chips, 0, Qt.AlignmentFlag.AlignBottom)
-            body.addWidget(row)
-            chips = None
+                row.addWidget(chips, 0, Qt.AlignmentFlag.AlignVCenter)
+                chips = None
+            box.addLayout(row)
         for paragraph in block.text:
-            body.addWidget(label(paragraph, "body-text"))
+            box.addWidget(label(paragraph, "body-text"))
         if block.bullets:
-            body.addWidget(bullets(block.bullets))
+            box.addWidget(bullets(block.bullets))
         if chips is not None:
-            body.addWidget(chips, 0, Qt.AlignmentFlag.AlignLeading)
+            box.addWidget(chips, 0, Qt.AlignmentFlag.AlignLeading)
+        box.addStretch(1)
+        return card

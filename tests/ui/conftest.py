@@ -1,0 +1,29 @@
+"""Fixtures for widget tests: the main window at kiosk sizes, and helpers to settle layouts."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Settings
+from kiosk.content import Content
+from kiosk.ui.app import load_fonts
+from kiosk.ui.main_window import MainWindow
+
+from uihelpers import LANDSCAPE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fonts(qapp) -> None:  # noqa: ANN001 - pytest-qt's QApplication
+    load_fonts()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, settings: Settings, content: Content) -> MainWindow:
+    """The main window in landscape 1080p, shown (offscreen), on Home in English."""
+    w = MainWindow(settings, content, ("en", "tr"))
+    qtbot.addWidget(w)
+    w.resize(*LANDSCAPE)
+    w.show()
+    qtbot.waitExposed(w)
+    return w

@@ -1,0 +1,53 @@
+"""QR codes on screen decode back to exactly the link, at a size a phone can read."""
+
+from __future__ import annotations
+
+import zxingcpp
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from kiosk.ui.main_window import MainWindow, Route
+from kiosk.ui.screens.appointment import AppointmentScreen
+from kiosk.ui.screens.sources import SourcesScreen
+from kiosk.ui.widgets.qr_widget import QrWidget
+
+from uihelpers import settle
+
+
+def _decode(widget: QWidget) -> list[str]:
+    # Grayscale is a format zxing reads directly (it cannot convert PySide6 6.12's ARGB itself).
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+
+
+def test_widget_image_decodes_to_the_exact_text(qtbot: QtBot) -> None:
+    """The painted matrix (no Pillow) is a valid QR code for the exact URL."""
+    url = "https://clinic.example/form?lang=tr&source=kiosk"
+    widget = QrWidget(url, 300)
+    qtbot.addWidget(widget)
+    [barcode] = zxingcpp.read_barcodes(widget.to_image())
+    assert barcode.text == url
+    assert barcode.format == zxingcpp.BarcodeFormat.QRCode
+
+
+def test_appointment_code_on_screen(window: MainWindow) -> None:
+    """The appointment screen's code, grabbed from the screen, opens the online form with only
+    language and source added, and is at least 35 mm wide."""
+    window.set_language("tr")
+    window.navigate(Route("appointment"))
+    settle()
+    screen = window.current_screen()
+    assert isinstance(screen, AppointmentScreen)
+    assert _decode(screen.code) == ["https://example.org/appointment?lang=tr&source=kiosk"]
+    assert screen.code.width() >= window.metrics().mm(35)
+
+
+def test_every_source_with_a_link_has_a_decodable_code(window: MainWindow, content) -> None:  # noqa: ANN001
+    """Each source's QR code on the Sources screen opens that source."""
+    window.navigate(Route("sources"))
+    settle()
+    screen = window.current_screen()
+    assert isinstance(screen, SourcesScreen)
+    for source_id, code in screen.codes.items():
+        assert _decode(code) == [content.sources[source_id].link()]
