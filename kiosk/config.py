@@ -13,6 +13,7 @@ from kiosk import paths
 from kiosk.validation import url_problem
 
 ENV_VAR = "KIOSK_CONFIG"
+PATH_KEYS = ("clinic_logo", "content_dir", "db_path")
 LANG_CODE = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
 
 
@@ -38,6 +39,10 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     db_path: str | None = None
     screen_dpi: Annotated[float, Meta(ge=0, le=1000)] = 0.0
     fullscreen: bool = True
+
+    def logo_path(self) -> Path | None:
+        """Return the clinic logo file, or None to show the built-in clinic icon."""
+        return Path(self.clinic_logo).expanduser() if self.clinic_logo else None
 
     def content_path(self) -> Path:
         """Return the content folder: configured, or the bundled one."""
@@ -102,6 +107,11 @@ def load_settings(
             data = msgspec.toml.decode(raw, type=dict[str, object])
         except msgspec.DecodeError as exc:
             raise ConfigError(f"{name}: not valid TOML: {exc}") from None
+        # Relative paths in a config file mean "next to this file", as IT would expect.
+        for key in PATH_KEYS:
+            value = data.get(key)
+            if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+                data[key] = str(path.parent / value)
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         settings = msgspec.convert(data, type=Settings, str_keys=True)

@@ -91,3 +91,19 @@ def test_default_subcommand_is_run(tmp_path: Path) -> None:
     (tmp_path / "kiosk.toml").write_text(f'db_path = "{(tmp_path / "k.db").as_posix()}"\n')
     result = _run([], env)
     assert result.returncode == 2, result.stderr
+
+
+def test_broken_configured_content_falls_back_to_bundled(
+    content_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Invalid edited content never blanks the kiosk: it runs on the bundled set and logs why."""
+    from kiosk import paths
+    from kiosk.cli import _content_for_run
+    from kiosk.config import Settings
+
+    (content_dir / "en" / "topics.json").write_text('{"topics": 3}', "utf-8")
+    with caplog.at_level("ERROR"):
+        content = _content_for_run(Settings(content_dir=str(content_dir)))
+    assert content.root == paths.bundled_content_dir()
+    assert any("content_invalid" in r.getMessage() for r in caplog.records)
+    assert any("en/topics.json" in r.getMessage() for r in caplog.records)

@@ -83,3 +83,15 @@ def test_missing_explicit_file(tmp_path: Path) -> None:
     """A named config file that does not exist is an error, not a silent default."""
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    """content_dir, db_path and clinic_logo given relatively live next to the config file."""
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    cfg = folder / "kiosk.toml"
+    cfg.write_text('content_dir = "content"\ndb_path = "db/k.db"\nclinic_logo = "logo.png"\n')
+    settings, _ = load_settings(cfg)
+    assert settings.content_path() == folder / "content"
+    assert settings.database_path() == folder / "db" / "k.db"
+    assert settings.logo_path() == folder / "logo.png"

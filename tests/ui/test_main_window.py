@@ -226,3 +226,17 @@ def test_unknown_language_is_refused(window: MainWindow) -> None:
     """Only configured languages can be chosen."""
     with pytest.raises(ValueError):
         window.set_language("xx")
+
+
+def test_pages_scroll_by_finger_without_scroll_bars(window: MainWindow, content: Content) -> None:
+    """Every screen's page moves by drag (QScroller) and shows no scroll bar to aim at."""
+    from PySide6.QtWidgets import QScroller
+
+    for route in all_routes(content.languages["en"]):
+        window.go_home()
+        window.navigate(route)
+        page = window.current_screen().page
+        assert QScroller.hasScroller(page.viewport()), route.key
+        assert QScroller.grabbedGesture(page.viewport()) != Qt.GestureType(0), route.key
+        assert page.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        assert page.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff

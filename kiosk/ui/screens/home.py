@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from kiosk import paths
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import boxed
@@ -41,19 +41,14 @@ class HomeScreen(QWidget):
         header.setSpacing(m.gap)
         self.logo = QLabel()
         self.logo.setObjectName("clinic-logo")
-        logo_path = ctx.settings.clinic_logo
-        if logo_path:
-            from PySide6.QtGui import QPixmap
-
-            pix = QPixmap(
-                str(paths.resource_path(logo_path)) if not logo_path.startswith("/") else logo_path
-            )
-            if not pix.isNull():
-                self.logo.setPixmap(
-                    pix.scaledToHeight(m.target, Qt.TransformationMode.SmoothTransformation)
-                )
-        if self.logo.pixmap().isNull():
-            self.logo.setPixmap(ctx.icons.pixmap("hospital", LIGHT.primary, m.target))
+        logo = QPixmap()
+        logo_path = ctx.settings.logo_path()
+        if logo_path is not None and logo.load(str(logo_path)):
+            logo = logo.scaledToHeight(m.target, Qt.TransformationMode.SmoothTransformation)
+        else:
+            # No logo configured (or unreadable): a neutral clinic icon keeps the header balanced.
+            logo = ctx.icons.pixmap("hospital", LIGHT.primary, m.target)
+        self.logo.setPixmap(logo)
         header.addWidget(self.logo, 0, Qt.AlignmentFlag.AlignVCenter)
         name = label(ctx.settings.clinic_name, "clinic-name")
         header.addWidget(name, 1, Qt.AlignmentFlag.AlignVCenter)
