@@ -12,7 +12,8 @@ def _label_problem(label: QLabel) -> str | None:
     fm = label.fontMetrics()
     rect = label.contentsRect()
     if label.wordWrap():
-        widest = max(fm.horizontalAdvance(word) for word in text.split())
+        # Qt may break lines at zero-width spaces too (long links use them).
+        widest = max(fm.horizontalAdvance(word) for word in text.replace("\u200b", " ").split())
         if widest > rect.width():
             return f"a word is {widest}px wide in a {rect.width()}px label"
         needed = label.heightForWidth(label.width())
@@ -38,6 +39,11 @@ def _button_problem(button: QAbstractButton) -> str | None:
         room -= button.iconSize().width() + 8
     if widest > room:
         return f"label is {widest}px wide, {room}px room"
+    tall = fm.lineSpacing() * len(text.splitlines())
+    if isinstance(button, QToolButton) and not button.icon().isNull():
+        tall += button.iconSize().height()
+    if tall > button.height() - 4:
+        return f"label needs {tall}px height, button is {button.height()}px"
     return None
 
 

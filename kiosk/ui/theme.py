@@ -106,7 +106,8 @@ class Metrics:
 
     @property
     def bar_height(self) -> int:
-        return max(120, self.target + 24)
+        # Room for an icon over two lines of label, when a long label has to wrap.
+        return max(128, self.target + 24)
 
     @property
     def column_width(self) -> int:

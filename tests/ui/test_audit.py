@@ -16,13 +16,15 @@ from kiosk.validation import _texts
 from uihelpers import LANDSCAPE, PORTRAIT, settle
 
 
-@pytest.mark.parametrize("size", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
+@pytest.mark.parametrize(
+    "size", [LANDSCAPE, PORTRAIT, (1280, 800)], ids=["landscape", "portrait", "windowed"]
+)
 @pytest.mark.parametrize("lang", ["en", "tr"])
 def test_touch_targets_and_text_fit(
     qtbot: QtBot, window: MainWindow, content: Content, size: tuple[int, int], lang: str
 ) -> None:
     """Walk every visible clickable widget on every screen: each is at least 20 mm (and 64 px)
-    on both sides, and every label's text fits its widget."""
+    on both sides, and every label's text fits its widget. 1280x800 is `make run`'s window."""
     window.resize(*size)
     window.set_language(lang)
     target = window.metrics().target

@@ -9,7 +9,7 @@ from kiosk.qr import appointment_link, short_display
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.widgets.qr_widget import QrWidget
 from kiosk.ui.widgets.scroll_page import ScrollPage
-from kiosk.ui.widgets.text import label
+from kiosk.ui.widgets.text import breakable, label
 
 
 class AppointmentScreen(QWidget):
@@ -34,7 +34,7 @@ class AppointmentScreen(QWidget):
         self.code = QrWidget(self.link, ctx.metrics.qr_side)
         self.code.setObjectName("appointment-qr")
         body.addWidget(self.code, 0, Qt.AlignmentFlag.AlignHCenter)
-        url = label(short_display(self.link), "qr-url")
+        url = label(breakable(short_display(self.link)), "qr-url")
         url.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         body.addWidget(url)
         desk = label(ui.appointment_desk, "body-text")

@@ -100,8 +100,9 @@ class HomeScreen(QWidget):
         appointment.clicked.connect(self.appointment_chosen.emit)
         self.appointment_tile = appointment
         tiles.append(appointment)
-        columns = 2 if m.portrait else (3 if m.scale > 1.0 else 5)
-        self.grid = TileGrid(tiles, columns, m.gap)
+        # About 340 px per tile at normal text: five across 1920 px, two across portrait 1080.
+        max_columns = 2 if m.portrait else 5
+        self.grid = TileGrid(tiles, round(340 * m.scale), max_columns, m.gap)
         self.page.body.addWidget(self.grid)
 
         notes = [d.text for d in ctx.lang.disclaimers.values() if d.home]

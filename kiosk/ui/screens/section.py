@@ -41,6 +41,6 @@ class SectionScreen(QWidget):
             row.setObjectName("topic-row")
             row.clicked.connect(lambda _=False, t=topic_id: self.topic_chosen.emit(t))
             self.rows[topic_id] = row
-        columns = 1 if m.portrait or m.scale > 1.0 else 2
-        self.page.body.addWidget(TileGrid(list(self.rows.values()), columns, m.gap))
+        rows = list(self.rows.values())
+        self.page.body.addWidget(TileGrid(rows, round(520 * m.scale), 2, m.gap))
         self.page.finish()

@@ -9,7 +9,7 @@ from kiosk.qr import short_display
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.widgets.qr_widget import QrWidget
 from kiosk.ui.widgets.scroll_page import ScrollPage
-from kiosk.ui.widgets.text import label
+from kiosk.ui.widgets.text import breakable, label
 
 
 class SourcesScreen(QWidget):
@@ -49,7 +49,7 @@ class SourcesScreen(QWidget):
             link = source.link()
             if link:
                 text.addWidget(label(ui.sources_scan, "secondary-text"))
-                text.addWidget(label(short_display(link), "qr-url"))
+                text.addWidget(label(breakable(short_display(link)), "qr-url"))
             else:
                 text.addWidget(label(ui.sources_no_link, "secondary-text"))
             text.addStretch(1)

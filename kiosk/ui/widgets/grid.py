@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 
 class TileGrid(QWidget):
-    """Lays tiles out in ``columns`` equal columns with the design's 24 px gaps."""
+    """Lays tiles out in as many equal columns as fit ``min_width`` each (up to
+    ``max_columns``), re-flowing when its width changes, with the design's 24 px gaps."""
 
-    def __init__(self, widgets: list[QWidget], columns: int, gap: int = 24) -> None:
+    def __init__(
+        self, widgets: list[QWidget], min_width: int, max_columns: int, gap: int = 24
+    ) -> None:
         super().__init__()
-        self.setObjectName("page")
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(gap)
-        grid.setVerticalSpacing(gap)
-        for i, widget in enumerate(widgets):
-            grid.addWidget(widget, i // columns, i % columns)
-        for c in range(columns):
-            grid.setColumnStretch(c, 1)
+        self.setObjectName("tile-grid")
         self.widgets = widgets
+        self._min_width = min_width
+        self._max_columns = max_columns
+        self._gap = gap
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(gap)
+        self._grid.setVerticalSpacing(gap)
+        self.columns = 0
+        self._place(1)
+
+    def columns_for(self, width: int) -> int:
+        """Return how many columns fit ``width`` px."""
+        fit = (width + self._gap) // (self._min_width + self._gap)
+        return max(1, min(self._max_columns, fit))
+
+    def _place(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        for widget in self.widgets:
+            self._grid.removeWidget(widget)
+        for c in range(max(self.columns, columns)):
+            self._grid.setColumnStretch(c, 1 if c < columns else 0)
+        for i, widget in enumerate(self.widgets):
+            self._grid.addWidget(widget, i // columns, i % columns)
+        self.columns = columns
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._place(self.columns_for(event.size().width()))

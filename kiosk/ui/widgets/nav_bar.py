@@ -70,7 +70,7 @@ class NavBar(QWidget):
         }
         # The bar is chrome, not reading matter: its size stays put so six labels always
         # fit across a portrait screen, whatever text size the visitor chose.
-        size = 36
+        size = 32
         for name, icon, _ in self.ITEMS:
             if name == "nav-back" and rtl:
                 icon = "arrow-right"  # the back arrow points the way the text came from

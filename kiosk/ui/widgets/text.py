@@ -14,3 +14,13 @@ def label(text: str, name: str = "body-text", parent: QWidget | None = None) -> 
     widget.setTextFormat(Qt.TextFormat.PlainText)
     widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
     return widget
+
+
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(url: str) -> str:
+    """Let a long link wrap after its separators instead of running off the screen."""
+    for sep in "/?&=-.":
+        url = url.replace(sep, sep + ZERO_WIDTH_SPACE)
+    return url
