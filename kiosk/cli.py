@@ -62,6 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("--out", metavar="DIR", default=None, help=f"folder (default {SCHEMA_DIR})")
 
+    demo = sub.add_parser(
+        "demo-data", parents=[common, db], help="fill the database with invented requests"
+    )
+    demo.add_argument("--count", type=int, default=40, metavar="N", help="how many (default 40)")
+    demo.add_argument(
+        "--force", action="store_true", help="add them even if real requests are present"
+    )
+
+    qr = sub.add_parser(
+        "qr", parents=[common], help="write the appointment QR code for a poster (PNG or SVG)"
+    )
+    qr.add_argument("--out", metavar="FILE", required=True, help="FILE.png or FILE.svg")
+    qr.add_argument("--lang", metavar="L", default=None, help="language (default: the default)")
+
     shots = sub.add_parser(
         "screenshots", parents=[common], help="render every screen to PNG files (offscreen)"
     )
@@ -166,21 +180,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     content = _content_for_run(settings)
     languages = _languages(settings, content)
     _require_display()
-    from kiosk.storage import open_database
+    from kiosk.storage import AppointmentStore, StoreError, open_database
     from kiosk.ui.app import create_app
     from kiosk.ui.main_window import MainWindow
 
-    db = open_database(settings.database_path())
-    log.info("database_open")
+    store = None
+    try:
+        db = open_database(settings.database_path())
+        store = AppointmentStore(db)
+        log.info("database_open")
+    except StoreError as exc:
+        # Information screens still work; the form offers the online-form QR code instead.
+        log.error("database_unavailable %s", exc)
     app = create_app()
-    window = MainWindow(settings, content, languages)
+    window = MainWindow(settings, content, languages, store)
     if args.windowed or not settings.fullscreen:
         window.resize(1280, 800)
         window.show()
     else:
         window.showFullScreen()
     code = app.exec()
-    db.close()
+    if store is not None:
+        store.db.close()
     return code
 
 
@@ -210,11 +231,59 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from kiosk.demo import RealDataError, fill_demo
+    from kiosk.storage import AppointmentStore, StoreError, open_database
+
+    if not 1 <= args.count <= 100_000:
+        print("kiosk demo-data: --count must be between 1 and 100000", file=sys.stderr)
+        return EXIT_USAGE
+    settings = _settings(args)
+    try:
+        store = AppointmentStore(open_database(settings.database_path()))
+        added = fill_demo(store, args.count, force=args.force)
+    except RealDataError as exc:
+        print(f"kiosk demo-data: refused: {exc}; use --force to add demo rows anyway")
+        return EXIT_FAIL
+    except StoreError as exc:
+        print(f"kiosk demo-data: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"added {added} demo requests to {settings.database_path()}")
+    return EXIT_OK
+
+
+def cmd_qr(args: argparse.Namespace) -> int:
+    from kiosk.qr import appointment_link, matrix_to_png, matrix_to_svg, qr_matrix
+
+    settings = _settings(args)
+    lang = args.lang or settings.default_language
+    if lang not in settings.languages:
+        print(f"kiosk qr: language {lang!r} is not one of {settings.languages}", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        print("kiosk qr: --out must end in .png or .svg", file=sys.stderr)
+        return EXIT_USAGE
+    link = appointment_link(settings.appointment_url, lang)
+    matrix = qr_matrix(link)
+    try:
+        if suffix == ".png":
+            out.write_bytes(matrix_to_png(matrix))
+        else:
+            out.write_text(matrix_to_svg(matrix), encoding="utf-8")
+    except OSError as exc:
+        print(f"kiosk qr: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"{out}: {link}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    commands = {"run", "content", "screenshots"}
+    commands = {"run", "content", "screenshots", "demo-data", "qr"}
     if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "run")
     parser = build_parser()
@@ -228,6 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_content_schema(args)
         if args.command == "screenshots":
             return cmd_screenshots(args)
+        if args.command == "demo-data":
+            return cmd_demo_data(args)
+        if args.command == "qr":
+            return cmd_qr(args)
         return cmd_run(args)
     except ConfigError as exc:
         print(f"kiosk: config error: {exc}", file=sys.stderr)

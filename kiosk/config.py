@@ -10,6 +10,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from kiosk import paths
+from kiosk.appointment import LANGUAGE_NAMES
 from kiosk.validation import url_problem
 
 ENV_VAR = "KIOSK_CONFIG"
@@ -37,6 +38,11 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     default_language: LANG_CODE = "en"
     content_dir: str | None = None
     db_path: str | None = None
+    contact_languages: Annotated[list[LANG_CODE], Meta(min_length=1)] = msgspec.field(
+        default_factory=lambda: ["tr", "en", "ar", "ru", "de"]
+    )
+    retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
+    thank_you_seconds: Annotated[int, Meta(ge=1, le=120)] = 15
     screen_dpi: Annotated[float, Meta(ge=0, le=1000)] = 0.0
     fullscreen: bool = True
 
@@ -80,6 +86,12 @@ def _check(settings: Settings, name: str) -> None:
         raise ConfigError(
             f"{name}: key 'default_language': '{settings.default_language}' "
             f"is not one of languages {settings.languages}"
+        )
+    unknown = [code for code in settings.contact_languages if code not in LANGUAGE_NAMES]
+    if unknown:
+        raise ConfigError(
+            f"{name}: key 'contact_languages': unknown {unknown}; "
+            f"choose from {', '.join(LANGUAGE_NAMES)}"
         )
     if len(set(settings.languages)) != len(settings.languages):
         raise ConfigError(f"{name}: key 'languages': a language is listed twice")

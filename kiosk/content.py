@@ -261,6 +261,111 @@ class DisclaimersFile(_Model, frozen=True):
     disclaimers: list[Disclaimer]
 
 
+class Choice(_Model, frozen=True):
+    """One option of a fixed list, with the words shown for it."""
+
+    id: Id
+    label: Text
+
+
+class NoticeItem(_Model, frozen=True):
+    """One layer of the short information notice (who, why, what, how long, who sees, rights).
+
+    ``{controller}``, ``{contact}`` and ``{days}`` are filled in from the config.
+    """
+
+    heading: Text
+    text: Text
+
+
+class ConsentText(_Model, frozen=True):
+    """One consent checkbox: its words, its purpose, and the version stored with the answer."""
+
+    id: Literal[
+        "notice_read",
+        "contact",
+        "health_topic",
+        "marketing_sms",
+        "marketing_email",
+        "marketing_call",
+    ]
+    version: Annotated[str, Meta(min_length=1)]
+    label: Text
+    purpose: Text
+
+
+class FormErrors(_Model, frozen=True):
+    """Messages shown next to a field, one per validation problem."""
+
+    name_required: Text
+    name_too_long: Text
+    name_no_letters: Text
+    contact_required: Text
+    phone_invalid: Text
+    email_invalid: Text
+    method_required: Text
+    method_needs_phone: Text
+    method_needs_email: Text
+    time_required: Text
+    language_required: Text
+    topic_needs_consent: Text
+    consent_required: Text
+
+
+class AppointmentStrings(_Model, frozen=True):
+    """``<lang>/appointment.json``: the request form's words, notice and versioned consents."""
+
+    notice_version: Annotated[str, Meta(min_length=1)]
+    step_of: Annotated[Text, Meta(description="{n} and {total} are the step numbers.")]
+    next: Text
+    back: Text
+    submit: Text
+    edit: Text
+    required: Text
+    optional: Text
+    missing: Annotated[Text, Meta(description="Shown when Next is tapped with something missing.")]
+    notice_title: Text
+    notice_items: Annotated[list[NoticeItem], Meta(min_length=1)]
+    notice_full: Text
+    notice_phone: Text
+    name_title: Text
+    name_label: Text
+    name_hint: Text
+    contact_title: Text
+    contact_intro: Text
+    country_label: Text
+    countries: Annotated[list[Choice], Meta(min_length=1)]
+    phone_label: Text
+    phone_hint_other: Text
+    email_label: Text
+    preferences_title: Text
+    contact_language_label: Text
+    contact_method_label: Text
+    contact_methods: Annotated[list[Choice], Meta(min_length=1)]
+    time_label: Text
+    time_windows: Annotated[list[Choice], Meta(min_length=1)]
+    topic_label: Text
+    topic_none: Text
+    topics: Annotated[list[Choice], Meta(min_length=1)]
+    consents_title: Text
+    consents_intro: Text
+    consents: Annotated[list[ConsentText], Meta(min_length=6, max_length=6)]
+    review_title: Text
+    review_intro: Text
+    review_not_given: Text
+    thanks_title: Text
+    thanks_body: Text
+    thanks_reference: Text
+    thanks_home: Annotated[Text, Meta(description="{seconds} counts down to the return Home.")]
+    failed_title: Text
+    failed_body: Text
+    failed_desk: Text
+    keyboard_space: Text
+    keyboard_letters: Text
+    keyboard_done: Text
+    errors: FormErrors
+
+
 # --- loading -------------------------------------------------------------------------------
 
 LANGUAGE_FILES: dict[str, type[_Model]] = {
@@ -271,6 +376,7 @@ LANGUAGE_FILES: dict[str, type[_Model]] = {
     "tables.json": TablesFile,
     "faq.json": FaqFile,
     "disclaimers.json": DisclaimersFile,
+    "appointment.json": AppointmentStrings,
 }
 SHARED_FILES: dict[str, type[_Model]] = {
     "manifest.json": Manifest,
@@ -314,6 +420,7 @@ class LanguageContent:
     tables: dict[str, Table]
     faq: tuple[FaqEntry, ...]
     disclaimers: dict[str, Disclaimer]
+    form: AppointmentStrings
 
     @property
     def rtl(self) -> bool:
@@ -445,8 +552,9 @@ def decode_content(root: Path) -> tuple[Content | None, list[Problem]]:
         assert isinstance(topics_file, TopicsFile) and isinstance(tables_file, TablesFile)
         assert isinstance(faq_file, FaqFile) and isinstance(disc_file, DisclaimersFile)
         assert isinstance(sections_file, SectionsFile)
-        meta, ui = files["meta.json"], files["ui.json"]
+        meta, ui, form = files["meta.json"], files["ui.json"], files["appointment.json"]
         assert isinstance(meta, LanguageMeta) and isinstance(ui, UiStrings)
+        assert isinstance(form, AppointmentStrings)
         _index(list(faq_file.entries), d + "faq.json", "$.entries", problems)
         _index(list(sections_file.sections), d + "sections.json", "$.sections", problems)
         langs[code] = LanguageContent(
@@ -460,6 +568,7 @@ def decode_content(root: Path) -> tuple[Content | None, list[Problem]]:
             disclaimers=_index(
                 list(disc_file.disclaimers), d + "disclaimers.json", "$.disclaimers", problems
             ),
+            form=form,
         )
 
     manifest = shared.get("manifest.json")

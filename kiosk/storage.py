@@ -1,13 +1,29 @@
-"""The kiosk's SQLite database: opening it safely and its versioned schema (no Qt)."""
+"""The kiosk's SQLite database: opening it safely, its versioned schema, and the request store
+(no Qt)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import logging
+import secrets
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from kiosk.appointment import AppointmentRequest
+
+log = logging.getLogger(__name__)
 migrations = Migrations("kiosk")
+
+# No 0/O, 1/I/L: a code read aloud at the desk or copied by hand stays unambiguous.
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+STATUSES = ("new", "exported", "contacted")
 
 
 @migrations()
@@ -33,17 +49,157 @@ def m001_requests(db: Database) -> None:
     db.table("requests").create_index(["status", "created_at"])
 
 
+@migrations()
+def m002_demo_flag(db: Database) -> None:
+    """Mark rows made by ``kiosk demo-data`` so they are never mistaken for real requests."""
+    db.table("requests").add_column("is_demo", int, not_null_default=0)
+
+
+class StoreError(Exception):
+    """The database could not be read or written. The message never holds personal data."""
+
+
 def open_database(path: Path) -> Database:
     """Open (creating if needed) the database at ``path`` with durable settings and the schema.
 
     WAL keeps readers from blocking the writer, FULL sync makes a commit survive power loss,
     and secure_delete overwrites deleted patient data instead of leaving it in free pages.
+    Raises StoreError when the file cannot be opened or migrated.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
-    db.execute("PRAGMA busy_timeout = 5000")
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = FULL")
-    db.execute("PRAGMA secure_delete = ON")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(path)
+        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA secure_delete = ON")
+        migrations.apply(db)
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"cannot open database: {type(exc).__name__}: {exc}") from exc
+    return db
+
+
+def memory_database() -> Database:
+    """Return a migrated in-memory database (screenshots, the self-test and tests)."""
+    db = Database(memory=True)
     migrations.apply(db)
     return db
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    """A request as read back from the database."""
+
+    id: int
+    reference: str
+    created_at: dt.datetime
+    kiosk_id: str
+    language: str
+    personal: dict[str, Any]
+    consents: dict[str, Any]
+    content_version: str
+    status: str
+    exported_at: str | None
+    is_demo: bool
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_reference() -> str:
+    """Return a short random code like ``K7Q-M4X`` (31^6 ≈ 887 million possibilities)."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+    return f"{chars[:3]}-{chars[3:]}"
+
+
+class AppointmentStore:
+    """Appointment requests in SQLite: one transaction per request."""
+
+    def __init__(self, db: Database, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        self.db = db
+        self._clock = clock
+
+    def add_request(
+        self,
+        request: AppointmentRequest,
+        *,
+        kiosk_id: str,
+        content_version: str,
+        consent_versions: dict[str, str],
+        notice_version: str,
+        is_demo: bool = False,
+    ) -> str:
+        """Store ``request`` and return its reference code once the commit has returned.
+
+        Raises StoreError if anything fails; then nothing of the request is in the database.
+        """
+        now = self._clock().astimezone(dt.UTC)
+        consents = {
+            "notice_version": notice_version,
+            "given_at": now.isoformat(timespec="seconds"),
+            "items": {
+                cid: {"given": given, "version": consent_versions.get(cid, "")}
+                for cid, given in request.consents.items()
+            },
+        }
+        for _attempt in range(5):
+            reference = new_reference()
+            row = {
+                "reference": reference,
+                "created_at": now.isoformat(timespec="seconds"),
+                "kiosk_id": kiosk_id,
+                "language": request.language,
+                "personal": json.dumps(request.personal(), ensure_ascii=False),
+                "consents": json.dumps(consents, ensure_ascii=False),
+                "content_version": content_version,
+                "status": "new",
+                "exported_at": None,
+                "is_demo": int(is_demo),
+            }
+            try:
+                with self.db.atomic():
+                    self.db.table("requests").insert(row)
+            except sqlite3.IntegrityError:
+                continue  # the random code was taken: draw another
+            except (sqlite3.Error, OSError) as exc:
+                # The exception text comes from SQLite and never contains row values.
+                log.error("request_save_failed error=%s", type(exc).__name__)
+                raise StoreError(f"could not save the request: {exc}") from exc
+            log.info("request_saved")
+            return reference
+        raise StoreError("could not draw a free reference code")
+
+    def _row(self, row: dict[str, Any]) -> StoredRequest:
+        return StoredRequest(
+            id=row["id"],
+            reference=row["reference"],
+            created_at=dt.datetime.fromisoformat(row["created_at"]),
+            kiosk_id=row["kiosk_id"],
+            language=row["language"],
+            personal=json.loads(row["personal"]),
+            consents=json.loads(row["consents"] or "{}"),
+            content_version=row["content_version"] or "",
+            status=row["status"],
+            exported_at=row["exported_at"],
+            is_demo=bool(row["is_demo"]),
+        )
+
+    def list_requests(self, status: str | None = None) -> list[StoredRequest]:
+        """Return requests, oldest first, optionally of one status."""
+        where, params = ("", []) if status is None else ("where status = ?", [status])
+        try:
+            rows = self.db.query(f"select * from requests {where} order by created_at, id", params)
+            return [self._row(r) for r in rows]
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not read requests: {exc}") from exc
+
+    def get(self, reference: str) -> StoredRequest | None:
+        """Return the request with ``reference``, or None."""
+        rows = list(self.db.query("select * from requests where reference = ?", [reference]))
+        return self._row(rows[0]) if rows else None
+
+    def count(self, real_only: bool = False) -> int:
+        """Return how many requests there are (only non-demo ones if ``real_only``)."""
+        sql = "select count(*) as n from requests" + (" where is_demo = 0" if real_only else "")
+        return int(next(self.db.query(sql))["n"])

@@ -10,6 +10,14 @@ from urllib.parse import urlsplit
 import msgspec
 
 from kiosk import paths
+from kiosk.appointment import (
+    CONSENTS,
+    CONTACT_METHODS,
+    OTHER_COUNTRY,
+    PHONE_COUNTRIES,
+    TIME_WINDOWS,
+    TOPICS,
+)
 from kiosk.content import (
     Block,
     Content,
@@ -232,7 +240,23 @@ class _Checker:
         for i, entry in enumerate(lc.faq):
             self.cite(f_faq, f"$.entries[{i}].sources", entry.sources, not entry.practical)
 
+        self.check_form(lc)
         self.check_banned(lc)
+
+    def check_form(self, lc: LanguageContent) -> None:
+        """The form's fixed lists must be exactly the ones the validation knows."""
+        file = f"{lc.code}/appointment.json"
+        expected = {
+            "countries": {*PHONE_COUNTRIES, OTHER_COUNTRY},
+            "contact_methods": set(CONTACT_METHODS),
+            "time_windows": set(TIME_WINDOWS),
+            "topics": set(TOPICS),
+            "consents": set(CONSENTS),
+        }
+        for name, ids in expected.items():
+            got = [item.id for item in getattr(lc.form, name)]
+            if set(got) != ids or len(got) != len(ids):
+                self.error(file, f"$.{name}", f"ids must be exactly: {', '.join(sorted(ids))}")
 
     def check_disclaimer_refs(
         self, lc: LanguageContent, file: str, path: str, ids: list[str]
@@ -251,6 +275,7 @@ class _Checker:
             ("tables.json", list(lc.tables.values()), "$.tables"),
             ("faq.json", list(lc.faq), "$.entries"),
             ("disclaimers.json", list(lc.disclaimers.values()), "$.disclaimers"),
+            ("appointment.json", lc.form, "$"),
         ]
         for name, value, root in files:
             for path, text in _texts(value, root):

@@ -107,3 +107,56 @@ def test_broken_configured_content_falls_back_to_bundled(
     assert content.root == paths.bundled_content_dir()
     assert any("content_invalid" in r.getMessage() for r in caplog.records)
     assert any("en/topics.json" in r.getMessage() for r in caplog.records)
+
+
+def test_demo_data_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """demo-data fills a new database; a bad count is a usage error."""
+    db = tmp_path / "k.db"
+    assert main(["demo-data", "--count", "7", "--db", str(db)]) == 0
+    assert "added 7 demo requests" in capsys.readouterr().out
+    assert main(["demo-data", "--count", "0", "--db", str(db)]) == 2
+
+
+def test_demo_data_refuses_real_requests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a real request present, demo-data refuses (exit 1) unless --force."""
+    from kiosk.appointment import FormData, validate_request
+    from kiosk.storage import AppointmentStore, open_database
+
+    db = tmp_path / "k.db"
+    store = AppointmentStore(open_database(db))
+    request = validate_request(
+        FormData(
+            name="Real Person",
+            email="real@example.com",
+            contact_language="en",
+            contact_method="email",
+            time_window="morning",
+            consents={"notice_read": True, "contact": True},
+        ),
+        "en",
+    )
+    assert not isinstance(request, list)
+    store.add_request(
+        request, kiosk_id="k", content_version="v", consent_versions={}, notice_version="n"
+    )
+    store.db.close()
+    assert main(["demo-data", "--count", "3", "--db", str(db)]) == 1
+    assert "refused" in capsys.readouterr().out
+    assert main(["demo-data", "--count", "3", "--db", str(db), "--force"]) == 0
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_qr_command(tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """kiosk qr writes the poster code with lang and source=kiosk only."""
+    out = tmp_path / f"poster{suffix}"
+    assert main(["qr", "--out", str(out), "--lang", "tr"]) == 0
+    assert out.stat().st_size > 100
+    assert "lang=tr&source=kiosk" in capsys.readouterr().out
+
+
+def test_qr_command_usage_errors(tmp_path: Path) -> None:
+    """Unknown format or language: exit 2."""
+    assert main(["qr", "--out", str(tmp_path / "x.gif")]) == 2
+    assert main(["qr", "--out", str(tmp_path / "x.png"), "--lang", "xx"]) == 2

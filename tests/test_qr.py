@@ -29,3 +29,47 @@ def test_appointment_link_carries_language_and_source_only() -> None:
 def test_short_display() -> None:
     """The caption under a code drops the scheme."""
     assert short_display("https://doi.org/10.1/x") == "doi.org/10.1/x"
+
+
+def _png_pixels(data: bytes) -> tuple[int, list[bytes]]:
+    """Decode our greyscale PNG (IHDR + one IDAT, filter 0) back into rows of pixels."""
+    import struct
+    import zlib
+
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    pos, chunks = 8, {}
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        assert crc == zlib.crc32(kind + body)
+        chunks[kind] = body
+        pos += 12 + length
+    width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, colour) == (8, 0) and width == height
+    raw = zlib.decompress(chunks[b"IDAT"])
+    rows = [raw[i * (width + 1) : (i + 1) * (width + 1)] for i in range(height)]
+    assert all(row[0] == 0 for row in rows)
+    return width, [row[1:] for row in rows]
+
+
+def test_png_poster_decodes_to_the_link() -> None:
+    """The PNG written without Pillow is a valid image whose QR code reads back exactly."""
+    import zxingcpp
+
+    from kiosk.qr import matrix_to_png
+
+    link = appointment_link("https://clinic.example/form", "en")
+    width, rows = _png_pixels(matrix_to_png(qr_matrix(link), module=8))
+    pixels = memoryview(b"".join(rows)).cast("B", (width, width))
+    assert [b.text for b in zxingcpp.read_barcodes(pixels)] == [link]
+
+
+def test_svg_poster_is_dark_on_light_with_quiet_zone() -> None:
+    """The SVG has a white background square and dark modules starting after the quiet zone."""
+    from kiosk.qr import matrix_to_svg
+
+    svg = matrix_to_svg(qr_matrix("https://clinic.example/form"), module=10)
+    assert svg.startswith("<svg") and 'fill="#ffffff"' in svg and 'fill="#000000"' in svg
+    assert f'd="M{QUIET_ZONE * 10} {QUIET_ZONE * 10}h10' in svg

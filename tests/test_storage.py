@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from kiosk.storage import migrations, open_database
@@ -23,5 +24,128 @@ def test_reopen_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.db"
     open_database(path).close()
     db = open_database(path)
-    assert [m.name for m in migrations.applied(db)] == ["m001_requests"]
+    assert [m.name for m in migrations.applied(db)] == ["m001_requests", "m002_demo_flag"]
     db.close()
+
+
+import datetime as dt  # noqa: E402
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+
+from kiosk.appointment import FormData, validate_request  # noqa: E402
+from kiosk.demo import RealDataError, fill_demo  # noqa: E402
+from kiosk.storage import AppointmentStore, StoreError  # noqa: E402
+
+CLOCK = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
+
+
+def _request(name: str = "Gülşen İçli-Işık") -> object:
+    data = FormData(
+        name=name,
+        phone="0532 123 45 67",
+        contact_language="tr",
+        contact_method="sms",
+        time_window="evening",
+        topic="general",
+        consents={"notice_read": True, "contact": True, "health_topic": True},
+    )
+    result = validate_request(data, "tr")
+    assert not isinstance(result, list)
+    return result
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> AppointmentStore:
+    """A store on a fresh database file."""
+    return AppointmentStore(open_database(tmp_path / "kiosk.db"), clock=lambda: CLOCK)
+
+
+def _add(store: AppointmentStore) -> str:
+    return store.add_request(
+        _request(),  # type: ignore[arg-type]
+        kiosk_id="hall-1",
+        content_version="2026.11",
+        consent_versions={"notice_read": "tr-1", "contact": "tr-1", "health_topic": "tr-2"},
+        notice_version="2026-11-tr-1",
+    )
+
+
+def test_request_round_trip(store: AppointmentStore) -> None:
+    """A saved request reads back exactly: personal fields in one JSON column, consents with
+    the version of each text and of the notice, status new, UTC time."""
+    reference = _add(store)
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}", reference)
+    saved = store.get(reference)
+    assert saved is not None
+    assert saved.personal["name"] == "Gülşen İçli-Işık"
+    assert saved.personal["phone"] == "+905321234567"
+    assert saved.personal["topic"] == "general"
+    assert saved.created_at == CLOCK and saved.status == "new" and saved.kiosk_id == "hall-1"
+    assert saved.consents["notice_version"] == "2026-11-tr-1"
+    assert saved.consents["items"]["health_topic"] == {"given": True, "version": "tr-2"}
+    assert saved.consents["items"]["marketing_sms"]["given"] is False
+    assert saved.content_version == "2026.11" and not saved.is_demo
+    row = next(store.db.query("select personal from requests"))
+    assert set(json.loads(row["personal"])) == {
+        "name",
+        "phone",
+        "email",
+        "contact_language",
+        "contact_method",
+        "time_window",
+        "topic",
+    }
+
+
+def test_references_are_unique(store: AppointmentStore) -> None:
+    """Every request gets its own code."""
+    codes = {_add(store) for _ in range(50)}
+    assert len(codes) == 50 and store.count() == 50
+
+
+def test_read_only_database_save_fails_cleanly(store: AppointmentStore) -> None:
+    """A read-only database: StoreError, nothing half-written, the database intact."""
+    first = _add(store)
+    store.db.execute("PRAGMA query_only = ON")
+    with pytest.raises(StoreError):
+        _add(store)
+    store.db.execute("PRAGMA query_only = OFF")
+    assert store.count() == 1 and store.get(first) is not None
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_locked_database_save_fails_cleanly(store: AppointmentStore, tmp_path: Path) -> None:
+    """Another process holding the write lock: StoreError after the busy timeout, no row."""
+    import sqlite3
+
+    store.db.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(tmp_path / "kiosk.db")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError):
+            _add(store)
+    finally:
+        other.rollback()
+        other.close()
+    assert store.count() == 0
+
+
+def test_unopenable_database_is_a_store_error(tmp_path: Path) -> None:
+    """A database path that cannot be a file gives StoreError, not a crash."""
+    (tmp_path / "dir.db").mkdir()
+    with pytest.raises(StoreError):
+        open_database(tmp_path / "dir.db")
+
+
+def test_demo_data_refuses_real_requests(store: AppointmentStore) -> None:
+    """Demo rows go into an empty or demo-only database; with real requests only by force."""
+    assert fill_demo(store, 12) == 12
+    assert store.count() == 12 and store.count(real_only=True) == 0
+    scripts = {r.personal["name"][0] for r in store.list_requests()}
+    assert {"ف", "А", "İ"} & scripts  # Arabic, Cyrillic and Turkish names among them
+    _add(store)
+    with pytest.raises(RealDataError):
+        fill_demo(store, 5)
+    assert fill_demo(store, 5, force=True) == 5
+    assert store.count() == 18

@@ -6,15 +6,17 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.appointment import FormData
 from kiosk.config import Settings
 from kiosk.content import Content
+from kiosk.storage import AppointmentStore
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.icons import Icons
 from kiosk.ui.screens.about import AboutScreen
-from kiosk.ui.screens.appointment import AppointmentScreen
+from kiosk.ui.screens.appointment import AppointmentScreen, FlowState
 from kiosk.ui.screens.faq import FaqScreen
 from kiosk.ui.screens.help import HelpScreen
 from kiosk.ui.screens.home import HomeScreen
@@ -43,6 +45,8 @@ class Route:
 
 
 HOME = Route("home")
+# Screens a visitor may open from inside the form without ending it.
+FORM_DETOURS = ("appointment", "language", "help")
 
 
 class MainWindow(QWidget):
@@ -62,6 +66,7 @@ class MainWindow(QWidget):
         settings: Settings,
         content: Content,
         languages: tuple[str, ...],
+        store: AppointmentStore | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -79,6 +84,10 @@ class MainWindow(QWidget):
         self._route = HOME
         self._built_for: tuple[object, ...] | None = None
         self._qss = ""
+        self._store = store
+        # The visitor's form lives here, not in the screen, so a language change keeps it.
+        self.form = FormData()
+        self.flow = FlowState()
 
         self.stack = QStackedWidget()
         self.stack.setObjectName("screen-stack")
@@ -90,7 +99,7 @@ class MainWindow(QWidget):
         layout.addWidget(self.bar, 0)
 
         self.bar.home_clicked.connect(self.go_home)
-        self.bar.back_clicked.connect(self.go_back)
+        self.bar.back_clicked.connect(self.on_bar_back)
         self.bar.language_clicked.connect(lambda: self.navigate(Route("language")))
         self.bar.text_size_clicked.connect(self.cycle_text_size)
         self.bar.help_clicked.connect(lambda: self.navigate(Route("help")))
@@ -154,6 +163,13 @@ class MainWindow(QWidget):
         """Return to the previous screen (Home when there is none)."""
         self._route = self._history.pop() if self._history else HOME
         self._render()
+
+    def on_bar_back(self) -> None:
+        """The bar's Back means one step back inside the form, like the form's own Back."""
+        screen = self.current_screen()
+        if isinstance(screen, AppointmentScreen) and screen.go_back():
+            return
+        self.go_back()
 
     def go_home(self) -> None:
         """Return to Home and forget the trail."""
@@ -240,7 +256,10 @@ class MainWindow(QWidget):
             picker.language_chosen.connect(self.set_language)
             return picker
         if route.name == "appointment":
-            return AppointmentScreen(ctx)
+            form = AppointmentScreen(ctx, self.form, self.flow, self._store)
+            form.cancelled.connect(self.go_back)
+            form.finished.connect(self.go_home)
+            return form
         raise ValueError(f"unknown route {route}")
 
     def _render(self, force: bool = False) -> None:
@@ -261,6 +280,10 @@ class MainWindow(QWidget):
         self.bar.apply(ctx.lang.ui, self._text_step, m, ctx.lang.rtl)
         self.bar.set_back_enabled(self._route != HOME)
         old = self.stack.currentWidget()
+        if self._route.name not in FORM_DETOURS:
+            self.end_form_visit()
+            if isinstance(old, AppointmentScreen):
+                old.clear_widgets()  # do not leave typed text in a widget awaiting deletion
         screen = self._build(self._route, ctx)
         self.stack.addWidget(screen)
         self.stack.setCurrentWidget(screen)
@@ -272,6 +295,16 @@ class MainWindow(QWidget):
             old.deleteLater()
         log.info("screen %s", self._route.key)
         self.screen_changed.emit(self._route.key)
+
+    def end_form_visit(self) -> None:
+        """Forget everything typed into the appointment form (the visitor left it)."""
+        if not self.form.is_empty() or self.flow.step != "notice":
+            log.info("form_wiped")
+        self.form.wipe()
+        self.flow.reset()
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.clear()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

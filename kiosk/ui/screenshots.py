@@ -8,9 +8,12 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
+from kiosk.appointment import STEPS, FormData
 from kiosk.config import Settings
 from kiosk.content import Content, LanguageContent
+from kiosk.storage import AppointmentStore, memory_database
 from kiosk.ui.main_window import MainWindow, Route
+from kiosk.ui.screens.appointment import AppointmentScreen
 from kiosk.ui.screens.faq import FaqScreen
 
 
@@ -28,7 +31,65 @@ def all_routes(lang: LanguageContent) -> Iterator[Route]:
         yield Route("topic", topic_id)
     yield Route("help")
     yield Route("language")
-    yield Route("appointment")
+
+
+# Made-up values for the form's screenshots: never a real visitor's data.
+DEMO_FORMS = {
+    "tr": FormData(
+        name="Ayşe Örnek",
+        country="tr",
+        phone="0532 000 00 00",
+        email="ayse.ornek@example.com",
+        contact_language="tr",
+        contact_method="phone",
+        time_window="morning",
+        topic="general",
+        consents={"notice_read": True, "contact": True, "health_topic": True},
+    ),
+}
+DEMO_FORM = FormData(
+    name="Jane Example",
+    country="gb",
+    phone="07700 900000",
+    email="jane@example.com",
+    contact_language="en",
+    contact_method="email",
+    time_window="afternoon",
+    consents={"notice_read": True, "contact": True},
+)
+
+
+def _form_steps(window: MainWindow, lang: str) -> Iterator[str]:
+    """Show each step of the appointment form, filled with demo values; yield its name."""
+    for step in (*STEPS, "thanks", "failed"):
+        window.go_home()
+        demo = DEMO_FORMS.get(lang, DEMO_FORM)
+        for name in demo.__dataclass_fields__:
+            value = getattr(demo, name)
+            setattr(window.form, name, dict(value) if isinstance(value, dict) else value)
+        window.flow.step = step
+        window.flow.reference = "K7Q-M4X" if step == "thanks" else ""
+        window.navigate(Route("appointment"))
+        screen = window.current_screen()
+        if isinstance(screen, AppointmentScreen):
+            screen.thanks_timer.stop()  # a still picture, not a countdown
+        yield f"appointment-{step}"
+
+
+def visit_all(window: MainWindow, lang: str) -> Iterator[str]:
+    """Show every screen in turn (FAQ opened, form steps with demo values); yield each name.
+
+    Used by the screenshots and by the tests that walk every screen.
+    """
+    for route in all_routes(window.context().content.languages[lang]):
+        window.go_home()
+        window.navigate(route)
+        screen = window.current_screen()
+        if isinstance(screen, FaqScreen) and screen.questions:
+            screen.open_entry(next(iter(screen.questions)))
+        yield route.key
+    yield from _form_steps(window, lang)
+    window.go_home()
 
 
 def page_length(screen: QWidget) -> float:
@@ -66,23 +127,21 @@ def render_all(
     for lang in render_languages or languages:
         for width, height in sizes:
             for step in text_steps:
-                window = MainWindow(settings, content, languages)
+                # An empty in-memory store: the form screens render, nothing is ever written.
+                window = MainWindow(
+                    settings, content, languages, AppointmentStore(memory_database())
+                )
                 window.resize(width, height)
                 window.show()
                 window.set_language(lang)
                 window.set_text_step(step)
                 suffix = "" if step == 0 else f"-text{round(100 * (1 + step * 0.25))}"
-                for route in all_routes(content.languages[lang]):
-                    window.go_home()
-                    window.navigate(route)
-                    screen = window.current_screen()
-                    if isinstance(screen, FaqScreen) and screen.questions:
-                        screen.open_entry(next(iter(screen.questions)))
+                for name in visit_all(window, lang):
                     settle()
-                    path = out / f"{route.key}-{lang}-{width}x{height}{suffix}.png"
+                    path = out / f"{name}-{lang}-{width}x{height}{suffix}.png"
                     # Light PNG compression: these are review artefacts, speed matters more.
                     window.grab().save(str(path), "PNG", 85)
-                    written.append((path, page_length(screen)))
+                    written.append((path, page_length(window.current_screen())))
                 window.close()
                 window.deleteLater()
                 settle()

@@ -70,6 +70,11 @@ class Metrics:
         return max(MIN_TARGET_PX, self.mm(MIN_TARGET_MM))
 
     @property
+    def key_size(self) -> int:
+        """On-screen keyboard keys: 15 mm, never under 64 px."""
+        return max(MIN_TARGET_PX, self.mm(15.0))
+
+    @property
     def button_height(self) -> int:
         return max(96, self.target)
 
@@ -138,5 +143,6 @@ def style_sheet(m: Metrics, p: Palette = LIGHT) -> str:
         button_height=m.button_height,
         bar_height=m.bar_height,
         bar=24,
+        key=m.key_size,
     )
     return template.substitute(values)

@@ -7,6 +7,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.config import Settings
 from kiosk.content import Content
+from kiosk.storage import AppointmentStore, memory_database
 from kiosk.ui.app import load_fonts
 from kiosk.ui.main_window import MainWindow
 
@@ -20,8 +21,9 @@ def _fonts(qapp) -> None:  # noqa: ANN001 - pytest-qt's QApplication
 
 @pytest.fixture
 def window(qtbot: QtBot, settings: Settings, content: Content) -> MainWindow:
-    """The main window in landscape 1080p, shown (offscreen), on Home in English."""
-    w = MainWindow(settings, content, ("en", "tr"))
+    """The main window in landscape 1080p, shown (offscreen), on Home in English, with an
+    in-memory request store."""
+    w = MainWindow(settings, content, ("en", "tr"), AppointmentStore(memory_database()))
     qtbot.addWidget(w)
     w.resize(*LANDSCAPE)
     w.show()

@@ -10,7 +10,7 @@ from kiosk.content import Content
 from kiosk.ui.audit import audit
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.screens.faq import FaqScreen
-from kiosk.ui.screenshots import all_routes
+from kiosk.ui.screenshots import visit_all
 from kiosk.validation import _texts
 
 from uihelpers import LANDSCAPE, PORTRAIT, settle
@@ -31,17 +31,15 @@ def test_touch_targets_and_text_fit(
     assert target >= 64
     problems: list[str] = []
     checked_buttons = 0
-    for route in all_routes(content.languages[lang]):
-        window.go_home()
-        window.navigate(route)
-        screen = window.current_screen()
-        if isinstance(screen, FaqScreen):
-            screen.open_entry(next(iter(screen.questions)))
+    seen = []
+    for name in visit_all(window, lang):
         settle()
+        seen.append(name)
         found = audit(window, target)
-        problems += [f"{route.key}: {p}" for p in found]
+        problems += [f"{name}: {p}" for p in found]
         checked_buttons += len([b for b in window.findChildren(QAbstractButton) if b.isVisible()])
     assert checked_buttons > 100  # the walk really saw the screens' controls
+    assert "appointment-contact" in seen and "home" in seen
     assert problems == []
 
 
@@ -81,23 +79,23 @@ def test_no_english_on_turkish_screens(window: MainWindow, content: Content) -> 
 
     def strings(lc) -> set[str]:  # noqa: ANN001
         parts = [lc.ui, *lc.sections, *lc.topics.values(), *lc.tables.values(), *lc.faq]
-        parts += list(lc.disclaimers.values())
+        parts += [*lc.disclaimers.values(), lc.form]
         return {text for part in parts for _path, text in _texts(part, "$")}
 
     english_only = strings(en) - strings(tr)
     assert len(english_only) > 50
     window.set_language("tr")
     seen: list[str] = []
-    for route in all_routes(tr):
-        window.go_home()
-        window.navigate(route)
+    for name in visit_all(window, "tr"):
         screen = window.current_screen()
         if isinstance(screen, FaqScreen):
             for entry_id in screen.questions:
                 screen.open_entry(entry_id)
+                settle()
+                seen += [t for t in _visible_texts(window) if t in english_only]
         settle()
         texts = _visible_texts(window)
         seen += texts
         leaked = [t for t in texts if t in english_only]
-        assert leaked == [], f"{route.key}: {leaked}"
+        assert leaked == [], f"{name}: {leaked}"
     assert len(seen) > 200

@@ -31,16 +31,19 @@ def test_widget_image_decodes_to_the_exact_text(qtbot: QtBot) -> None:
     assert barcode.format == zxingcpp.BarcodeFormat.QRCode
 
 
-def test_appointment_code_on_screen(window: MainWindow) -> None:
-    """The appointment screen's code, grabbed from the screen, opens the online form with only
-    language and source added, and is at least 35 mm wide."""
+def test_notice_codes_are_at_least_35_mm(window: MainWindow) -> None:
+    """The codes on the form's notice step, grabbed from the screen, decode and are >= 35 mm."""
     window.set_language("tr")
     window.navigate(Route("appointment"))
     settle()
     screen = window.current_screen()
     assert isinstance(screen, AppointmentScreen)
-    assert _decode(screen.code) == ["https://example.org/appointment?lang=tr&source=kiosk"]
-    assert screen.code.width() >= window.metrics().mm(35)
+    codes = [screen.findChild(QrWidget, n) for n in ("notice-qr", "online-form-qr")]
+    assert [_decode(code) for code in codes] == [
+        ["https://example.org/privacy?lang=tr"],
+        ["https://example.org/appointment?lang=tr&source=kiosk"],
+    ]
+    assert all(code.width() >= window.metrics().mm(35) for code in codes)
 
 
 def test_every_source_with_a_link_has_a_decodable_code(window: MainWindow, content) -> None:  # noqa: ANN001

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
+from kiosk.appointment import STEPS
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.ui.screenshots import all_routes, render_all
@@ -18,6 +19,7 @@ def test_render_all_names_and_sizes(
     """Files are named <screen>-<lang>-<W>x<H>[-text150].png and have the window's size."""
     written = render_all(settings, content, ("en", "tr"), tmp_path, [(1080, 1920)], ("tr",), (0, 2))
     keys = [r.key for r in all_routes(content.languages["tr"])]
+    keys += [f"appointment-{step}" for step in (*STEPS, "thanks", "failed")]
     expected = {f"{k}-tr-1080x1920.png" for k in keys} | {
         f"{k}-tr-1080x1920-text150.png" for k in keys
     }

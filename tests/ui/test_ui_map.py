@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QAbstractButton
 from kiosk import paths
 from kiosk.content import Content
 from kiosk.ui.main_window import MainWindow
-from kiosk.ui.screenshots import all_routes
+from kiosk.ui.screenshots import visit_all
 
 from uihelpers import settle
 
@@ -23,9 +23,7 @@ def test_every_screen_and_control_is_named_and_documented(
     doc = (paths.bundle_root() / "docs" / "ui-map.md").read_text("utf-8")
     documented = set(re.findall(r"`([a-z0-9-]+)`", doc))
     names: set[str] = set()
-    for route in all_routes(content.languages["en"]):
-        window.go_home()
-        window.navigate(route)
+    for _name in visit_all(window, "en"):
         settle()
         names.add(window.current_screen().objectName())
         for button in window.findChildren(QAbstractButton):

@@ -1,43 +1,562 @@
-"""Request an appointment: for now, the QR code to the clinic's online form."""
+"""Request an appointment: notice, name, contact, preferences, consents, review, thank you.
+
+One step per screen with big Back and Next. What the visitor enters lives in a FormData
+owned by the main window (so a language change keeps it) and is wiped when the visit ends.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+import logging
+from dataclasses import dataclass
 
-from kiosk.qr import appointment_link, short_display
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.appointment import (
+    EMAIL_MAX,
+    LANGUAGE_NAMES,
+    NAME_MAX,
+    OTHER_COUNTRY,
+    PHONE_MAX,
+    STEPS,
+    FieldError,
+    FormData,
+    validate_request,
+    validate_step,
+)
+from kiosk.qr import appointment_link, short_display, with_params
+from kiosk.storage import AppointmentStore, StoreError
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.theme import LIGHT
+from kiosk.ui.widgets.grid import TileGrid
+from kiosk.ui.widgets.keyboard import OnScreenKeyboard
 from kiosk.ui.widgets.qr_widget import QrWidget
 from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import breakable, label
+from kiosk.ui.widgets.tile import Tile
+
+log = logging.getLogger(__name__)
+
+TYPING_STEPS = ("name", "contact")
+
+
+@dataclass
+class FlowState:
+    """Where the visitor is in the flow; kept by the main window beside the FormData."""
+
+    step: str = "notice"
+    reference: str = ""
+
+    def reset(self) -> None:
+        self.step = "notice"
+        self.reference = ""
+
+
+def _private(edit: QLineEdit, limit: int) -> QLineEdit:
+    """Make a field safe for personal data: no prediction, no menu, no drag, bounded."""
+    edit.setInputMethodHints(
+        Qt.InputMethodHint.ImhSensitiveData
+        | Qt.InputMethodHint.ImhNoPredictiveText
+        | Qt.InputMethodHint.ImhNoAutoUppercase
+    )
+    edit.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+    edit.setDragEnabled(False)
+    edit.setMaxLength(limit)
+    return edit
 
 
 class AppointmentScreen(QWidget):
-    """The online form one scan away; the link carries only language and source."""
+    """The appointment request flow.
 
-    def __init__(self, ctx: ScreenContext, parent: QWidget | None = None) -> None:
+    Signals:
+        submitted(str): the request was committed; its reference code.
+        finished(): the thank-you time is over.
+        cancelled(): Back on the first step: the visitor left the form.
+    """
+
+    submitted = Signal(str)
+    finished = Signal()
+    cancelled = Signal()
+
+    def __init__(
+        self,
+        ctx: ScreenContext,
+        form: FormData,
+        flow: FlowState,
+        store: AppointmentStore | None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("appointment-screen")
-        ui = ctx.lang.ui
-        self.page = ScrollPage(ctx.metrics)
+        self._ctx = ctx
+        self._s = ctx.lang.form
+        self.form = form
+        self.flow = flow
+        self._store = store
+        m = ctx.metrics
+        if store is None and flow.step not in ("thanks",):
+            flow.step = "failed"  # no database: offer the online form straight away
+
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("form-pages")
+        self._page_of: dict[str, ScrollPage] = {}
+        self.fields: dict[str, QLineEdit] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.groups: dict[str, QButtonGroup] = {}
+        self.consent_buttons: dict[str, QPushButton] = {}
+        self.edit_buttons: dict[str, QPushButton] = {}
+        self.countdown = 0
+
+        self.keyboard = OnScreenKeyboard(self._s, m.key_size)
+        self.keyboard.done.connect(self._on_next)
+        self.back_button = QPushButton(self._s.back)
+        self.back_button.setObjectName("form-back")
+        self.next_button = QPushButton(self._s.next)
+        self.next_button.setObjectName("form-next")
+        self.message = label("", "form-message")
+        for button in (self.back_button, self.next_button):
+            button.setMinimumSize(max(m.button_height, m.target * 2), m.button_height)
+        self.back_button.clicked.connect(self._on_back)
+        self.next_button.clicked.connect(self._on_next)
+        nav = QHBoxLayout()
+        nav.setContentsMargins(m.margin, 8, m.margin, 8)
+        nav.setSpacing(m.gap)
+        nav.addWidget(self.back_button)
+        nav.addWidget(self.message, 1)
+        nav.addWidget(self.next_button)
+        self.nav = QWidget()
+        self.nav.setObjectName("form-nav")
+        self.nav.setLayout(nav)
+
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.page)
-        body = self.page.body
-        body.addWidget(label(ui.appointment_title, "screen-title"))
-        for paragraph in ui.appointment_body:
-            body.addWidget(label(paragraph, "body-text"))
-        self.link = appointment_link(ctx.settings.appointment_url, ctx.lang.code)
-        caption = label(ui.appointment_scan, "block-heading")
-        caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        body.addWidget(caption)
-        self.code = QrWidget(self.link, ctx.metrics.qr_side)
-        self.code.setObjectName("appointment-qr")
-        body.addWidget(self.code, 0, Qt.AlignmentFlag.AlignHCenter)
-        url = label(breakable(short_display(self.link)), "qr-url")
-        url.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        body.addWidget(url)
-        desk = label(ui.appointment_desk, "body-text")
-        desk.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        body.addWidget(desk)
-        self.page.finish()
+        outer.setSpacing(0)
+        outer.addWidget(self.pages, 1)
+        outer.addWidget(self.nav)
+        outer.addWidget(self.keyboard)
+
+        self.thanks_timer = QTimer(self)
+        self.thanks_timer.setInterval(1000)
+        self.thanks_timer.timeout.connect(self._tick)
+
+        for step in (*STEPS, "thanks", "failed"):
+            page = ScrollPage(m)
+            self._page_of[step] = page
+            self.pages.addWidget(page)
+            getattr(self, f"_build_{step}")(page)
+            page.finish()
+        self.show_step(flow.step)
+
+    # --- page builders --------------------------------------------------------------------
+
+    def _header(self, page: ScrollPage, step: str, title: str) -> None:
+        n, total = STEPS.index(step) + 1, len(STEPS)
+        row = QHBoxLayout()
+        row.addWidget(label(self._s.step_of.format(n=n, total=total), "step-of"), 0)
+        dots = QLabel(" ".join("●" if i < n else "○" for i in range(total)))
+        dots.setObjectName("step-dots")
+        row.addWidget(dots, 1)
+        page.body.addLayout(row)
+        page.body.addWidget(label(title, "screen-title"))
+
+    def _error_label(self, key: str) -> QLabel:
+        err = label("", "field-error")
+        err.setVisible(False)
+        self.errors[key] = err
+        return err
+
+    def _field(self, page: ScrollPage, key: str, caption: str, limit: int, value: str) -> QLineEdit:
+        page.body.addWidget(label(caption, "field-label"))
+        edit = _private(QLineEdit(value), limit)
+        edit.setObjectName(f"field-{key}")
+        edit.setMinimumHeight(self._ctx.metrics.button_height)
+        edit.textChanged.connect(lambda text, k=key: setattr(self.form, k, text))
+        edit.installEventFilter(self)
+        self.fields[key] = edit
+        page.body.addWidget(edit)
+        page.body.addWidget(self._error_label(key))
+        return edit
+
+    def _choices(
+        self, page: ScrollPage, key: str, caption: str, options: list[tuple[str, str]], name: str
+    ) -> None:
+        page.body.addWidget(label(caption, "field-label"))
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        buttons: list[QWidget] = []
+        current = getattr(self.form, key)
+        for value, text in options:
+            button = QPushButton(text)
+            button.setObjectName(name)
+            button.setCheckable(True)
+            button.setProperty("choice", value)
+            button.setChecked(value == current)
+            button.toggled.connect(lambda _on, b=button: self._mark(b))
+            self._mark(button)
+            button.clicked.connect(lambda _=False, k=key, v=value: self._choose(k, v))
+            group.addButton(button)
+            buttons.append(button)
+        self.groups[key] = group
+        # Columns as wide as the longest choice needs: a choice's words are never cut.
+        font = QFont("Noto Sans")
+        font.setPixelSize(self._ctx.metrics.body)
+        font.setBold(True)  # a chosen option is bold, so measure it bold
+        widest = max(QFontMetrics(font).horizontalAdvance(text) for _v, text in options)
+        min_width = max(round(300 * self._ctx.metrics.scale), widest + 120)
+        page.body.addWidget(TileGrid(buttons, min_width, 4, 12))
+        page.body.addWidget(self._error_label(key))
+
+    def _mark(self, button: QPushButton) -> None:
+        icon = "circle-check" if button.isChecked() else "circle"
+        color = LIGHT.on_primary if button.isChecked() else LIGHT.muted
+        button.setIcon(self._ctx.icons.icon(icon, color, 32))
+
+    def _choose(self, key: str, value: str) -> None:
+        setattr(self.form, key, value)
+        if key == "country":
+            self._update_phone_hint()
+        self._clear_errors()
+
+    def _build_notice(self, page: ScrollPage) -> None:
+        s, settings = self._s, self._ctx.settings
+        self._header(page, "notice", s.notice_title)
+        values = {
+            "controller": settings.data_controller_name,
+            "contact": settings.data_controller_contact,
+            "days": str(settings.retention_days),
+        }
+        for item in s.notice_items:
+            page.body.addWidget(label(item.heading, "block-heading"))
+            page.body.addWidget(label(item.text.format(**values), "body-text"))
+        codes = QHBoxLayout()
+        codes.setSpacing(self._ctx.metrics.gap * 2)
+        notice_url = with_params(settings.privacy_notice_url, lang=self._ctx.lang.code)
+        online = appointment_link(settings.appointment_url, self._ctx.lang.code)
+        for name, caption, url in (
+            ("notice-qr", s.notice_full, notice_url),
+            ("online-form-qr", s.notice_phone, online),
+        ):
+            box = QVBoxLayout()
+            box.addWidget(label(caption, "body-text"))
+            code = QrWidget(url, self._ctx.metrics.qr_side)
+            code.setObjectName(name)
+            box.addWidget(code, 0, Qt.AlignmentFlag.AlignLeading)
+            box.addWidget(label(breakable(short_display(url)), "qr-url"))
+            box.addStretch(1)
+            codes.addLayout(box, 1)
+        page.body.addLayout(codes)
+
+    def _build_name(self, page: ScrollPage) -> None:
+        self._header(page, "name", self._s.name_title)
+        page.body.addWidget(label(self._s.name_hint, "secondary-text"))
+        self._field(page, "name", self._s.name_label, NAME_MAX, self.form.name)
+
+    def _build_contact(self, page: ScrollPage) -> None:
+        s = self._s
+        self._header(page, "contact", s.contact_title)
+        page.body.addWidget(label(s.contact_intro, "secondary-text"))
+        self._choices(
+            page,
+            "country",
+            s.country_label,
+            [(c.id, c.label) for c in s.countries],
+            "country-option",
+        )
+        self._field(page, "phone", s.phone_label, PHONE_MAX, self.form.phone)
+        self.phone_hint = label(s.phone_hint_other, "secondary-text")
+        page.body.addWidget(self.phone_hint)
+        self._field(page, "email", s.email_label, EMAIL_MAX, self.form.email)
+        self._update_phone_hint()
+
+    def _update_phone_hint(self) -> None:
+        if hasattr(self, "phone_hint"):
+            self.phone_hint.setVisible(self.form.country == OTHER_COUNTRY)
+
+    def _build_preferences(self, page: ScrollPage) -> None:
+        s = self._s
+        self._header(page, "preferences", s.preferences_title)
+        langs = self._ctx.settings.contact_languages
+        self._choices(
+            page,
+            "contact_language",
+            s.contact_language_label,
+            [(code, LANGUAGE_NAMES[code]) for code in langs],
+            "language-choice",
+        )
+        self._choices(
+            page,
+            "contact_method",
+            s.contact_method_label,
+            [(c.id, c.label) for c in s.contact_methods],
+            "method-option",
+        )
+        self._choices(
+            page,
+            "time_window",
+            s.time_label,
+            [(c.id, c.label) for c in s.time_windows],
+            "time-option",
+        )
+        topics = [("", s.topic_none), *((c.id, c.label) for c in s.topics)]
+        self._choices(page, "topic", s.topic_label, topics, "topic-option")
+
+    def _build_consents(self, page: ScrollPage) -> None:
+        s = self._s
+        self._header(page, "consents", s.consents_title)
+        page.body.addWidget(label(s.consents_intro, "body-text"))
+        m = self._ctx.metrics
+        for consent in s.consents:
+            tag = s.required if consent.id in ("notice_read", "contact") else s.optional
+            button = Tile(consent.label, f"{tag}. {consent.purpose}", None, m.button_height, True)
+            button.setObjectName("consent-option")
+            button.setCheckable(True)
+            button.setProperty("consent", consent.id)
+            button.setChecked(bool(self.form.consents.get(consent.id)))
+            button.toggled.connect(lambda on, c=consent.id: self._consent(c, on))
+            self.consent_buttons[consent.id] = button
+            self._show_tick(consent.id)
+            page.body.addWidget(button)
+            page.body.addWidget(self._error_label(consent.id))
+
+    def _consent(self, consent_id: str, on: bool) -> None:
+        self.form.consents[consent_id] = on
+        self._show_tick(consent_id)
+        self._clear_errors()
+
+    def _show_tick(self, consent_id: str) -> None:
+        button = self.consent_buttons[consent_id]
+        # A tick and an empty circle, not colour alone, show what is agreed.
+        icon = "square-check" if button.isChecked() else "square"
+        button.set_icon(self._ctx.icons.pixmap(icon, LIGHT.primary, 48))
+
+    def _build_review(self, page: ScrollPage) -> None:
+        s = self._s
+        self._header(page, "review", s.review_title)
+        page.body.addWidget(label(s.review_intro, "secondary-text"))
+        self.review_box = QVBoxLayout()
+        self.review_box.setSpacing(self._ctx.metrics.gap)
+        page.body.addLayout(self.review_box)
+
+    def _fill_review(self) -> None:
+        while self.review_box.count():
+            item = self.review_box.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        s, f = self._s, self.form
+        label_of = {c.id: c.label for c in (*s.contact_methods, *s.time_windows, *s.topics)}
+        given = [c.label for c in s.consents if f.consents.get(c.id)]
+        country = next((c.label for c in s.countries if c.id == f.country), "")
+        groups = (
+            ("name", [(s.name_label, f.name)]),
+            (
+                "contact",
+                [
+                    (s.phone_label, f"{country} {f.phone}".strip() if f.phone.strip() else ""),
+                    (s.email_label, f.email),
+                ],
+            ),
+            (
+                "preferences",
+                [
+                    (s.contact_language_label, LANGUAGE_NAMES.get(f.contact_language, "")),
+                    (s.contact_method_label, label_of.get(f.contact_method, "")),
+                    (s.time_label, label_of.get(f.time_window, "")),
+                    (s.topic_label, label_of.get(f.topic, "")),
+                ],
+            ),
+            ("consents", [(s.consents_title, "\n".join(given))]),
+        )
+        self.edit_buttons = {}
+        for step, rows in groups:
+            card = QFrame()
+            card.setObjectName("card")
+            box = QHBoxLayout(card)
+            box.setContentsMargins(24, 16, 24, 16)
+            texts = QVBoxLayout()
+            for key, value in rows:
+                texts.addWidget(label(key, "about-key"))
+                texts.addWidget(label(value or s.review_not_given, "body-text"))
+            box.addLayout(texts, 1)
+            edit = QPushButton(s.edit)
+            edit.setObjectName("review-edit")
+            edit.setProperty("step", step)
+            edit.setMinimumSize(self._ctx.metrics.target * 2, self._ctx.metrics.button_height)
+            edit.clicked.connect(lambda _=False, st=step: self.show_step(st))
+            box.addWidget(edit, 0, Qt.AlignmentFlag.AlignTop)
+            self.edit_buttons[step] = edit
+            self.review_box.addWidget(card)
+
+    def _build_thanks(self, page: ScrollPage) -> None:
+        s = self._s
+        page.body.addWidget(label(s.thanks_title, "screen-title"))
+        page.body.addWidget(label(s.thanks_body, "body-text"))
+        page.body.addWidget(label(s.thanks_reference, "field-label"))
+        self.reference_label = label("", "reference-code")
+        page.body.addWidget(self.reference_label)
+        self.countdown_label = label("", "secondary-text")
+        page.body.addWidget(self.countdown_label)
+
+    def _build_failed(self, page: ScrollPage) -> None:
+        s, ctx = self._s, self._ctx
+        page.body.addWidget(label(s.failed_title, "screen-title"))
+        page.body.addWidget(label(s.failed_body, "body-text"))
+        link = appointment_link(ctx.settings.appointment_url, ctx.lang.code)
+        page.body.addWidget(label(ctx.lang.ui.appointment_scan, "block-heading"))
+        self.fallback_code = QrWidget(link, ctx.metrics.qr_side)
+        self.fallback_code.setObjectName("fallback-qr")
+        page.body.addWidget(self.fallback_code, 0, Qt.AlignmentFlag.AlignLeading)
+        page.body.addWidget(label(breakable(short_display(link)), "qr-url"))
+        page.body.addWidget(label(s.failed_desk, "body-text"))
+
+    def clear_widgets(self) -> None:
+        """Empty every field and the keyboard's state (the visit is over)."""
+        self.thanks_timer.stop()
+        for edit in self.findChildren(QLineEdit):
+            edit.clear()
+        self.keyboard.reset()
+        self.reference_label.clear()
+
+    # --- flow ---------------------------------------------------------------------------------
+
+    @property
+    def step(self) -> str:
+        return self.flow.step
+
+    def show_step(self, step: str) -> None:
+        """Show ``step`` (one of STEPS, "thanks" or "failed")."""
+        self.flow.step = step
+        self._clear_errors()
+        if step == "review":
+            self._fill_review()
+        page = self._page_of[step]
+        self.pages.setCurrentWidget(page)
+        page.verticalScrollBar().setValue(0)
+        in_flow = step in STEPS
+        self.nav.setVisible(in_flow)
+        self.next_button.setText(self._s.submit if step == "review" else self._s.next)
+        self.keyboard.setVisible(step in TYPING_STEPS)
+        if step == "name":
+            self._focus(self.fields["name"])
+        elif step == "contact":
+            self._focus(self.fields["phone"] if not self.form.email else self.fields["email"])
+        else:
+            self.keyboard.set_target(None)
+        if step == "thanks":
+            self.reference_label.setText(self.flow.reference)
+            self.countdown = self._ctx.settings.thank_you_seconds
+            self._show_countdown()
+            self.thanks_timer.start()
+
+    def _layouts_for(self, edit: QLineEdit) -> tuple[str, ...]:
+        if edit is self.fields.get("phone"):
+            return ("phone",)
+        if edit is self.fields.get("email"):
+            return ("email",)
+        return ("tr", "en") if self._ctx.lang.code == "tr" else ("en", "tr")
+
+    def _focus(self, edit: QLineEdit) -> None:
+        edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.keyboard.set_target(edit, self._layouts_for(edit))
+        QTimer.singleShot(0, lambda: self._page_of[self.flow.step].scroll_to(edit))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
+            self.keyboard.set_target(watched, self._layouts_for(watched))
+            page = self._page_of[self.flow.step]
+            QTimer.singleShot(0, lambda: page.scroll_to(watched))
+        return super().eventFilter(watched, event)
+
+    def _clear_errors(self) -> None:
+        for err in self.errors.values():
+            err.setVisible(False)
+        self.message.setText("")
+
+    def _show_errors(self, problems: list[FieldError]) -> None:
+        self._clear_errors()
+        for problem in problems:
+            err = self.errors.get(problem.field)
+            if err is not None:
+                err.setText("⚠ " + getattr(self._s.errors, problem.code))
+                err.setVisible(True)
+        self.message.setText("⚠ " + self._s.missing)
+        first = self.errors.get(problems[0].field)
+        if first is not None:
+            page = self._page_of[self.flow.step]
+            QTimer.singleShot(0, lambda: page.scroll_to(first))
+
+    def go_back(self) -> bool:
+        """Step back inside the form; return False on the first step (the caller leaves)."""
+        if self.flow.step not in STEPS or STEPS.index(self.flow.step) == 0:
+            return False
+        self.show_step(STEPS[STEPS.index(self.flow.step) - 1])
+        return True
+
+    def _on_back(self) -> None:
+        if not self.go_back():
+            self.cancelled.emit()
+
+    def _on_next(self) -> None:
+        step = self.flow.step
+        if step not in STEPS:
+            return
+        problems = validate_step(step, self.form)
+        if problems:
+            self._show_errors(problems)
+            return
+        if step == "review":
+            self._submit()
+        else:
+            self.show_step(STEPS[STEPS.index(step) + 1])
+
+    def _submit(self) -> None:
+        ctx = self._ctx
+        result = validate_request(self.form, ctx.lang.code)
+        if isinstance(result, list):
+            first = next(s for s in STEPS if validate_step(s, self.form))
+            self.show_step(first)
+            self._show_errors(validate_step(first, self.form))
+            return
+        if self._store is None:
+            self.show_step("failed")
+            return
+        try:
+            reference = self._store.add_request(
+                result,
+                kiosk_id=ctx.settings.kiosk_id,
+                content_version=ctx.content.manifest.content_version,
+                consent_versions={c.id: c.version for c in self._s.consents},
+                notice_version=self._s.notice_version,
+            )
+        except StoreError:
+            # Logged by the store without personal data; the visitor gets another way in.
+            self.show_step("failed")
+            return
+        # Saved: the typed details are no longer needed on this screen.
+        self.form.wipe()
+        for edit in self.fields.values():
+            edit.clear()
+        self.flow.reference = reference
+        self.show_step("thanks")
+        self.submitted.emit(reference)
+
+    def _show_countdown(self) -> None:
+        self.countdown_label.setText(self._s.thanks_home.format(seconds=self.countdown))
+
+    def _tick(self) -> None:
+        self.countdown -= 1
+        if self.countdown <= 0:
+            self.thanks_timer.stop()
+            self.finished.emit()
+        else:
+            self._show_countdown()

@@ -30,10 +30,11 @@ class Tile(QPushButton):
         box.setContentsMargins(24, 20, 24, 20)
         box.setSpacing(16 if horizontal else 8)
         self.icon_label: QLabel | None = None
-        if icon_pixmap is not None:
+        if icon_pixmap is not None or horizontal:
             self.icon_label = QLabel()
             self.icon_label.setObjectName("tile-icon")
-            self.icon_label.setPixmap(icon_pixmap)  # type: ignore[arg-type]
+            if icon_pixmap is not None:
+                self.icon_label.setPixmap(icon_pixmap)  # type: ignore[arg-type]
             self.icon_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             box.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
         texts = QVBoxLayout()
@@ -47,6 +48,11 @@ class Tile(QPushButton):
         box.addLayout(texts, 1)
         self.setAccessibleName(f"{title}. {subtitle}")
         self.setText("")
+
+    def set_icon(self, pixmap: object) -> None:
+        """Change the icon (a consent tick, say) without rebuilding the tile."""
+        if self.icon_label is not None:
+            self.icon_label.setPixmap(pixmap)  # type: ignore[arg-type]
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

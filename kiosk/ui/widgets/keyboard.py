@@ -1,0 +1,148 @@
+"""Our own on-screen keyboard: big keys, no prediction, no history, layouts from data files."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QSizePolicy, QWidget
+
+from kiosk.content import AppointmentStrings
+from kiosk.keyboards import KeyboardLayout, load_layout
+
+SPECIAL_NAMES = {
+    "{shift}": "keyboard-shift",
+    "{backspace}": "keyboard-backspace",
+    "{space}": "keyboard-space",
+    "{layout}": "keyboard-layout",
+    "{done}": "keyboard-done",
+}
+
+
+class OnScreenKeyboard(QWidget):
+    """Types into one QLineEdit at a time (``set_target``). Keys never take focus, so the
+    field keeps its cursor. Nothing typed is remembered anywhere but the field itself.
+
+    Signals:
+        done(): the visitor tapped Done.
+    """
+
+    done = Signal()
+
+    def __init__(self, strings: AppointmentStrings, key_size: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("keyboard")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._strings = strings
+        self._key_size = key_size
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(16, 12, 16, 12)
+        self._grid.setSpacing(8)
+        self._target: QLineEdit | None = None
+        self._layouts: list[KeyboardLayout] = []
+        self._layout_index = 0
+        self._shift = False
+        self.buttons: list[QPushButton] = []
+
+    @property
+    def layout_id(self) -> str:
+        return self._layouts[self._layout_index].id if self._layouts else ""
+
+    @property
+    def shifted(self) -> bool:
+        return self._shift
+
+    def set_target(self, field: QLineEdit | None, layouts: tuple[str, ...] = ("en",)) -> None:
+        """Type into ``field`` from now on, offering ``layouts`` (the layout key cycles them)."""
+        self._target = field
+        wanted = [load_layout(layout_id) for layout_id in layouts]
+        if [lay.id for lay in wanted] != [lay.id for lay in self._layouts]:
+            self._layouts = wanted
+            self._layout_index = 0
+            self._shift = False
+            self._build()
+
+    def reset(self) -> None:
+        """Forget the target and the shift state (a new visitor starts fresh)."""
+        self._target = None
+        self._shift = False
+        self._layout_index = 0
+        if self._layouts:
+            self._build()
+
+    def key_button(self, text: str) -> QPushButton:
+        """Return the button that types ``text`` (or a special key such as ``{shift}``)."""
+        for button in self.buttons:
+            if button.property("key") == text:
+                return button
+        raise KeyError(text)
+
+    def _build(self) -> None:
+        for button in self.buttons:
+            self._grid.removeWidget(button)
+            button.deleteLater()
+        self.buttons = []
+        layout = self._layouts[self._layout_index]
+        # Every row is laid over the same number of grid cells so keys line up in size.
+        span = max(len(row) for row in layout.rows) * 2
+        for r, row in enumerate(layout.rows):
+            unit = span // len(row)
+            offset = (span - unit * len(row)) // 2
+            for c, key in enumerate(row):
+                button = QPushButton(self._label(layout, key))
+                button.setProperty("key", key)
+                name = "keyboard-key" if len(key) == 1 else "keyboard-text"
+                button.setObjectName(SPECIAL_NAMES.get(key, name))
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.setAutoRepeat(key == "{backspace}")
+                button.setMinimumWidth(self._key_size)
+                button.setFixedHeight(self._key_size)
+                button.setProperty("touch_target", self._key_size)
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                if key == "{shift}":
+                    button.setCheckable(True)
+                    button.setChecked(self._shift)
+                button.clicked.connect(lambda _=False, k=key: self._press(k))
+                self._grid.addWidget(button, r, offset + c * unit, 1, unit)
+                self.buttons.append(button)
+
+    def _label(self, layout: KeyboardLayout, key: str) -> str:
+        s = self._strings
+        if key == "{shift}":
+            return "⇧"
+        if key == "{backspace}":
+            return "⌫"
+        if key == "{space}":
+            return s.keyboard_space
+        if key == "{done}":
+            return s.keyboard_done
+        if key == "{layout}":
+            nxt = self._layouts[(self._layout_index + 1) % len(self._layouts)]
+            return nxt.label
+        return layout.shift.get(key, key) if self._shift else key
+
+    def _press(self, key: str) -> None:
+        if key == "{shift}":
+            self._shift = not self._shift
+            self._build()
+            return
+        if key == "{layout}":
+            self._layout_index = (self._layout_index + 1) % len(self._layouts)
+            self._shift = False
+            self._build()
+            return
+        if key == "{done}":
+            self.done.emit()
+            return
+        target = self._target
+        if target is None:
+            return
+        if key == "{backspace}":
+            target.backspace()
+        elif key == "{space}":
+            target.insert(" ")
+        else:
+            layout = self._layouts[self._layout_index]
+            target.insert(layout.shift.get(key, key) if self._shift else key)
+            if self._shift:
+                # Like a phone keyboard: shift applies to one letter, then lets go.
+                self._shift = False
+                self._build()

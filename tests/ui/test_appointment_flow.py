@@ -1,0 +1,252 @@
+"""The appointment flow through qtbot: typing on the on-screen keyboard, saving, wiping."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLineEdit, QPushButton
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Settings
+from kiosk.content import Content
+from kiosk.storage import AppointmentStore, open_database
+from kiosk.ui.main_window import HOME, MainWindow, Route
+from kiosk.ui.screens.appointment import AppointmentScreen
+
+from uihelpers import LANDSCAPE, settle
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> AppointmentStore:
+    return AppointmentStore(open_database(tmp_path / "kiosk.db"))
+
+
+@pytest.fixture
+def flow(qtbot: QtBot, tmp_path: Path, content: Content, store: AppointmentStore) -> MainWindow:
+    """The main window with a real database, opened on the form's first step in Türkçe."""
+    settings = Settings(db_path=str(tmp_path / "kiosk.db"), thank_you_seconds=1)
+    window = MainWindow(settings, content, ("en", "tr"), store)
+    qtbot.addWidget(window)
+    window.resize(*LANDSCAPE)
+    window.show()
+    window.set_language("tr")
+    window.navigate(Route("appointment"))
+    return window
+
+
+def screen(window: MainWindow) -> AppointmentScreen:
+    current = window.current_screen()
+    assert isinstance(current, AppointmentScreen)
+    return current
+
+
+def type_keys(form: AppointmentScreen, text: str) -> None:
+    """Type ``text`` by tapping on-screen keys only (shift and layout keys as a person would)."""
+    kb = form.keyboard
+    for ch in text:
+        if ch == " ":
+            kb.key_button("{space}").click()
+            continue
+        for _attempt in range(3):
+            layout_keys = {b.property("key"): b for b in kb.buttons}
+            if ch in layout_keys:
+                layout_keys[ch].click()
+                break
+            shifted = [k for k, up in _shift_map(kb).items() if up == ch]
+            if shifted:
+                kb.key_button("{shift}").click()
+                kb.key_button(shifted[0]).click()
+                break
+            kb.key_button("{layout}").click()
+        else:
+            raise AssertionError(f"no key types {ch!r}")
+
+
+def _shift_map(kb) -> dict[str, str]:  # noqa: ANN001
+    from kiosk.keyboards import load_layout
+
+    return load_layout(kb.layout_id).shift
+
+
+def choose(form: AppointmentScreen, name: str, value: str) -> None:
+    for button in form.findChildren(QPushButton, name):
+        if button.property("choice") == value:
+            button.click()
+            return
+    raise AssertionError(f"no {name} {value}")
+
+
+def fill_to_review(form: AppointmentScreen, name: str, phone: str = "05321234567") -> None:
+    assert form.step == "notice"
+    form.next_button.click()
+    assert form.step == "name"
+    type_keys(form, name)
+    form.next_button.click()
+    assert form.step == "contact"
+    assert form.keyboard.layout_id == "phone"
+    type_keys(form, phone)
+    form.next_button.click()
+    assert form.step == "preferences"
+    choose(form, "language-choice", "tr")
+    choose(form, "method-option", "sms")
+    choose(form, "time-option", "evening")
+    form.next_button.click()
+    assert form.step == "consents"
+    form.consent_buttons["notice_read"].click()
+    form.consent_buttons["contact"].click()
+    form.next_button.click()
+    assert form.step == "review"
+
+
+def test_whole_flow_saves_turkish_letters_exactly(
+    qtbot: QtBot, flow: MainWindow, store: AppointmentStore
+) -> None:
+    """Typed on the on-screen keyboard, Turkish letters arrive in the database exactly; the
+    thank-you screen shows only the reference, then returns Home and the form is empty."""
+    form = screen(flow)
+    fill_to_review(form, "Ağaç İğne Işıl Öz")
+    review_text = " ".join(lab.text() for lab in form.findChildren(type(form.message)))
+    assert "Ağaç İğne Işıl Öz" in review_text
+    with qtbot.waitSignal(form.submitted) as blocker:
+        form.next_button.click()
+    reference = blocker.args[0]
+    saved = store.get(reference)
+    assert saved is not None
+    assert saved.personal["name"] == "Ağaç İğne Işıl Öz"
+    assert saved.personal["phone"] == "+905321234567"
+    assert saved.personal["contact_method"] == "sms" and saved.language == "tr"
+    assert saved.consents["items"]["notice_read"] == {"given": True, "version": "tr-1"}
+    assert saved.consents["items"]["marketing_sms"]["given"] is False
+    assert form.step == "thanks"
+    shown = [lab.text() for lab in form.findChildren(type(form.message)) if lab.isVisible()]
+    assert reference in shown
+    assert not any("Ağaç" in text or "532" in text for text in shown)
+    with qtbot.waitSignal(form.finished, timeout=5000):
+        pass
+    assert flow.route == HOME
+    assert flow.form.is_empty()
+
+
+def test_next_explains_what_is_missing(flow: MainWindow) -> None:
+    """Next is never disabled: with no name it stays and says why, in Türkçe."""
+    form = screen(flow)
+    form.next_button.click()
+    assert form.next_button.isEnabled()
+    form.next_button.click()
+    assert form.step == "name"
+    error = form.errors["name"]
+    assert error.isVisible() and "Lütfen adınızı yazın." in error.text()
+    assert "eksik" in form.message.text()
+
+
+def test_language_change_keeps_what_was_typed(flow: MainWindow) -> None:
+    """Switching language inside the form re-translates it and keeps the visitor's input."""
+    form = screen(flow)
+    form.next_button.click()
+    type_keys(form, "Zeynep Su")
+    flow.set_language("en")
+    form = screen(flow)
+    assert form.step == "name"
+    assert form.fields["name"].text() == "Zeynep Su"
+    assert form.next_button.text() == "Next"
+
+
+@pytest.mark.parametrize("leave", ["home", "bar-home", "topic", "back-out"])
+def test_leaving_the_form_wipes_everything(flow: MainWindow, leave: str) -> None:
+    """Home, another screen or Back out of the form: the next visitor finds it empty."""
+    form = screen(flow)
+    form.next_button.click()
+    type_keys(form, "Secret Name")
+    form.keyboard.key_button("{shift}").click()
+    if leave == "home":
+        flow.go_home()
+    elif leave == "bar-home":
+        flow.bar.buttons["nav-home"].click()
+    elif leave == "topic":
+        flow.navigate(Route("topic", "msc"))
+    else:
+        flow.bar.buttons["nav-back"].click()  # back to the notice step
+        flow.bar.buttons["nav-back"].click()  # and out of the form
+    assert flow.route.name != "appointment"
+    assert flow.form.is_empty() and flow.flow.step == "notice"
+    flow.navigate(Route("appointment"))
+    form = screen(flow)
+    assert form.step == "notice"
+    assert all(edit.text() == "" for edit in flow.findChildren(QLineEdit))
+    assert not form.keyboard.shifted
+
+
+def test_save_failure_shows_the_online_form(
+    qtbot: QtBot, flow: MainWindow, store: AppointmentStore
+) -> None:
+    """A database that refuses the write: a calm message with the online-form code, and the
+    database stays as it was."""
+    form = screen(flow)
+    fill_to_review(form, "Deniz Kaya")
+    store.db.execute("PRAGMA query_only = ON")
+    with qtbot.assertNotEmitted(form.submitted):
+        form.next_button.click()
+    assert form.step == "failed"
+    image = form.fallback_code.to_image().convertToFormat(QImage.Format.Format_Grayscale8)
+    assert [b.text for b in zxingcpp.read_barcodes(image)] == [
+        "https://example.org/appointment?lang=tr&source=kiosk"
+    ]
+    store.db.execute("PRAGMA query_only = OFF")
+    assert store.count() == 0
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_no_database_offers_online_form(qtbot: QtBot, content: Content) -> None:
+    """Without a database the form goes straight to the online-form fallback."""
+    window = MainWindow(Settings(), content, ("en", "tr"), None)
+    qtbot.addWidget(window)
+    window.navigate(Route("appointment"))
+    assert screen(window).step == "failed"
+
+
+def test_notice_codes(flow: MainWindow) -> None:
+    """The notice links the full privacy notice and the online form; no personal data."""
+    form = screen(flow)
+    settle()
+    found = []
+    for name in ("notice-qr", "online-form-qr"):
+        code = form.findChild(type(form.fallback_code), name)
+        image = code.to_image().convertToFormat(QImage.Format.Format_Grayscale8)
+        found += [b.text for b in zxingcpp.read_barcodes(image)]
+    assert found == [
+        "https://example.org/privacy?lang=tr",
+        "https://example.org/appointment?lang=tr&source=kiosk",
+    ]
+
+
+def test_topic_without_health_consent_is_explained(flow: MainWindow) -> None:
+    """A topic with no health-data consent: the consent step says what to do."""
+    form = screen(flow)
+    fill_to_review(form, "Ali Veli")
+    form.show_step("preferences")
+    choose(form, "topic-option", "cell-research")
+    form.next_button.click()
+    form.next_button.click()
+    assert form.step == "consents"
+    assert form.errors["health_topic"].isVisible()
+    form.consent_buttons["health_topic"].click()
+    form.next_button.click()
+    assert form.step == "review"
+
+
+def test_personal_data_never_logged(
+    qtbot: QtBot, flow: MainWindow, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request with a unique name leaves no trace of it in any log record."""
+    caplog.set_level(logging.DEBUG)
+    form = screen(flow)
+    fill_to_review(form, "Zeynep Benzersizoğlu", phone="05329876543")
+    with qtbot.waitSignal(form.submitted):
+        form.next_button.click()
+    flow.go_home()
+    assert caplog.records  # the flow did log its events
+    assert "Benzersiz" not in caplog.text and "9876543" not in caplog.text

@@ -1,0 +1,81 @@
+"""The on-screen keyboard: Turkish casing, layouts, big keys, no state kept."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QLineEdit
+from pytestqt.qtbot import QtBot
+
+from kiosk.content import Content
+from kiosk.keyboards import LAYOUT_IDS, load_layout
+from kiosk.ui.theme import Metrics
+from kiosk.ui.widgets.keyboard import OnScreenKeyboard
+
+
+@pytest.fixture
+def keyboard(qtbot: QtBot, content: Content) -> tuple[OnScreenKeyboard, QLineEdit]:
+    """A keyboard typing into a line edit, Turkish layout first."""
+    field = QLineEdit()
+    kb = OnScreenKeyboard(content.languages["tr"].form, Metrics(dpi=100).key_size)
+    qtbot.addWidget(field)
+    qtbot.addWidget(kb)
+    kb.set_target(field, ("tr", "en"))
+    kb.show()
+    return kb, field
+
+
+def test_turkish_casing(keyboard: tuple[OnScreenKeyboard, QLineEdit]) -> None:
+    """Shift+i gives İ and shift+ı gives I, whatever the machine's locale; shift lets go."""
+    kb, field = keyboard
+    for key in ("{shift}", "i", "ğ", "{shift}", "ı", "ş", "{space}", "ç", "ö", "ü"):
+        kb.key_button(key).click()
+    assert field.text() == "İğIş çöü"
+    assert not kb.shifted
+
+
+def test_backspace_and_layout_switch(keyboard: tuple[OnScreenKeyboard, QLineEdit]) -> None:
+    """Backspace deletes; the layout key switches Türkçe Q to English and back."""
+    kb, field = keyboard
+    kb.key_button("a").click()
+    kb.key_button("{backspace}").click()
+    assert field.text() == ""
+    assert kb.layout_id == "tr"
+    kb.key_button("{layout}").click()
+    assert kb.layout_id == "en"
+    with pytest.raises(KeyError):
+        kb.key_button("ğ")
+    kb.key_button("{layout}").click()
+    assert kb.layout_id == "tr"
+
+
+def test_keys_are_big_and_never_take_focus(keyboard: tuple[OnScreenKeyboard, QLineEdit]) -> None:
+    """Keys are at least 15 mm (and 64 px) tall and wide, and leave focus on the field."""
+    kb, _field = keyboard
+    size = Metrics(dpi=100).key_size
+    assert size >= max(64, Metrics(dpi=100).mm(15))
+    for button in kb.buttons:
+        assert button.height() >= size and button.width() >= size
+        assert button.focusPolicy().name == "NoFocus"
+
+
+def test_reset_forgets_target_and_shift(keyboard: tuple[OnScreenKeyboard, QLineEdit]) -> None:
+    """After a reset, keys type nowhere and shift is off."""
+    kb, field = keyboard
+    kb.key_button("{shift}").click()
+    kb.reset()
+    kb.key_button("a").click()
+    assert field.text() == "" and not kb.shifted
+
+
+@pytest.mark.parametrize("layout_id", LAYOUT_IDS)
+def test_layout_files(layout_id: str) -> None:
+    """Every layout file decodes; phone has digits and +, e-mail has @ and domains."""
+    layout = load_layout(layout_id)
+    keys = layout.keys()
+    assert layout.id == layout_id and keys
+    if layout_id == "phone":
+        assert set("0123456789+") <= set(keys)
+    if layout_id == "email":
+        assert "@" in keys and "gmail.com" in keys
+    if layout_id == "tr":
+        assert set("ğüşıöç") <= set(keys) and layout.shift["i"] == "İ" and layout.shift["ı"] == "I"
