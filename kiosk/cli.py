@@ -209,6 +209,7 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    logging.getLogger().setLevel(logging.WARNING)  # one line per screen would drown the report
     settings = _settings(args)
     content = load_content(settings.content_path())
     languages = _languages(settings, content)

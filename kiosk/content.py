@@ -124,10 +124,7 @@ class UiStrings(_Model, frozen=True):
     help_title: Text
     help_body: Paragraphs
     language_title: Text
-    appointment_title: Text
-    appointment_body: Paragraphs
     appointment_scan: Text
-    appointment_desk: Text
 
 
 class Section(_Model, frozen=True):

@@ -74,6 +74,13 @@ class HomeScreen(QWidget):
         header.addLayout(langs, 0)
         self.page.body.addLayout(header)
         self.page.body.addWidget(label(ui.home_welcome, "body-text"))
+        # The short cautions (not medical advice, keep your medicines, 112) come first, so
+        # they are on screen even when the tiles need a little scrolling.
+        notes = [d.text for d in ctx.lang.disclaimers.values() if d.home]
+        if notes:
+            box = boxed("notice-box", [" ".join(notes)], "secondary-text")
+            box.setObjectName("notice-box")
+            self.page.body.addWidget(box)
 
         tiles: list[QWidget] = []
         self.tiles: dict[str, Tile] = {}
@@ -105,9 +112,4 @@ class HomeScreen(QWidget):
         self.grid = TileGrid(tiles, round(340 * m.scale), max_columns, m.gap)
         self.page.body.addWidget(self.grid)
 
-        notes = [d.text for d in ctx.lang.disclaimers.values() if d.home]
-        if notes:
-            box = boxed("notice-box", [" ".join(notes)], "secondary-text")
-            box.setObjectName("notice-box")
-            self.page.body.addWidget(box)
         self.page.finish()

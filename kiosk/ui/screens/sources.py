@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.qr import short_display
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.qr_widget import QrWidget
 from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import breakable, label
@@ -25,7 +26,7 @@ class SourcesScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("sources-screen")
         m, ui = ctx.metrics, ctx.lang.ui
-        self.page = ScrollPage(m)
+        self.page = ScrollPage(m, wide=not m.portrait)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)
@@ -60,7 +61,8 @@ class SourcesScreen(QWidget):
                 row.addWidget(code, 0, Qt.AlignmentFlag.AlignTop)
                 self.codes[source.id] = code
             self.cards[source.id] = card
-            self.page.body.addWidget(card)
+        # Two columns of references in landscape halve the scrolling.
+        self.page.body.addWidget(TileGrid(list(self.cards.values()), 820, 2, m.gap))
         self.page.finish()
         self.focus = focus if focus in self.cards else None
 
