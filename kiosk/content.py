@@ -318,8 +318,6 @@ class AppointmentStrings(_Model, frozen=True):
     back: Text
     submit: Text
     edit: Text
-    required: Text
-    optional: Text
     missing: Annotated[Text, Meta(description="Shown when Next is tapped with something missing.")]
     notice_title: Text
     notice_items: Annotated[list[NoticeItem], Meta(min_length=1)]

@@ -250,3 +250,59 @@ def test_personal_data_never_logged(
     flow.go_home()
     assert caplog.records  # the flow did log its events
     assert "Benzersiz" not in caplog.text and "9876543" not in caplog.text
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, (1080, 1920)], ids=["landscape", "portrait"])
+def test_focused_field_stays_above_the_keyboard(flow: MainWindow, size: tuple[int, int]) -> None:
+    """Focusing the e-mail field (the lowest) scrolls it into view above the docked keyboard."""
+    flow.resize(*size)
+    settle()
+    form = screen(flow)
+    form.show_step("contact")
+    form.fields["email"].setFocus()
+    settle()
+    assert form.keyboard.isVisible() and form.keyboard.layout_id == "email"
+    page = form.pages.currentWidget()
+    field = form.fields["email"]
+    top_left = field.mapTo(page.viewport(), field.rect().topLeft())
+    assert 0 <= top_left.y() and top_left.y() + field.height() <= page.viewport().height()
+    keyboard_top = form.keyboard.mapTo(flow, form.keyboard.rect().topLeft()).y()
+    assert field.mapTo(flow, field.rect().bottomLeft()).y() < keyboard_top
+
+
+def test_fields_never_learn_or_offer_text(flow: MainWindow) -> None:
+    """Personal fields ask for no prediction, have no context menu and a length limit."""
+    from PySide6.QtCore import Qt
+
+    form = screen(flow)
+    for key, limit in (("name", 100), ("phone", 32), ("email", 254)):
+        edit = form.fields[key]
+        hints = edit.inputMethodHints()
+        assert hints & Qt.InputMethodHint.ImhSensitiveData
+        assert hints & Qt.InputMethodHint.ImhNoPredictiveText
+        assert edit.contextMenuPolicy() == Qt.ContextMenuPolicy.NoContextMenu
+        assert edit.maxLength() == limit
+
+
+def test_consents_start_unticked_and_separate(flow: MainWindow) -> None:
+    """Six separate consent boxes, none ticked for a new visitor; optional ones stay optional."""
+    form = screen(flow)
+    assert list(form.consent_buttons) == [
+        "notice_read",
+        "contact",
+        "health_topic",
+        "marketing_sms",
+        "marketing_email",
+        "marketing_call",
+    ]
+    assert not any(b.isChecked() for b in form.consent_buttons.values())
+
+
+def test_odd_input_never_crashes(flow: MainWindow) -> None:
+    """10,000 characters of emoji, RTL and SQL in the name field: bounded, and no crash."""
+    form = screen(flow)
+    form.show_step("name")
+    form.fields["name"].setText(("😀 مرحبا '); DROP TABLE requests;-- " * 400)[:10_000])
+    form.next_button.click()
+    assert 0 < len(flow.form.name) <= 100  # Qt counts UTF-16 units, emoji take two
+    assert form.step == "contact"

@@ -317,8 +317,8 @@ class AppointmentScreen(QWidget):
         page.body.addWidget(label(s.consents_intro, "body-text"))
         m = self._ctx.metrics
         for consent in s.consents:
-            tag = s.required if consent.id in ("notice_read", "contact") else s.optional
-            button = Tile(consent.label, f"{tag}. {consent.purpose}", None, m.button_height, True)
+            # The purpose text itself starts with "Needed" or "Optional".
+            button = Tile(consent.label, consent.purpose, None, m.button_height, True)
             button.setObjectName("consent-option")
             button.setCheckable(True)
             button.setProperty("consent", consent.id)
