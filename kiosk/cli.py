@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from kiosk import __version__, paths
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.content import Content, ContentError, json_schemas
+from kiosk.storage import AppointmentStore, StoreError, open_database
 from kiosk.validation import check_content, load_content
 
 log = logging.getLogger("kiosk")
@@ -30,6 +32,13 @@ def _size(text: str) -> tuple[int, int]:
     if not (200 <= w <= 8000 and 200 <= h <= 8000):
         raise argparse.ArgumentTypeError(f"size out of range: {text!r}")
     return w, h
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD: {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +85,35 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--out", metavar="FILE", required=True, help="FILE.png or FILE.svg")
     qr.add_argument("--lang", metavar="L", default=None, help="language (default: the default)")
 
+    staff = sub.add_parser("staff", help="front-desk staff access")
+    ssub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    setpc = ssub.add_parser(
+        "set-passcode", parents=[common, db], help="set the staff passcode (6 to 12 digits)"
+    )
+    setpc.add_argument(
+        "--stdin", action="store_true", help="read the passcode from standard input (scripts)"
+    )
+
+    requests = sub.add_parser("requests", help="appointment requests stored on this kiosk")
+    rsub = requests.add_subparsers(dest="requests_command", metavar="ACTION", required=True)
+    rlist = rsub.add_parser("list", parents=[common, db], help="print the requests as a table")
+    rlist.add_argument("--status", choices=["new", "exported", "contacted", "all"], default="all")
+    purge = rsub.add_parser(
+        "purge", parents=[common, db], help="delete requests older than DAYS days"
+    )
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+
+    export = sub.add_parser(
+        "export", parents=[common, db], help="export requests to a CSV or XLSX file"
+    )
+    export.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    export.add_argument("--out", required=True, metavar="PATH", help="a folder or a file name")
+    export.add_argument("--status", choices=["new", "exported", "contacted", "all"], default="new")
+    export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", default=None)
+    export.add_argument(
+        "--mark-exported", action="store_true", help="mark the exported rows as exported"
+    )
+
     shots = sub.add_parser(
         "screenshots", parents=[common], help="render every screen to PNG files (offscreen)"
     )
@@ -104,10 +142,13 @@ def _languages(settings: Settings, content: Content) -> tuple[str, ...]:
     return offered
 
 
-def _content_for_run(settings: Settings) -> Content:
-    """Load the configured content; fall back to the bundled set if it is broken."""
+def _content_for_run(settings: Settings) -> tuple[Content, str | None]:
+    """Load the configured content; fall back to the bundled set if it is broken.
+
+    Returns the content and, after a fall-back, the first problem (for the staff screen).
+    """
     try:
-        return load_content(settings.content_path())
+        return load_content(settings.content_path()), None
     except ContentError as exc:
         bundled = paths.bundled_content_dir()
         if settings.content_path().resolve() == bundled.resolve():
@@ -119,7 +160,7 @@ def _content_for_run(settings: Settings) -> Content:
         )
         for problem in exc.problems[:20]:
             log.error("content_problem %s", problem)
-        return load_content(bundled)
+        return load_content(bundled), str(exc.problems[0])
 
 
 def cmd_version() -> int:
@@ -177,10 +218,9 @@ def _require_display() -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    content = _content_for_run(settings)
+    content, warning = _content_for_run(settings)
     languages = _languages(settings, content)
     _require_display()
-    from kiosk.storage import AppointmentStore, StoreError, open_database
     from kiosk.ui.app import create_app
     from kiosk.ui.main_window import MainWindow
 
@@ -193,7 +233,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Information screens still work; the form offers the online-form QR code instead.
         log.error("database_unavailable %s", exc)
     app = create_app()
-    window = MainWindow(settings, content, languages, store)
+    window = MainWindow(settings, content, languages, store, warning)
+    window.exit_requested.connect(app.quit)
     if args.windowed or not settings.fullscreen:
         window.resize(1280, 800)
         window.show()
@@ -234,7 +275,6 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from kiosk.demo import RealDataError, fill_demo
-    from kiosk.storage import AppointmentStore, StoreError, open_database
 
     if not 1 <= args.count <= 100_000:
         print("kiosk demo-data: --count must be between 1 and 100000", file=sys.stderr)
@@ -280,15 +320,101 @@ def cmd_qr(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _store(args: argparse.Namespace) -> AppointmentStore:
+    settings = _settings(args)
+    return AppointmentStore(open_database(settings.database_path()))
+
+
+def cmd_staff_set_passcode(args: argparse.Namespace) -> int:
+    import getpass
+
+    from kiosk.staff import PasscodeError, StaffAuth, check_format
+
+    try:
+        if args.stdin:
+            code = sys.stdin.readline().strip()
+        else:
+            code = getpass.getpass("New staff passcode (6-12 digits): ")
+            again = getpass.getpass("Type it again: ")
+            if code != again:
+                print("kiosk staff: the two passcodes differ; nothing changed", file=sys.stderr)
+                return EXIT_FAIL
+        check_format(code)
+    except PasscodeError as exc:
+        print(f"kiosk staff: {exc}; nothing changed", file=sys.stderr)
+        return EXIT_FAIL
+    except (EOFError, KeyboardInterrupt):
+        print("kiosk staff: cancelled; nothing changed", file=sys.stderr)
+        return EXIT_FAIL
+    StaffAuth(_store(args)).set_passcode(code)
+    print("staff passcode set")
+    return EXIT_OK
+
+
+def cmd_requests_list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    rows = store.list_requests(None if args.status == "all" else args.status)
+    header = ("reference", "received (UTC)", "status", "lang", "name", "contact")
+    table = [header] + [
+        (
+            r.reference,
+            r.created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+            r.status,
+            r.language,
+            str(r.personal.get("name") or ""),
+            str(r.personal.get("phone") or r.personal.get("email") or ""),
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    print(f"{len(rows)} request(s)")
+    return EXIT_OK
+
+
+def cmd_requests_purge(args: argparse.Namespace) -> int:
+    if args.older_than < 0:
+        print("kiosk requests purge: --older-than must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    deleted = _store(args).purge_older_than(args.older_than)
+    print(f"deleted {deleted} request(s) older than {args.older_than} days")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kiosk.export import ExportError, export_requests
+
+    store = _store(args)
+    out = Path(args.out)
+    try:
+        path, rows = export_requests(
+            store,
+            args.format,
+            out,
+            status=args.status,
+            since=args.since,
+            mark_exported=args.mark_exported,
+            destination="command-line",
+        )
+    except ExportError as exc:
+        print(f"kiosk export: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"{path}: {len(rows)} request(s)")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    commands = {"run", "content", "screenshots", "demo-data", "qr"}
+    commands = {"run", "content", "screenshots", "demo-data", "qr", "staff", "requests", "export"}
     if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "run")
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The running kiosk logs its events; one-shot commands only say what went wrong.
+    level = logging.INFO if args.command in (None, "run") else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.version:
         return cmd_version()
     try:
@@ -302,10 +428,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo_data(args)
         if args.command == "qr":
             return cmd_qr(args)
+        if args.command == "staff":
+            return cmd_staff_set_passcode(args)
+        if args.command == "requests":
+            if args.requests_command == "list":
+                return cmd_requests_list(args)
+            return cmd_requests_purge(args)
+        if args.command == "export":
+            return cmd_export(args)
         return cmd_run(args)
     except ConfigError as exc:
         print(f"kiosk: config error: {exc}", file=sys.stderr)
         return EXIT_FAIL
     except ContentError as exc:
         print(f"kiosk: content error:\n{exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except StoreError as exc:
+        print(f"kiosk: database error: {exc}", file=sys.stderr)
         return EXIT_FAIL

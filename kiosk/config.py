@@ -14,7 +14,7 @@ from kiosk.appointment import LANGUAGE_NAMES
 from kiosk.validation import url_problem
 
 ENV_VAR = "KIOSK_CONFIG"
-PATH_KEYS = ("clinic_logo", "content_dir", "db_path")
+PATH_KEYS = ("clinic_logo", "content_dir", "db_path", "export_dir")
 LANG_CODE = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
 
 
@@ -42,6 +42,10 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         default_factory=lambda: ["tr", "en", "ar", "ru", "de"]
     )
     retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
+    export_dir: str | None = None
+    staff_taps: Annotated[int, Meta(ge=3, le=10)] = 5
+    staff_tap_seconds: Annotated[float, Meta(ge=1, le=10)] = 3.0
+    staff_idle_seconds: Annotated[int, Meta(ge=15, le=3600)] = 120
     thank_you_seconds: Annotated[int, Meta(ge=1, le=120)] = 15
     screen_dpi: Annotated[float, Meta(ge=0, le=1000)] = 0.0
     fullscreen: bool = True

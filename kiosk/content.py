@@ -361,6 +361,65 @@ class AppointmentStrings(_Model, frozen=True):
     errors: FormErrors
 
 
+class StaffStrings(_Model, frozen=True):
+    """``<lang>/staff.json``: the front-desk screens (passcode pad, requests, export, log)."""
+
+    not_configured: Text
+    pad_title: Text
+    pad_open: Text
+    pad_cancel: Text
+    pad_clear: Text
+    wrong: Text
+    locked: Annotated[Text, Meta(description="{seconds} is the wait.")]
+    title: Text
+    tab_requests: Text
+    tab_export: Text
+    tab_log: Text
+    tab_figures: Text
+    lock: Text
+    exit_kiosk: Text
+    exit_confirm: Text
+    status_new: Text
+    status_exported: Text
+    status_contacted: Text
+    status_all: Text
+    period_all: Text
+    period_week: Text
+    period_month: Text
+    counts: Annotated[Text, Meta(description="{new}, {exported}, {contacted} are counts.")]
+    col_reference: Text
+    col_received: Text
+    col_name: Text
+    col_contact: Text
+    col_language: Text
+    col_time: Text
+    col_status: Text
+    open: Text
+    mark_contacted: Text
+    delete: Text
+    delete_confirm: Text
+    yes_delete: Text
+    no_keep: Text
+    select_first: Text
+    export_format: Text
+    export_which: Text
+    export_where: Text
+    no_drive: Text
+    folder: Annotated[Text, Meta(description="{path} is the configured export folder.")]
+    drive: Annotated[Text, Meta(description="{name} is the USB stick's name.")]
+    export_button: Annotated[Text, Meta(description="{count} requests.")]
+    export_done: Annotated[Text, Meta(description="{count} and {file}.")]
+    export_failed: Text
+    nothing_to_export: Text
+    remove_exported: Text
+    removed: Annotated[Text, Meta(description="{count} requests.")]
+    log_title: Text
+    figures_week: Text
+    figures_language: Text
+    figures_topic: Text
+    content_warning: Annotated[Text, Meta(description="{problem} names the content problem.")]
+
+
 # --- loading -------------------------------------------------------------------------------
 
 LANGUAGE_FILES: dict[str, type[_Model]] = {
@@ -372,6 +431,7 @@ LANGUAGE_FILES: dict[str, type[_Model]] = {
     "faq.json": FaqFile,
     "disclaimers.json": DisclaimersFile,
     "appointment.json": AppointmentStrings,
+    "staff.json": StaffStrings,
 }
 SHARED_FILES: dict[str, type[_Model]] = {
     "manifest.json": Manifest,
@@ -416,6 +476,7 @@ class LanguageContent:
     faq: tuple[FaqEntry, ...]
     disclaimers: dict[str, Disclaimer]
     form: AppointmentStrings
+    staff: StaffStrings
 
     @property
     def rtl(self) -> bool:
@@ -550,6 +611,8 @@ def decode_content(root: Path) -> tuple[Content | None, list[Problem]]:
         meta, ui, form = files["meta.json"], files["ui.json"], files["appointment.json"]
         assert isinstance(meta, LanguageMeta) and isinstance(ui, UiStrings)
         assert isinstance(form, AppointmentStrings)
+        staff = files["staff.json"]
+        assert isinstance(staff, StaffStrings)
         _index(list(faq_file.entries), d + "faq.json", "$.entries", problems)
         _index(list(sections_file.sections), d + "sections.json", "$.sections", problems)
         langs[code] = LanguageContent(
@@ -564,6 +627,7 @@ def decode_content(root: Path) -> tuple[Content | None, list[Problem]]:
                 list(disc_file.disclaimers), d + "disclaimers.json", "$.disclaimers", problems
             ),
             form=form,
+            staff=staff,
         )
 
     manifest = shared.get("manifest.json")

@@ -55,6 +55,36 @@ def m002_demo_flag(db: Database) -> None:
     db.table("requests").add_column("is_demo", int, not_null_default=0)
 
 
+@migrations()
+def m003_audit_and_figures(db: Database) -> None:
+    """Audit trail, destruction log, anonymous counts and the staff lock state.
+
+    None of these tables holds personal data. The audit and destruction logs are
+    append-only: triggers refuse updates and deletes (KVKK asks to keep destruction records).
+    """
+    db.table("audit").create(
+        {"id": int, "at": str, "event": str, "detail": str}, pk="id", not_null={"at", "event"}
+    )
+    db.table("destruction_log").create(
+        {"id": int, "at": str, "count": int, "reason": str},
+        pk="id",
+        not_null={"at", "count", "reason"},
+    )
+    for table in ("audit", "destruction_log"):
+        for action in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+    db.table("request_counts").create(
+        {"week": str, "language": str, "topic": str, "count": int},
+        pk=("week", "language", "topic"),
+    )
+    db.table("staff_auth").create(
+        {"id": int, "passcode_hash": str, "failures": int, "locked_until": str}, pk="id"
+    )
+
+
 class StoreError(Exception):
     """The database could not be read or written. The message never holds personal data."""
 
@@ -157,9 +187,17 @@ class AppointmentStore:
                 "exported_at": None,
                 "is_demo": int(is_demo),
             }
+            week = now.strftime("%G-W%V")
             try:
                 with self.db.atomic():
                     self.db.table("requests").insert(row)
+                    # Anonymous figures for the clinic; they outlive the request itself.
+                    self.db.execute(
+                        "INSERT INTO request_counts (week, language, topic, count) "
+                        "VALUES (?, ?, ?, 1) ON CONFLICT (week, language, topic) "
+                        "DO UPDATE SET count = count + 1",
+                        [week, request.language, request.topic or ""],
+                    )
             except sqlite3.IntegrityError:
                 continue  # the random code was taken: draw another
             except (sqlite3.Error, OSError) as exc:
@@ -198,6 +236,96 @@ class AppointmentStore:
         """Return the request with ``reference``, or None."""
         rows = list(self.db.query("select * from requests where reference = ?", [reference]))
         return self._row(rows[0]) if rows else None
+
+    def audit(self, event: str, **detail: object) -> None:
+        """Append an audit entry (no personal data: counts, kinds, outcomes only)."""
+        with self.db.atomic():
+            self.audit_in_transaction(event, detail)
+
+    def audit_in_transaction(self, event: str, detail: dict[str, object]) -> None:
+        """Append an audit entry inside the caller's open transaction."""
+        self.db.execute(
+            "INSERT INTO audit (at, event, detail) VALUES (?, ?, ?)",
+            [self._now_text(), event, json.dumps(detail, ensure_ascii=False, sort_keys=True)],
+        )
+
+    def _now_text(self) -> str:
+        return self._clock().astimezone(dt.UTC).isoformat(timespec="seconds")
+
+    def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Return the newest audit entries first."""
+        rows = self.db.query("select * from audit order by id desc limit ?", [limit])
+        return [{**r, "detail": json.loads(r["detail"] or "{}")} for r in rows]
+
+    def destruction_log(self) -> list[dict[str, Any]]:
+        """Return every destruction record, newest first."""
+        return list(self.db.query("select * from destruction_log order by id desc"))
+
+    def figures(self) -> dict[str, dict[str, int]]:
+        """Anonymous counts per week, per language and per topic (they survive retention)."""
+        out: dict[str, dict[str, int]] = {"week": {}, "language": {}, "topic": {}}
+        for row in self.db.query("select * from request_counts"):
+            for key in out:
+                value = row[key] or "-"
+                out[key][value] = out[key].get(value, 0) + int(row["count"])
+        return out
+
+    def set_status(self, ids: list[int], status: str, audit_event: str) -> int:
+        """Set ``status`` on the requests ``ids`` and audit it, in one transaction."""
+        if status not in STATUSES:
+            raise ValueError(status)
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        stamp = self._now_text() if status == "exported" else None
+        with self.db.atomic():
+            if stamp:
+                cur = self.db.execute(
+                    f"UPDATE requests SET status = ?, exported_at = ? WHERE id IN ({marks})",
+                    [status, stamp, *ids],
+                )
+            else:
+                cur = self.db.execute(
+                    f"UPDATE requests SET status = ? WHERE id IN ({marks})", [status, *ids]
+                )
+            self.audit_in_transaction(audit_event, {"count": cur.rowcount, "status": status})
+        return int(cur.rowcount)
+
+    def delete(self, ids: list[int], reason: str) -> int:
+        """Delete requests, logging the count (never their content) to the destruction log."""
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        with self.db.atomic():
+            cur = self.db.execute(f"DELETE FROM requests WHERE id IN ({marks})", ids)
+            self._destroyed(cur.rowcount, reason)
+        return int(cur.rowcount)
+
+    def _destroyed(self, count: int, reason: str) -> None:
+        self.db.execute(
+            "INSERT INTO destruction_log (at, count, reason) VALUES (?, ?, ?)",
+            [self._now_text(), count, reason],
+        )
+        self.audit_in_transaction("deleted", {"count": count, "reason": reason})
+
+    def purge_older_than(self, days: int) -> int:
+        """Delete requests received more than ``days`` days ago; return how many went.
+
+        Deletions go to the destruction log (date and count); a run with nothing due is
+        still audited, so the clinic can show that the periodic destruction ran.
+        """
+        cutoff = (self._clock().astimezone(dt.UTC) - dt.timedelta(days=days)).isoformat(
+            timespec="seconds"
+        )
+        with self.db.atomic():
+            cur = self.db.execute("DELETE FROM requests WHERE created_at < ?", [cutoff])
+            if cur.rowcount:
+                self._destroyed(cur.rowcount, f"retention {days} days")
+            else:
+                self.audit_in_transaction("retention_checked", {"count": 0, "days": days})
+        if cur.rowcount:
+            log.info("retention_purged count=%d", cur.rowcount)
+        return int(cur.rowcount)
 
     def count(self, real_only: bool = False) -> int:
         """Return how many requests there are (only non-demo ones if ``real_only``)."""

@@ -103,8 +103,9 @@ def test_broken_configured_content_falls_back_to_bundled(
 
     (content_dir / "en" / "topics.json").write_text('{"topics": 3}', "utf-8")
     with caplog.at_level("ERROR"):
-        content = _content_for_run(Settings(content_dir=str(content_dir)))
+        content, warning = _content_for_run(Settings(content_dir=str(content_dir)))
     assert content.root == paths.bundled_content_dir()
+    assert warning is not None and "en/topics.json" in warning
     assert any("content_invalid" in r.getMessage() for r in caplog.records)
     assert any("en/topics.json" in r.getMessage() for r in caplog.records)
 
@@ -160,3 +161,85 @@ def test_qr_command_usage_errors(tmp_path: Path) -> None:
     """Unknown format or language: exit 2."""
     assert main(["qr", "--out", str(tmp_path / "x.gif")]) == 2
     assert main(["qr", "--out", str(tmp_path / "x.png"), "--lang", "xx"]) == 2
+
+
+def test_staff_set_passcode_stdin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--stdin sets a valid passcode (exit 0); a bad one changes nothing (exit 1)."""
+    import io
+
+    from kiosk.staff import StaffAuth
+    from kiosk.storage import AppointmentStore, open_database
+
+    db = tmp_path / "k.db"
+    monkeypatch.setattr("sys.stdin", io.StringIO("12ab\n"))
+    assert main(["staff", "set-passcode", "--stdin", "--db", str(db)]) == 1
+    assert "6 to 12 digits" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("482913\n"))
+    assert main(["staff", "set-passcode", "--stdin", "--db", str(db)]) == 0
+    auth = StaffAuth(AppointmentStore(open_database(db)))
+    assert auth.attempt("482913").result == "ok"
+
+
+def test_staff_set_passcode_asks_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Interactively the code is asked twice without echo; a mismatch changes nothing."""
+    answers = iter(["482913", "482914"])
+    monkeypatch.setattr("getpass.getpass", lambda _prompt="": next(answers))
+    assert main(["staff", "set-passcode", "--db", str(tmp_path / "k.db")]) == 1
+    assert "differ" in capsys.readouterr().err
+
+
+def test_requests_list_export_and_purge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The IT commands: list (table), export (file, marks rows), purge (count); exit codes."""
+    db = str(tmp_path / "k.db")
+    assert main(["demo-data", "--count", "5", "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["requests", "list", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("reference") and "5 request(s)" in out
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    assert (
+        main(["export", "--format", "csv", "--out", str(folder), "--mark-exported", "--db", db])
+        == 0
+    )
+    assert len(list(folder.glob("kiosk-requests-*.csv"))) == 1
+    capsys.readouterr()
+    assert main(["requests", "list", "--status", "exported", "--db", db]) == 0
+    assert "5 request(s)" in capsys.readouterr().out
+    assert (
+        main(["export", "--format", "xlsx", "--out", str(tmp_path / "no" / "x.xlsx"), "--db", db])
+        == 1
+    )
+    assert main(["requests", "purge", "--older-than", "0", "--db", db]) == 0
+    assert "deleted 5 request(s)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "--format", "pdf", "--out", "x"],
+        ["export", "--format", "csv", "--out", "x", "--since", "yesterday"],
+        ["requests", "purge"],
+        ["staff"],
+    ],
+)
+def test_it_commands_usage_errors(argv: list[str]) -> None:
+    """Wrong arguments are usage errors: exit 2."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["export", "--help"], ["requests", "list", "--help"], ["staff", "set-passcode", "--help"]],
+)
+def test_help_on_each_command(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """--help works on every command and exits 0."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0 and "usage:" in capsys.readouterr().out

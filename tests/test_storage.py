@@ -24,7 +24,11 @@ def test_reopen_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.db"
     open_database(path).close()
     db = open_database(path)
-    assert [m.name for m in migrations.applied(db)] == ["m001_requests", "m002_demo_flag"]
+    assert [m.name for m in migrations.applied(db)] == [
+        "m001_requests",
+        "m002_demo_flag",
+        "m003_audit_and_figures",
+    ]
     db.close()
 
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.appointment import FormData
 from kiosk.config import Settings
 from kiosk.content import Content
-from kiosk.storage import AppointmentStore
+from kiosk.staff import StaffAuth
+from kiosk.storage import AppointmentStore, StoreError
+from kiosk.ui.activity import ActivityFilter
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
 from kiosk.ui.screens.about import AboutScreen
 from kiosk.ui.screens.appointment import AppointmentScreen, FlowState
@@ -23,6 +27,8 @@ from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.language import LanguageScreen
 from kiosk.ui.screens.section import SectionScreen
 from kiosk.ui.screens.sources import SourcesScreen
+from kiosk.ui.screens.staff import StaffScreen
+from kiosk.ui.screens.staff_login import StaffLoginScreen
 from kiosk.ui.screens.table import TableScreen
 from kiosk.ui.screens.topic import TopicScreen
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
@@ -47,6 +53,7 @@ class Route:
 HOME = Route("home")
 # Screens a visitor may open from inside the form without ending it.
 FORM_DETOURS = ("appointment", "language", "help")
+RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
 
 
 class MainWindow(QWidget):
@@ -57,9 +64,11 @@ class MainWindow(QWidget):
 
     Signals:
         screen_changed(str): the key of the screen now shown.
+        exit_requested(): staff confirmed "Exit kiosk".
     """
 
     screen_changed = Signal(str)
+    exit_requested = Signal()
 
     def __init__(
         self,
@@ -67,6 +76,8 @@ class MainWindow(QWidget):
         content: Content,
         languages: tuple[str, ...],
         store: AppointmentStore | None = None,
+        content_warning: str | None = None,
+        drives: Callable[[], list[Destination]] = removable_drives,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -88,6 +99,26 @@ class MainWindow(QWidget):
         # The visitor's form lives here, not in the screen, so a language change keeps it.
         self.form = FormData()
         self.flow = FlowState()
+        self._content_warning = content_warning
+        self._drives = drives
+        self._auth = StaffAuth(store) if store is not None else None
+        self._staff_unlocked = False
+        # Any touch restarts the staff screen's idle clock; no polling.
+        self._activity = ActivityFilter(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._activity)
+        self.staff_timer = QTimer(self)
+        self.staff_timer.setSingleShot(True)
+        self.staff_timer.setInterval(settings.staff_idle_seconds * 1000)
+        self.staff_timer.timeout.connect(self.lock_staff)
+        self._activity.activity.connect(self._on_activity)
+        self.retention_timer = QTimer(self)
+        self.retention_timer.setInterval(RETENTION_INTERVAL_MS)
+        self.retention_timer.timeout.connect(self.run_retention)
+        if store is not None:
+            self.run_retention()
+            self.retention_timer.start()
 
         self.stack = QStackedWidget()
         self.stack.setObjectName("screen-stack")
@@ -226,6 +257,7 @@ class MainWindow(QWidget):
             home.section_chosen.connect(self.open_section)
             home.appointment_chosen.connect(lambda: self.navigate(Route("appointment")))
             home.language_chosen.connect(self.set_language)
+            home.staff_requested.connect(lambda: self.navigate(Route("staff-login")))
             return home
         if route.name == "section" and route.arg:
             section = SectionScreen(ctx, lang.section(route.arg))
@@ -255,6 +287,16 @@ class MainWindow(QWidget):
             picker = LanguageScreen(ctx)
             picker.language_chosen.connect(self.set_language)
             return picker
+        if route.name == "staff-login":
+            login = StaffLoginScreen(ctx, self._auth)
+            login.unlocked.connect(self._on_unlocked)
+            login.cancelled.connect(self.go_home)
+            return login
+        if route.name == "staff" and self._store is not None:
+            staff = StaffScreen(ctx, self._store, self._drives, self._content_warning)
+            staff.locked.connect(self.lock_staff)
+            staff.exit_requested.connect(self.exit_requested)
+            return staff
         if route.name == "appointment":
             form = AppointmentScreen(ctx, self.form, self.flow, self._store)
             form.cancelled.connect(self.go_back)
@@ -280,6 +322,13 @@ class MainWindow(QWidget):
         self.bar.apply(ctx.lang.ui, self._text_step, m, ctx.lang.rtl)
         self.bar.set_back_enabled(self._route != HOME)
         old = self.stack.currentWidget()
+        if self._route.name == "staff" and not self._staff_unlocked:
+            self._route = HOME  # never show the staff screen without the passcode
+        if self._route.name != "staff":
+            self._staff_unlocked = False  # leaving the staff screen signs staff out
+            self.staff_timer.stop()
+        else:
+            self.staff_timer.start()
         if self._route.name not in FORM_DETOURS:
             self.end_form_visit()
             if isinstance(old, AppointmentScreen):
@@ -295,6 +344,38 @@ class MainWindow(QWidget):
             old.deleteLater()
         log.info("screen %s", self._route.key)
         self.screen_changed.emit(self._route.key)
+
+    @property
+    def store(self) -> AppointmentStore | None:
+        return self._store
+
+    @property
+    def staff_unlocked(self) -> bool:
+        return self._staff_unlocked
+
+    def _on_unlocked(self) -> None:
+        self._staff_unlocked = True
+        # The pad is not a place to come back to: the staff screen replaces it.
+        self._route = Route("staff")
+        self._render(force=True)
+
+    def lock_staff(self) -> None:
+        """Sign staff out and return to the patient Home."""
+        self._staff_unlocked = False
+        self.go_home()
+
+    def _on_activity(self) -> None:
+        if self.staff_timer.isActive():
+            self.staff_timer.start()
+
+    def run_retention(self) -> None:
+        """Delete requests older than the retention period (at start-up and every 6 hours)."""
+        if self._store is None:
+            return
+        try:
+            self._store.purge_older_than(self._settings.retention_days)
+        except StoreError as exc:
+            log.error("retention_failed error=%s", type(exc).__name__)
 
     def end_form_visit(self) -> None:
         """Forget everything typed into the appointment form (the visitor left it)."""

@@ -11,10 +11,15 @@ from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from kiosk.appointment import STEPS, FormData
 from kiosk.config import Settings
 from kiosk.content import Content, LanguageContent
+from kiosk.demo import fill_demo
+from kiosk.staff import StaffAuth
 from kiosk.storage import AppointmentStore, memory_database
 from kiosk.ui.main_window import MainWindow, Route
 from kiosk.ui.screens.appointment import AppointmentScreen
 from kiosk.ui.screens.faq import FaqScreen
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.staff import StaffScreen
+from kiosk.ui.screens.staff_login import StaffLoginScreen
 
 
 def all_routes(lang: LanguageContent) -> Iterator[Route]:
@@ -89,7 +94,38 @@ def visit_all(window: MainWindow, lang: str) -> Iterator[str]:
             screen.open_entry(next(iter(screen.questions)))
         yield route.key
     yield from _form_steps(window, lang)
+    yield from _staff_screens(window)
     window.go_home()
+
+
+SCREENSHOT_PASSCODE = "246810"
+
+
+def _staff_screens(window: MainWindow) -> Iterator[str]:
+    """Open the staff screens the way staff do: the gesture, then the passcode pad."""
+    store = window.store
+    if store is None:
+        return
+    auth = StaffAuth(store)
+    if not auth.is_configured():
+        auth.set_passcode(SCREENSHOT_PASSCODE)
+    window.go_home()
+    home = window.current_screen()
+    assert isinstance(home, HomeScreen)
+    for _ in range(window.context().settings.staff_taps):
+        home.tap_logo()
+    yield "staff-login"
+    pad = window.current_screen()
+    assert isinstance(pad, StaffLoginScreen)
+    for digit in SCREENSHOT_PASSCODE:
+        pad.press(digit)
+    pad.press("open")
+    staff = window.current_screen()
+    assert isinstance(staff, StaffScreen), "the screenshot passcode did not open the staff screen"
+    for tab in ("requests", "export", "log", "figures"):
+        staff.show_tab(tab)
+        yield f"staff-{tab}"
+    window.lock_staff()
 
 
 def page_length(screen: QWidget) -> float:
@@ -127,10 +163,11 @@ def render_all(
     for lang in render_languages or languages:
         for width, height in sizes:
             for step in text_steps:
-                # An empty in-memory store: the form screens render, nothing is ever written.
-                window = MainWindow(
-                    settings, content, languages, AppointmentStore(memory_database())
-                )
+                # An in-memory store with invented requests: the form and staff screens
+                # render with demo values, and no real database is ever touched.
+                store = AppointmentStore(memory_database())
+                fill_demo(store, 14)
+                window = MainWindow(settings, content, languages, store, drives=lambda: [])
                 window.resize(width, height)
                 window.show()
                 window.set_language(lang)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -22,11 +24,13 @@ class HomeScreen(QWidget):
         section_chosen(str): a section tile was tapped (its id).
         appointment_chosen(): the appointment tile was tapped.
         language_chosen(str): a language button was tapped (its code).
+        staff_requested(): the hidden staff gesture (taps on the logo) was completed.
     """
 
     section_chosen = Signal(str)
     appointment_chosen = Signal()
     language_chosen = Signal(str)
+    staff_requested = Signal()
 
     def __init__(self, ctx: ScreenContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +53,11 @@ class HomeScreen(QWidget):
             # No logo configured (or unreadable): a neutral clinic icon keeps the header balanced.
             logo = ctx.icons.pixmap("hospital", LIGHT.primary, m.target)
         self.logo.setPixmap(logo)
+        # The staff entrance: N quick taps on the logo. Nothing on screen hints at it.
+        self._taps: list[float] = []
+        self._tap_count = ctx.settings.staff_taps
+        self._tap_window = ctx.settings.staff_tap_seconds
+        self.logo.installEventFilter(self)
         header.addWidget(self.logo, 0, Qt.AlignmentFlag.AlignVCenter)
         name = label(ctx.settings.clinic_name, "clinic-name")
         header.addWidget(name, 1, Qt.AlignmentFlag.AlignVCenter)
@@ -113,3 +122,16 @@ class HomeScreen(QWidget):
         self.page.body.addWidget(self.grid)
 
         self.page.finish()
+
+    def tap_logo(self, now: float | None = None) -> None:
+        """Count one tap on the logo; emit staff_requested on the Nth within the window."""
+        now = time.monotonic() if now is None else now
+        self._taps = [t for t in self._taps if now - t <= self._tap_window] + [now]
+        if len(self._taps) >= self._tap_count:
+            self._taps = []
+            self.staff_requested.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.logo and event.type() == QEvent.Type.MouseButtonPress:
+            self.tap_logo()
+        return super().eventFilter(watched, event)

@@ -1,0 +1,467 @@
+"""The front-desk staff screen: requests, export to a USB stick, activity log, figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QScroller,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.export import ExportError, export_requests, select_requests
+from kiosk.storage import STATUSES, AppointmentStore, StoreError
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.drives import Destination
+from kiosk.ui.widgets.blocks import boxed
+from kiosk.ui.widgets.requests_model import RequestsFilter, RequestsTableModel
+from kiosk.ui.widgets.scroll_page import ScrollPage
+from kiosk.ui.widgets.text import label
+
+PERIODS = (("all", None), ("week", 7), ("month", 30))
+WHICH = (("new", "new", None), ("all", "all", None), ("week", "all", 7), ("month", "all", 30))
+
+
+class StaffScreen(QWidget):
+    """Everything the receptionist needs, in big touch targets.
+
+    Signals:
+        locked(): Lock was tapped (back to the patient Home).
+        exit_requested(): Exit kiosk was confirmed.
+    """
+
+    locked = Signal()
+    exit_requested = Signal()
+
+    def __init__(
+        self,
+        ctx: ScreenContext,
+        store: AppointmentStore,
+        drives: Callable[[], list[Destination]],
+        content_warning: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("staff-screen")
+        self._ctx, self._store, self._drives = ctx, store, drives
+        self._s = s = ctx.lang.staff
+        m = ctx.metrics
+        self._status, self._days = "all", None
+        self._export_format, self._export_which = "xlsx", "new"
+        self._destination: Destination | None = None
+        self._last_export: list[int] = []
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(m.margin, m.margin // 2, m.margin, m.margin // 2)
+        outer.setSpacing(m.gap // 2)
+        head = QHBoxLayout()
+        head.addWidget(label(s.title, "screen-title"), 0)
+        self.counts = label("", "secondary-text")
+        head.addWidget(self.counts, 1)
+        self.lock_button = self._button(s.lock, "staff-lock", self.locked.emit)
+        self.exit_button = self._button(s.exit_kiosk, "staff-exit", self._ask_exit)
+        head.addWidget(self.lock_button)
+        head.addWidget(self.exit_button)
+        outer.addLayout(head)
+        self.exit_row = self._confirm_row(
+            s.exit_confirm, s.exit_kiosk, self.exit_requested.emit, "staff-exit-confirm"
+        )
+        outer.addWidget(self.exit_row)
+        if content_warning:
+            outer.addWidget(
+                boxed("notice-box", [s.content_warning.format(problem=content_warning)])
+            )
+
+        tabs = QHBoxLayout()
+        self.tab_group = QButtonGroup(self)
+        self.panels = QStackedWidget()
+        self.tab_buttons: dict[str, QPushButton] = {}
+        for key, text, build in (
+            ("requests", s.tab_requests, self._build_requests),
+            ("export", s.tab_export, self._build_export),
+            ("log", s.tab_log, self._build_log),
+            ("figures", s.tab_figures, self._build_figures),
+        ):
+            button = self._button(text, "staff-tab", lambda _=False, k=key: self.show_tab(k))
+            button.setCheckable(True)
+            button.setProperty("tab", key)
+            self.tab_group.addButton(button)
+            self.tab_buttons[key] = button
+            tabs.addWidget(button)
+            self.panels.addWidget(build())
+        tabs.addStretch(1)
+        outer.addLayout(tabs)
+        outer.addWidget(self.panels, 1)
+        self.refresh()
+        self.show_tab("requests")
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _button(self, text: str, name: str, slot: Callable[..., object]) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        m = self._ctx.metrics
+        # Measured bold, as a chosen option is drawn bold: its label is never cut.
+        font = QFont("Noto Sans")
+        font.setPixelSize(m.body)
+        font.setBold(True)
+        width = QFontMetrics(font).horizontalAdvance(text) + 64
+        button.setMinimumSize(max(m.target, width), m.button_height)
+        button.clicked.connect(slot)
+        return button
+
+    def _choices(
+        self, options: list[tuple[str, str]], current: str, slot: Callable[[str], None]
+    ) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
+        row = QHBoxLayout()
+        group = QButtonGroup(self)
+        buttons: dict[str, QPushButton] = {}
+        for key, text in options:
+            button = self._button(text, "staff-option", lambda _=False, k=key: slot(k))
+            button.setCheckable(True)
+            button.setChecked(key == current)
+            button.setProperty("choice", key)
+            group.addButton(button)
+            buttons[key] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        return row, buttons
+
+    def _confirm_row(
+        self, question: str, yes: str, on_yes: Callable[[], None], name: str
+    ) -> QWidget:
+        row = QWidget()
+        row.setObjectName("confirm-row")
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(label(question, "field-error"), 1)
+        yes_button = self._button(yes, name, lambda: (row.hide(), on_yes()))
+        no_button = self._button(self._s.no_keep, "staff-cancel", row.hide)
+        box.addWidget(yes_button)
+        box.addWidget(no_button)
+        row.hide()
+        return row
+
+    def _ask_exit(self) -> None:
+        self.exit_row.show()
+
+    def show_tab(self, key: str) -> None:
+        """Show one of: requests, export, log, figures."""
+        self.tab_buttons[key].setChecked(True)
+        index = list(self.tab_buttons).index(key)
+        self.panels.setCurrentIndex(index)
+        if key == "export":
+            self._refresh_destinations()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload everything from the database."""
+        try:
+            rows = self._store.list_requests()
+        except StoreError:
+            rows = []
+        self.model.set_rows(rows)
+        tally = {status: 0 for status in STATUSES}
+        for r in rows:
+            tally[r.status] = tally.get(r.status, 0) + 1
+        self.counts.setText(self._s.counts.format(**tally))
+        self._fill_log()
+        self._fill_figures()
+        self._update_export_button()
+
+    # --- requests ---------------------------------------------------------------------------
+
+    def _build_requests(self) -> QWidget:
+        s, m = self._s, self._ctx.metrics
+        panel = QWidget()
+        box = QVBoxLayout(panel)
+        box.setContentsMargins(0, 0, 0, 0)
+        statuses = [("all", s.status_all), *((k, getattr(s, f"status_{k}")) for k in STATUSES)]
+        row, self.status_buttons = self._choices(statuses, "all", self._set_status)
+        periods = [(k, getattr(s, f"period_{k}")) for k, _d in PERIODS]
+        prow, self.period_buttons = self._choices(periods, "all", self._set_period)
+        row.addLayout(prow)
+        box.addLayout(row)
+        self.model = RequestsTableModel(s, self._ctx.lang.form)
+        self.proxy = RequestsFilter()
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("requests-table")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(RequestsTableModel.RECEIVED, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setDefaultSectionSize(m.target)
+        self.table.verticalHeader().hide()
+        self.table.setCornerButtonEnabled(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setMinimumHeight(m.target)
+        QScroller.grabGesture(
+            self.table.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
+        )
+        box.addWidget(self.table, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self._button(s.open, "staff-open", self.open_selected))
+        actions.addWidget(self._button(s.mark_contacted, "staff-contacted", self.mark_contacted))
+        actions.addWidget(self._button(s.delete, "staff-delete", self._ask_delete))
+        self.action_message = label("", "secondary-text")
+        actions.addWidget(self.action_message, 1)
+        box.addLayout(actions)
+        self.delete_row = self._confirm_row(
+            s.delete_confirm, s.yes_delete, self.delete_selected, "staff-delete-confirm"
+        )
+        box.addWidget(self.delete_row)
+        self.detail = label("", "body-text")
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        box.addWidget(self.detail)
+        return panel
+
+    def _set_status(self, status: str) -> None:
+        self._status = status
+        self.proxy.set_filter(self._status, self._days)
+
+    def _set_period(self, key: str) -> None:
+        self._days = dict(PERIODS)[key]
+        self.proxy.set_filter(self._status, self._days)
+
+    def selected(self) -> int | None:
+        """Return the source row of the selected request, or None."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.action_message.setText(self._s.select_first)
+            return None
+        return self.proxy.mapToSource(rows[0]).row()
+
+    def select_row(self, source_row: int) -> None:
+        self.table.selectRow(self.proxy.mapFromSource(self.model.index(source_row, 0)).row())
+
+    def open_selected(self) -> None:
+        """Show the whole selected request below the table."""
+        row = self.selected()
+        if row is None:
+            return
+        r = self.model.request(row)
+        form = self._ctx.lang.form
+        p = r.personal
+        given = [
+            c.label for c in form.consents if r.consents.get("items", {}).get(c.id, {}).get("given")
+        ]
+        lines = [
+            f"{self._s.col_reference}: {r.reference} · {self.model.status_text(r.status)}",
+            f"{form.name_label}: {p.get('name') or ''}",
+            f"{form.phone_label}: {p.get('phone') or '-'}",
+            f"{form.email_label}: {p.get('email') or '-'}",
+            f"{form.contact_method_label} {p.get('contact_method') or ''} · {form.time_label}: "
+            f"{p.get('time_window') or ''} · {p.get('contact_language') or ''}",
+            f"{form.topic_label} {p.get('topic') or '-'}",
+            f"{form.consents_title}: {'; '.join(given)}",
+        ]
+        self.detail.setText("\n".join(lines))
+        self._store.audit("request_viewed", count=1)
+
+    def mark_contacted(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        self._store.set_status([self.model.request(row).id], "contacted", "marked_contacted")
+        self.detail.clear()
+        self.refresh()
+
+    def _ask_delete(self) -> None:
+        if self.selected() is not None:
+            self.delete_row.show()
+
+    def delete_selected(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        self._store.delete([self.model.request(row).id], "deleted by staff")
+        self.detail.clear()
+        self.refresh()
+
+    # --- export -----------------------------------------------------------------------------
+
+    def _build_export(self) -> QWidget:
+        s = self._s
+        page = ScrollPage(self._ctx.metrics, wide=True)
+        page.setObjectName("export-panel")
+        body = page.body
+        body.addWidget(label(s.export_format, "field-label"))
+        row, self.format_buttons = self._choices(
+            [("xlsx", "Excel (XLSX)"), ("csv", "CSV")], self._export_format, self._set_format
+        )
+        body.addLayout(row)
+        body.addWidget(label(s.export_which, "field-label"))
+        which = [
+            ("new", s.status_new),
+            ("all", s.status_all),
+            ("week", s.period_week),
+            ("month", s.period_month),
+        ]
+        row, self.which_buttons = self._choices(which, self._export_which, self._set_which)
+        body.addLayout(row)
+        body.addWidget(label(s.export_where, "field-label"))
+        self.destination_box = QVBoxLayout()
+        body.addLayout(self.destination_box)
+        self.export_button = self._button("", "staff-export", self.run_export)
+        body.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeading)
+        self.export_message = label("", "body-text")
+        body.addWidget(self.export_message)
+        self.remove_button = self._button(
+            s.remove_exported, "staff-remove-exported", self.remove_exported
+        )
+        self.remove_button.hide()
+        body.addWidget(self.remove_button)
+        page.finish()
+        return page
+
+    def destinations(self) -> list[Destination]:
+        found = list(self._drives())
+        folder = self._ctx.settings.export_dir
+        if folder:
+            found.append(Destination("folder", folder, Path(folder)))
+        return found
+
+    def _refresh_destinations(self) -> None:
+        while self.destination_box.count():
+            item = self.destination_box.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        found = self.destinations()
+        if not any(d.kind == "usb" for d in found):
+            self.destination_box.addWidget(label(self._s.no_drive, "secondary-text"))
+        self.destination_buttons: dict[str, QPushButton] = {}
+        group = QButtonGroup(self)
+        for dest in found:
+            text = (self._s.drive if dest.kind == "usb" else self._s.folder).format(
+                name=dest.name, path=dest.path
+            )
+            button = self._button(text, "staff-destination", lambda _=False, d=dest: self._pick(d))
+            button.setCheckable(True)
+            group.addButton(button)
+            self.destination_buttons[str(dest.path)] = button
+            self.destination_box.addWidget(button)
+        keep = self._destination if self._destination in found else (found[0] if found else None)
+        self._pick(keep)
+
+    def _pick(self, dest: Destination | None) -> None:
+        self._destination = dest
+        if dest is not None:
+            self.destination_buttons[str(dest.path)].setChecked(True)
+        self._update_export_button()
+
+    def _set_format(self, fmt: str) -> None:
+        self._export_format = fmt
+
+    def _set_which(self, key: str) -> None:
+        self._export_which = key
+        self._update_export_button()
+
+    def _selection(self) -> tuple[str, dt.date | None]:
+        _key, status, days = next(w for w in WHICH if w[0] == self._export_which)
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).date() if days else None
+        return status, since
+
+    def _update_export_button(self) -> None:
+        if not hasattr(self, "export_button"):
+            return
+        status, since = self._selection()
+        try:
+            count = len(select_requests(self._store, status, since))
+        except StoreError:
+            count = 0
+        self.export_button.setText(self._s.export_button.format(count=count))
+        self.export_button.setEnabled(count > 0 and self._destination is not None)
+
+    def run_export(self) -> None:
+        """Write the file, mark the rows exported, and offer to remove them from the kiosk."""
+        if self._destination is None:
+            return
+        status, since = self._selection()
+        self.remove_button.hide()
+        try:
+            path, rows = export_requests(
+                self._store,
+                "xlsx" if self._export_format == "xlsx" else "csv",
+                self._destination.path,
+                status=status,
+                since=since,
+                mark_exported=True,
+                destination=self._destination.kind,
+            )
+        except (ExportError, StoreError):
+            self.export_message.setText("⚠ " + self._s.export_failed)
+            self.refresh()
+            return
+        if not rows:
+            path.unlink(missing_ok=True)
+            self.export_message.setText(self._s.nothing_to_export)
+            return
+        self._last_export = [r.id for r in rows]
+        self.export_message.setText(self._s.export_done.format(count=len(rows), file=path.name))
+        self.remove_button.show()
+        self.refresh()
+
+    def remove_exported(self) -> None:
+        count = self._store.delete(self._last_export, "removed after export")
+        self._last_export = []
+        self.remove_button.hide()
+        self.export_message.setText(self._s.removed.format(count=count))
+        self.refresh()
+
+    # --- log and figures ----------------------------------------------------------------------
+
+    def _build_log(self) -> QWidget:
+        page = ScrollPage(self._ctx.metrics, wide=True)
+        page.body.addWidget(label(self._s.log_title, "field-label"))
+        self.log_label = label("", "secondary-text")
+        page.body.addWidget(self.log_label)
+        page.finish()
+        return page
+
+    def _fill_log(self) -> None:
+        if not hasattr(self, "log_label"):
+            return
+        lines = []
+        for entry in self._store.audit_log(100):
+            when = dt.datetime.fromisoformat(entry["at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+            detail = ", ".join(f"{k}={v}" for k, v in sorted(entry["detail"].items()))
+            lines.append(f"{when}  {entry['event']}  {detail}")
+        self.log_label.setText("\n".join(lines))
+
+    def _build_figures(self) -> QWidget:
+        page = ScrollPage(self._ctx.metrics, wide=True)
+        self.figure_labels: dict[str, object] = {}
+        for key, title in (
+            ("week", self._s.figures_week),
+            ("language", self._s.figures_language),
+            ("topic", self._s.figures_topic),
+        ):
+            page.body.addWidget(label(title, "field-label"))
+            value = label("", "secondary-text")
+            self.figure_labels[key] = value
+            page.body.addWidget(value)
+        page.finish()
+        return page
+
+    def _fill_figures(self) -> None:
+        if not hasattr(self, "figure_labels"):
+            return
+        figures = self._store.figures()
+        for key, widget in self.figure_labels.items():
+            pairs = sorted(figures[key].items(), reverse=key == "week")
+            widget.setText("\n".join(f"{name}: {count}" for name, count in pairs[:20]))  # type: ignore[attr-defined]

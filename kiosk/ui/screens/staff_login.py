@@ -1,0 +1,92 @@
+"""The staff passcode pad, reached only through the hidden gesture on Home."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from kiosk.staff import StaffAuth
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.widgets.scroll_page import ScrollPage
+from kiosk.ui.widgets.text import label
+
+
+class StaffLoginScreen(QWidget):
+    """A digit pad with masked entry. Until a passcode is set it only says so.
+
+    Signals:
+        unlocked(): the right passcode was entered.
+        cancelled(): the staff member gave up.
+    """
+
+    unlocked = Signal()
+    cancelled = Signal()
+
+    def __init__(self, ctx: ScreenContext, auth: StaffAuth | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("staff-login-screen")
+        self._auth = auth
+        self._s = ctx.lang.staff
+        self._code = ""
+        m = ctx.metrics
+        self.page = ScrollPage(m)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.page)
+        body = self.page.body
+        self.configured = auth is not None and auth.is_configured()
+        body.addWidget(label(self._s.pad_title, "screen-title"))
+        self.display = label("", "passcode-display")
+        self.message = label("" if self.configured else self._s.not_configured, "field-error")
+        self.cancel_button = QPushButton(self._s.pad_cancel)
+        self.cancel_button.setObjectName("pad-cancel")
+        self.cancel_button.clicked.connect(self.cancelled.emit)
+        self.digit_buttons: dict[str, QPushButton] = {}
+        if self.configured:
+            body.addWidget(self.display)
+            pad = QGridLayout()
+            pad.setSpacing(12)
+            keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "open"]
+            for i, key in enumerate(keys):
+                text = {"clear": self._s.pad_clear, "open": self._s.pad_open}.get(key, key)
+                button = QPushButton(text)
+                button.setObjectName(f"pad-{key}" if key in ("clear", "open") else "pad-digit")
+                button.setMinimumSize(m.target * 2, m.button_height)
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.clicked.connect(lambda _=False, k=key: self.press(k))
+                pad.addWidget(button, i // 3, i % 3)
+                if key.isdigit():
+                    self.digit_buttons[key] = button
+            holder = QHBoxLayout()
+            holder.addLayout(pad)
+            holder.addStretch(1)
+            body.addLayout(holder)
+        body.addWidget(self.message)
+        body.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignLeading)
+        self.page.finish()
+
+    def press(self, key: str) -> None:
+        """Handle one key of the pad."""
+        if key == "clear":
+            self._code = ""
+        elif key == "open":
+            self._submit()
+            return
+        elif len(self._code) < 12:
+            self._code += key
+        self.display.setText("●" * len(self._code))
+
+    def _submit(self) -> None:
+        assert self._auth is not None
+        code, self._code = self._code, ""
+        self.display.setText("")
+        result = self._auth.attempt(code)
+        if result.result == "ok":
+            self.message.setText("")
+            self.unlocked.emit()
+        elif result.result == "locked":
+            self.message.setText(self._s.locked.format(seconds=result.wait_seconds))
+        elif result.result == "not_configured":
+            self.message.setText(self._s.not_configured)
+        else:
+            self.message.setText(self._s.wrong)

@@ -1,0 +1,180 @@
+"""Exports: CSV and XLSX round trips, formula injection, atomic writes, retention."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kiosk.appointment import FormData, validate_request
+from kiosk.export import ExportError, export_filename, export_requests, neutralise, write_export
+from kiosk.storage import AppointmentStore, open_database
+
+NAMES = ["Gülşen İçli-Işık", "فاطمة الزهراء", "Zoë 😀 Åström", '=HYPERLINK("http://x")']
+NOW = dt.datetime(2026, 11, 22, 10, 5)
+
+
+def _add(store: AppointmentStore, name: str, email: str = "a@example.com") -> str:
+    request = validate_request(
+        FormData(
+            name=name,
+            email=email,
+            contact_language="tr",
+            contact_method="email",
+            time_window="morning",
+            consents={"notice_read": True, "contact": True, "marketing_email": True},
+        ),
+        "tr",
+    )
+    assert not isinstance(request, list)
+    return store.add_request(
+        request, kiosk_id="k", content_version="v", consent_versions={}, notice_version="n"
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> AppointmentStore:
+    s = AppointmentStore(open_database(tmp_path / "kiosk.db"))
+    for name in NAMES:
+        _add(s, name)
+    return s
+
+
+@pytest.fixture
+def stick(tmp_path: Path) -> Path:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    return folder
+
+
+def test_csv_round_trip(store: AppointmentStore, stick: Path) -> None:
+    """UTF-8 with BOM, one header row, CRLF rows; names in any script come back exactly."""
+    path = write_export(store.list_requests(), "csv", stick, NOW)
+    assert path.name == "kiosk-requests-20261122-1005.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows[0][:3] == ["Reference", "Received (UTC)", "Name"]
+    names = [r[2] for r in rows[1:]]
+    assert names[:3] == NAMES[:3]
+    assert names[3] == "'" + NAMES[3]  # the formula is neutralised
+
+
+def test_xlsx_round_trip(store: AppointmentStore, stick: Path) -> None:
+    """Header row, real dates, the same names; read back with openpyxl."""
+    path = write_export(store.list_requests(), "xlsx", stick, NOW)
+    sheet = openpyxl.load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Reference" and len(rows) == 1 + len(NAMES)
+    assert isinstance(rows[1][1], dt.datetime)
+    assert [r[2] for r in rows[1:4]] == NAMES[:3]
+    assert rows[4][2] == "'" + NAMES[3]
+    assert sheet.column_dimensions["C"].width > 20
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1", '=HYPERLINK("x")'],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_injection_neutralised(tmp_path: Path, stick: Path, payload: str, fmt: str) -> None:
+    """Every cell a spreadsheet would run as a formula starts with an apostrophe instead."""
+    s = AppointmentStore(open_database(tmp_path / "inj.db"))
+    _add(s, "Safe Name", email="x@example.com")
+    row = s.list_requests()[0]
+    row.personal["name"] = payload  # as if it had slipped past validation
+    path = write_export([row], fmt, stick, NOW)
+    if fmt == "csv":
+        cells = list(csv.reader(io.StringIO(path.read_text("utf-8-sig"), newline="")))[1]
+    else:
+        cells = [
+            c for c in list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))[1]
+        ]
+    # The reader may show a carriage return as \n (csv) or _x000D_ (xlsx); the guard is the
+    # leading apostrophe, which neutralise() adds exactly once.
+    assert neutralise(payload) == "'" + payload
+    assert cells[2].startswith("'") and payload.lstrip("\t\r")[-1] == cells[2][-1]
+    for cell in cells:
+        if isinstance(cell, str) and cell:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_export_marks_rows_and_audits(store: AppointmentStore, stick: Path) -> None:
+    """A successful export marks its rows exported and writes one audit entry."""
+    path, rows = export_requests(store, "csv", stick, destination="usb")
+    assert path.exists() and len(rows) == len(NAMES)
+    assert {r.status for r in store.list_requests()} == {"exported"}
+    entry = store.audit_log()[0]
+    assert entry["event"] == "exported"
+    assert entry["detail"] == {"count": len(NAMES), "destination": "usb", "format": "csv"}
+
+
+def test_failing_destination_leaves_nothing(
+    store: AppointmentStore, stick: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stick pulled mid-write (rename fails): no file at all, no row marked."""
+    import kiosk.export as export
+
+    def pulled(*_args: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(export.os, "replace", pulled)
+    with pytest.raises(ExportError):
+        export_requests(store, "xlsx", stick)
+    assert list(stick.iterdir()) == []
+    assert {r.status for r in store.list_requests()} == {"new"}
+
+
+def test_missing_folder_is_an_error(store: AppointmentStore, tmp_path: Path) -> None:
+    """A destination that is gone (stick removed) gives ExportError and marks nothing."""
+    with pytest.raises(ExportError):
+        export_requests(store, "csv", tmp_path / "gone" / "x.csv")
+    assert {r.status for r in store.list_requests()} == {"new"}
+
+
+def test_failed_marking_removes_the_file(
+    store: AppointmentStore, stick: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the database cannot record the export, the file is removed: both or neither."""
+
+    def broken(*_args: object, **_kw: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "audit_in_transaction", broken)
+    with pytest.raises(ExportError):
+        export_requests(store, "csv", stick)
+    assert list(stick.iterdir()) == []
+    assert {r.status for r in store.list_requests()} == {"new"}
+
+
+def test_filename_format() -> None:
+    """kiosk-requests-YYYYMMDD-HHMM.csv|xlsx."""
+    assert (
+        export_filename("xlsx", dt.datetime(2027, 1, 2, 3, 4))
+        == "kiosk-requests-20270102-0304.xlsx"
+    )
+
+
+def test_retention_with_a_fake_clock(tmp_path: Path) -> None:
+    """Requests older than the retention period go; the destruction log keeps date and count;
+    the anonymous figures survive."""
+    now = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+    times = iter(
+        [now - dt.timedelta(days=45), now - dt.timedelta(days=31), now - dt.timedelta(days=2)]
+    )
+    writer = AppointmentStore(open_database(tmp_path / "r.db"), clock=lambda: next(times))
+    for name in ("Old One", "Old Two", "Recent"):
+        _add(writer, name)
+    store = AppointmentStore(writer.db, clock=lambda: now)
+    assert store.purge_older_than(30) == 2
+    assert [r.personal["name"] for r in store.list_requests()] == ["Recent"]
+    [entry] = store.destruction_log()
+    assert entry["count"] == 2 and entry["reason"] == "retention 30 days"
+    assert sum(store.figures()["language"].values()) == 3
+    assert "Old One" not in repr(store.audit_log()) + repr(store.destruction_log())
+    with pytest.raises(Exception, match="append-only"):
+        store.db.execute("DELETE FROM destruction_log")

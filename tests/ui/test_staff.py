@@ -1,0 +1,264 @@
+"""Staff mode: the hidden gesture, the passcode pad, the request table, export, locking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Settings
+from kiosk.content import Content
+from kiosk.demo import fill_demo
+from kiosk.staff import StaffAuth
+from kiosk.storage import AppointmentStore, open_database
+from kiosk.ui.drives import Destination
+from kiosk.ui.main_window import HOME, MainWindow
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.staff import StaffScreen
+from kiosk.ui.screens.staff_login import StaffLoginScreen
+from kiosk.ui.widgets.requests_model import RequestsTableModel
+
+from uihelpers import LANDSCAPE, settle
+
+PASSCODE = "482913"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> AppointmentStore:
+    s = AppointmentStore(open_database(tmp_path / "kiosk.db"))
+    fill_demo(s, 8)
+    return s
+
+
+@pytest.fixture
+def stick(tmp_path: Path) -> Path:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def desk(qtbot: QtBot, content: Content, store: AppointmentStore, stick: Path) -> MainWindow:
+    """The kiosk with a passcode set and one USB stick present, on Home."""
+    StaffAuth(store).set_passcode(PASSCODE)
+    window = MainWindow(
+        Settings(),
+        content,
+        ("en", "tr"),
+        store,
+        drives=lambda: [Destination("usb", "STICK", stick)],
+    )
+    qtbot.addWidget(window)
+    window.resize(*LANDSCAPE)
+    window.show()
+    return window
+
+
+def gesture(window: MainWindow, times: list[float]) -> None:
+    home = window.current_screen()
+    assert isinstance(home, HomeScreen)
+    for t in times:
+        home.tap_logo(t)
+
+
+def login(window: MainWindow, code: str = PASSCODE) -> None:
+    gesture(window, [0, 0.5, 1, 1.5, 2])
+    pad = window.current_screen()
+    assert isinstance(pad, StaffLoginScreen)
+    for digit in code:
+        pad.digit_buttons[digit].click()
+    pad.press("open")
+
+
+def staff(window: MainWindow) -> StaffScreen:
+    screen = window.current_screen()
+    assert isinstance(screen, StaffScreen)
+    return screen
+
+
+def test_gesture_needs_five_quick_taps(desk: MainWindow) -> None:
+    """Four taps, or five spread over more than three seconds, open nothing."""
+    gesture(desk, [0, 0.5, 1, 1.5])
+    assert desk.route == HOME
+    gesture(desk, [10, 11, 12, 13.5, 14.2])
+    assert desk.route == HOME
+    gesture(desk, [20, 20.4, 20.8, 21.2, 21.6])
+    assert desk.route.name == "staff-login"
+
+
+def test_real_clicks_on_the_logo_open_the_pad(qtbot: QtBot, desk: MainWindow) -> None:
+    """The gesture works with real mouse presses on the logo."""
+    from PySide6.QtCore import Qt
+
+    home = desk.current_screen()
+    for _ in range(5):
+        qtbot.mouseClick(home.logo, Qt.MouseButton.LeftButton)
+    assert desk.route.name == "staff-login"
+
+
+def test_not_configured_says_only_that(
+    qtbot: QtBot, content: Content, store: AppointmentStore
+) -> None:
+    """Before a passcode is set, the gesture shows one sentence and no pad."""
+    window = MainWindow(Settings(), content, ("en", "tr"), store)
+    qtbot.addWidget(window)
+    gesture(window, [0, 0.1, 0.2, 0.3, 0.4])
+    pad = window.current_screen()
+    assert isinstance(pad, StaffLoginScreen)
+    assert not pad.configured and pad.digit_buttons == {}
+    assert pad.message.text() == content.languages["en"].staff.not_configured
+
+
+def test_wrong_then_right_passcode(desk: MainWindow) -> None:
+    """A wrong code says so and stays; the right one opens the staff screen, masked entry."""
+    login(desk, "111111")
+    pad = desk.current_screen()
+    assert isinstance(pad, StaffLoginScreen) and pad.message.text() == "Wrong passcode."
+    pad.digit_buttons["4"].click()
+    assert pad.display.text() == "●"
+    pad.press("clear")
+    for digit in PASSCODE:
+        pad.digit_buttons[digit].click()
+    pad.press("open")
+    assert desk.staff_unlocked and desk.route.name == "staff"
+
+
+def test_lockout_shown_on_the_pad(desk: MainWindow) -> None:
+    """Five wrong codes lock the pad, with the wait shown."""
+    for _ in range(5):
+        desk.go_home()
+        login(desk, "000000")
+    assert "Try again in 60 seconds" in desk.current_screen().message.text()
+
+
+def test_requests_model(qtmodeltester, desk: MainWindow) -> None:  # noqa: ANN001
+    """The table model passes Qt's model tester, behind its filter proxy too."""
+    login(desk)
+    screen = staff(desk)
+    assert screen.model.rowCount() == 8
+    qtmodeltester.check(screen.model)
+    qtmodeltester.check(screen.proxy)
+
+
+def test_filter_by_status_and_date(desk: MainWindow, store: AppointmentStore) -> None:
+    """Filtering by status and by period changes what the table shows; counts per status."""
+    login(desk)
+    screen = staff(desk)
+    assert screen.counts.text() == "8 new · 0 exported · 0 contacted"
+    screen.status_buttons["contacted"].click()
+    assert screen.proxy.rowCount() == 0
+    screen.status_buttons["all"].click()
+    screen.period_buttons["week"].click()
+    recent = [
+        r
+        for r in store.list_requests()
+        if (r.created_at.now(r.created_at.tzinfo) - r.created_at).days < 7
+    ]
+    assert screen.proxy.rowCount() == len(recent)
+
+
+def test_open_mark_and_delete(desk: MainWindow, store: AppointmentStore) -> None:
+    """Open shows a request whole; mark contacted; delete only after confirming."""
+    login(desk)
+    screen = staff(desk)
+    screen.open_selected()
+    assert screen.action_message.text() == "Tap a request in the list first."
+    screen.select_row(0)
+    reference = screen.model.request(0).reference
+    screen.open_selected()
+    assert reference in screen.detail.text()
+    screen.mark_contacted()
+    assert store.get(reference).status == "contacted"
+    row = next(
+        i for i in range(screen.model.rowCount()) if screen.model.request(i).reference == reference
+    )
+    screen.select_row(row)
+    screen.findChild(type(screen.lock_button), "staff-delete").click()
+    assert store.get(reference) is not None and screen.delete_row.isVisible()
+    screen.findChild(type(screen.lock_button), "staff-delete-confirm").click()
+    assert store.get(reference) is None
+    assert store.destruction_log()[0]["count"] == 1
+
+
+def test_export_in_two_taps_then_remove(
+    desk: MainWindow, store: AppointmentStore, stick: Path
+) -> None:
+    """Export tab, then Save: an XLSX on the stick, rows marked; then remove them from the kiosk."""
+    login(desk)
+    screen = staff(desk)
+    screen.tab_buttons["export"].click()
+    assert screen.export_button.isEnabled() and "8" in screen.export_button.text()
+    screen.export_button.click()
+    files = list(stick.glob("kiosk-requests-*.xlsx"))
+    assert len(files) == 1
+    assert {r.status for r in store.list_requests()} == {"exported"}
+    assert screen.remove_button.isVisible()
+    screen.remove_button.click()
+    assert store.count() == 0
+    assert "8 requests removed" in screen.export_message.text()
+
+
+def test_export_failure_marks_nothing(
+    desk: MainWindow, store: AppointmentStore, stick: Path
+) -> None:
+    """A stick pulled before saving: a clear message, no file, no row marked."""
+    login(desk)
+    screen = staff(desk)
+    screen.tab_buttons["export"].click()
+    stick.rmdir()
+    screen.export_button.click()
+    assert "failed" in screen.export_message.text()
+    assert {r.status for r in store.list_requests()} == {"new"}
+
+
+def test_lock_and_idle_return_home(qtbot: QtBot, desk: MainWindow) -> None:
+    """Lock signs out; so does two minutes (here: a short interval) without a touch."""
+    login(desk)
+    staff(desk).lock_button.click()
+    assert desk.route == HOME and not desk.staff_unlocked
+    login(desk)
+    assert desk.staff_timer.isActive()
+    desk.staff_timer.setInterval(50)
+    desk.staff_timer.start()
+    qtbot.waitUntil(lambda: desk.route == HOME, timeout=2000)
+    assert not desk.staff_unlocked
+
+
+def test_staff_screen_needs_the_passcode(desk: MainWindow) -> None:
+    """Navigating to the staff route directly shows Home instead."""
+    from kiosk.ui.main_window import Route
+
+    desk.navigate(Route("staff"))
+    assert desk.route == HOME
+
+
+def test_exit_kiosk_is_confirmed(qtbot: QtBot, desk: MainWindow) -> None:
+    """Exit kiosk asks first; confirming emits exit_requested."""
+    login(desk)
+    screen = staff(desk)
+    with qtbot.assertNotEmitted(desk.exit_requested):
+        screen.exit_button.click()
+    assert screen.exit_row.isVisible()
+    with qtbot.waitSignal(desk.exit_requested):
+        screen.findChild(type(screen.lock_button), "staff-exit-confirm").click()
+
+
+def test_table_columns(desk: MainWindow) -> None:
+    """Reference, received, name, contact, language, preferred time, status."""
+    login(desk)
+    model = staff(desk).model
+    from PySide6.QtCore import Qt
+
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == [
+        "Reference",
+        "Received",
+        "Name",
+        "Contact",
+        "Language",
+        "Preferred time",
+        "Status",
+    ]
+    assert RequestsTableModel.STATUS == 6
+    settle()
