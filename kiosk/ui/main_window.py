@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.appointment import FormData
@@ -386,6 +386,13 @@ class MainWindow(QWidget):
         clipboard = QGuiApplication.clipboard()
         if clipboard is not None:
             clipboard.clear()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # An application-wide filter sees every event; a closed window must not keep one.
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._activity)
+        super().closeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
