@@ -13,6 +13,7 @@ from pathlib import Path
 from kiosk import __version__, paths
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.content import Content, ContentError, json_schemas
+from kiosk.logs import setup_logging
 from kiosk.storage import AppointmentStore, StoreError, open_database
 from kiosk.validation import check_content, load_content
 
@@ -70,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
         "schema", parents=[common], help="write the JSON Schemas for content editors"
     )
     schema.add_argument("--out", metavar="DIR", default=None, help=f"folder (default {SCHEMA_DIR})")
+
+    config = sub.add_parser("config", help="the kiosk's TOML configuration")
+    cfsub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    cfsub.add_parser("check", parents=[common], help="validate the config without starting")
+
+    sub.add_parser(
+        "doctor", parents=[common, db], help="check display, fonts, database, content, config, disk"
+    )
 
     demo = sub.add_parser(
         "demo-data", parents=[common, db], help="fill the database with invented requests"
@@ -163,6 +172,23 @@ def _content_for_run(settings: Settings) -> tuple[Content, str | None]:
         return load_content(bundled), str(exc.problems[0])
 
 
+def cmd_config_check(args: argparse.Namespace) -> int:
+    settings, source = load_settings(args.config)
+    print(f"{source or 'built-in defaults'}: config valid (kiosk_id {settings.kiosk_id})")
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from kiosk.doctor import run_checks
+
+    results = run_checks(args.config, getattr(args, "db", None))
+    for result in results:
+        print(result)
+    failed = [r for r in results if not r.ok]
+    print(f"{len(results) - len(failed)} of {len(results)} checks passed")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
 def cmd_version() -> int:
     content_version = "unknown"
     try:
@@ -218,11 +244,23 @@ def _require_display() -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    log_file = setup_logging(settings.log_path())
+    log.info("kiosk_start version=%s log=%s", __version__, log_file)
     content, warning = _content_for_run(settings)
     languages = _languages(settings, content)
     _require_display()
-    from kiosk.ui.app import create_app
+    from PySide6.QtCore import QLockFile, Qt
+
+    from kiosk.ui.app import create_app, install_error_recovery
     from kiosk.ui.main_window import MainWindow
+
+    lock_path = paths.default_data_dir() / "kiosk.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    instance_lock = QLockFile(str(lock_path))
+    instance_lock.setStaleLockTime(0)  # a crashed kiosk's lock is stale as soon as its pid is gone
+    if not instance_lock.tryLock(200):
+        print("kiosk: another kiosk is already running on this computer.", file=sys.stderr)
+        return EXIT_FAIL
 
     store = None
     try:
@@ -233,14 +271,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Information screens still work; the form offers the online-form QR code instead.
         log.error("database_unavailable %s", exc)
     app = create_app()
-    window = MainWindow(settings, content, languages, store, warning)
+    kiosk_mode = settings.fullscreen and not args.windowed
+    window = MainWindow(settings, content, languages, store, warning, kiosk_mode=kiosk_mode)
     window.exit_requested.connect(app.quit)
-    if args.windowed or not settings.fullscreen:
+
+    # A bug in a slot or timer must not drop a patient onto the desktop.
+    install_error_recovery(window.recover)
+    if kiosk_mode:
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        window.showFullScreen()
+        if settings.hide_cursor:
+            app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+    else:
         window.resize(1280, 800)
         window.show()
-    else:
-        window.showFullScreen()
+    window.start_heartbeat()
     code = app.exec()
+    instance_lock.unlock()
     if store is not None:
         store.db.close()
     return code
@@ -407,14 +454,25 @@ def cmd_export(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"run", "content", "screenshots", "demo-data", "qr", "staff", "requests", "export"}
+    commands = {
+        "run",
+        "content",
+        "screenshots",
+        "demo-data",
+        "qr",
+        "staff",
+        "requests",
+        "export",
+        "config",
+        "doctor",
+    }
     if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "run")
     parser = build_parser()
     args = parser.parse_args(argv)
     # The running kiosk logs its events; one-shot commands only say what went wrong.
     level = logging.INFO if args.command in (None, "run") else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup_logging(None, level)
     if args.version:
         return cmd_version()
     try:
@@ -436,6 +494,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_requests_purge(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "config":
+            return cmd_config_check(args)
+        if args.command == "doctor":
+            return cmd_doctor(args)
         return cmd_run(args)
     except ConfigError as exc:
         print(f"kiosk: config error: {exc}", file=sys.stderr)

@@ -14,7 +14,7 @@ from kiosk.appointment import LANGUAGE_NAMES
 from kiosk.validation import url_problem
 
 ENV_VAR = "KIOSK_CONFIG"
-PATH_KEYS = ("clinic_logo", "content_dir", "db_path", "export_dir")
+PATH_KEYS = ("clinic_logo", "content_dir", "db_path", "export_dir", "log_dir", "heartbeat_file")
 LANG_CODE = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
 
 
@@ -47,12 +47,30 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     staff_tap_seconds: Annotated[float, Meta(ge=1, le=10)] = 3.0
     staff_idle_seconds: Annotated[int, Meta(ge=15, le=3600)] = 120
     thank_you_seconds: Annotated[int, Meta(ge=1, le=120)] = 15
+    idle_seconds: Annotated[int, Meta(ge=20, le=3600)] = 90
+    idle_form_seconds: Annotated[int, Meta(ge=20, le=3600)] = 120
+    idle_warning_seconds: Annotated[int, Meta(ge=20, le=300)] = 30
+    attract_mode: bool = True
+    attract_seconds: Annotated[int, Meta(ge=8, le=600)] = 12
     screen_dpi: Annotated[float, Meta(ge=0, le=1000)] = 0.0
     fullscreen: bool = True
+    hide_cursor: bool = False
+    log_dir: str | None = None
+    heartbeat_file: str | None = None
 
     def logo_path(self) -> Path | None:
         """Return the clinic logo file, or None to show the built-in clinic icon."""
         return Path(self.clinic_logo).expanduser() if self.clinic_logo else None
+
+    def log_path(self) -> Path:
+        """Return the folder for the rotating log files."""
+        return Path(self.log_dir).expanduser() if self.log_dir else paths.default_log_dir()
+
+    def heartbeat_path(self) -> Path:
+        """Return the file the kiosk touches while its event loop is alive."""
+        if self.heartbeat_file:
+            return Path(self.heartbeat_file).expanduser()
+        return paths.default_data_dir() / "heartbeat"
 
     def content_path(self) -> Path:
         """Return the content folder: configured, or the bundled one."""

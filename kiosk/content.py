@@ -90,6 +90,7 @@ class UiStrings(_Model, frozen=True):
     bar_text_size: Text
     bar_help: Text
     bar_appointment: Text
+    bar_done: Text
     text_sizes: Annotated[list[Text], Meta(min_length=3, max_length=3)]
     home_welcome: Text
     home_language: Text
@@ -121,6 +122,9 @@ class UiStrings(_Model, frozen=True):
     about_next_review: Text
     about_content_version: Text
     about_app_version: Text
+    idle_title: Text
+    idle_body: Annotated[Text, Meta(description="{seconds} counts down to the reset.")]
+    idle_continue: Text
     help_title: Text
     help_body: Paragraphs
     language_title: Text

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
+from types import TracebackType
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -74,3 +77,15 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     font.setPixelSize(26)
     app.setFont(font)
     return app
+
+
+def install_error_recovery(recover: Callable[[], None]) -> Callable[..., None]:
+    """Route uncaught exceptions (PySide6 reports those raised in slots and timers through
+    sys.excepthook) to the log, then call ``recover`` from the event loop. Returns the hook."""
+
+    def on_error(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        log.error("unhandled_exception %s", kind.__name__, exc_info=(kind, value, tb))
+        QTimer.singleShot(0, recover)
+
+    sys.excepthook = on_error
+    return on_error

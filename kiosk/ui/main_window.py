@@ -7,7 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QContextMenuEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.appointment import FormData
@@ -32,7 +38,9 @@ from kiosk.ui.screens.staff_login import StaffLoginScreen
 from kiosk.ui.screens.table import TableScreen
 from kiosk.ui.screens.topic import TopicScreen
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
+from kiosk.ui.widgets.idle_overlay import IdleOverlay
 from kiosk.ui.widgets.nav_bar import NavBar
+from kiosk.watchdog import beat, sd_notify, watchdog_interval_ms
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +86,7 @@ class MainWindow(QWidget):
         store: AppointmentStore | None = None,
         content_warning: str | None = None,
         drives: Callable[[], list[Destination]] = removable_drives,
+        kiosk_mode: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -113,6 +122,18 @@ class MainWindow(QWidget):
         self.staff_timer.setInterval(settings.staff_idle_seconds * 1000)
         self.staff_timer.timeout.connect(self.lock_staff)
         self._activity.activity.connect(self._on_activity)
+        # Idle: after a quiet spell, ask "Are you still there?", then reset for the next visitor.
+        self.kiosk_mode = kiosk_mode
+        self._closing_allowed = not kiosk_mode
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.timeout.connect(self._on_idle)
+        self.overlay = IdleOverlay(self)
+        self.overlay.continued.connect(self._restart_idle)
+        self.overlay.expired.connect(self.reset_visit)
+        self.heartbeat_timer = QTimer(self)
+        self.heartbeat_timer.setInterval(watchdog_interval_ms())
+        self.heartbeat_timer.timeout.connect(lambda: beat(settings.heartbeat_path()))
         self.retention_timer = QTimer(self)
         self.retention_timer.setInterval(RETENTION_INTERVAL_MS)
         self.retention_timer.timeout.connect(self.run_retention)
@@ -134,6 +155,7 @@ class MainWindow(QWidget):
         self.bar.language_clicked.connect(lambda: self.navigate(Route("language")))
         self.bar.text_size_clicked.connect(self.cycle_text_size)
         self.bar.help_clicked.connect(lambda: self.navigate(Route("help")))
+        self.bar.done_clicked.connect(self.reset_visit)
         self.bar.appointment_clicked.connect(lambda: self.navigate(Route("appointment")))
         self._render()
 
@@ -295,7 +317,7 @@ class MainWindow(QWidget):
         if route.name == "staff" and self._store is not None:
             staff = StaffScreen(ctx, self._store, self._drives, self._content_warning)
             staff.locked.connect(self.lock_staff)
-            staff.exit_requested.connect(self.exit_requested)
+            staff.exit_requested.connect(self._on_exit)
             return staff
         if route.name == "appointment":
             form = AppointmentScreen(ctx, self.form, self.flow, self._store)
@@ -343,6 +365,7 @@ class MainWindow(QWidget):
             self.stack.removeWidget(old)
             old.deleteLater()
         log.info("screen %s", self._route.key)
+        self._restart_idle()
         self.screen_changed.emit(self._route.key)
 
     @property
@@ -359,6 +382,11 @@ class MainWindow(QWidget):
         self._route = Route("staff")
         self._render(force=True)
 
+    def _on_exit(self) -> None:
+        log.info("kiosk_exit")
+        self.allow_close()
+        self.exit_requested.emit()
+
     def lock_staff(self) -> None:
         """Sign staff out and return to the patient Home."""
         self._staff_unlocked = False
@@ -367,6 +395,64 @@ class MainWindow(QWidget):
     def _on_activity(self) -> None:
         if self.staff_timer.isActive():
             self.staff_timer.start()
+        if not self.overlay.isVisible():
+            self._restart_idle()
+
+    def at_rest(self) -> bool:
+        """True on Home in the default language and text size: nothing to reset."""
+        return (
+            self._route == HOME
+            and self._lang == self._settings.default_language
+            and self._text_step == 0
+            and self.form.is_empty()
+        )
+
+    def _restart_idle(self) -> None:
+        """Start the quiet-time clock again (longer inside the appointment form)."""
+        if self.at_rest() or self._route.name.startswith("staff"):
+            # Staff screens have their own two-minute lock; Home at rest needs no reset.
+            self.idle_timer.stop()
+            return
+        s = self._settings
+        seconds = s.idle_form_seconds if self._route.name == "appointment" else s.idle_seconds
+        self.idle_timer.start(seconds * 1000)
+
+    def show_idle_warning(self) -> None:
+        """Show the overlay now (the idle timer calls this)."""
+        self._on_idle()
+
+    def _on_idle(self) -> None:
+        ctx = self.context()
+        self.overlay.build(ctx.lang.ui, ctx.metrics, self._settings.idle_warning_seconds)
+        self.overlay.start()
+        log.info("idle_warning")
+
+    def reset_visit(self) -> None:
+        """End the visit: Home, default language and text size, everything typed wiped,
+        staff signed out. Used by "I am done", the idle countdown and error recovery."""
+        self.overlay.stop()
+        self.idle_timer.stop()
+        self._staff_unlocked = False
+        self._lang = self._settings.default_language
+        self._text_step = 0
+        self._history.clear()
+        self._route = HOME
+        self._render(force=True)  # rebuilding Home also resets every scroll position
+        self.end_form_visit()
+        log.info("visit_reset")
+
+    def recover(self) -> None:
+        """Return to a clean Home after an unexpected error in a slot or timer."""
+        try:
+            self.reset_visit()
+        except Exception:  # noqa: BLE001 - recovery must never raise in turn
+            log.exception("recover_failed")
+
+    def start_heartbeat(self) -> None:
+        """Tell the service manager we are up, then keep beating from the event loop."""
+        sd_notify("READY=1")
+        beat(self._settings.heartbeat_path())
+        self.heartbeat_timer.start()
 
     def run_retention(self) -> None:
         """Delete requests older than the retention period (at start-up and every 6 hours)."""
@@ -387,15 +473,33 @@ class MainWindow(QWidget):
         if clipboard is not None:
             clipboard.clear()
 
+    def allow_close(self) -> None:
+        """Let the next close request through (staff confirmed "Exit kiosk")."""
+        self._closing_allowed = True
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self._closing_allowed:
+            # Kiosk mode: Alt+F4, the window manager or a stray close do nothing.
+            event.ignore()
+            return
         # An application-wide filter sees every event; a closed window must not keep one.
         app = QCoreApplication.instance()
         if app is not None:
             app.removeEventFilter(self._activity)
         super().closeEvent(event)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if self.kiosk_mode and event.key() == Qt.Key.Key_Escape:
+            event.accept()  # Escape must not leave full screen
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
+        event.accept()  # no right-click or long-press menus anywhere
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
+        self.overlay.setGeometry(self.rect())
         # Turning the screen between landscape and portrait reflows the layout.
         if self._built_for is not None and self.metrics().portrait != self._built_for[2]:
             self._render(force=True)

@@ -96,6 +96,13 @@ def visit_all(window: MainWindow, lang: str) -> Iterator[str]:
     yield from _form_steps(window, lang)
     yield from _staff_screens(window)
     window.go_home()
+    window.navigate(Route("help"))
+    window.show_idle_warning()  # the "Are you still there?" overlay, frozen at its first second
+    window.overlay.stop()
+    window.overlay.show()
+    yield "idle-warning"
+    window.overlay.hide()
+    window.go_home()
 
 
 SCREENSHOT_PASSCODE = "246810"

@@ -27,6 +27,8 @@ def test_touch_targets_and_text_fit(
     on both sides, and every label's text fits its widget. 1280x800 is `make run`'s window."""
     window.resize(*size)
     window.set_language(lang)
+    settle()
+    assert (window.width(), window.height()) == size  # nothing forced the window larger
     target = window.metrics().target
     assert target >= 64
     problems: list[str] = []

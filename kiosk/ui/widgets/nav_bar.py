@@ -12,13 +12,13 @@ from kiosk.ui.theme import LIGHT, Metrics
 
 
 class NavBar(QWidget):
-    """Home · Back · Language · Text size · Help, and the appointment action on the right.
+    """Home · Back · Language · Text size · Help · I am done, and the appointment action.
 
     Every item is an icon with a label, at least the touch target in both directions.
 
     Signals:
         home_clicked, back_clicked, language_clicked, text_size_clicked, help_clicked,
-        appointment_clicked: the visitor tapped that item.
+        done_clicked, appointment_clicked: the visitor tapped that item.
     """
 
     home_clicked = Signal()
@@ -26,6 +26,7 @@ class NavBar(QWidget):
     language_clicked = Signal()
     text_size_clicked = Signal()
     help_clicked = Signal()
+    done_clicked = Signal()
     appointment_clicked = Signal()
 
     ITEMS = (
@@ -34,6 +35,7 @@ class NavBar(QWidget):
         ("nav-language", "languages", "language_clicked"),
         ("nav-text-size", "type", "text_size_clicked"),
         ("nav-help", "circle-help", "help_clicked"),
+        ("nav-done", "log-out", "done_clicked"),
         ("nav-appointment", "calendar-plus", "appointment_clicked"),
     )
 
@@ -49,7 +51,9 @@ class NavBar(QWidget):
             button = QToolButton()
             button.setObjectName(name)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            # Ignored: the bar shares its width out by stretch, and labels wrap to fit, so
+            # seven long Turkish labels can never force the window wider than the screen.
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             button.clicked.connect(getattr(self, signal_name).emit)
             self.buttons[name] = button
@@ -66,6 +70,7 @@ class NavBar(QWidget):
             "nav-language": ui.bar_language,
             "nav-text-size": ui.bar_text_size,
             "nav-help": ui.bar_help,
+            "nav-done": ui.bar_done,
             "nav-appointment": ui.bar_appointment,
         }
         # The bar is chrome, not reading matter: its size stays put so six labels always

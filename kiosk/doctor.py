@@ -1,0 +1,144 @@
+"""``kiosk doctor``: one line per check of what the kiosk needs, for clinic IT."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk import paths
+from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.storage import StoreError, open_database
+from kiosk.validation import check_content
+
+MIN_FREE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'OK  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+
+
+def check_display() -> CheckResult:
+    from kiosk.ui.app import display_problem
+
+    problem = display_problem()
+    platform = os.environ.get("QT_QPA_PLATFORM") or "default"
+    if problem:
+        return CheckResult("display", False, problem)
+    return CheckResult("display", True, f"available (Qt platform: {platform})")
+
+
+def check_fonts() -> CheckResult:
+    from PySide6.QtGui import QFontDatabase
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.ui.app import FONT_FILES, display_problem, load_fonts
+
+    missing = [f for f in FONT_FILES if not paths.resource_path(f"resources/fonts/{f}").is_file()]
+    if missing:
+        return CheckResult("fonts", False, f"missing: {', '.join(missing)}")
+    if QApplication.instance() is None:
+        if display_problem():
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"  # fonts load without a screen
+        QApplication([])
+    families = load_fonts()
+    wanted = {"Noto Sans", "Noto Sans Arabic"}
+    if not wanted <= set(families) and not wanted <= set(QFontDatabase.families()):
+        return CheckResult("fonts", False, f"could not load {sorted(wanted - set(families))}")
+    return CheckResult("fonts", True, "Noto Sans and Noto Sans Arabic load")
+
+
+def check_database(settings: Settings) -> CheckResult:
+    path = settings.database_path()
+    try:
+        db = open_database(path)
+        status = db.execute("PRAGMA integrity_check").fetchone()[0]
+        db.execute("BEGIN IMMEDIATE")  # proves we can take the write lock
+        db.execute("ROLLBACK")
+        count = db.execute("select count(*) from requests").fetchone()[0]
+        db.close()
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        return CheckResult("database", False, f"{path}: {exc}")
+    if status != "ok":
+        return CheckResult("database", False, f"{path}: integrity check says {status}")
+    return CheckResult("database", True, f"{path}: writable, intact, {count} request(s)")
+
+
+def check_content_dir(settings: Settings) -> CheckResult:
+    root = settings.content_path()
+    content, problems = check_content(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if content is None:
+        first = str(errors[0]) if errors else "unusable"
+        return CheckResult("content", False, f"{root}: {len(errors)} error(s), first: {first}")
+    warnings = len(problems) - len(errors)
+    return CheckResult(
+        "content",
+        True,
+        f"{root}: valid ({', '.join(sorted(content.languages))}; "
+        f"version {content.manifest.content_version}; {warnings} warning(s))",
+    )
+
+
+def check_disk(settings: Settings) -> CheckResult:
+    folder = settings.database_path().parent
+    probe = folder if folder.exists() else Path(folder.anchor or "/")
+    free = shutil.disk_usage(probe).free
+    ok = free >= MIN_FREE_BYTES
+    return CheckResult("disk", ok, f"{free // (1024 * 1024)} MB free at {probe} (need 200 MB)")
+
+
+def check_clock(now: dt.datetime | None = None) -> CheckResult:
+    now = now or dt.datetime.now(dt.UTC)
+    # Reference codes, retention and exports depend on the date: a reset CMOS clock
+    # (1970, 2000) would delete or keep the wrong requests.
+    ok = 2025 <= now.year <= 2100
+    return CheckResult("clock", ok, f"{now:%Y-%m-%d %H:%M} UTC" + ("" if ok else " looks wrong"))
+
+
+def check_logs(settings: Settings) -> CheckResult:
+    folder = settings.log_path()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_text("ok", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        return CheckResult("logs", False, f"{folder}: {exc.strerror}")
+    return CheckResult("logs", True, f"{folder}: writable")
+
+
+def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
+    """Run every check; a broken config stops the ones that need it."""
+    try:
+        settings, source = load_settings(config, db_path=db)
+    except ConfigError as exc:
+        return [CheckResult("config", False, str(exc)), check_display(), check_clock()]
+    results = [CheckResult("config", True, f"{source or 'built-in defaults'}: valid")]
+    checks: list[Callable[[], CheckResult]] = [
+        check_display,
+        check_fonts,
+        lambda: check_database(settings),
+        lambda: check_content_dir(settings),
+        lambda: check_disk(settings),
+        check_clock,
+        lambda: check_logs(settings),
+    ]
+    for check in checks:
+        try:
+            results.append(check())
+        except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
+            results.append(CheckResult(getattr(check, "__name__", "check"), False, repr(exc)))
+    return results
