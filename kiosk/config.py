@@ -62,6 +62,10 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         """Return the clinic logo file, or None to show the built-in clinic icon."""
         return Path(self.clinic_logo).expanduser() if self.clinic_logo else None
 
+    def export_path(self) -> Path | None:
+        """Return the configured export folder (``~`` expanded), or None."""
+        return Path(self.export_dir).expanduser() if self.export_dir else None
+
     def log_path(self) -> Path:
         """Return the folder for the rotating log files."""
         return Path(self.log_dir).expanduser() if self.log_dir else paths.default_log_dir()

@@ -94,7 +94,11 @@ def _csv_bytes(rows: Sequence[StoredRequest]) -> bytes:
 
 
 def _write_xlsx(path: Path, rows: Sequence[StoredRequest]) -> None:
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    # in_memory: xlsxwriter's own temporary files would otherwise put patient data on the
+    # system disk; the sheet is small, so memory is the better place.
+    book = xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "in_memory": True, "strings_to_formulas": False}
+    )
     try:
         sheet = book.add_worksheet("Requests")
         bold = book.add_format({"bold": True})
@@ -128,7 +132,7 @@ def write_export(
         raise ExportError(f"unknown format {fmt!r}")
     now = now or dt.datetime.now()
     if target.is_dir():
-        final = target / export_filename(fmt, now)
+        final = _free_name(target, export_filename(fmt, now))
     elif target.suffix.lower() == f".{fmt}":
         final = target
     else:
@@ -138,9 +142,10 @@ def write_export(
     folder = final.parent
     if not folder.is_dir():
         raise ExportError(f"folder does not exist: {folder}")
-    fd, tmp_name = tempfile.mkstemp(prefix=".kiosk-export-", suffix=f".{fmt}", dir=folder)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".kiosk-export-", suffix=f".{fmt}", dir=folder)
+        tmp = Path(tmp_name)
         if fmt == "csv":
             with os.fdopen(fd, "wb") as handle:
                 handle.write(_csv_bytes(rows))
@@ -154,9 +159,22 @@ def write_export(
         os.replace(tmp, final)
         _fsync_dir(folder)
     except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise ExportError(f"could not write the export: {exc}") from exc
     return final
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """Return ``folder/name``, or ``name-2``, ``-3``... if taken: an export never replaces
+    an earlier file (it may hold requests already removed from the kiosk)."""
+    candidate = folder / name
+    stem, suffix = candidate.stem, candidate.suffix
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return candidate
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -203,9 +221,10 @@ def export_requests(
             if mark_exported and rows:
                 ids = [r.id for r in rows]
                 marks = ",".join("?" * len(ids))
+                # Contacted requests stay contacted: exporting them again changes nothing.
                 store.db.execute(
                     f"UPDATE requests SET status = 'exported', exported_at = ? "
-                    f"WHERE id IN ({marks})",
+                    f"WHERE id IN ({marks}) AND status = 'new'",
                     [dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), *ids],
                 )
             store.audit_in_transaction(

@@ -8,17 +8,21 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.storage import AppointmentStore
+from kiosk.storage import AppointmentStore, StoreError
 
 # scrypt cost: about 16 MiB of memory and a few tens of milliseconds per try on a mini-PC,
 # which makes guessing a 6-digit code offline slow without making the pad feel sluggish.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 FREE_ATTEMPTS = 5
 FIRST_LOCK_SECONDS = 60
+# Doubling stops at half an hour, so a passer-by who knows the gesture cannot lock the
+# desk out for a whole day.
+MAX_LOCK_SECONDS = 30 * 60
 
 
 class PasscodeError(ValueError):
@@ -72,10 +76,10 @@ class Attempt:
 
 def lock_seconds(failures: int) -> int:
     """Lock time after ``failures`` wrong attempts: none for the first four, then one minute,
-    doubling with each further failure."""
+    doubling with each further failure, up to half an hour."""
     if failures < FREE_ATTEMPTS:
         return 0
-    return FIRST_LOCK_SECONDS * 2 ** (failures - FREE_ATTEMPTS)
+    return int(min(MAX_LOCK_SECONDS, FIRST_LOCK_SECONDS * 2 ** min(failures - FREE_ATTEMPTS, 20)))
 
 
 def _utcnow() -> dt.datetime:
@@ -95,13 +99,23 @@ class StaffAuth:
         return rows[0] if rows else None
 
     def is_configured(self) -> bool:
-        row = self._row()
+        """Whether a passcode has been set (False if the database cannot be read)."""
+        try:
+            row = self._row()
+        except sqlite3.Error:
+            return False
         return bool(row and row["passcode_hash"])
 
     def set_passcode(self, code: str) -> None:
         """Store a new passcode (as a hash only) and clear any lockout."""
         check_format(code)
         hashed = hash_passcode(code)
+        try:
+            self._store_hash(hashed)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not store the passcode: {exc}") from exc
+
+    def _store_hash(self, hashed: str) -> None:
         with self._db.atomic():
             self._db.execute(
                 "INSERT INTO staff_auth (id, passcode_hash, failures, locked_until) "
@@ -112,7 +126,16 @@ class StaffAuth:
             self._store.audit_in_transaction("passcode_changed", {})
 
     def attempt(self, code: str) -> Attempt:
-        """Check ``code``: every attempt is audited; wrong ones count towards the lockout."""
+        """Check ``code``: every attempt is audited; wrong ones count towards the lockout.
+
+        Raises StoreError if the database cannot be read or written.
+        """
+        try:
+            return self._attempt(code)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not check the passcode: {exc}") from exc
+
+    def _attempt(self, code: str) -> Attempt:
         row = self._row()
         if not row or not row["passcode_hash"]:
             self._store.audit("staff_login", outcome="not_configured")
@@ -125,6 +148,12 @@ class StaffAuth:
                 wait = int((until - now).total_seconds()) + 1
                 self._store.audit("staff_login", outcome="locked")
                 return Attempt("locked", wait)
+        try:
+            check_format(code)
+        except PasscodeError:
+            # Could never be right (an empty or short entry): say "wrong", count nothing.
+            self._store.audit("staff_login", outcome="malformed")
+            return Attempt("wrong")
         if verify_passcode(code, str(row["passcode_hash"])):
             with self._db.atomic():
                 self._db.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import secrets
 import sqlite3
 from collections.abc import Callable
@@ -97,13 +98,16 @@ def open_database(path: Path) -> Database:
     Raises StoreError when the file cannot be opened or migrated.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        new = not path.exists()
         db = Database(path)
         db.execute("PRAGMA busy_timeout = 5000")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA secure_delete = ON")
         migrations.apply(db)
+        if new and os.name == "posix":
+            path.chmod(0o600)  # patients' data: readable by the kiosk's account only
     except (sqlite3.Error, OSError) as exc:
         raise StoreError(f"cannot open database: {type(exc).__name__}: {exc}") from exc
     return db
@@ -234,13 +238,19 @@ class AppointmentStore:
 
     def get(self, reference: str) -> StoredRequest | None:
         """Return the request with ``reference``, or None."""
-        rows = list(self.db.query("select * from requests where reference = ?", [reference]))
+        try:
+            rows = list(self.db.query("select * from requests where reference = ?", [reference]))
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not read requests: {exc}") from exc
         return self._row(rows[0]) if rows else None
 
     def audit(self, event: str, **detail: object) -> None:
         """Append an audit entry (no personal data: counts, kinds, outcomes only)."""
-        with self.db.atomic():
-            self.audit_in_transaction(event, detail)
+        try:
+            with self.db.atomic():
+                self.audit_in_transaction(event, detail)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not write the audit log: {exc}") from exc
 
     def audit_in_transaction(self, event: str, detail: dict[str, object]) -> None:
         """Append an audit entry inside the caller's open transaction."""
@@ -254,17 +264,27 @@ class AppointmentStore:
 
     def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
         """Return the newest audit entries first."""
-        rows = self.db.query("select * from audit order by id desc limit ?", [limit])
-        return [{**r, "detail": json.loads(r["detail"] or "{}")} for r in rows]
+        try:
+            rows = self.db.query("select * from audit order by id desc limit ?", [limit])
+            return [{**r, "detail": json.loads(r["detail"] or "{}")} for r in rows]
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not read the audit log: {exc}") from exc
 
     def destruction_log(self) -> list[dict[str, Any]]:
         """Return every destruction record, newest first."""
-        return list(self.db.query("select * from destruction_log order by id desc"))
+        try:
+            return list(self.db.query("select * from destruction_log order by id desc"))
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not read the destruction log: {exc}") from exc
 
     def figures(self) -> dict[str, dict[str, int]]:
         """Anonymous counts per week, per language and per topic (they survive retention)."""
         out: dict[str, dict[str, int]] = {"week": {}, "language": {}, "topic": {}}
-        for row in self.db.query("select * from request_counts"):
+        try:
+            rows = list(self.db.query("select * from request_counts"))
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not read the figures: {exc}") from exc
+        for row in rows:
             for key in out:
                 value = row[key] or "-"
                 out[key][value] = out[key].get(value, 0) + int(row["count"])
@@ -276,8 +296,14 @@ class AppointmentStore:
             raise ValueError(status)
         if not ids:
             return 0
-        marks = ",".join("?" * len(ids))
         stamp = self._now_text() if status == "exported" else None
+        try:
+            return self._set_status(ids, status, audit_event, stamp)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not change requests: {exc}") from exc
+
+    def _set_status(self, ids: list[int], status: str, audit_event: str, stamp: str | None) -> int:
+        marks = ",".join("?" * len(ids))
         with self.db.atomic():
             if stamp:
                 cur = self.db.execute(
@@ -296,10 +322,19 @@ class AppointmentStore:
         if not ids:
             return 0
         marks = ",".join("?" * len(ids))
-        with self.db.atomic():
-            cur = self.db.execute(f"DELETE FROM requests WHERE id IN ({marks})", ids)
-            self._destroyed(cur.rowcount, reason)
+        try:
+            with self.db.atomic():
+                cur = self.db.execute(f"DELETE FROM requests WHERE id IN ({marks})", ids)
+                self._destroyed(cur.rowcount, reason)
+            self._forget_deleted()
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not delete requests: {exc}") from exc
         return int(cur.rowcount)
+
+    def _forget_deleted(self) -> None:
+        """Copy the WAL into the database and empty it: secure_delete wipes freed pages, but
+        old copies of deleted rows would otherwise sit in the -wal file until shutdown."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _destroyed(self, count: int, reason: str) -> None:
         self.db.execute(
@@ -317,12 +352,17 @@ class AppointmentStore:
         cutoff = (self._clock().astimezone(dt.UTC) - dt.timedelta(days=days)).isoformat(
             timespec="seconds"
         )
-        with self.db.atomic():
-            cur = self.db.execute("DELETE FROM requests WHERE created_at < ?", [cutoff])
+        try:
+            with self.db.atomic():
+                cur = self.db.execute("DELETE FROM requests WHERE created_at < ?", [cutoff])
+                if cur.rowcount:
+                    self._destroyed(cur.rowcount, f"retention {days} days")
+                else:
+                    self.audit_in_transaction("retention_checked", {"count": 0, "days": days})
             if cur.rowcount:
-                self._destroyed(cur.rowcount, f"retention {days} days")
-            else:
-                self.audit_in_transaction("retention_checked", {"count": 0, "days": days})
+                self._forget_deleted()
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not purge requests: {exc}") from exc
         if cur.rowcount:
             log.info("retention_purged count=%d", cur.rowcount)
         return int(cur.rowcount)
@@ -330,4 +370,7 @@ class AppointmentStore:
     def count(self, real_only: bool = False) -> int:
         """Return how many requests there are (only non-demo ones if ``real_only``)."""
         sql = "select count(*) as n from requests" + (" where is_demo = 0" if real_only else "")
-        return int(next(self.db.query(sql))["n"])
+        try:
+            return int(next(self.db.query(sql))["n"])
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not count requests: {exc}") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from string import Formatter
 from urllib.parse import urlsplit
 
 import msgspec
@@ -31,6 +32,23 @@ from kiosk.content import (
 from kiosk.textnorm import find_phrases
 
 BANNED_CLAIMS_FILE = "data/banned-claims.json"
+
+# (file, LanguageContent attribute, field, the {names} the kiosk fills in)
+PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
+    ("ui.json", "ui", "source_chip", frozenset({"n"})),
+    ("ui.json", "ui", "idle_body", frozenset({"seconds"})),
+    ("appointment.json", "form", "step_of", frozenset({"n", "total"})),
+    ("appointment.json", "form", "notice_items", frozenset({"controller", "contact", "days"})),
+    ("appointment.json", "form", "thanks_home", frozenset({"seconds"})),
+    ("staff.json", "staff", "locked", frozenset({"seconds"})),
+    ("staff.json", "staff", "counts", frozenset({"new", "exported", "contacted"})),
+    ("staff.json", "staff", "folder", frozenset({"path"})),
+    ("staff.json", "staff", "drive", frozenset({"name"})),
+    ("staff.json", "staff", "export_button", frozenset({"count"})),
+    ("staff.json", "staff", "export_done", frozenset({"count", "file"})),
+    ("staff.json", "staff", "removed", frozenset({"count"})),
+    ("staff.json", "staff", "content_warning", frozenset({"problem"})),
+)
 
 
 class BannedClaims(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -210,9 +228,12 @@ class _Checker:
                     self.error(f_topics, path, "block has neither text nor bullets")
                 self.cite(f_topics, f"{path}.sources", block.sources, not block.practical)
             if topic.image is not None:
-                img = (self.c.root / topic.image).resolve()
-                inside = self.c.root.resolve() in img.parents
-                if not inside or not img.is_file():
+                try:
+                    img = (self.c.root / topic.image).resolve()
+                    found = self.c.root.resolve() in img.parents and img.is_file()
+                except (OSError, ValueError):
+                    found = False  # a name too long, or with a NUL: not a usable file
+                if not found:
                     self.error(f_topics, f"{base}.image", f"image not found: {topic.image}")
             if topic.icon is not None and not (icons / f"{topic.icon}.svg").is_file():
                 self.error(f_topics, f"{base}.icon", f"icon '{topic.icon}' not in resources/icons")
@@ -241,7 +262,32 @@ class _Checker:
             self.cite(f_faq, f"$.entries[{i}].sources", entry.sources, not entry.practical)
 
         self.check_form(lc)
+        self.check_placeholders(lc)
         self.check_banned(lc)
+
+    def check_placeholders(self, lc: LanguageContent) -> None:
+        """Texts filled in by the kiosk must use exactly the {names} it supplies."""
+        for file, struct, field, allowed in PLACEHOLDERS:
+            value = getattr(getattr(lc, struct), field)
+            items = value if isinstance(value, list) else [value]
+            for i, item in enumerate(items):
+                text = getattr(item, "text", item)
+                path = f"$.{field}" + (f"[{i}].text" if isinstance(value, list) else "")
+                try:
+                    names = {
+                        n for _lit, n, _spec, _conv in Formatter().parse(text) if n is not None
+                    }
+                except ValueError:
+                    self.error(f"{lc.code}/{file}", path, "unbalanced { or } in the text")
+                    continue
+                if not names <= allowed:
+                    unknown = ", ".join(sorted(names - allowed))
+                    self.error(
+                        f"{lc.code}/{file}",
+                        path,
+                        f"unknown placeholder {{{unknown}}}; allowed: "
+                        + (", ".join("{" + a + "}" for a in sorted(allowed)) or "none"),
+                    )
 
     def check_form(self, lc: LanguageContent) -> None:
         """The form's fixed lists must be exactly the ones the validation knows."""
@@ -276,6 +322,7 @@ class _Checker:
             ("faq.json", list(lc.faq), "$.entries"),
             ("disclaimers.json", list(lc.disclaimers.values()), "$.disclaimers"),
             ("appointment.json", lc.form, "$"),
+            ("staff.json", lc.staff, "$"),
         ]
         for name, value, root in files:
             for path, text in _texts(value, root):

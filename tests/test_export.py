@@ -178,3 +178,60 @@ def test_retention_with_a_fake_clock(tmp_path: Path) -> None:
     assert "Old One" not in repr(store.audit_log()) + repr(store.destruction_log())
     with pytest.raises(Exception, match="append-only"):
         store.db.execute("DELETE FROM destruction_log")
+
+
+def test_second_export_in_the_same_minute_keeps_the_first(
+    store: AppointmentStore, stick: Path
+) -> None:
+    """Two exports a few seconds apart make two files; the first is never replaced."""
+    first, _rows = export_requests(store, "csv", stick, now=NOW)
+    store.delete([r.id for r in store.list_requests()[:2]], "removed after export")
+    second, _rows = export_requests(store, "csv", stick, status="all", now=NOW)
+    assert first != second and first.exists() and second.exists()
+    assert second.name == "kiosk-requests-20261122-1005-2.csv"
+    assert len(first.read_text("utf-8-sig").splitlines()) == 1 + len(NAMES)
+
+
+def test_contacted_requests_stay_contacted(store: AppointmentStore, stick: Path) -> None:
+    """Exporting "all" marks only new requests; a contacted one keeps its status."""
+    contacted = store.list_requests()[0]
+    store.set_status([contacted.id], "contacted", "marked_contacted")
+    export_requests(store, "xlsx", stick, status="all")
+    statuses = {r.reference: r.status for r in store.list_requests()}
+    assert statuses.pop(contacted.reference) == "contacted"
+    assert set(statuses.values()) == {"exported"}
+
+
+def test_unwritable_folder_is_an_export_error(
+    store: AppointmentStore, stick: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even the temporary file failing (read-only stick) is a clean ExportError."""
+    import kiosk.export as export
+
+    def refuse(*_args: object, **_kw: object) -> tuple[int, str]:
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(export.tempfile, "mkstemp", refuse)
+    with pytest.raises(ExportError):
+        export_requests(store, "csv", stick)
+    assert {r.status for r in store.list_requests()} == {"new"}
+
+
+def test_deleted_requests_leave_no_copy_in_the_wal(tmp_path: Path) -> None:
+    """After a delete, the name is gone from the database file and from its -wal file."""
+    s = AppointmentStore(open_database(tmp_path / "w.db"))
+    _add(s, "Silinecek Kişi")
+    s.delete([r.id for r in s.list_requests()], "test")
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("w.db*"))
+    assert b"Silinecek" not in raw
+
+
+def test_database_file_is_private(tmp_path: Path) -> None:
+    """The database is readable by the kiosk's own account only."""
+    import os
+    import stat
+
+    if os.name != "posix":
+        pytest.skip("POSIX permissions")
+    open_database(tmp_path / "p" / "k.db").close()
+    assert stat.S_IMODE((tmp_path / "p" / "k.db").stat().st_mode) == 0o600

@@ -117,3 +117,19 @@ def test_passcode_never_stored_in_clear(db_path: Path, clock: Clock) -> None:
     _auth(db_path, clock).set_passcode("739104")
     raw = b"".join(p.read_bytes() for p in db_path.parent.glob("kiosk.db*"))
     assert b"739104" not in raw
+
+
+def test_malformed_entries_do_not_count(db_path: Path, clock: Clock) -> None:
+    """Empty or short entries can never be right: they are refused without counting, so a
+    passer-by tapping Open cannot lock the desk out."""
+    auth = _auth(db_path, clock)
+    auth.set_passcode("482913")
+    for _ in range(20):
+        assert auth.attempt("").result == "wrong"
+        assert auth.attempt("12").result == "wrong"
+    assert auth.attempt("482913").result == "ok"
+
+
+def test_lock_is_capped_at_half_an_hour() -> None:
+    """Doubling stops at 30 minutes."""
+    assert lock_seconds(10) == 1800 and lock_seconds(500) == 1800

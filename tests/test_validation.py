@@ -194,3 +194,45 @@ def test_table_shapes_must_match_across_languages(content_dir: Path) -> None:
 def test_url_problem(url: str, ok: bool) -> None:
     """Only well-formed https links to a real host pass."""
     assert (url_problem(url) is None) is ok
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "phrase"),
+    [
+        ("tr", "Mu\u00adcize bir yöntem", "mucize"),  # soft hyphen inside the word
+        ("en", "It can c\u200bure you", "cure"),  # zero-width space
+        ("tr", "%100lük başarı", "%100"),
+        ("tr", "Yan etkileri yoktur", "yan etkileri yok"),
+        ("en", "Our only hope", "only hope"),
+    ],
+)
+def test_banned_claims_not_hidden_by_tricks(
+    content_dir: Path, lang: str, text: str, phrase: str
+) -> None:
+    """Invisible characters and suffixes do not hide a banned claim."""
+    _edit(content_dir / lang / "faq.json", lambda d: d["entries"][0].update(answer=[text]))
+    _content, problems = check_content(content_dir, today=TODAY)
+    assert any(f"banned claim '{phrase}'" in e for e in _errors(problems)), _errors(problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Adım {n} / {toplam}", "unknown placeholder {toplam}"),
+        ("Step {n of {total}", "unbalanced"),
+    ],
+)
+def test_placeholders_are_checked(content_dir: Path, text: str, expected: str) -> None:
+    """A placeholder the kiosk does not fill would crash the screen: content check says so."""
+    _edit(content_dir / "tr" / "appointment.json", lambda d: d.update(step_of=text))
+    content, problems = check_content(content_dir, today=TODAY)
+    assert content is None
+    assert any("tr/appointment.json $.step_of" in e and expected in e for e in _errors(problems))
+
+
+def test_odd_image_paths_do_not_crash(content_dir: Path) -> None:
+    """A 300-character or NUL-containing image name is an error, not a traceback."""
+    for name in ("x" * 300 + ".png", "bad\u0000name.png"):
+        _edit(content_dir / "en" / "topics.json", lambda d, n=name: d["topics"][0].update(image=n))
+        _content, problems = check_content(content_dir, today=TODAY)
+        assert any("image not found" in e for e in _errors(problems))

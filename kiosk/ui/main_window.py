@@ -351,7 +351,10 @@ class MainWindow(QWidget):
             self.staff_timer.stop()
         else:
             self.staff_timer.start()
-        if self._route.name not in FORM_DETOURS:
+        visit_over = self.flow.step in ("thanks", "failed") and self._route.name != "appointment"
+        if self._route.name not in FORM_DETOURS or visit_over:
+            # Help and Language are detours only while the form is being filled in; after
+            # the thank-you or failure page, leaving by any way ends the visit.
             self.end_form_visit()
             if isinstance(old, AppointmentScreen):
                 old.clear_widgets()  # do not leave typed text in a widget awaiting deletion

@@ -306,3 +306,54 @@ def test_odd_input_never_crashes(flow: MainWindow) -> None:
     form.next_button.click()
     assert 0 < len(flow.form.name) <= 100  # Qt counts UTF-16 units, emoji take two
     assert form.step == "contact"
+
+
+@pytest.mark.parametrize("detour", ["help", "language"])
+def test_visit_ends_after_thanks_even_through_a_detour(
+    qtbot: QtBot, flow: MainWindow, detour: str
+) -> None:
+    """After the thank-you page, Help or Language still ends the visit: the next visitor
+    never sees the reference code, and no hidden review card keeps the name."""
+    from PySide6.QtWidgets import QLabel
+
+    form = screen(flow)
+    fill_to_review(form, "Gizli Önceki")
+    with qtbot.waitSignal(form.submitted):
+        form.next_button.click()
+    assert not any("Gizli" in lab.text() for lab in flow.findChildren(QLabel))
+    flow.navigate(Route(detour))
+    assert flow.flow.step == "notice" and flow.flow.reference == "" and flow.form.is_empty()
+    flow.navigate(Route("appointment"))
+    assert screen(flow).step == "notice"
+
+
+def test_failed_save_wipes_the_input(flow: MainWindow, store: AppointmentStore) -> None:
+    """When the save fails, nothing the visitor typed stays in memory or on screen."""
+    from PySide6.QtWidgets import QLabel
+
+    form = screen(flow)
+    fill_to_review(form, "Kayıtsız Kişi")
+    store.db.execute("PRAGMA query_only = ON")
+    form.next_button.click()
+    store.db.execute("PRAGMA query_only = OFF")
+    assert form.step == "failed" and flow.form.is_empty()
+    assert all(not e.text() for e in flow.findChildren(QLineEdit))
+    assert not any("Kayıtsız" in lab.text() for lab in flow.findChildren(QLabel))
+
+
+def test_retention_failure_does_not_stop_the_kiosk(
+    qtbot: QtBot, tmp_path: Path, content: Content, store: AppointmentStore
+) -> None:
+    """A locked database at start-up (IT running a command) is logged, not a crash."""
+    import sqlite3
+
+    store.db.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(tmp_path / "kiosk.db")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        window = MainWindow(Settings(), content, ("en", "tr"), store)
+        qtbot.addWidget(window)
+    finally:
+        other.rollback()
+        other.close()
+    assert window.route == HOME

@@ -28,4 +28,5 @@ def test_render_all_names_and_sizes(
     assert {path.name for path, _ in written} == expected
     image = QImage(str(tmp_path / "home-tr-1080x1920.png"))
     assert (image.width(), image.height()) == (1080, 1920)
-    assert all(screens >= 1.0 for _, screens in written)
+    lengths = {path.name: screens for path, screens in written}
+    assert lengths["home-tr-1080x1920.png"] < lengths["home-tr-1080x1920-text150.png"]

@@ -349,10 +349,7 @@ class AppointmentScreen(QWidget):
         page.body.addLayout(self.review_box)
 
     def _fill_review(self) -> None:
-        while self.review_box.count():
-            item = self.review_box.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        self._clear_review()
         s, f = self._s, self.form
         label_of = {c.id: c.label for c in (*s.contact_methods, *s.time_windows, *s.topics)}
         given = [c.label for c in s.consents if f.consents.get(c.id)]
@@ -419,12 +416,28 @@ class AppointmentScreen(QWidget):
         page.body.addWidget(label(breakable(short_display(link)), "qr-url"))
         page.body.addWidget(label(s.failed_desk, "body-text"))
 
+    def _forget_input(self) -> None:
+        """Wipe the form data, the fields, the review cards and the keyboard state."""
+        self.form.wipe()
+        for edit in self.findChildren(QLineEdit):
+            edit.clear()
+        self._clear_review()
+        self.keyboard.reset()
+
+    def _clear_review(self) -> None:
+        while self.review_box.count():
+            item = self.review_box.takeAt(0)
+            card = item.widget()
+            if card is not None:
+                for lab in card.findChildren(QLabel):
+                    lab.clear()  # no copy of the name waits for deferred deletion
+                card.hide()
+                card.deleteLater()
+
     def clear_widgets(self) -> None:
         """Empty every field and the keyboard's state (the visit is over)."""
         self.thanks_timer.stop()
-        for edit in self.findChildren(QLineEdit):
-            edit.clear()
-        self.keyboard.reset()
+        self._forget_input()
         self.reference_label.clear()
 
     # --- flow ---------------------------------------------------------------------------------
@@ -539,13 +552,13 @@ class AppointmentScreen(QWidget):
                 notice_version=self._s.notice_version,
             )
         except StoreError:
-            # Logged by the store without personal data; the visitor gets another way in.
+            # Logged by the store without personal data; the visitor gets another way in,
+            # and nothing they typed stays on the kiosk.
+            self._forget_input()
             self.show_step("failed")
             return
         # Saved: the typed details are no longer needed on this screen.
-        self.form.wipe()
-        for edit in self.fields.values():
-            edit.clear()
+        self._forget_input()
         self.flow.reference = reference
         self.show_step("thanks")
         self.submitted.emit(reference)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
@@ -62,6 +61,7 @@ class StaffScreen(QWidget):
         self._export_format, self._export_which = "xlsx", "new"
         self._destination: Destination | None = None
         self._last_export: list[int] = []
+        self._pending_delete: int | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(m.margin, m.margin // 2, m.margin, m.margin // 2)
@@ -271,27 +271,41 @@ class StaffScreen(QWidget):
             f"{form.consents_title}: {'; '.join(given)}",
         ]
         self.detail.setText("\n".join(lines))
-        self._store.audit("request_viewed", count=1)
+        self._guard(lambda: self._store.audit("request_viewed", count=1))
 
     def mark_contacted(self) -> None:
         row = self.selected()
         if row is None:
             return
-        self._store.set_status([self.model.request(row).id], "contacted", "marked_contacted")
+        request_id = self.model.request(row).id
+        self._guard(lambda: self._store.set_status([request_id], "contacted", "marked_contacted"))
         self.detail.clear()
         self.refresh()
 
     def _ask_delete(self) -> None:
-        if self.selected() is not None:
+        row = self.selected()
+        if row is not None:
+            # Remember which request was asked about; a later tap on another row must
+            # not change what "Yes, delete" deletes.
+            self._pending_delete = self.model.request(row).id
             self.delete_row.show()
 
     def delete_selected(self) -> None:
-        row = self.selected()
-        if row is None:
+        pending, self._pending_delete = self._pending_delete, None
+        if pending is None:
             return
-        self._store.delete([self.model.request(row).id], "deleted by staff")
-        self.detail.clear()
+        if self._guard(lambda: self._store.delete([pending], "deleted by staff")):
+            self.detail.clear()
         self.refresh()
+
+    def _guard(self, action: Callable[[], object]) -> bool:
+        """Run a database action; on failure say so instead of crashing."""
+        try:
+            action()
+        except StoreError:
+            self.action_message.setText("⚠ " + self._s.export_failed)
+            return False
+        return True
 
     # --- export -----------------------------------------------------------------------------
 
@@ -331,9 +345,9 @@ class StaffScreen(QWidget):
 
     def destinations(self) -> list[Destination]:
         found = list(self._drives())
-        folder = self._ctx.settings.export_dir
-        if folder:
-            found.append(Destination("folder", folder, Path(folder)))
+        folder = self._ctx.settings.export_path()
+        if folder is not None:
+            found.append(Destination("folder", str(folder), folder))
         return found
 
     def _refresh_destinations(self) -> None:
@@ -417,7 +431,11 @@ class StaffScreen(QWidget):
         self.refresh()
 
     def remove_exported(self) -> None:
-        count = self._store.delete(self._last_export, "removed after export")
+        try:
+            count = self._store.delete(self._last_export, "removed after export")
+        except StoreError:
+            self.export_message.setText("⚠ " + self._s.export_failed)
+            return
         self._last_export = []
         self.remove_button.hide()
         self.export_message.setText(self._s.removed.format(count=count))
@@ -437,7 +455,11 @@ class StaffScreen(QWidget):
         if not hasattr(self, "log_label"):
             return
         lines = []
-        for entry in self._store.audit_log(100):
+        try:
+            entries = self._store.audit_log(100)
+        except StoreError:
+            entries = []
+        for entry in entries:
             when = dt.datetime.fromisoformat(entry["at"]).astimezone().strftime("%Y-%m-%d %H:%M")
             detail = ", ".join(f"{k}={v}" for k, v in sorted(entry["detail"].items()))
             lines.append(f"{when}  {entry['event']}  {detail}")
@@ -461,7 +483,10 @@ class StaffScreen(QWidget):
     def _fill_figures(self) -> None:
         if not hasattr(self, "figure_labels"):
             return
-        figures = self._store.figures()
+        try:
+            figures = self._store.figures()
+        except StoreError:
+            return
         for key, widget in self.figure_labels.items():
             pairs = sorted(figures[key].items(), reverse=key == "week")
             widget.setText("\n".join(f"{name}: {count}" for name, count in pairs[:20]))  # type: ignore[attr-defined]

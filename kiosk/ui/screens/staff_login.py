@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.staff import StaffAuth
+from kiosk.storage import StoreError
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
@@ -80,7 +81,11 @@ class StaffLoginScreen(QWidget):
         assert self._auth is not None
         code, self._code = self._code, ""
         self.display.setText("")
-        result = self._auth.attempt(code)
+        try:
+            result = self._auth.attempt(code)
+        except StoreError:
+            self.message.setText(self._s.not_configured)
+            return
         if result.result == "ok":
             self.message.setText("")
             self.unlocked.emit()
