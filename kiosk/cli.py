@@ -20,6 +20,9 @@ from kiosk.validation import check_content, load_content
 log = logging.getLogger("kiosk")
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+# "Exit kiosk" on the staff screen: the service manager should not restart the kiosk
+# (kiosk.service has RestartPreventExitStatus=3).
+EXIT_STAFF_EXIT = 3
 SCHEMA_DIR = "data/schema"
 
 
@@ -273,12 +276,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = create_app()
     kiosk_mode = settings.fullscreen and not args.windowed
     window = MainWindow(settings, content, languages, store, warning, kiosk_mode=kiosk_mode)
-    window.exit_requested.connect(app.quit)
+    window.exit_requested.connect(lambda: app.exit(EXIT_STAFF_EXIT))
 
     # A bug in a slot or timer must not drop a patient onto the desktop.
     install_error_recovery(window.recover)
     if kiosk_mode:
         window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        screen = app.primaryScreen()
+        if screen is not None:
+            # Without a window manager (a bare X server) "full screen" is only a request:
+            # cover the screen ourselves as well.
+            window.setGeometry(screen.geometry())
         window.showFullScreen()
         if settings.hide_cursor:
             app.setOverrideCursor(Qt.CursorShape.BlankCursor)
@@ -286,6 +294,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         window.resize(1280, 800)
         window.show()
     window.start_heartbeat()
+    window.start_attract()
     code = app.exec()
     instance_lock.unlock()
     if store is not None:

@@ -125,6 +125,7 @@ class UiStrings(_Model, frozen=True):
     idle_title: Text
     idle_body: Annotated[Text, Meta(description="{seconds} counts down to the reset.")]
     idle_continue: Text
+    attract_hint: Text
     help_title: Text
     help_body: Paragraphs
     language_title: Text

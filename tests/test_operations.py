@@ -162,3 +162,30 @@ def test_second_instance_exits_with_a_message(tmp_path: Path) -> None:
     finally:
         first.terminate()
         first.wait(timeout=10)
+
+
+def test_config_docs_cover_every_key() -> None:
+    """docs/configuration.md and kiosk.example.toml document every setting, and the example
+    loads as a valid config."""
+    import msgspec
+
+    from kiosk import paths
+    from kiosk.config import Settings, load_settings
+
+    root = paths.bundle_root()
+    doc = (root / "docs" / "configuration.md").read_text("utf-8")
+    example = (root / "kiosk.example.toml").read_text("utf-8")
+    for field in msgspec.structs.fields(Settings):
+        assert f"`{field.name}`" in doc, field.name
+        assert field.name in example, field.name
+    load_settings(root / "kiosk.example.toml")
+
+
+def test_exit_kiosk_status_matches_the_unit() -> None:
+    """The unit keeps the kiosk stopped after "Exit kiosk" and restarts it otherwise."""
+    from kiosk import paths
+    from kiosk.cli import EXIT_STAFF_EXIT
+
+    unit = (paths.bundle_root() / "resources" / "systemd" / "kiosk.service").read_text("utf-8")
+    assert "Type=notify" in unit and "WatchdogSec=" in unit and "Restart=always" in unit
+    assert f"RestartPreventExitStatus={EXIT_STAFF_EXIT}" in unit

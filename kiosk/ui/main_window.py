@@ -38,6 +38,7 @@ from kiosk.ui.screens.staff_login import StaffLoginScreen
 from kiosk.ui.screens.table import TableScreen
 from kiosk.ui.screens.topic import TopicScreen
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
+from kiosk.ui.widgets.attract import AttractOverlay
 from kiosk.ui.widgets.idle_overlay import IdleOverlay
 from kiosk.ui.widgets.nav_bar import NavBar
 from kiosk.watchdog import beat, sd_notify, watchdog_interval_ms
@@ -128,6 +129,7 @@ class MainWindow(QWidget):
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
         self.idle_timer.timeout.connect(self._on_idle)
+        self.attract = AttractOverlay(self)
         self.overlay = IdleOverlay(self)
         self.overlay.continued.connect(self._restart_idle)
         self.overlay.expired.connect(self.reset_visit)
@@ -344,6 +346,8 @@ class MainWindow(QWidget):
         self.bar.apply(ctx.lang.ui, self._text_step, m, ctx.lang.rtl)
         self.bar.set_back_enabled(self._route != HOME)
         old = self.stack.currentWidget()
+        if self._route != HOME:
+            self.attract.stop()
         if self._route.name == "staff" and not self._staff_unlocked:
             self._route = HOME  # never show the staff screen without the passcode
         if self._route.name != "staff":
@@ -443,6 +447,13 @@ class MainWindow(QWidget):
         self._render(force=True)  # rebuilding Home also resets every scroll position
         self.end_form_visit()
         log.info("visit_reset")
+        self.start_attract()
+
+    def start_attract(self) -> None:
+        """Begin the slow rotation of topics on Home (if the clinic wants it)."""
+        if self._settings.attract_mode and self._route == HOME:
+            ctx = self.context()
+            self.attract.start(ctx.lang, ctx.metrics, self._settings.attract_seconds)
 
     def recover(self) -> None:
         """Return to a clean Home after an unexpected error in a slot or timer."""
@@ -503,6 +514,7 @@ class MainWindow(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self.overlay.setGeometry(self.rect())
+        self.attract.setGeometry(self.rect())
         # Turning the screen between landscape and portrait reflows the layout.
         if self._built_for is not None and self.metrics().portrait != self._built_for[2]:
             self._render(force=True)

@@ -103,6 +103,12 @@ def visit_all(window: MainWindow, lang: str) -> Iterator[str]:
     yield "idle-warning"
     window.overlay.hide()
     window.go_home()
+    window.start_attract()
+    if window.attract.isVisible():
+        window.attract.stop()  # keep the picture still; the card stays on screen
+        window.attract.show()
+        yield "attract"
+        window.attract.hide()
 
 
 SCREENSHOT_PASSCODE = "246810"

@@ -170,3 +170,36 @@ def test_log_files_hold_no_personal_data(qtbot: QtBot, tmp_path: Path, kiosk: Ma
     assert "request_saved" in text and "visit_reset" in text
     assert "Benzersiz" not in text and "1112233" not in text
     assert all(line.count(" ") >= 3 for line in text.splitlines())  # time level name event
+
+
+def test_attract_mode_after_reset(qtbot: QtBot, kiosk: MainWindow) -> None:
+    """After a reset Home shows one topic at a time; the first touch only dismisses it."""
+    from PySide6.QtCore import Qt
+
+    kiosk.navigate(Route("help"))
+    kiosk.reset_visit()
+    attract = kiosk.attract
+    assert attract.isVisible() and attract.rotating
+    assert attract._timer.interval() == 12_000  # slow: a new card every 12 s
+    first = attract.title.text()
+    attract.next_topic()
+    assert attract.title.text() != first
+    qtbot.mouseClick(attract, Qt.MouseButton.LeftButton)
+    assert not attract.isVisible() and not attract.rotating
+    assert kiosk.route == HOME  # the waking touch opened nothing
+
+
+def test_attract_mode_can_be_off(qtbot: QtBot, content: Content) -> None:
+    """attract_mode = false leaves Home as it is."""
+    window = MainWindow(Settings(attract_mode=False), content, ("en", "tr"))
+    qtbot.addWidget(window)
+    window.show()
+    window.reset_visit()
+    assert not window.attract.isVisible()
+
+
+def test_navigating_away_stops_attract(kiosk: MainWindow) -> None:
+    """Any screen other than Home stops the rotation."""
+    kiosk.reset_visit()
+    kiosk.navigate(Route("help"))
+    assert not kiosk.attract.isVisible() and not kiosk.attract.rotating

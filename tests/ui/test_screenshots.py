@@ -21,7 +21,7 @@ def test_render_all_names_and_sizes(
     keys = [r.key for r in all_routes(content.languages["tr"])]
     keys += [f"appointment-{step}" for step in (*STEPS, "thanks", "failed")]
     keys += ["staff-login", *(f"staff-{tab}" for tab in ("requests", "export", "log", "figures"))]
-    keys += ["idle-warning"]
+    keys += ["idle-warning", "attract"]
     expected = {f"{k}-tr-1080x1920.png" for k in keys} | {
         f"{k}-tr-1080x1920-text150.png" for k in keys
     }

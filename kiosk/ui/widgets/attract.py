@@ -1,0 +1,100 @@
+"""Attract mode: after a reset, Home shows one topic at a time, changing slowly and calmly."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QFrame, QGraphicsOpacityEffect, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk.content import LanguageContent
+from kiosk.ui.theme import Metrics
+from kiosk.ui.widgets.text import label
+
+FADE_MS = 1500  # a slow cross-fade: nothing flashes, nothing jumps
+
+
+class AttractOverlay(QWidget):
+    """Covers the window with a calm card; the first touch anywhere dismisses it (and is
+    not passed on, so it cannot open a tile by accident).
+
+    Signals:
+        dismissed(): a visitor touched the screen.
+    """
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("attract-overlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.next_topic)
+        self._topics: list[tuple[str, str]] = []
+        self.index = 0
+        self._effect: QGraphicsOpacityEffect | None = None
+        self._fade: QPropertyAnimation | None = None
+        self.hide()
+
+    @property
+    def rotating(self) -> bool:
+        return self._timer.isActive()
+
+    def start(self, lang: LanguageContent, metrics: Metrics, seconds: int) -> None:
+        """Show the first topic and change it every ``seconds``."""
+        if self.layout() is not None:
+            QWidget().setLayout(self.layout())
+        self._topics = [(t.title, t.summary) for t in lang.topics.values()]
+        if not self._topics:
+            return
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        card = QFrame()
+        card.setObjectName("attract-card")
+        card.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+        card.setMaximumWidth(min(1200, max(600, self.parentWidget().width() - 2 * metrics.margin)))
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(56, 48, 56, 48)
+        inner.setSpacing(metrics.gap)
+        self.title = label("", "screen-title")
+        self.summary = label("", "body-text")
+        inner.addWidget(self.title)
+        inner.addWidget(self.summary)
+        outer.addWidget(card)
+        hint = label(lang.ui.attract_hint, "attract-hint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        outer.addSpacing(metrics.gap * 2)
+        outer.addWidget(hint)
+        self._effect = QGraphicsOpacityEffect(card)
+        card.setGraphicsEffect(self._effect)
+        self._fade = QPropertyAnimation(self._effect, b"opacity", self)
+        self._fade.setDuration(FADE_MS)
+        self._fade.setEasingCurve(QEasingCurve.Type.InOutSine)
+        self.index = -1
+        self.next_topic()
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+        self._timer.start(seconds * 1000)
+
+    def next_topic(self) -> None:
+        """Show the next topic, fading it in gently."""
+        self.index = (self.index + 1) % len(self._topics)
+        title, summary = self._topics[self.index]
+        self.title.setText(title)
+        self.summary.setText(summary)
+        if self._fade is not None:
+            self._fade.stop()
+            self._fade.setStartValue(0.0)
+            self._fade.setEndValue(1.0)
+            self._fade.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self._fade is not None:
+            self._fade.stop()
+        self.hide()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        event.accept()  # the touch that wakes the kiosk does nothing else
+        self.stop()
+        self.dismissed.emit()
