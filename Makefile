@@ -4,8 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+DIST_STAMP := $(VENV)/.installed-dist
 
-.PHONY: run test lint typecheck imports pytest screenshots schema bench clean
+.PHONY: run test lint typecheck imports pytest screenshots schema dist dist-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +25,8 @@ run: $(RUN_STAMP)
 	$(BIN)/kiosk run --windowed
 
 ## Lint, type-check the core, check the import contract, and run every test headless.
-test: $(TEST_STAMP) lint typecheck imports pytest
+# With KIOSK_TEST_DIST=1 (CI sets it) the bundle is built and tested too.
+test: $(TEST_STAMP) lint typecheck imports pytest $(if $(filter 1,$(KIOSK_TEST_DIST)),dist-test)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check kiosk tests
@@ -38,6 +40,18 @@ imports: $(TEST_STAMP)
 
 pytest: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+$(DIST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,dist]"
+	touch $@ $(TEST_STAMP) $(RUN_STAMP)
+
+## Build the one-folder bundle for clinic IT into dist/kiosk/ (PyInstaller, kiosk.spec).
+dist: $(DIST_STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN kiosk.spec
+
+## Build the bundle, then check it: contents, size, and the frozen self-test offscreen.
+dist-test: dist
+	QT_QPA_PLATFORM=offscreen KIOSK_TEST_DIST=1 $(BIN)/pytest -p no:cacheprovider tests/test_bundle.py
 
 ## Render every screen in every language and size to /tmp/kiosk-screenshots.
 screenshots: $(RUN_STAMP)

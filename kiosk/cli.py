@@ -79,8 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     cfsub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     cfsub.add_parser("check", parents=[common], help="validate the config without starting")
 
-    sub.add_parser(
+    doctor = sub.add_parser(
         "doctor", parents=[common, db], help="check display, fonts, database, content, config, disk"
+    )
+    doctor.add_argument(
+        "--self-test",
+        action="store_true",
+        help="also paint every screen, save, read back and export a request, decode the QR code",
     )
 
     demo = sub.add_parser(
@@ -184,6 +189,17 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from kiosk.doctor import run_checks
 
+    if args.self_test:
+        from kiosk.selftest import SelfTestError, run_self_test
+
+        try:
+            run_self_test(args.config)
+        except SelfTestError as exc:
+            print(f"FAIL  {exc}")
+            print("self-test failed")
+            return EXIT_FAIL
+        print("self-test passed")
+        return EXIT_OK
     results = run_checks(args.config, getattr(args, "db", None))
     for result in results:
         print(result)
