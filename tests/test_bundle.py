@@ -20,6 +20,13 @@ pytestmark = pytest.mark.skipif(
 BUNDLE = paths.bundle_root() / "dist" / "kiosk"
 INTERNAL = BUNDLE / "_internal"
 MAX_BYTES = 150 * 1024 * 1024
+@pytest.fixture(autouse=True)
+def _bundle_built() -> None:
+    """Every check below needs the bundle itself: a missing one is a failure, not a pass."""
+    assert (BUNDLE / "kiosk").is_file() or (BUNDLE / "kiosk.exe").is_file(), "run make dist"
+    assert INTERNAL.is_dir()
+
+
 NEVER = (
     "WebEngine",
     "Qt6Quick",
