@@ -20,6 +20,8 @@ pytestmark = pytest.mark.skipif(
 BUNDLE = paths.bundle_root() / "dist" / "kiosk"
 INTERNAL = BUNDLE / "_internal"
 MAX_BYTES = 150 * 1024 * 1024
+
+
 @pytest.fixture(autouse=True)
 def _bundle_built() -> None:
     """Every check below needs the bundle itself: a missing one is a failure, not a pass."""
