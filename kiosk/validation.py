@@ -33,6 +33,10 @@ from kiosk.textnorm import find_phrases
 
 BANNED_CLAIMS_FILE = "data/banned-claims.json"
 
+# Every treatment page (and the comparison of treatments) must carry these cautions, so an
+# edit can never show a research therapy without "not an approved lupus treatment".
+TREATMENT_DISCLAIMERS = ("general", "medicines", "research-status", "transplant-risk", "emergency")
+
 # (file, LanguageContent attribute, field, the {names} the kiosk fills in)
 PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("ui.json", "ui", "source_chip", frozenset({"n"})),
@@ -238,11 +242,31 @@ class _Checker:
             if topic.icon is not None and not (icons / f"{topic.icon}.svg").is_file():
                 self.error(f_topics, f"{base}.icon", f"icon '{topic.icon}' not in resources/icons")
             self.check_disclaimer_refs(lc, f_topics, f"{base}.disclaimers", topic.disclaimers)
+            if topic.treatment is not None:
+                missing = [d for d in TREATMENT_DISCLAIMERS if d not in topic.disclaimers]
+                if missing:
+                    self.error(
+                        f_topics,
+                        f"{base}.disclaimers",
+                        f"a treatment page must show every caution; missing: {', '.join(missing)}",
+                    )
             if not topic.blocks and topic.treatment is None:
                 self.error(f_topics, base, "a topic needs blocks or a treatment template")
 
         for table in lc.tables.values():
             base = f"$.tables[?id={table.id}]"
+            if any(c.status is not None for c in table.columns):
+                missing = [d for d in TREATMENT_DISCLAIMERS if d not in table.disclaimers]
+                if missing:
+                    self.error(
+                        f_tables,
+                        f"{base}.disclaimers",
+                        f"a table of treatments must show every caution; missing: "
+                        f"{', '.join(missing)}",
+                    )
+            ids = [c.id for c in table.columns] + [r.id for r in table.rows]
+            if len(set(ids)) != len(ids):
+                self.error(f_tables, base, "a column or row id is used twice")
             col_ids = [c.id for c in table.columns]
             for r in table.rows:
                 missing = [c for c in col_ids if c not in r.cells]

@@ -236,3 +236,24 @@ def test_odd_image_paths_do_not_crash(content_dir: Path) -> None:
         _edit(content_dir / "en" / "topics.json", lambda d, n=name: d["topics"][0].update(image=n))
         _content, problems = check_content(content_dir, today=TODAY)
         assert any("image not found" in e for e in _errors(problems))
+
+
+def test_treatment_pages_must_keep_their_cautions(content_dir: Path) -> None:
+    """An edit that drops "not an approved treatment" from a research page is refused."""
+    _edit(
+        content_dir / "tr" / "topics.json",
+        lambda d: _topic(d, "msc").update(disclaimers=["general", "medicines", "emergency"]),
+    )
+    content, problems = check_content(content_dir, today=TODAY)
+    assert content is None
+    assert any(
+        "tr/topics.json" in e and "missing: research-status, transplant-risk" in e
+        for e in _errors(problems)
+    )
+
+
+def test_treatment_table_must_keep_its_cautions(content_dir: Path) -> None:
+    """The comparison table of treatments carries every caution too."""
+    _edit(content_dir / "en" / "tables.json", lambda d: d["tables"][0].update(disclaimers=[]))
+    _content, problems = check_content(content_dir, today=TODAY)
+    assert any("a table of treatments must show every caution" in e for e in _errors(problems))
