@@ -409,6 +409,10 @@ class StaffStrings(_Model, frozen=True):
     export_format: Text
     export_which: Text
     export_where: Text
+    which_since: Text
+    since_label: Annotated[Text, Meta(description="{date} is the first day exported.")]
+    day_earlier: Text
+    day_later: Text
     no_drive: Text
     folder: Annotated[Text, Meta(description="{path} is the configured export folder.")]
     drive: Annotated[Text, Meta(description="{name} is the USB stick's name.")]

@@ -52,6 +52,7 @@ PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("staff.json", "staff", "export_done", frozenset({"count", "file"})),
     ("staff.json", "staff", "removed", frozenset({"count"})),
     ("staff.json", "staff", "content_warning", frozenset({"problem"})),
+    ("staff.json", "staff", "since_label", frozenset({"date"})),
 )
 
 

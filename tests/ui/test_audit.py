@@ -37,6 +37,7 @@ def test_touch_targets_and_text_fit(
     for name in visit_all(window, lang):
         settle()
         seen.append(name)
+        assert (window.width(), window.height()) == size, f"{name} forced the window larger"
         found = audit(window, target)
         problems += [f"{name}: {p}" for p in found]
         checked_buttons += len([b for b in window.findChildren(QAbstractButton) if b.isVisible()])

@@ -262,3 +262,24 @@ def test_table_columns(desk: MainWindow) -> None:
     ]
     assert RequestsTableModel.STATUS == 6
     settle()
+
+
+def test_export_since_a_chosen_date(desk: MainWindow, store: AppointmentStore, stick: Path) -> None:
+    """ "Since a date" exports the requests received from the chosen day until now."""
+    import datetime as dt
+
+    login(desk)
+    screen = staff(desk)
+    screen.tab_buttons["export"].click()
+    screen.which_buttons["since"].click()
+    assert screen.since_row.isVisible()
+    for _ in range(3):
+        screen.findChild(type(screen.lock_button), "staff-since-earlier").click()
+    since = screen.since_date
+    assert since == (dt.datetime.now(dt.UTC) - dt.timedelta(days=10)).date()
+    assert since.isoformat() in screen.since_text.text()
+    expected = [r for r in store.list_requests() if r.created_at.date() >= since]
+    assert f"Save {len(expected)} requests" == screen.export_button.text()
+    for _ in range(30):
+        screen.findChild(type(screen.lock_button), "staff-since-later").click()
+    assert screen.since_date == dt.datetime.now(dt.UTC).date()  # never past today

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -110,6 +111,9 @@ class AppointmentScreen(QWidget):
 
         self.pages = QStackedWidget()
         self.pages.setObjectName("form-pages")
+        # The step scrolls; on a short window the keyboard keeps its size and the step
+        # shrinks, rather than the whole window growing past the screen.
+        self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self._page_of: dict[str, ScrollPage] = {}
         self.fields: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QPushButton,
     QScroller,
+    QSizePolicy,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -25,12 +26,19 @@ from kiosk.storage import STATUSES, AppointmentStore, StoreError
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination
 from kiosk.ui.widgets.blocks import boxed
+from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.requests_model import RequestsFilter, RequestsTableModel
 from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 
 PERIODS = (("all", None), ("week", 7), ("month", 30))
-WHICH = (("new", "new", None), ("all", "all", None), ("week", "all", 7), ("month", "all", 30))
+WHICH = (
+    ("new", "new", None),
+    ("all", "all", None),
+    ("week", "all", 7),
+    ("month", "all", 30),
+    ("since", "all", None),  # from a date the staff member picks, until now
+)
 
 
 class StaffScreen(QWidget):
@@ -62,6 +70,7 @@ class StaffScreen(QWidget):
         self._destination: Destination | None = None
         self._last_export: list[int] = []
         self._pending_delete: int | None = None
+        self.since_date = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).date()
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(m.margin, m.margin // 2, m.margin, m.margin // 2)
@@ -118,12 +127,18 @@ class StaffScreen(QWidget):
         font.setPixelSize(m.body)
         font.setBold(True)
         width = QFontMetrics(font).horizontalAdvance(text) + 64
-        button.setMinimumSize(max(m.target, width), m.button_height)
+        # Staff buttons are 20 mm tall (the touch minimum) rather than the patients' 96 px,
+        # so the whole desk screen fits a 1280x800 display as well.
+        button.setMinimumSize(max(m.target, width), m.target)
         button.clicked.connect(slot)
         return button
 
     def _choices(
-        self, options: list[tuple[str, str]], current: str, slot: Callable[[str], None]
+        self,
+        options: list[tuple[str, str]],
+        current: str,
+        slot: Callable[[str], None],
+        wrap: bool = False,
     ) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
         row = QHBoxLayout()
         group = QButtonGroup(self)
@@ -135,8 +150,15 @@ class StaffScreen(QWidget):
             button.setProperty("choice", key)
             group.addButton(button)
             buttons[key] = button
-            row.addWidget(button)
-        row.addStretch(1)
+        if wrap:
+            # A grid that wraps: long labels go onto a second line of buttons instead of
+            # pushing the window wider than a portrait screen (used where the page scrolls).
+            widest = max(b.minimumWidth() for b in buttons.values())
+            row.addWidget(TileGrid(list(buttons.values()), widest, len(buttons), 12), 1)
+        else:
+            for button in buttons.values():
+                row.addWidget(button)
+            row.addStretch(1)
         return row, buttons
 
     def _confirm_row(
@@ -192,8 +214,9 @@ class StaffScreen(QWidget):
         row, self.status_buttons = self._choices(statuses, "all", self._set_status)
         periods = [(k, getattr(s, f"period_{k}")) for k, _d in PERIODS]
         prow, self.period_buttons = self._choices(periods, "all", self._set_period)
-        row.addLayout(prow)
+        # Two rows: seven filter buttons side by side do not fit a portrait screen.
         box.addLayout(row)
+        box.addLayout(prow)
         self.model = RequestsTableModel(s, self._ctx.lang.form)
         self.proxy = RequestsFilter()
         self.proxy.setSourceModel(self.model)
@@ -205,6 +228,9 @@ class StaffScreen(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # The list takes the height that is left and scrolls inside; it never pushes the
+        # window past the screen.
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.table.verticalHeader().setDefaultSectionSize(m.target)
         self.table.verticalHeader().hide()
         self.table.setCornerButtonEnabled(False)
@@ -325,9 +351,24 @@ class StaffScreen(QWidget):
             ("all", s.status_all),
             ("week", s.period_week),
             ("month", s.period_month),
+            ("since", s.which_since),
         ]
-        row, self.which_buttons = self._choices(which, self._export_which, self._set_which)
+        row, self.which_buttons = self._choices(
+            which, self._export_which, self._set_which, wrap=True
+        )
         body.addLayout(row)
+        # A date range by big buttons rather than a tiny calendar: from this day until now.
+        self.since_row = QWidget()
+        self.since_row.setObjectName("since-row")
+        since = QHBoxLayout(self.since_row)
+        since.setContentsMargins(0, 0, 0, 0)
+        since.addWidget(self._button(s.day_earlier, "staff-since-earlier", lambda: self._shift(-1)))
+        self.since_text = label("", "body-text")
+        since.addWidget(self.since_text, 1)
+        since.addWidget(self._button(s.day_later, "staff-since-later", lambda: self._shift(1)))
+        self.since_row.setVisible(self._export_which == "since")
+        body.addWidget(self.since_row)
+        self._show_since()
         body.addWidget(label(s.export_where, "field-label"))
         self.destination_box = QVBoxLayout()
         body.addLayout(self.destination_box)
@@ -383,10 +424,23 @@ class StaffScreen(QWidget):
 
     def _set_which(self, key: str) -> None:
         self._export_which = key
+        self.since_row.setVisible(key == "since")
         self._update_export_button()
 
+    def _shift(self, days: int) -> None:
+        """Move the first exported day, never past today."""
+        today = dt.datetime.now(dt.UTC).date()
+        self.since_date = min(today, self.since_date + dt.timedelta(days=days))
+        self._show_since()
+        self._update_export_button()
+
+    def _show_since(self) -> None:
+        self.since_text.setText(self._s.since_label.format(date=self.since_date.isoformat()))
+
     def _selection(self) -> tuple[str, dt.date | None]:
-        _key, status, days = next(w for w in WHICH if w[0] == self._export_which)
+        key, status, days = next(w for w in WHICH if w[0] == self._export_which)
+        if key == "since":
+            return status, self.since_date
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).date() if days else None
         return status, since
 
