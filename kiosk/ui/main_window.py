@@ -329,6 +329,8 @@ class MainWindow(QWidget):
         raise ValueError(f"unknown route {route}")
 
     def _render(self, force: bool = False) -> None:
+        if self._route.name == "staff" and not self._staff_unlocked:
+            self._route = HOME  # never show the staff screen without the passcode
         ctx = self.context()
         m = ctx.metrics
         state = (self._lang, self._text_step, m.portrait, m.dpi, self._route)
@@ -348,8 +350,8 @@ class MainWindow(QWidget):
         old = self.stack.currentWidget()
         if self._route != HOME:
             self.attract.stop()
-        if self._route.name == "staff" and not self._staff_unlocked:
-            self._route = HOME  # never show the staff screen without the passcode
+        if isinstance(old, StaffScreen) and self._route.name != "staff":
+            old.clear_personal()  # no patient names wait in a screen awaiting deletion
         if self._route.name != "staff":
             self._staff_unlocked = False  # leaving the staff screen signs staff out
             self.staff_timer.stop()

@@ -283,3 +283,18 @@ def test_export_since_a_chosen_date(desk: MainWindow, store: AppointmentStore, s
     for _ in range(30):
         screen.findChild(type(screen.lock_button), "staff-since-later").click()
     assert screen.since_date == dt.datetime.now(dt.UTC).date()  # never past today
+
+
+def test_lock_leaves_no_patient_data_in_widgets(desk: MainWindow) -> None:
+    """After Lock, no widget (not even the screen awaiting deletion) shows a name."""
+    from PySide6.QtWidgets import QLabel
+
+    login(desk)
+    screen = staff(desk)
+    screen.select_row(0)
+    name = screen.model.request(0).personal["name"]
+    screen.open_selected()
+    assert name in screen.detail.text()
+    screen.lock_button.click()
+    assert screen.model.rowCount() == 0
+    assert not any(name in lab.text() for lab in desk.findChildren(QLabel))

@@ -12,6 +12,7 @@ from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.grid import TileGrid
+from kiosk.ui.widgets.language_button import language_button
 from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 from kiosk.ui.widgets.tile import Tile
@@ -66,17 +67,8 @@ class HomeScreen(QWidget):
         langs = QHBoxLayout()
         langs.setSpacing(12)
         for code in ctx.languages:
-            lc = ctx.content.languages[code]
-            button = QPushButton(lc.meta.name)
-            button.setObjectName("language-option")
-            button.setCheckable(True)
-            button.setChecked(code == ctx.lang.code)
-            if code == ctx.lang.code:
-                button.setIcon(ctx.icons.icon("circle-check", LIGHT.on_primary, 32))
+            button = language_button(ctx, code, 32)
             button.setMinimumWidth(m.target * 2)
-            button.setLayoutDirection(
-                Qt.LayoutDirection.RightToLeft if lc.rtl else Qt.LayoutDirection.LeftToRight
-            )
             button.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
             self.language_buttons[code] = button
             langs.addWidget(button)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from kiosk.ui.context import ScreenContext
-from kiosk.ui.theme import LIGHT
+from kiosk.ui.widgets.language_button import language_button
 from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 
@@ -30,17 +30,8 @@ class LanguageScreen(QWidget):
         self.page.body.addWidget(label(ctx.lang.ui.language_title, "screen-title"))
         self.buttons: dict[str, QPushButton] = {}
         for code in ctx.languages:
-            lc = ctx.content.languages[code]
-            button = QPushButton(lc.meta.name)
-            button.setObjectName("language-option")
-            button.setCheckable(True)
-            button.setChecked(code == ctx.lang.code)
-            if code == ctx.lang.code:
-                button.setIcon(ctx.icons.icon("circle-check", LIGHT.on_primary, 40))
+            button = language_button(ctx, code, 40)
             button.setMinimumHeight(ctx.metrics.button_height)
-            button.setLayoutDirection(
-                Qt.LayoutDirection.RightToLeft if lc.rtl else Qt.LayoutDirection.LeftToRight
-            )
             button.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
             self.buttons[code] = button
             self.page.body.addWidget(button)

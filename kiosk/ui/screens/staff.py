@@ -179,6 +179,12 @@ class StaffScreen(QWidget):
     def _ask_exit(self) -> None:
         self.exit_row.show()
 
+    def clear_personal(self) -> None:
+        """Drop every request from the table and the detail view (staff signed out)."""
+        self.model.set_rows([])
+        self.detail.clear()
+        self._last_export = []
+
     def show_tab(self, key: str) -> None:
         """Show one of: requests, export, log, figures."""
         self.tab_buttons[key].setChecked(True)

@@ -1,0 +1,26 @@
+"""A language choice: the language in its own name and script, ticked when current."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.theme import LIGHT
+
+
+def language_button(ctx: ScreenContext, code: str, icon_size: int) -> QPushButton:
+    """Return the checkable button for language ``code`` (never a flag)."""
+    lc = ctx.content.languages[code]
+    button = QPushButton(lc.meta.name)
+    button.setObjectName("language-option")
+    button.setCheckable(True)
+    current = code == ctx.lang.code
+    button.setChecked(current)
+    if current:
+        # A tick as well as the colour: the choice is never shown by colour alone.
+        button.setIcon(ctx.icons.icon("circle-check", LIGHT.on_primary, icon_size))
+    button.setLayoutDirection(
+        Qt.LayoutDirection.RightToLeft if lc.rtl else Qt.LayoutDirection.LeftToRight
+    )
+    return button
