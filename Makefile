@@ -20,8 +20,14 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(RUN_STAMP)
 
+# The development key pair `make run` creates on first use (staff passcode, README).
+DEV_PASSCODE ?= 246810
+
 ## Start the kiosk in a window on the bundled content and a database in the platform data dir.
+# The first run creates a development key pair (staff passcode $(DEV_PASSCODE)) so requests
+# can be saved, encrypted, and read on the staff screen; later runs keep it.
 run: $(RUN_STAMP)
+	@printf '%s\n' "$(DEV_PASSCODE)" | $(BIN)/kiosk keys init --if-missing --passcode-stdin
 	$(BIN)/kiosk run --windowed
 
 ## Lint, type-check the core, check the import contract, and run every test headless.

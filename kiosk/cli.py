@@ -14,7 +14,7 @@ from kiosk import __version__, paths
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.content import Content, ContentError, json_schemas
 from kiosk.logs import setup_logging
-from kiosk.storage import AppointmentStore, StoreError, open_database
+from kiosk.storage import AppointmentStore, ClockError, StoreError, open_database
 from kiosk.validation import check_content, load_content
 
 log = logging.getLogger("kiosk")
@@ -102,18 +102,45 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--out", metavar="FILE", required=True, help="FILE.png or FILE.svg")
     qr.add_argument("--lang", metavar="L", default=None, help="language (default: the default)")
 
+    secret = argparse.ArgumentParser(add_help=False)
+    secret.add_argument(
+        "--passcode-stdin",
+        action="store_true",
+        help="read the passcode(s) from standard input, one per line (for scripted set-up)",
+    )
+
     staff = sub.add_parser("staff", help="front-desk staff access")
     ssub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
-    setpc = ssub.add_parser(
-        "set-passcode", parents=[common, db], help="set the staff passcode (6 to 12 digits)"
+    ssub.add_parser(
+        "set-passcode",
+        parents=[common, db, secret],
+        help="change the staff passcode (asks the current one; stdin: current, then new)",
     )
-    setpc.add_argument(
-        "--stdin", action="store_true", help="read the passcode from standard input (scripts)"
+
+    keys = sub.add_parser("keys", help="the key pair that encrypts patients' data at rest")
+    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    kinit = ksub.add_parser(
+        "init",
+        parents=[common, db, secret],
+        help="create the key pair, set the staff passcode, print the one-time recovery key",
+    )
+    kinit.add_argument(
+        "--if-missing", action="store_true", help="do nothing (and succeed) if keys exist"
+    )
+    ksub.add_parser(
+        "recover",
+        parents=[common, db, secret],
+        help="set a new staff passcode with the recovery key (stdin: recovery key, then "
+        "new passcode)",
     )
 
     requests = sub.add_parser("requests", help="appointment requests stored on this kiosk")
     rsub = requests.add_subparsers(dest="requests_command", metavar="ACTION", required=True)
-    rlist = rsub.add_parser("list", parents=[common, db], help="print the requests as a table")
+    rlist = rsub.add_parser(
+        "list",
+        parents=[common, db, secret],
+        help="print the requests as a table (asks the passcode)",
+    )
     rlist.add_argument("--status", choices=["new", "exported", "contacted", "all"], default="all")
     purge = rsub.add_parser(
         "purge", parents=[common, db], help="delete requests older than DAYS days"
@@ -121,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
 
     export = sub.add_parser(
-        "export", parents=[common, db], help="export requests to a CSV or XLSX file"
+        "export",
+        parents=[common, db, secret],
+        help="export requests to a CSV or XLSX file (asks the passcode)",
     )
     export.add_argument("--format", choices=["csv", "xlsx"], required=True)
     export.add_argument("--out", required=True, metavar="PATH", help="a folder or a file name")
@@ -283,9 +312,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     store = None
     try:
-        db = open_database(settings.database_path())
-        store = AppointmentStore(db)
+        store = open_store(settings)
         log.info("database_open")
+        if not store.can_save:
+            log.error("no_encryption_key: requests cannot be saved until `kiosk keys init`")
     except StoreError as exc:
         # Information screens still work; the form offers the online-form QR code instead.
         log.error("database_unavailable %s", exc)
@@ -353,7 +383,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     settings = _settings(args)
     try:
-        store = AppointmentStore(open_database(settings.database_path()))
+        store = open_store(settings)
         added = fill_demo(store, args.count, force=args.force)
     except RealDataError as exc:
         print(f"kiosk demo-data: refused: {exc}; use --force to add demo rows anyway")
@@ -392,40 +422,177 @@ def cmd_qr(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def open_store(settings: Settings) -> AppointmentStore:
+    """Open the database with the public key (if keys exist), sealing any requests an
+    earlier kiosk without keys stored in the clear. Raises StoreError."""
+    from kiosk.crypto import KeysError, load_sealer
+
+    db = open_database(settings.database_path())
+    sealer = None
+    keys_path = settings.keys_path()
+    if keys_path.exists():
+        try:
+            sealer = load_sealer(keys_path)
+        except KeysError as exc:
+            db.close()
+            raise StoreError(str(exc)) from None
+    store = AppointmentStore(db, sealer=sealer)
+    store.seal_plaintext_rows()
+    return store
+
+
 def _store(args: argparse.Namespace) -> AppointmentStore:
+    return open_store(_settings(args))
+
+
+class _Cancelled(Exception):
+    """The person at the terminal gave up or mistyped; nothing changed."""
+
+
+def _read_secret(args: argparse.Namespace, prompt: str, *, confirm: bool = False) -> str:
+    import getpass
+
+    try:
+        if args.passcode_stdin:
+            line = sys.stdin.readline()
+            if not line:
+                raise _Cancelled("standard input ended before a passcode was read")
+            return line.strip()
+        value = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Type it again: ") != value:
+            raise _Cancelled("the two entries differ")
+        return value.strip()
+    except (EOFError, KeyboardInterrupt):
+        raise _Cancelled("cancelled") from None
+
+
+def _new_passcode(args: argparse.Namespace) -> str:
+    from kiosk.staff import PasscodeError, check_format
+
+    code = _read_secret(args, "New staff passcode (6-12 digits): ", confirm=True)
+    try:
+        check_format(code)
+    except PasscodeError as exc:
+        raise _Cancelled(str(exc)) from None
+    if len(code) < 10:
+        print(
+            "kiosk: note: a passcode of 10 or more digits protects a stolen disk far better "
+            "(see docs/security.md)",
+            file=sys.stderr,
+        )
+    return code
+
+
+def _unlock(args: argparse.Namespace, store: AppointmentStore) -> bool:
+    """Ask the staff passcode (the lockout applies) and unlock ``store``; False if refused."""
+    from kiosk.staff import StaffAuth
+
     settings = _settings(args)
-    return AppointmentStore(open_database(settings.database_path()))
+    auth = StaffAuth(store, settings.keys_path())
+    code = _read_secret(args, "Staff passcode: ")
+    result = auth.attempt(code)
+    if result.result == "ok" and result.key is not None:
+        store.unlock(result.key)
+        return True
+    if result.result == "not_configured":
+        print("kiosk: no keys on this kiosk yet: run `kiosk keys init`", file=sys.stderr)
+    elif result.result == "locked":
+        print(
+            f"kiosk: too many wrong passcodes; try again in {result.wait_seconds} s",
+            file=sys.stderr,
+        )
+    else:
+        print("kiosk: wrong passcode", file=sys.stderr)
+    return False
+
+
+def cmd_keys_init(args: argparse.Namespace) -> int:
+    from kiosk import crypto
+    from kiosk.staff import StaffAuth
+
+    settings = _settings(args)
+    keys_path = settings.keys_path()
+    if keys_path.exists():
+        if args.if_missing:
+            return EXIT_OK
+        print(
+            f"kiosk keys: {keys_path} already exists; nothing changed (a new key pair would "
+            "make the stored requests unreadable; use `kiosk keys recover` for a lost passcode)",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    code = _new_passcode(args)
+    try:
+        recovery = crypto.init_keys(keys_path, code)
+    except crypto.KeysError as exc:
+        print(f"kiosk keys: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    store = open_store(settings)  # seals any requests stored in the clear
+    StaffAuth(store, keys_path).clear_lockout("keys_created")
+    print(f"Key pair created: {keys_path}")
+    print("Staff passcode set.")
+    print()
+    print("RECOVERY KEY (shown once; print or write it down and keep it in the clinic's safe):")
+    print()
+    print(f"    {recovery}")
+    print()
+    print("With it, `kiosk keys recover` sets a new passcode if the passcode is forgotten.")
+    print("Without the passcode and this key, the stored requests cannot be read by anyone.")
+    return EXIT_OK
+
+
+def cmd_keys_recover(args: argparse.Namespace) -> int:
+    from kiosk import crypto
+    from kiosk.staff import StaffAuth
+
+    settings = _settings(args)
+    keys_path = settings.keys_path()
+    recovery = _read_secret(args, "Recovery key: ")
+    try:
+        crypto.parse_recovery_key(recovery)
+    except crypto.KeysError as exc:
+        print(f"kiosk keys: {exc}; nothing changed", file=sys.stderr)
+        return EXIT_FAIL
+    code = _new_passcode(args)
+    try:
+        crypto.recover(keys_path, recovery, code)
+    except crypto.KeysError as exc:
+        print(f"kiosk keys: {exc}; nothing changed", file=sys.stderr)
+        return EXIT_FAIL
+    StaffAuth(open_store(settings), keys_path).clear_lockout("passcode_recovered")
+    print("New staff passcode set.")
+    return EXIT_OK
 
 
 def cmd_staff_set_passcode(args: argparse.Namespace) -> int:
-    import getpass
+    from kiosk.staff import StaffAuth
 
-    from kiosk.staff import PasscodeError, StaffAuth, check_format
-
-    try:
-        if args.stdin:
-            code = sys.stdin.readline().strip()
+    settings = _settings(args)
+    store = open_store(settings)
+    auth = StaffAuth(store, settings.keys_path())
+    if not auth.is_configured():
+        print("kiosk staff: no keys on this kiosk yet: run `kiosk keys init`", file=sys.stderr)
+        return EXIT_FAIL
+    code = _read_secret(args, "Current staff passcode: ")
+    result = auth.attempt(code)
+    if result.key is None:
+        if result.result == "locked":
+            print(f"kiosk staff: locked; try again in {result.wait_seconds} s", file=sys.stderr)
         else:
-            code = getpass.getpass("New staff passcode (6-12 digits): ")
-            again = getpass.getpass("Type it again: ")
-            if code != again:
-                print("kiosk staff: the two passcodes differ; nothing changed", file=sys.stderr)
-                return EXIT_FAIL
-        check_format(code)
-    except PasscodeError as exc:
-        print(f"kiosk staff: {exc}; nothing changed", file=sys.stderr)
+            print("kiosk staff: wrong passcode; nothing changed", file=sys.stderr)
         return EXIT_FAIL
-    except (EOFError, KeyboardInterrupt):
-        print("kiosk staff: cancelled; nothing changed", file=sys.stderr)
-        return EXIT_FAIL
-    StaffAuth(_store(args)).set_passcode(code)
-    print("staff passcode set")
+    new = _new_passcode(args)
+    auth.change_passcode(result.key, new)
+    print("staff passcode changed")
     return EXIT_OK
 
 
 def cmd_requests_list(args: argparse.Namespace) -> int:
     store = _store(args)
+    if not _unlock(args, store):
+        return EXIT_FAIL
     rows = store.list_requests(None if args.status == "all" else args.status)
+    store.lock()
     header = ("reference", "received (UTC)", "status", "lang", "name", "contact")
     table = [header] + [
         (
@@ -449,7 +616,11 @@ def cmd_requests_purge(args: argparse.Namespace) -> int:
     if args.older_than < 0:
         print("kiosk requests purge: --older-than must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
-    deleted = _store(args).purge_older_than(args.older_than)
+    try:
+        deleted = _store(args).purge_older_than(args.older_than)
+    except ClockError as exc:
+        print(f"kiosk requests purge: {exc}; nothing deleted", file=sys.stderr)
+        return EXIT_FAIL
     print(f"deleted {deleted} request(s) older than {args.older_than} days")
     return EXIT_OK
 
@@ -458,9 +629,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kiosk.export import ExportError, export_requests
 
     store = _store(args)
+    if not _unlock(args, store):
+        return EXIT_FAIL
     out = Path(args.out)
     try:
-        path, rows = export_requests(
+        path, ids = export_requests(
             store,
             args.format,
             out,
@@ -472,7 +645,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ExportError as exc:
         print(f"kiosk export: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    print(f"{path}: {len(rows)} request(s)")
+    finally:
+        store.lock()
+    print(f"{path}: {len(ids)} request(s)")
     return EXIT_OK
 
 
@@ -486,6 +661,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo-data",
         "qr",
         "staff",
+        "keys",
         "requests",
         "export",
         "config",
@@ -513,6 +689,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_qr(args)
         if args.command == "staff":
             return cmd_staff_set_passcode(args)
+        if args.command == "keys":
+            if args.keys_command == "init":
+                return cmd_keys_init(args)
+            return cmd_keys_recover(args)
         if args.command == "requests":
             if args.requests_command == "list":
                 return cmd_requests_list(args)
@@ -532,4 +712,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAIL
     except StoreError as exc:
         print(f"kiosk: database error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except _Cancelled as exc:
+        print(f"kiosk: {exc}; nothing changed", file=sys.stderr)
         return EXIT_FAIL

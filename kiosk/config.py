@@ -14,7 +14,15 @@ from kiosk.appointment import LANGUAGE_NAMES
 from kiosk.validation import url_problem
 
 ENV_VAR = "KIOSK_CONFIG"
-PATH_KEYS = ("clinic_logo", "content_dir", "db_path", "export_dir", "log_dir", "heartbeat_file")
+PATH_KEYS = (
+    "clinic_logo",
+    "content_dir",
+    "db_path",
+    "keys_file",
+    "export_dir",
+    "log_dir",
+    "heartbeat_file",
+)
 LANG_CODE = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
 
 
@@ -38,6 +46,7 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     default_language: LANG_CODE = "en"
     content_dir: str | None = None
     db_path: str | None = None
+    keys_file: str | None = None
     contact_languages: Annotated[list[LANG_CODE], Meta(min_length=1)] = msgspec.field(
         default_factory=lambda: ["tr", "en", "ar", "ru", "de"]
     )
@@ -87,6 +96,13 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         if self.db_path:
             return Path(self.db_path).expanduser()
         return paths.default_data_dir() / "kiosk.db"
+
+    def keys_path(self) -> Path:
+        """Return the key file (public key, passcode-wrapped private key): configured, or
+        ``kiosk-keys.json`` next to the database."""
+        if self.keys_file:
+            return Path(self.keys_file).expanduser()
+        return self.database_path().parent / "kiosk-keys.json"
 
 
 def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:

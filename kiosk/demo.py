@@ -73,7 +73,7 @@ def fill_demo(
     rng = random.Random(count)
     for i, request in enumerate(demo_requests(count)):
         when = now - dt.timedelta(hours=rng.randint(0, 24 * 28), minutes=i % 60)
-        demo_store = AppointmentStore(store.db, clock=_fixed(when))
+        demo_store = AppointmentStore(store.db, clock=_fixed(when), sealer=store.sealer)
         demo_store.add_request(
             request,
             kiosk_id="demo",

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk import paths
+from kiosk import crypto, paths
 from kiosk.config import ConfigError, Settings, load_settings
-from kiosk.storage import StoreError, open_database
+from kiosk.storage import AppointmentStore, StoreError, open_database, set_aside_copies
 from kiosk.validation import check_content
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
@@ -73,7 +73,31 @@ def check_database(settings: Settings) -> CheckResult:
         return CheckResult("database", False, f"{path}: {exc}")
     if status != "ok":
         return CheckResult("database", False, f"{path}: integrity check says {status}")
+    damaged = set_aside_copies(path)
+    if damaged:
+        return CheckResult(
+            "database",
+            False,
+            f"{path}: works, but a damaged database was set aside as {damaged[-1].name} "
+            f"({len(damaged)} in all); look into it, then move it off the kiosk",
+        )
     return CheckResult("database", True, f"{path}: writable, intact, {count} request(s)")
+
+
+def check_keys(settings: Settings) -> CheckResult:
+    path = settings.keys_path()
+    try:
+        key_file = crypto.read_key_file(path)
+    except crypto.KeysError as exc:
+        return CheckResult("keys", False, f"{exc}; requests cannot be saved without it")
+    cost = f"Argon2id {key_file.opslimit} passes, {key_file.memlimit // (1024 * 1024)} MiB"
+    weak = key_file.opslimit < crypto.DEFAULT_COST.opslimit or (
+        key_file.memlimit < crypto.DEFAULT_COST.memlimit
+    )
+    detail = f"{path}: key pair {key_file.key_id}, private key wrapped with {cost}"
+    if weak:
+        return CheckResult("keys", False, detail + " (below the default cost; re-run set-passcode)")
+    return CheckResult("keys", True, detail)
 
 
 def check_content_dir(settings: Settings) -> CheckResult:
@@ -100,12 +124,25 @@ def check_disk(settings: Settings) -> CheckResult:
     return CheckResult("disk", ok, f"{free // (1024 * 1024)} MB free at {probe} (need 200 MB)")
 
 
-def check_clock(now: dt.datetime | None = None) -> CheckResult:
+def check_clock(settings: Settings | None = None, now: dt.datetime | None = None) -> CheckResult:
     now = now or dt.datetime.now(dt.UTC)
     # Reference codes, retention and exports depend on the date: a reset CMOS clock
-    # (1970, 2000) would delete or keep the wrong requests.
-    ok = 2025 <= now.year <= 2100
-    return CheckResult("clock", ok, f"{now:%Y-%m-%d %H:%M} UTC" + ("" if ok else " looks wrong"))
+    # (1970, 2000) or one set years ahead would delete or keep the wrong requests.
+    text = f"{now:%Y-%m-%d %H:%M} UTC"
+    if not 2026 <= now.year <= 2100:
+        return CheckResult("clock", False, f"{text} looks wrong; retention is paused")
+    if settings is not None and settings.database_path().exists():
+        try:
+            db = open_database(settings.database_path())
+            problem = AppointmentStore(db, clock=lambda: now).clock_problem()
+            db.close()
+        except StoreError as exc:
+            return CheckResult(
+                "clock", False, f"{text}; could not compare with the database: {exc}"
+            )
+        if problem:
+            return CheckResult("clock", False, f"{problem}; retention is paused until it is fixed")
+    return CheckResult("clock", True, text)
 
 
 def check_logs(settings: Settings) -> CheckResult:
@@ -131,9 +168,10 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         check_display,
         check_fonts,
         lambda: check_database(settings),
+        lambda: check_keys(settings),
         lambda: check_content_dir(settings),
         lambda: check_disk(settings),
-        check_clock,
+        lambda: check_clock(settings),
         lambda: check_logs(settings),
     ]
     for check in checks:

@@ -8,14 +8,15 @@ import datetime as dt
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
 import xlsxwriter
 import xlsxwriter.exceptions
+import xlsxwriter.worksheet
 
-from kiosk.storage import AppointmentStore, StoredRequest
+from kiosk.storage import AppointmentStore, StoredRequest, StoreError
 
 Format = Literal["csv", "xlsx"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx")
@@ -76,10 +77,12 @@ def _row(r: StoredRequest) -> dict[str, str | dt.datetime]:
     }
 
 
-def _csv_bytes(rows: Sequence[StoredRequest]) -> bytes:
-    buffer = io.StringIO()
+def _write_csv(handle: io.BufferedWriter, rows: Iterable[StoredRequest]) -> None:
+    # The byte-order mark makes Excel read UTF-8, so Turkish and Arabic names survive.
+    # Rows are written as they are read: 100,000 requests never sit in memory at once.
+    stream = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
     # RFC 4180: CRLF line ends, quotes only where needed, doubled inside quoted cells.
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([title for _key, title, _w in COLUMNS])
     for request in rows:
         values = _row(request)
@@ -89,18 +92,20 @@ def _csv_bytes(rows: Sequence[StoredRequest]) -> bytes:
             text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else value
             out.append(neutralise(text))
         writer.writerow(out)
-    # The byte-order mark makes Excel read UTF-8, so Turkish and Arabic names survive.
-    return buffer.getvalue().encode("utf-8-sig")
+    stream.flush()
+    stream.detach()
 
 
-def _write_xlsx(path: Path, rows: Sequence[StoredRequest]) -> None:
-    # in_memory: xlsxwriter's own temporary files would otherwise put patient data on the
-    # system disk; the sheet is small, so memory is the better place.
+def _write_xlsx(path: Path, rows: Iterable[StoredRequest]) -> None:
+    # constant_memory streams each row out as it is written; tmpdir keeps xlsxwriter's
+    # temporary files in the export folder (the USB stick) rather than on the system disk,
+    # where patient data could linger in free blocks.
     book = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "in_memory": True, "strings_to_formulas": False}
+        str(path),
+        {"constant_memory": True, "tmpdir": str(path.parent), "strings_to_formulas": False},
     )
+    sheet = book.add_worksheet("Requests")
     try:
-        sheet = book.add_worksheet("Requests")
         bold = book.add_format({"bold": True})
         date = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         for c, (_key, title, width) in enumerate(COLUMNS):
@@ -115,18 +120,31 @@ def _write_xlsx(path: Path, rows: Sequence[StoredRequest]) -> None:
                 else:
                     sheet.write_string(r, c, neutralise(value))
         sheet.freeze_panes(1, 0)
-    finally:
         book.close()
+    except BaseException:
+        _abandon(sheet)
+        raise
+
+
+def _abandon(sheet: xlsxwriter.worksheet.Worksheet) -> None:
+    """Close and remove the half-written sheet's temporary file (never a whole workbook
+    left to the garbage collector, which would try to finish it on a pulled stick)."""
+    handle = getattr(sheet, "row_data_fh", None)
+    if handle is not None and not handle.closed:
+        handle.close()
+    name = getattr(sheet, "row_data_filename", None)
+    if name:
+        _unlink_quietly(Path(name))
 
 
 def write_export(
-    rows: Sequence[StoredRequest], fmt: Format, target: Path, now: dt.datetime | None = None
+    rows: Iterable[StoredRequest], fmt: Format, target: Path, now: dt.datetime | None = None
 ) -> Path:
     """Write ``rows`` to ``target`` (a folder, or a file path) and return the file written.
 
     The data goes to a temporary file in the same folder, is flushed and fsynced, and is
-    then renamed into place: a pulled USB stick or a full disk leaves no partial file.
-    Raises ExportError.
+    then renamed into place: a pulled USB stick, a full disk or an error while reading the
+    rows leaves no partial file. Raises ExportError (or the error the rows raised).
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}")
@@ -148,7 +166,7 @@ def write_export(
         tmp = Path(tmp_name)
         if fmt == "csv":
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_csv_bytes(rows))
+                _write_csv(handle, rows)
                 handle.flush()
                 os.fsync(handle.fileno())
         else:
@@ -160,9 +178,20 @@ def write_export(
         _fsync_dir(folder)
     except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
         if tmp is not None:
-            tmp.unlink(missing_ok=True)
+            _unlink_quietly(tmp)
         raise ExportError(f"could not write the export: {exc}") from exc
+    except BaseException:
+        if tmp is not None:
+            _unlink_quietly(tmp)
+        raise
     return final
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass  # the stick is gone: so is the partial file
 
 
 def _free_name(folder: Path, name: str) -> Path:
@@ -188,14 +217,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def select_requests(
+def count_requests(
     store: AppointmentStore, status: str = "new", since: dt.date | None = None
-) -> list[StoredRequest]:
-    """Return the requests to export: one status (or "all"), received on or after ``since``."""
-    rows = store.list_requests(None if status == "all" else status)
-    if since is not None:
-        rows = [r for r in rows if r.created_at.astimezone(dt.UTC).date() >= since]
-    return rows
+) -> int:
+    """How many requests an export with these choices would hold (no decryption)."""
+    return store.count_matching(None if status == "all" else status, since)
 
 
 def export_requests(
@@ -208,30 +234,45 @@ def export_requests(
     mark_exported: bool = True,
     destination: str = "folder",
     now: dt.datetime | None = None,
-) -> tuple[Path, list[StoredRequest]]:
-    """Export, then mark the rows exported and audit it in one transaction.
+) -> tuple[Path, list[int]]:
+    """Export, then mark the rows exported and audit it in one transaction; return the
+    file and the ids of the exported requests.
 
-    If the marking fails the file is removed again, so a file on the stick always means
-    the rows were marked, and a failure leaves neither. Raises ExportError.
+    The store must be unlocked (staff passcode). If the marking fails the file is removed
+    again, so a file on the stick always means the rows were marked, and a failure leaves
+    neither. Raises ExportError.
     """
-    rows = select_requests(store, status, since)
-    path = write_export(rows, fmt, target, now)
+    ids: list[int] = []
+
+    def rows() -> Iterator[StoredRequest]:
+        for r in store.iter_requests(None if status == "all" else status, since):
+            if r.locked:
+                raise ExportError("the requests are locked: open them with the staff passcode")
+            ids.append(r.id)
+            yield r
+
+    try:
+        path = write_export(rows(), fmt, target, now)
+    except StoreError as exc:
+        raise ExportError(f"could not read the requests: {exc}") from exc
     try:
         with store.db.atomic():
-            if mark_exported and rows:
-                ids = [r.id for r in rows]
-                marks = ",".join("?" * len(ids))
+            if mark_exported and ids:
                 # Contacted requests stay contacted: exporting them again changes nothing.
-                store.db.execute(
-                    f"UPDATE requests SET status = 'exported', exported_at = ? "
-                    f"WHERE id IN ({marks}) AND status = 'new'",
-                    [dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), *ids],
-                )
+                stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                for start in range(0, len(ids), 500):  # SQLite's limit on bound values
+                    chunk = ids[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    store.db.execute(
+                        f"UPDATE requests SET status = 'exported', exported_at = ? "
+                        f"WHERE id IN ({marks}) AND status = 'new'",
+                        [stamp, *chunk],
+                    )
             store.audit_in_transaction(
                 "exported",
-                {"count": len(rows), "format": fmt, "destination": destination},
+                {"count": len(ids), "format": fmt, "destination": destination},
             )
     except Exception as exc:
         path.unlink(missing_ok=True)
         raise ExportError(f"export written but not recorded, so it was removed: {exc}") from exc
-    return path, rows
+    return path, ids

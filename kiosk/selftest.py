@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk import crypto
 from kiosk.appointment import FormData, validate_request
 from kiosk.config import Settings, load_settings
 from kiosk.content import Content
@@ -64,8 +65,14 @@ def _paint_every_screen(settings: Settings, content: Content, folder: Path) -> i
     return len(written)
 
 
+SELF_TEST_PASSCODE = "9081726354"
+
+
 def _write_and_read(folder: Path) -> AppointmentStore:
-    store = AppointmentStore(open_database(folder / "self-test.db"))
+    keys = folder / "self-test-keys.json"
+    crypto.init_keys(keys, SELF_TEST_PASSCODE, crypto.MIN_COST)
+    db_file = folder / "self-test.db"
+    store = AppointmentStore(open_database(db_file), sealer=crypto.load_sealer(keys))
     request = validate_request(
         FormData(
             name=SELF_TEST_NAME,
@@ -86,6 +93,13 @@ def _write_and_read(folder: Path) -> AppointmentStore:
         consent_versions={},
         notice_version="self-test",
     )
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if SELF_TEST_NAME.encode() in db_file.read_bytes():
+        raise SelfTestError("database: the name was stored in the clear")
+    key = crypto.unlock(keys, SELF_TEST_PASSCODE)
+    if key is None:
+        raise SelfTestError("keys: the passcode did not open the private key")
+    store.unlock(key)
     saved = store.get(reference)
     if saved is None or saved.personal["name"] != SELF_TEST_NAME:
         raise SelfTestError("database: the request did not read back exactly")

@@ -1,23 +1,19 @@
-"""Staff passcode: salted scrypt hash, constant-time check, lockout that survives restarts
-(no Qt)."""
+"""Staff passcode: it unlocks the clinic's private key (Argon2id), with a lockout that
+survives restarts (no Qt)."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+from kiosk import crypto
+from kiosk.crypto import KeysError, Unlocked
 from kiosk.storage import AppointmentStore, StoreError
 
-# scrypt cost: about 16 MiB of memory and a few tens of milliseconds per try on a mini-PC,
-# which makes guessing a 6-digit code offline slow without making the pad feel sluggish.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 FREE_ATTEMPTS = 5
 FIRST_LOCK_SECONDS = 60
 # Doubling stops at half an hour, so a passer-by who knows the gesture cannot lock the
@@ -35,43 +31,14 @@ def check_format(code: str) -> None:
         raise PasscodeError("the passcode must be 6 to 12 digits")
 
 
-def hash_passcode(code: str, salt: bytes | None = None) -> str:
-    """Return ``scrypt$N$r$p$salt$hash`` (base64) for ``code``."""
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        code.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32, maxmem=64 << 20
-    )
-    b64 = base64.b64encode
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def verify_passcode(code: str, stored: str) -> bool:
-    """Return whether ``code`` matches ``stored``, comparing in constant time."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(
-            code.encode(),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-            maxmem=64 << 20,
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
-
-
 @dataclass(frozen=True)
 class Attempt:
     """The outcome of one passcode attempt."""
 
     result: Literal["ok", "wrong", "locked", "not_configured"]
     wait_seconds: int = 0
+    # The clinic's private key, for this staff session only (set when result is "ok").
+    key: Unlocked | None = None
 
 
 def lock_seconds(failures: int) -> int:
@@ -87,61 +54,78 @@ def _utcnow() -> dt.datetime:
 
 
 class StaffAuth:
-    """The staff passcode and its lockout, kept in the database so a restart resets nothing."""
+    """The staff passcode and its lockout. The passcode is checked by unwrapping the
+    private key in the key file; the lockout lives in the database so a restart resets
+    nothing."""
 
-    def __init__(self, store: AppointmentStore, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        store: AppointmentStore,
+        keys_path: Path,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
         self._store = store
         self._db = store.db
+        self._keys_path = keys_path
         self._clock = clock
+
+    @property
+    def keys_path(self) -> Path:
+        return self._keys_path
 
     def _row(self) -> dict[str, object] | None:
         rows = list(self._db.query("select * from staff_auth where id = 1"))
         return rows[0] if rows else None
 
     def is_configured(self) -> bool:
-        """Whether a passcode has been set (False if the database cannot be read)."""
+        """Whether a key file with a passcode exists (False if it cannot be read)."""
         try:
-            row = self._row()
-        except sqlite3.Error:
+            crypto.read_key_file(self._keys_path)
+        except KeysError:
             return False
-        return bool(row and row["passcode_hash"])
+        return True
 
-    def set_passcode(self, code: str) -> None:
-        """Store a new passcode (as a hash only) and clear any lockout."""
+    def change_passcode(self, key: Unlocked, code: str) -> None:
+        """Re-wrap the private key under ``code`` and clear any lockout."""
         check_format(code)
-        hashed = hash_passcode(code)
         try:
-            self._store_hash(hashed)
-        except sqlite3.Error as exc:
-            raise StoreError(f"could not store the passcode: {exc}") from exc
+            crypto.change_passcode(self._keys_path, key, code)
+        except KeysError as exc:
+            raise StoreError(str(exc)) from None
+        self.clear_lockout("passcode_changed")
 
-    def _store_hash(self, hashed: str) -> None:
-        with self._db.atomic():
-            self._db.execute(
-                "INSERT INTO staff_auth (id, passcode_hash, failures, locked_until) "
-                "VALUES (1, ?, 0, NULL) ON CONFLICT (id) DO UPDATE SET "
-                "passcode_hash = excluded.passcode_hash, failures = 0, locked_until = NULL",
-                [hashed],
-            )
-            self._store.audit_in_transaction("passcode_changed", {})
+    def clear_lockout(self, event: str) -> None:
+        """Forget failed attempts (after a new passcode) and audit ``event``."""
+        try:
+            with self._db.atomic():
+                self._db.execute(
+                    "INSERT INTO staff_auth (id, passcode_hash, failures, locked_until) "
+                    "VALUES (1, NULL, 0, NULL) ON CONFLICT (id) DO UPDATE SET "
+                    "failures = 0, locked_until = NULL"
+                )
+                self._store.audit_in_transaction(event, {})
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not store the passcode state: {exc}") from exc
 
     def attempt(self, code: str) -> Attempt:
         """Check ``code``: every attempt is audited; wrong ones count towards the lockout.
 
-        Raises StoreError if the database cannot be read or written.
+        Raises StoreError if the database or the key file cannot be read or written.
         """
         try:
             return self._attempt(code)
         except sqlite3.Error as exc:
             raise StoreError(f"could not check the passcode: {exc}") from exc
+        except KeysError as exc:
+            raise StoreError(str(exc)) from None
 
     def _attempt(self, code: str) -> Attempt:
-        row = self._row()
-        if not row or not row["passcode_hash"]:
+        if not self._keys_path.exists():
             self._store.audit("staff_login", outcome="not_configured")
             return Attempt("not_configured")
+        row = self._row() or {}
         now = self._clock().astimezone(dt.UTC)
-        locked_until = row["locked_until"]
+        locked_until = row.get("locked_until")
         if isinstance(locked_until, str) and locked_until:
             until = dt.datetime.fromisoformat(locked_until)
             if now < until:
@@ -154,19 +138,25 @@ class StaffAuth:
             # Could never be right (an empty or short entry): say "wrong", count nothing.
             self._store.audit("staff_login", outcome="malformed")
             return Attempt("wrong")
-        if verify_passcode(code, str(row["passcode_hash"])):
+        # The same work for a right and a wrong code: one Argon2id derivation, one
+        # authenticated decryption, then one database write.
+        key = crypto.unlock(self._keys_path, code)
+        if key is not None:
             with self._db.atomic():
                 self._db.execute(
-                    "UPDATE staff_auth SET failures = 0, locked_until = NULL WHERE id = 1"
+                    "INSERT INTO staff_auth (id, failures, locked_until) VALUES (1, 0, NULL) "
+                    "ON CONFLICT (id) DO UPDATE SET failures = 0, locked_until = NULL"
                 )
                 self._store.audit_in_transaction("staff_login", {"outcome": "ok"})
-            return Attempt("ok")
-        failures = int(str(row["failures"] or 0)) + 1
+            return Attempt("ok", key=key)
+        failures = int(str(row.get("failures") or 0)) + 1
         wait = lock_seconds(failures)
         until_text = (now + dt.timedelta(seconds=wait)).isoformat() if wait else None
         with self._db.atomic():
             self._db.execute(
-                "UPDATE staff_auth SET failures = ?, locked_until = ? WHERE id = 1",
+                "INSERT INTO staff_auth (id, failures, locked_until) VALUES (1, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET failures = excluded.failures, "
+                "locked_until = excluded.locked_until",
                 [failures, until_text],
             )
             self._store.audit_in_transaction(

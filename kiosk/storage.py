@@ -9,7 +9,8 @@ import logging
 import os
 import secrets
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from kiosk.appointment import AppointmentRequest
+from kiosk.crypto import KeysError, Sealer, Unlocked, decrypt_with, encrypt_with, new_data_key
 
 log = logging.getLogger(__name__)
 migrations = Migrations("kiosk")
@@ -86,31 +88,122 @@ def m003_audit_and_figures(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_sealed_personal(db: Database) -> None:
+    """Encryption at rest: each request's personal data sealed under a data key, and the
+    data keys themselves sealed to the clinic's public key (see kiosk.crypto)."""
+    db.table("data_keys").create(
+        {"id": int, "created_at": str, "key_id": str, "sealed": bytes},
+        pk="id",
+        not_null={"created_at", "key_id", "sealed"},
+    )
+    db.table("requests").add_column("sealed", bytes)
+    db.table("requests").add_column("data_key_id", int)
+    # The staff passcode now unwraps the private key (Argon2id); an old, cheaper scrypt
+    # hash left here would let a thief test guesses faster, so it goes.
+    db.execute("UPDATE staff_auth SET passcode_hash = NULL")
+
+
+# A data key seals the requests of at most one hour: a memory dump of a running kiosk
+# reveals no request older than that, while an export opens one key per hour of requests
+# instead of one public-key operation per request (about 60 µs each here).
+DATA_KEY_SECONDS = 3600
+# Times before this cannot be right: the software did not exist yet (a flat CMOS battery).
+CLOCK_FLOOR = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+CLOCK_MAX_GAP = dt.timedelta(days=366)
+CLOCK_SLACK = dt.timedelta(days=1)
+
+
 class StoreError(Exception):
     """The database could not be read or written. The message never holds personal data."""
 
 
-def open_database(path: Path) -> Database:
+class ClockError(StoreError):
+    """The system clock looks wrong, so retention did not delete anything."""
+
+
+class _Corrupt(Exception):
+    """The file opened but failed SQLite's quick check."""
+
+
+def open_database(path: Path, *, busy_timeout_ms: int = 5000) -> Database:
     """Open (creating if needed) the database at ``path`` with durable settings and the schema.
 
     WAL keeps readers from blocking the writer, FULL sync makes a commit survive power loss,
     and secure_delete overwrites deleted patient data instead of leaving it in free pages.
+    A file that is not a database or fails SQLite's quick check is moved aside (never
+    deleted) as ``<name>.corrupt-<UTC time>.db`` and a fresh database is created; the staff
+    screen and ``kiosk doctor`` then warn (see :func:`set_aside_copies`).
     Raises StoreError when the file cannot be opened or migrated.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         new = not path.exists()
-        db = Database(path)
-        db.execute("PRAGMA busy_timeout = 5000")
+        try:
+            db = _open(path, busy_timeout_ms)
+        except (_Corrupt, sqlite3.DatabaseError) as exc:
+            if not _is_corruption(exc):
+                raise
+            moved = _move_aside(path)
+            log.error("database_corrupt error=%s moved_to=%s", _error_name(exc), moved.name)
+            db = _open(path, busy_timeout_ms)
+            new = True
+        if new and os.name == "posix":
+            path.chmod(0o600)  # patients' data: readable by the kiosk's account only
+    except (sqlite3.Error, OSError, _Corrupt) as exc:
+        raise StoreError(f"cannot open database: {type(exc).__name__}: {exc}") from exc
+    return db
+
+
+def _open(path: Path, busy_timeout_ms: int) -> Database:
+    # No plugin discovery: nothing but our own code runs inside the patients' database.
+    db = Database(path, execute_plugins=False)
+    try:
+        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA secure_delete = ON")
+        check = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+        if check != ["ok"]:
+            raise _Corrupt(f"quick_check found {len(check)} problem(s)")
         migrations.apply(db)
-        if new and os.name == "posix":
-            path.chmod(0o600)  # patients' data: readable by the kiosk's account only
-    except (sqlite3.Error, OSError) as exc:
-        raise StoreError(f"cannot open database: {type(exc).__name__}: {exc}") from exc
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def _error_name(exc: BaseException) -> str:
+    return str(getattr(exc, "sqlite_errorname", "") or type(exc).__name__)
+
+
+def _is_corruption(exc: BaseException) -> bool:
+    if isinstance(exc, _Corrupt):
+        return True
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a damaged database (and its WAL) out of the way; nothing is deleted."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.stem}.corrupt-{stamp}.db")
+    n = 2
+    while target.exists():
+        target = path.with_name(f"{path.stem}.corrupt-{stamp}-{n}.db")
+        n += 1
+    os.replace(path, target)
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists():
+        os.replace(wal, target.with_name(target.name + "-wal"))
+    # The shared-memory index is rebuilt from the WAL; a stale one must not meet the new file.
+    path.with_name(path.name + "-shm").unlink(missing_ok=True)
+    return target
+
+
+def set_aside_copies(path: Path) -> list[Path]:
+    """Damaged databases moved aside next to ``path``, oldest first (for staff and IT)."""
+    return sorted(path.parent.glob(f"{path.stem}.corrupt-*.db"))
 
 
 def memory_database() -> Database:
@@ -118,6 +211,15 @@ def memory_database() -> Database:
     db = Database(memory=True)
     migrations.apply(db)
     return db
+
+
+def _file_identity(db: Database) -> tuple[str, int, int] | None:
+    """The main database file and its device and inode, or None in memory."""
+    for row in db.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main" and row[2]:
+            st = os.stat(row[2])
+            return row[2], st.st_dev, st.st_ino
+    return None
 
 
 @dataclass(frozen=True)
@@ -135,6 +237,8 @@ class StoredRequest:
     status: str
     exported_at: str | None
     is_demo: bool
+    # Sealed personal data read while the store was locked: ``personal`` is then empty.
+    locked: bool = False
 
 
 def _utcnow() -> dt.datetime:
@@ -150,9 +254,83 @@ def new_reference() -> str:
 class AppointmentStore:
     """Appointment requests in SQLite: one transaction per request."""
 
-    def __init__(self, db: Database, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        *,
+        sealer: Sealer | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db = db
         self._clock = clock
+        self._monotonic = monotonic
+        self._sealer = sealer
+        self._started = (clock(), monotonic())
+        self._data_key: tuple[int, bytes, float] | None = None
+        self._unlocked: Unlocked | None = None
+        self._opened_keys: dict[int, bytes] = {}
+        try:
+            self._file = _file_identity(db)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open database: {exc}") from exc
+
+    @property
+    def path(self) -> Path | None:
+        """The database file (None for an in-memory database)."""
+        return Path(self._file[0]) if self._file else None
+
+    @property
+    def sealer(self) -> Sealer | None:
+        return self._sealer
+
+    @property
+    def can_save(self) -> bool:
+        """Whether requests can be saved: only with the clinic's public key."""
+        return self._sealer is not None
+
+    @property
+    def is_unlocked(self) -> bool:
+        return self._unlocked is not None
+
+    def unlock(self, key: Unlocked) -> None:
+        """Let this store open sealed requests until :meth:`lock` (one staff session)."""
+        if self._sealer is not None and key.key_id != self._sealer.key_id:
+            raise StoreError("the unlocked key is not this kiosk's key pair")
+        self._unlocked = key
+
+    def lock(self) -> None:
+        """Forget the private key and every data key opened with it."""
+        self._unlocked = None
+        self._opened_keys.clear()
+
+    def _check_file(self) -> None:
+        """Refuse to write into a database whose file was removed or replaced: SQLite would
+        carry on writing into the unlinked file and the request would be lost."""
+        if self._file is None:
+            return
+        name, dev, ino = self._file
+        try:
+            st = os.stat(name)
+        except OSError:
+            raise StoreError("the database file or its folder has gone") from None
+        if (st.st_dev, st.st_ino) != (dev, ino):
+            raise StoreError("the database file was replaced while the kiosk was running")
+
+    def _data_key_for_write(self) -> tuple[int, bytes, tuple[int, bytes, float] | None]:
+        """Return (id, key, new-entry) for sealing now, adding a fresh sealed data key inside
+        the caller's transaction when there is none yet or it is an hour old."""
+        assert self._sealer is not None
+        now = self._monotonic()
+        if self._data_key is not None and now - self._data_key[2] < DATA_KEY_SECONDS:
+            return self._data_key[0], self._data_key[1], None
+        key = new_data_key()
+        cur = self.db.execute(
+            "INSERT INTO data_keys (created_at, key_id, sealed) VALUES (?, ?, ?)",
+            [self._now_text(), self._sealer.key_id, self._sealer.seal(key)],
+        )
+        entry = (int(cur.lastrowid or 0), key, now)
+        return entry[0], key, entry
 
     def add_request(
         self,
@@ -166,8 +344,13 @@ class AppointmentStore:
     ) -> str:
         """Store ``request`` and return its reference code once the commit has returned.
 
-        Raises StoreError if anything fails; then nothing of the request is in the database.
+        The personal fields are sealed before they reach SQLite. Raises StoreError if
+        anything fails; then nothing of the request is in the database.
         """
+        if self._sealer is None:
+            log.error("request_save_failed error=NoEncryptionKey")
+            raise StoreError("no encryption key: run `kiosk keys init`")
+        self._check_file()
         now = self._clock().astimezone(dt.UTC)
         consents = {
             "notice_version": notice_version,
@@ -177,23 +360,27 @@ class AppointmentStore:
                 for cid, given in request.consents.items()
             },
         }
+        personal = json.dumps(request.personal(), ensure_ascii=False).encode("utf-8")
+        week = now.strftime("%G-W%V")
         for _attempt in range(5):
             reference = new_reference()
-            row = {
-                "reference": reference,
-                "created_at": now.isoformat(timespec="seconds"),
-                "kiosk_id": kiosk_id,
-                "language": request.language,
-                "personal": json.dumps(request.personal(), ensure_ascii=False),
-                "consents": json.dumps(consents, ensure_ascii=False),
-                "content_version": content_version,
-                "status": "new",
-                "exported_at": None,
-                "is_demo": int(is_demo),
-            }
-            week = now.strftime("%G-W%V")
             try:
                 with self.db.atomic():
+                    key_id, key, new_key = self._data_key_for_write()
+                    row = {
+                        "reference": reference,
+                        "created_at": now.isoformat(timespec="seconds"),
+                        "kiosk_id": kiosk_id,
+                        "language": request.language,
+                        "personal": "",
+                        "sealed": encrypt_with(key, personal),
+                        "data_key_id": key_id,
+                        "consents": json.dumps(consents, ensure_ascii=False),
+                        "content_version": content_version,
+                        "status": "new",
+                        "exported_at": None,
+                        "is_demo": int(is_demo),
+                    }
                     self.db.table("requests").insert(row)
                     # Anonymous figures for the clinic; they outlive the request itself.
                     self.db.execute(
@@ -206,35 +393,126 @@ class AppointmentStore:
                 continue  # the random code was taken: draw another
             except (sqlite3.Error, OSError) as exc:
                 # The exception text comes from SQLite and never contains row values.
-                log.error("request_save_failed error=%s", type(exc).__name__)
+                log.error("request_save_failed error=%s", _error_name(exc))
                 raise StoreError(f"could not save the request: {exc}") from exc
+            if new_key is not None:
+                self._data_key = new_key  # only once its row is committed
             log.info("request_saved")
             return reference
         raise StoreError("could not draw a free reference code")
 
+    def seal_plaintext_rows(self) -> int:
+        """Seal requests stored in the clear by a kiosk without keys, in one transaction,
+        then rewrite the file so no plain copy is left in free pages or the WAL.
+
+        Returns how many were sealed. Raises StoreError (then nothing changed).
+        """
+        if self._sealer is None:
+            return 0
+        self._check_file()
+        new_key = None
+        try:
+            with self.db.atomic():
+                rows = list(self.db.query("select id, personal from requests where sealed is null"))
+                if rows:
+                    key_id, key, new_key = self._data_key_for_write()
+                    for r in rows:
+                        self.db.execute(
+                            "UPDATE requests SET personal = '', sealed = ?, data_key_id = ? "
+                            "WHERE id = ?",
+                            [encrypt_with(key, (r["personal"] or "{}").encode()), key_id, r["id"]],
+                        )
+                    self.audit_in_transaction("sealed_existing", {"count": len(rows)})
+            if rows:
+                self._forget_deleted()
+                self.db.execute("VACUUM")
+                self._forget_deleted()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"could not seal stored requests: {exc}") from exc
+        if new_key is not None:
+            self._data_key = new_key
+        if rows:
+            log.info("plaintext_sealed count=%d", len(rows))
+        return len(rows)
+
+    def _personal(self, row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        sealed = row.get("sealed")
+        if sealed is None:
+            # Written by a kiosk without keys; sealed at the next start with a key pair.
+            return json.loads(row["personal"] or "{}"), False
+        if self._unlocked is None:
+            return {}, True
+        key_id = int(row["data_key_id"] or 0)
+        key = self._opened_keys.get(key_id)
+        try:
+            if key is None:
+                found = list(self.db.query("select sealed from data_keys where id = ?", [key_id]))
+                if not found:
+                    raise StoreError(f"request {row['reference']}: its data key is missing")
+                key = self._unlocked.open(found[0]["sealed"])
+                self._opened_keys[key_id] = key
+            return json.loads(decrypt_with(key, sealed)), False
+        except KeysError as exc:
+            raise StoreError(f"request {row['reference']} cannot be opened: {exc}") from None
+
     def _row(self, row: dict[str, Any]) -> StoredRequest:
+        personal, locked = self._personal(row)
         return StoredRequest(
             id=row["id"],
             reference=row["reference"],
             created_at=dt.datetime.fromisoformat(row["created_at"]),
             kiosk_id=row["kiosk_id"],
             language=row["language"],
-            personal=json.loads(row["personal"]),
+            personal=personal,
             consents=json.loads(row["consents"] or "{}"),
             content_version=row["content_version"] or "",
             status=row["status"],
             exported_at=row["exported_at"],
             is_demo=bool(row["is_demo"]),
+            locked=locked,
         )
 
-    def list_requests(self, status: str | None = None) -> list[StoredRequest]:
-        """Return requests, oldest first, optionally of one status."""
-        where, params = ("", []) if status is None else ("where status = ?", [status])
+    def list_requests(
+        self, status: str | None = None, since: dt.date | None = None
+    ) -> list[StoredRequest]:
+        """Return requests, oldest first, optionally of one status and received on or after
+        ``since`` (UTC). Sealed personal data is opened only while the store is unlocked."""
+        return list(self.iter_requests(status, since))
+
+    def iter_requests(
+        self, status: str | None = None, since: dt.date | None = None
+    ) -> Iterator[StoredRequest]:
+        """Like :meth:`list_requests`, one at a time (exports of any size in little memory)."""
+        where, params = self._filter(status, since)
         try:
-            rows = self.db.query(f"select * from requests {where} order by created_at, id", params)
-            return [self._row(r) for r in rows]
+            for r in self.db.query(
+                f"select * from requests {where} order by created_at, id", params
+            ):
+                yield self._row(r)
         except sqlite3.Error as exc:
             raise StoreError(f"could not read requests: {exc}") from exc
+
+    @staticmethod
+    def _filter(status: str | None, since: dt.date | None) -> tuple[str, list[str]]:
+        clauses, params = [], []
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        if since is not None:
+            # Stored times are ISO 8601 in UTC, so text order is time order.
+            clauses.append("created_at >= ?")
+            params.append(since.isoformat())
+        return ("where " + " and ".join(clauses) if clauses else ""), params
+
+    def count_matching(self, status: str | None = None, since: dt.date | None = None) -> int:
+        """How many requests :meth:`list_requests` would return (nothing is opened)."""
+        where, params = self._filter(status, since)
+        try:
+            return int(
+                next(self.db.query(f"select count(*) as n from requests {where}", params))["n"]
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not count requests: {exc}") from exc
 
     def get(self, reference: str) -> StoredRequest | None:
         """Return the request with ``reference``, or None."""
@@ -346,9 +624,19 @@ class AppointmentStore:
     def purge_older_than(self, days: int) -> int:
         """Delete requests received more than ``days`` days ago; return how many went.
 
-        Deletions go to the destruction log (date and count); a run with nothing due is
-        still audited, so the clinic can show that the periodic destruction ran.
+        Deletions go to the destruction log (date and count); every run is audited, so the
+        clinic can show that the periodic destruction ran. If the clock looks wrong (see
+        :meth:`clock_problem`) nothing is deleted and ClockError is raised: a clock set
+        years ahead must not make every request look old.
         """
+        problem = self.clock_problem()
+        if problem:
+            log.warning("retention_paused reason=clock")
+            try:
+                self.audit("retention_paused", reason="clock")
+            except StoreError:
+                pass
+            raise ClockError(f"retention paused: {problem}")
         cutoff = (self._clock().astimezone(dt.UTC) - dt.timedelta(days=days)).isoformat(
             timespec="seconds"
         )
@@ -357,8 +645,9 @@ class AppointmentStore:
                 cur = self.db.execute("DELETE FROM requests WHERE created_at < ?", [cutoff])
                 if cur.rowcount:
                     self._destroyed(cur.rowcount, f"retention {days} days")
-                else:
-                    self.audit_in_transaction("retention_checked", {"count": 0, "days": days})
+                self.audit_in_transaction(
+                    "retention_checked", {"count": cur.rowcount, "days": days}
+                )
             if cur.rowcount:
                 self._forget_deleted()
         except sqlite3.Error as exc:
@@ -366,6 +655,40 @@ class AppointmentStore:
         if cur.rowcount:
             log.info("retention_purged count=%d", cur.rowcount)
         return int(cur.rowcount)
+
+    def _newest_trusted_time(self) -> dt.datetime | None:
+        """The newest time this kiosk wrote with a clock it trusted: a request, or a
+        retention run (which only happens when the clock passed these checks)."""
+        row = next(
+            self.db.query(
+                "select max(t) as t from (select max(created_at) as t from requests "
+                "union all select max(at) from audit where event = 'retention_checked')"
+            )
+        )
+        return dt.datetime.fromisoformat(row["t"]) if row["t"] else None
+
+    def clock_problem(self) -> str | None:
+        """Say why the clock looks wrong, or None: before this software existed, behind the
+        newest stored record, more than a year past it, or jumped while running."""
+        now = self._clock().astimezone(dt.UTC)
+        started_wall, started_mono = self._started
+        drift = (now - started_wall).total_seconds() - (self._monotonic() - started_mono)
+        if abs(drift) > CLOCK_SLACK.total_seconds():
+            return f"the clock jumped by {drift / 86400:+.0f} days while the kiosk was running"
+        if now < CLOCK_FLOOR:
+            return f"the clock says {now:%Y-%m-%d}, before this kiosk software was made"
+        try:
+            newest = self._newest_trusted_time()
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not read the newest record: {exc}") from exc
+        if newest is not None and now < newest - CLOCK_SLACK:
+            return f"the clock says {now:%Y-%m-%d}, behind the newest record ({newest:%Y-%m-%d})"
+        if newest is not None and now > newest + CLOCK_MAX_GAP:
+            return (
+                f"the clock says {now:%Y-%m-%d}, more than a year after the newest record "
+                f"({newest:%Y-%m-%d})"
+            )
+        return None
 
     def count(self, real_only: bool = False) -> int:
         """Return how many requests there are (only non-demo ones if ``real_only``)."""

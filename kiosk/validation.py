@@ -53,6 +53,7 @@ PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("staff.json", "staff", "removed", frozenset({"count"})),
     ("staff.json", "staff", "content_warning", frozenset({"problem"})),
     ("staff.json", "staff", "since_label", frozenset({"date"})),
+    ("staff.json", "staff", "database_set_aside", frozenset({"file"})),
 )
 
 

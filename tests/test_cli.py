@@ -110,9 +110,28 @@ def test_broken_configured_content_falls_back_to_bundled(
     assert any("en/topics.json" in r.getMessage() for r in caplog.records)
 
 
+def _keys(db: Path, code: str = "482913") -> Path:
+    """A key file next to ``db`` as `kiosk keys init` makes it (cheap Argon2id: tests)."""
+    from kiosk import crypto
+
+    path = db.parent / "kiosk-keys.json"
+    crypto.init_keys(path, code, crypto.MIN_COST)
+    return path
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, *lines: str) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+
+
 def test_demo_data_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """demo-data fills a new database; a bad count is a usage error."""
+    """demo-data fills a new database; a bad count is a usage error; without keys it
+    cannot save and says what to do."""
     db = tmp_path / "k.db"
+    assert main(["demo-data", "--count", "7", "--db", str(db)]) == 1
+    assert "kiosk keys init" in capsys.readouterr().err
+    _keys(db)
     assert main(["demo-data", "--count", "7", "--db", str(db)]) == 0
     assert "added 7 demo requests" in capsys.readouterr().out
     assert main(["demo-data", "--count", "0", "--db", str(db)]) == 2
@@ -122,11 +141,12 @@ def test_demo_data_refuses_real_requests(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With a real request present, demo-data refuses (exit 1) unless --force."""
+    from kiosk import crypto
     from kiosk.appointment import FormData, validate_request
     from kiosk.storage import AppointmentStore, open_database
 
     db = tmp_path / "k.db"
-    store = AppointmentStore(open_database(db))
+    store = AppointmentStore(open_database(db), sealer=crypto.load_sealer(_keys(db)))
     request = validate_request(
         FormData(
             name="Real Person",
@@ -163,59 +183,156 @@ def test_qr_command_usage_errors(tmp_path: Path) -> None:
     assert main(["qr", "--out", str(tmp_path / "x.png"), "--lang", "xx"]) == 2
 
 
-def test_staff_set_passcode_stdin(
+def test_keys_init_set_passcode_and_recover(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--stdin sets a valid passcode (exit 0); a bad one changes nothing (exit 1)."""
-    import io
-
-    from kiosk.staff import StaffAuth
-    from kiosk.storage import AppointmentStore, open_database
+    """keys init (scripted) prints a recovery key once; it refuses to run twice; set-passcode
+    needs the current code; recover sets a new one from the recovery key, even after the
+    key file is lost, and the requests saved before still open."""
+    import re
 
     db = tmp_path / "k.db"
-    monkeypatch.setattr("sys.stdin", io.StringIO("12ab\n"))
-    assert main(["staff", "set-passcode", "--stdin", "--db", str(db)]) == 1
+    _stdin(monkeypatch, "12ab")
+    assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 1
     assert "6 to 12 digits" in capsys.readouterr().err
-    monkeypatch.setattr("sys.stdin", io.StringIO("482913\n"))
-    assert main(["staff", "set-passcode", "--stdin", "--db", str(db)]) == 0
-    auth = StaffAuth(AppointmentStore(open_database(db)))
-    assert auth.attempt("482913").result == "ok"
+    _stdin(monkeypatch, "482913")
+    assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    recovery = re.search(r"((?:[A-Z2-7]{4}-){13}[A-Z2-7]{4})", out)
+    assert recovery and "RECOVERY KEY" in out
+    assert "482913" not in out
+    _stdin(monkeypatch, "111111")
+    assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["keys", "init", "--if-missing", "--passcode-stdin", "--db", str(db)]) == 0
+    assert main(["demo-data", "--count", "3", "--db", str(db)]) == 0
+
+    _stdin(monkeypatch, "000000", "5551234567")
+    assert main(["staff", "set-passcode", "--passcode-stdin", "--db", str(db)]) == 1
+    _stdin(monkeypatch, "482913", "5551234567")
+    assert main(["staff", "set-passcode", "--passcode-stdin", "--db", str(db)]) == 0
+    capsys.readouterr()
+    _stdin(monkeypatch, "482913")
+    assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 1
+    assert "wrong passcode" in capsys.readouterr().err
+
+    typo = recovery.group(1).replace(
+        recovery.group(1)[5], "A" if recovery.group(1)[5] != "A" else "B", 1
+    )
+    _stdin(monkeypatch, typo, "777888999")
+    assert main(["keys", "recover", "--passcode-stdin", "--db", str(db)]) == 1
+    assert "typing mistake" in capsys.readouterr().err
+    (tmp_path / "kiosk-keys.json").unlink()  # lost with a broken disk, say
+    _stdin(monkeypatch, recovery.group(1).lower(), "777888999")
+    assert main(["keys", "recover", "--passcode-stdin", "--db", str(db)]) == 0
+    capsys.readouterr()
+    _stdin(monkeypatch, "777888999")
+    assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 0
+    assert "3 request(s)" in capsys.readouterr().out
 
 
-def test_staff_set_passcode_asks_twice(
+def test_set_passcode_asks_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Interactively the code is asked twice without echo; a mismatch changes nothing."""
-    answers = iter(["482913", "482914"])
+    """Interactively the new code is asked twice without echo; a mismatch changes nothing."""
+    db = tmp_path / "k.db"
+    _keys(db)
+    answers = iter(["482913", "5551234567", "5551234568"])
     monkeypatch.setattr("getpass.getpass", lambda _prompt="": next(answers))
-    assert main(["staff", "set-passcode", "--db", str(tmp_path / "k.db")]) == 1
+    assert main(["staff", "set-passcode", "--db", str(db)]) == 1
     assert "differ" in capsys.readouterr().err
+    _stdin(monkeypatch, "482913")
+    assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 0
 
 
-def test_requests_list_export_and_purge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The IT commands: list (table), export (file, marks rows), purge (count); exit codes."""
+def test_requests_list_export_and_purge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The IT commands: list (table), export (file, marks rows), purge (count); exit codes.
+    Listing and exporting ask the staff passcode."""
     db = str(tmp_path / "k.db")
+    _keys(Path(db))
     assert main(["demo-data", "--count", "5", "--db", db]) == 0
     capsys.readouterr()
-    assert main(["requests", "list", "--db", db]) == 0
+    _stdin(monkeypatch, "482913")
+    assert main(["requests", "list", "--passcode-stdin", "--db", db]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("reference") and "5 request(s)" in out
     folder = tmp_path / "usb"
     folder.mkdir()
-    assert (
-        main(["export", "--format", "csv", "--out", str(folder), "--mark-exported", "--db", db])
-        == 0
-    )
+    export = ["export", "--format", "csv", "--out", str(folder), "--passcode-stdin", "--db", db]
+    _stdin(monkeypatch, "000000")
+    assert main([*export, "--mark-exported"]) == 1
+    assert list(folder.iterdir()) == []
+    _stdin(monkeypatch, "482913")
+    assert main([*export, "--mark-exported"]) == 0
     assert len(list(folder.glob("kiosk-requests-*.csv"))) == 1
     capsys.readouterr()
-    assert main(["requests", "list", "--status", "exported", "--db", db]) == 0
+    _stdin(monkeypatch, "482913")
+    assert main(["requests", "list", "--status", "exported", "--passcode-stdin", "--db", db]) == 0
     assert "5 request(s)" in capsys.readouterr().out
-    assert (
-        main(["export", "--format", "xlsx", "--out", str(tmp_path / "no" / "x.xlsx"), "--db", db])
-        == 1
-    )
+    _stdin(monkeypatch, "482913")
+    bad = ["export", "--format", "xlsx", "--out", str(tmp_path / "no" / "x.xlsx")]
+    assert main([*bad, "--passcode-stdin", "--db", db]) == 1
     assert main(["requests", "purge", "--older-than", "0", "--db", db]) == 0
     assert "deleted 5 request(s)" in capsys.readouterr().out
+
+
+def test_cli_brute_force_hits_the_lockout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Guessing through the command line counts like the pad: after five wrong codes even
+    the right one is refused until the lock runs out."""
+    db = str(tmp_path / "k.db")
+    _keys(Path(db))
+    for guess in range(5):
+        _stdin(monkeypatch, f"{100000 + guess}")
+        assert main(["requests", "list", "--passcode-stdin", "--db", db]) == 1
+    assert "try again in" in capsys.readouterr().err
+    _stdin(monkeypatch, "482913")
+    assert main(["requests", "list", "--passcode-stdin", "--db", db]) == 1
+    assert "too many wrong passcodes" in capsys.readouterr().err
+
+
+def test_first_start_after_keys_init_seals_plain_requests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database written by a kiosk without keys (personal data in the clear) is sealed
+    by keys init in one go: afterwards no name is left anywhere in the files."""
+    import json as _json
+
+    from kiosk.storage import open_database
+
+    db = tmp_path / "k.db"
+    plain = open_database(db)
+    for i, name in enumerate(["Eski Kayıt Birinci", "Old Record Second"]):
+        plain.table("requests").insert(
+            {
+                "reference": f"AAA-BB{i}",
+                "created_at": "2026-11-20T09:00:00+00:00",
+                "kiosk_id": "k",
+                "language": "tr",
+                "personal": _json.dumps(
+                    {"name": name, "phone": "+905321234567"}, ensure_ascii=False
+                ),
+                "consents": "{}",
+                "content_version": "v",
+                "status": "new",
+                "is_demo": 0,
+            }
+        )
+    plain.close()
+    assert "Eski Kayıt".encode() in b"".join(p.read_bytes() for p in tmp_path.glob("k.db*"))
+    _stdin(monkeypatch, "482913")
+    assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 0
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("k.db*"))
+    assert "Eski Kayıt".encode() not in raw and b"Old Record" not in raw
+    assert b"+905321234567" not in raw
+    capsys.readouterr()
+    _stdin(monkeypatch, "482913")
+    assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "Eski Kayıt Birinci" in out and "2 request(s)" in out
 
 
 @pytest.mark.parametrize(
@@ -236,7 +353,13 @@ def test_it_commands_usage_errors(argv: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [["export", "--help"], ["requests", "list", "--help"], ["staff", "set-passcode", "--help"]],
+    [
+        ["export", "--help"],
+        ["requests", "list", "--help"],
+        ["staff", "set-passcode", "--help"],
+        ["keys", "init", "--help"],
+        ["keys", "recover", "--help"],
+    ],
 )
 def test_help_on_each_command(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """--help works on every command and exits 0."""

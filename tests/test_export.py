@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -36,9 +37,19 @@ def _add(store: AppointmentStore, name: str, email: str = "a@example.com") -> st
     )
 
 
+class Clock:
+    """A wall clock the test sets by hand (monotonic time follows it)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> AppointmentStore:
-    s = AppointmentStore(open_database(tmp_path / "kiosk.db"))
+def store(make_store: Callable[..., AppointmentStore]) -> AppointmentStore:
+    s = make_store()
     for name in NAMES:
         _add(s, name)
     return s
@@ -81,9 +92,15 @@ def test_xlsx_round_trip(store: AppointmentStore, stick: Path) -> None:
     ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1", '=HYPERLINK("x")'],
 )
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_formula_injection_neutralised(tmp_path: Path, stick: Path, payload: str, fmt: str) -> None:
+def test_formula_injection_neutralised(
+    make_store: Callable[..., AppointmentStore],
+    tmp_path: Path,
+    stick: Path,
+    payload: str,
+    fmt: str,
+) -> None:
     """Every cell a spreadsheet would run as a formula starts with an apostrophe instead."""
-    s = AppointmentStore(open_database(tmp_path / "inj.db"))
+    s = make_store(tmp_path / "inj.db")
     _add(s, "Safe Name", email="x@example.com")
     row = s.list_requests()[0]
     row.personal["name"] = payload  # as if it had slipped past validation
@@ -105,8 +122,9 @@ def test_formula_injection_neutralised(tmp_path: Path, stick: Path, payload: str
 
 def test_export_marks_rows_and_audits(store: AppointmentStore, stick: Path) -> None:
     """A successful export marks its rows exported and writes one audit entry."""
-    path, rows = export_requests(store, "csv", stick, destination="usb")
-    assert path.exists() and len(rows) == len(NAMES)
+    path, ids = export_requests(store, "csv", stick, destination="usb")
+    assert path.exists() and sorted(ids) == sorted(r.id for r in store.list_requests())
+    assert len(ids) == len(NAMES)
     assert {r.status for r in store.list_requests()} == {"exported"}
     entry = store.audit_log()[0]
     assert entry["event"] == "exported"
@@ -159,17 +177,16 @@ def test_filename_format() -> None:
     )
 
 
-def test_retention_with_a_fake_clock(tmp_path: Path) -> None:
+def test_retention_with_a_fake_clock(make_store: Callable[..., AppointmentStore]) -> None:
     """Requests older than the retention period go; the destruction log keeps date and count;
     the anonymous figures survive."""
     now = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
-    times = iter(
-        [now - dt.timedelta(days=45), now - dt.timedelta(days=31), now - dt.timedelta(days=2)]
-    )
-    writer = AppointmentStore(open_database(tmp_path / "r.db"), clock=lambda: next(times))
-    for name in ("Old One", "Old Two", "Recent"):
+    clock = Clock(now - dt.timedelta(days=45))
+    writer = make_store(clock=clock)
+    for days, name in ((45, "Old One"), (31, "Old Two"), (2, "Recent")):
+        clock.now = now - dt.timedelta(days=days)
         _add(writer, name)
-    store = AppointmentStore(writer.db, clock=lambda: now)
+    store = make_store(clock=lambda: now)  # a later start of the kiosk
     assert store.purge_older_than(30) == 2
     assert [r.personal["name"] for r in store.list_requests()] == ["Recent"]
     [entry] = store.destruction_log()
@@ -217,13 +234,19 @@ def test_unwritable_folder_is_an_export_error(
     assert {r.status for r in store.list_requests()} == {"new"}
 
 
-def test_deleted_requests_leave_no_copy_in_the_wal(tmp_path: Path) -> None:
-    """After a delete, the name is gone from the database file and from its -wal file."""
-    s = AppointmentStore(open_database(tmp_path / "w.db"))
+def test_deleted_requests_leave_no_copy_in_the_wal(
+    make_store: Callable[..., AppointmentStore], tmp_path: Path
+) -> None:
+    """After a delete, not even the sealed copy of the request is left in the database file
+    or its -wal file (whoever later learns the key must find nothing)."""
+    s = make_store(tmp_path / "w.db")
     _add(s, "Silinecek Kişi")
+    sealed = next(s.db.query("select sealed from requests"))["sealed"]
+    s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert sealed[:32] in b"".join(p.read_bytes() for p in tmp_path.glob("w.db*"))
     s.delete([r.id for r in s.list_requests()], "test")
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("w.db*"))
-    assert b"Silinecek" not in raw
+    assert sealed[:32] not in raw and b"Silinecek" not in raw
 
 
 def test_database_file_is_private(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from kiosk.storage import migrations, open_database
@@ -28,12 +27,14 @@ def test_reopen_is_idempotent(tmp_path: Path) -> None:
         "m001_requests",
         "m002_demo_flag",
         "m003_audit_and_figures",
+        "m004_sealed_personal",
     ]
     db.close()
 
 
 import datetime as dt  # noqa: E402
 import re  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -60,9 +61,9 @@ def _request(name: str = "Gülşen İçli-Işık") -> object:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> AppointmentStore:
-    """A store on a fresh database file."""
-    return AppointmentStore(open_database(tmp_path / "kiosk.db"), clock=lambda: CLOCK)
+def store(make_store: Callable[..., AppointmentStore]) -> AppointmentStore:
+    """An unlocked store on a fresh database file."""
+    return make_store(clock=lambda: CLOCK)
 
 
 def _add(store: AppointmentStore) -> str:
@@ -76,8 +77,8 @@ def _add(store: AppointmentStore) -> str:
 
 
 def test_request_round_trip(store: AppointmentStore) -> None:
-    """A saved request reads back exactly: personal fields in one JSON column, consents with
-    the version of each text and of the notice, status new, UTC time."""
+    """A saved request reads back exactly: personal fields sealed together in one column,
+    consents with the version of each text and of the notice, status new, UTC time."""
     reference = _add(store)
     assert re.fullmatch(r"[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}", reference)
     saved = store.get(reference)
@@ -90,8 +91,9 @@ def test_request_round_trip(store: AppointmentStore) -> None:
     assert saved.consents["items"]["health_topic"] == {"given": True, "version": "tr-2"}
     assert saved.consents["items"]["marketing_sms"]["given"] is False
     assert saved.content_version == "2026.11" and not saved.is_demo
-    row = next(store.db.query("select personal from requests"))
-    assert set(json.loads(row["personal"])) == {
+    row = next(store.db.query("select personal, sealed from requests"))
+    assert row["personal"] == "" and "Gülşen".encode() not in row["sealed"]
+    assert set(saved.personal) == {
         "name",
         "phone",
         "email",

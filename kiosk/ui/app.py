@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QTimer
@@ -79,13 +81,22 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def where(tb: TracebackType | None, depth: int = 8) -> str:
+    """The innermost frames of a traceback as ``file:line function``, innermost first."""
+    frames = traceback.extract_tb(tb)[-depth:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+
+
 def install_error_recovery(recover: Callable[[], None]) -> Callable[..., None]:
     """Route uncaught exceptions (PySide6 reports those raised in slots and timers through
     sys.excepthook) to the log, then call ``recover`` from the event loop. Returns the hook."""
 
     def on_error(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        log.error("unhandled_exception %s", kind.__name__, exc_info=(kind, value, tb))
+        # Where it happened, never the exception's message: a message can quote what the
+        # visitor typed, and logs must hold no personal data.
+        log.error("unhandled_exception %s at %s", kind.__name__, where(tb))
         QTimer.singleShot(0, recover)
 
     sys.excepthook = on_error
     return on_error
+

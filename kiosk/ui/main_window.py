@@ -111,7 +111,7 @@ class MainWindow(QWidget):
         self.flow = FlowState()
         self._content_warning = content_warning
         self._drives = drives
-        self._auth = StaffAuth(store) if store is not None else None
+        self._auth = StaffAuth(store, settings.keys_path()) if store is not None else None
         self._staff_unlocked = False
         # Any touch restarts the staff screen's idle clock; no polling.
         self._activity = ActivityFilter(self)
@@ -353,7 +353,7 @@ class MainWindow(QWidget):
         if isinstance(old, StaffScreen) and self._route.name != "staff":
             old.clear_personal()  # no patient names wait in a screen awaiting deletion
         if self._route.name != "staff":
-            self._staff_unlocked = False  # leaving the staff screen signs staff out
+            self._sign_out_staff()  # leaving the staff screen signs staff out
             self.staff_timer.stop()
         else:
             self.staff_timer.start()
@@ -385,7 +385,10 @@ class MainWindow(QWidget):
     def staff_unlocked(self) -> bool:
         return self._staff_unlocked
 
-    def _on_unlocked(self) -> None:
+    def _on_unlocked(self, key: object) -> None:
+        if self._store is not None:
+            # The private key opens patients' data for this staff session only.
+            self._store.unlock(key)
         self._staff_unlocked = True
         # The pad is not a place to come back to: the staff screen replaces it.
         self._route = Route("staff")
@@ -398,8 +401,13 @@ class MainWindow(QWidget):
 
     def lock_staff(self) -> None:
         """Sign staff out and return to the patient Home."""
-        self._staff_unlocked = False
+        self._sign_out_staff()
         self.go_home()
+
+    def _sign_out_staff(self) -> None:
+        self._staff_unlocked = False
+        if self._store is not None:
+            self._store.lock()  # forget the private key
 
     def _on_activity(self) -> None:
         if self.staff_timer.isActive():
@@ -441,7 +449,7 @@ class MainWindow(QWidget):
         staff signed out. Used by "I am done", the idle countdown and error recovery."""
         self.overlay.stop()
         self.idle_timer.stop()
-        self._staff_unlocked = False
+        self._sign_out_staff()
         self._lang = self._settings.default_language
         self._text_step = 0
         self._history.clear()

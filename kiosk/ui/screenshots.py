@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
+from kiosk import crypto
 from kiosk.appointment import STEPS, FormData
 from kiosk.config import Settings
 from kiosk.content import Content, LanguageContent
@@ -119,9 +122,9 @@ def _staff_screens(window: MainWindow) -> Iterator[str]:
     store = window.store
     if store is None:
         return
-    auth = StaffAuth(store)
+    auth = StaffAuth(store, window.context().settings.keys_path())
     if not auth.is_configured():
-        auth.set_passcode(SCREENSHOT_PASSCODE)
+        return
     window.go_home()
     home = window.current_screen()
     assert isinstance(home, HomeScreen)
@@ -172,13 +175,31 @@ def render_all(
     """
     assert QApplication.instance() is not None
     out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kiosk-shots-") as tmp:
+        # A throwaway key pair: the clinic's real key file and database are never touched.
+        keys = Path(tmp) / "keys.json"
+        crypto.init_keys(keys, SCREENSHOT_PASSCODE, crypto.MIN_COST)
+        settings = msgspec.structs.replace(settings, keys_file=str(keys))
+        return _render(settings, content, languages, out, sizes, render_languages, text_steps)
+
+
+def _render(
+    settings: Settings,
+    content: Content,
+    languages: tuple[str, ...],
+    out: Path,
+    sizes: list[tuple[int, int]],
+    render_languages: tuple[str, ...] | None,
+    text_steps: tuple[int, ...],
+) -> list[tuple[Path, float]]:
+    sealer = crypto.load_sealer(settings.keys_path())
     written: list[tuple[Path, float]] = []
     for lang in render_languages or languages:
         for width, height in sizes:
             for step in text_steps:
                 # An in-memory store with invented requests: the form and staff screens
                 # render with demo values, and no real database is ever touched.
-                store = AppointmentStore(memory_database())
+                store = AppointmentStore(memory_database(), sealer=sealer)
                 fill_demo(store, 14)
                 window = MainWindow(settings, content, languages, store, drives=lambda: [])
                 window.resize(width, height)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
+from kiosk import crypto
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.storage import AppointmentStore, memory_database
@@ -20,10 +21,16 @@ def _fonts(qapp) -> None:  # noqa: ANN001 - pytest-qt's QApplication
 
 
 @pytest.fixture
-def window(qtbot: QtBot, settings: Settings, content: Content) -> MainWindow:
+def window(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    keypair: tuple[crypto.Sealer, crypto.Unlocked],
+) -> MainWindow:
     """The main window in landscape 1080p, shown (offscreen), on Home in English, with an
-    in-memory request store."""
-    w = MainWindow(settings, content, ("en", "tr"), AppointmentStore(memory_database()))
+    in-memory request store that can save (the clinic's public key)."""
+    store = AppointmentStore(memory_database(), sealer=keypair[0])
+    w = MainWindow(settings, content, ("en", "tr"), store)
     qtbot.addWidget(w)
     w.resize(*LANDSCAPE)
     w.show()

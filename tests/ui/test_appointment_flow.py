@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
+from kiosk import crypto
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.storage import AppointmentStore, open_database
@@ -21,8 +23,9 @@ from uihelpers import LANDSCAPE, settle
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> AppointmentStore:
-    return AppointmentStore(open_database(tmp_path / "kiosk.db"))
+def store(make_store: Callable[..., AppointmentStore]) -> AppointmentStore:
+    """A store on ``tmp_path/kiosk.db`` that can save, unlocked to check what was saved."""
+    return make_store()
 
 
 @pytest.fixture
@@ -103,7 +106,10 @@ def fill_to_review(form: AppointmentScreen, name: str, phone: str = "05321234567
 
 
 def test_whole_flow_saves_turkish_letters_exactly(
-    qtbot: QtBot, flow: MainWindow, store: AppointmentStore
+    qtbot: QtBot,
+    flow: MainWindow,
+    store: AppointmentStore,
+    keypair: tuple[crypto.Sealer, crypto.Unlocked],
 ) -> None:
     """Typed on the on-screen keyboard, Turkish letters arrive in the database exactly; the
     thank-you screen shows only the reference, then returns Home and the form is empty."""
@@ -114,6 +120,9 @@ def test_whole_flow_saves_turkish_letters_exactly(
     with qtbot.waitSignal(form.submitted) as blocker:
         form.next_button.click()
     reference = blocker.args[0]
+    raw = next(store.db.query("select personal, sealed from requests"))
+    assert raw["personal"] == "" and "Ağaç".encode() not in raw["sealed"]
+    store.unlock(keypair[1])  # as staff would, with the passcode
     saved = store.get(reference)
     assert saved is not None
     assert saved.personal["name"] == "Ağaç İğne Işıl Öz"
@@ -206,6 +215,62 @@ def test_no_database_offers_online_form(qtbot: QtBot, content: Content) -> None:
     qtbot.addWidget(window)
     window.navigate(Route("appointment"))
     assert screen(window).step == "failed"
+
+
+def test_no_encryption_key_offers_online_form_at_once(
+    qtbot: QtBot, tmp_path: Path, content: Content
+) -> None:
+    """Without the clinic's public key nothing personal may be stored: the visitor is
+    offered the online form before typing anything, not after."""
+    store = AppointmentStore(open_database(tmp_path / "kiosk.db"))
+    window = MainWindow(Settings(db_path=str(tmp_path / "kiosk.db")), content, ("en",), store)
+    qtbot.addWidget(window)
+    window.navigate(Route("appointment"))
+    assert screen(window).step == "failed"
+
+
+def test_full_disk_shows_the_fallback_and_the_next_visitor_can_save(
+    qtbot: QtBot, flow: MainWindow, store: AppointmentStore
+) -> None:
+    """No space left: the visitor gets the online-form code, the database stays intact,
+    and once there is room the next visitor's request is saved."""
+    from kiosk.appointment import FormData, validate_request
+    from kiosk.storage import StoreError
+
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    filler = validate_request(
+        FormData(
+            name="Doldurucu " + "x" * 80,
+            email="fill@example.com",
+            contact_language="en",
+            contact_method="email",
+            time_window="morning",
+            consents={"notice_read": True, "contact": True},
+        ),
+        "en",
+    )
+    assert not isinstance(filler, list)
+    with pytest.raises(StoreError):  # use up the last free bytes of the pages there are
+        for _ in range(500):
+            store.add_request(
+                filler, kiosk_id="k", content_version="v", consent_versions={}, notice_version="n"
+            )
+    before = store.count()
+    form = screen(flow)
+    fill_to_review(form, "Dolu Disk " + "Uzunisim " * 12)
+    form.next_button.click()
+    assert form.step == "failed" and store.count() == before
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.db.execute("PRAGMA max_page_count = 1073741823")
+    flow.reset_visit()
+    flow.set_language("tr")
+    flow.navigate(Route("appointment"))
+    form = screen(flow)
+    fill_to_review(form, "Sonraki Kişi")
+    with qtbot.waitSignal(form.submitted):
+        form.next_button.click()
+    assert store.count() == before + 1
 
 
 def test_notice_codes(flow: MainWindow) -> None:

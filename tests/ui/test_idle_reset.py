@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.logs import setup_logging
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.storage import AppointmentStore
 from kiosk.ui.app import install_error_recovery
 from kiosk.ui.main_window import HOME, MainWindow, Route
 from kiosk.ui.screens.appointment import AppointmentScreen
@@ -22,10 +23,12 @@ from uihelpers import LANDSCAPE, settle
 
 
 @pytest.fixture
-def kiosk(qtbot: QtBot, tmp_path: Path, content: Content) -> MainWindow:
+def kiosk(
+    qtbot: QtBot, content: Content, make_store: Callable[..., AppointmentStore]
+) -> MainWindow:
     """A window with short idle times (the minimum the config allows is 20 s; tests shrink
     the timers directly so they run in milliseconds)."""
-    store = AppointmentStore(open_database(tmp_path / "kiosk.db"))
+    store = make_store()
     window = MainWindow(Settings(default_language="en"), content, ("en", "tr"), store)
     qtbot.addWidget(window)
     window.resize(*LANDSCAPE)
@@ -129,7 +132,7 @@ def test_kiosk_mode_ignores_close_and_escape(qtbot: QtBot, content: Content) -> 
 def test_exception_in_a_slot_returns_home(
     qtbot: QtBot, kiosk: MainWindow, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A bug raised inside a timer's slot is logged with its traceback and the kiosk goes
+    """A bug raised inside a timer's slot is logged with where it happened and the kiosk goes
     back to a clean Home instead of crashing."""
     import sys
 

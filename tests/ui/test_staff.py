@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from kiosk import crypto
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.demo import fill_demo
-from kiosk.staff import StaffAuth
 from kiosk.storage import AppointmentStore, open_database
 from kiosk.ui.drives import Destination
 from kiosk.ui.main_window import HOME, MainWindow
@@ -25,8 +26,11 @@ PASSCODE = "482913"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> AppointmentStore:
-    s = AppointmentStore(open_database(tmp_path / "kiosk.db"))
+def store(settings: Settings, keys_file: Path) -> AppointmentStore:
+    """The kiosk's store: it holds the public key only, so it is locked until staff log in."""
+    s = AppointmentStore(
+        open_database(settings.database_path()), sealer=crypto.load_sealer(keys_file)
+    )
     fill_demo(s, 8)
     return s
 
@@ -39,11 +43,12 @@ def stick(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def desk(qtbot: QtBot, content: Content, store: AppointmentStore, stick: Path) -> MainWindow:
-    """The kiosk with a passcode set and one USB stick present, on Home."""
-    StaffAuth(store).set_passcode(PASSCODE)
+def desk(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> MainWindow:
+    """The kiosk with keys (passcode PASSCODE) and one USB stick present, on Home."""
     window = MainWindow(
-        Settings(),
+        settings,
         content,
         ("en", "tr"),
         store,
@@ -98,10 +103,11 @@ def test_real_clicks_on_the_logo_open_the_pad(qtbot: QtBot, desk: MainWindow) ->
 
 
 def test_not_configured_says_only_that(
-    qtbot: QtBot, content: Content, store: AppointmentStore
+    qtbot: QtBot, tmp_path: Path, content: Content, store: AppointmentStore
 ) -> None:
-    """Before a passcode is set, the gesture shows one sentence and no pad."""
-    window = MainWindow(Settings(), content, ("en", "tr"), store)
+    """Before keys (and so a passcode) exist, the gesture shows one sentence and no pad."""
+    elsewhere = Settings(db_path=str(tmp_path / "no-keys" / "kiosk.db"))
+    window = MainWindow(elsewhere, content, ("en", "tr"), store)
     qtbot.addWidget(window)
     gesture(window, [0, 0.1, 0.2, 0.3, 0.4])
     pad = window.current_screen()
@@ -130,6 +136,36 @@ def test_lockout_shown_on_the_pad(desk: MainWindow) -> None:
         desk.go_home()
         login(desk, "000000")
     assert "Try again in 60 seconds" in desk.current_screen().message.text()
+    desk.go_home()
+    login(desk, PASSCODE)  # even the right code waits: guessing gains nothing
+    assert not desk.staff_unlocked and "Try again in" in desk.current_screen().message.text()
+
+
+def test_staff_screen_passes_problems_on_to_it(
+    desk: MainWindow, settings: Settings, content: Content
+) -> None:
+    """A damaged database that was set aside is named on the staff screen (in the staff
+    language), so the front desk can tell IT; nothing about it is hidden."""
+    aside = settings.database_path().with_name("kiosk.corrupt-20261120T081500Z.db")
+    aside.write_bytes(b"damaged")
+    login(desk)
+    screen = desk.current_screen()
+    assert isinstance(screen, StaffScreen)
+    text = " ".join(lab.text() for lab in screen.warning_box.findChildren(QLabel))
+    assert aside.name in text
+    expected = content.languages["en"].staff.database_set_aside.format(file=aside.name)
+    assert expected in text
+
+
+def test_staff_login_unlocks_only_for_the_session(
+    desk: MainWindow, store: AppointmentStore
+) -> None:
+    """Logging in opens the sealed requests; locking forgets the key again."""
+    assert not store.is_unlocked and store.list_requests()[0].locked
+    login(desk)
+    assert store.is_unlocked and not store.list_requests()[0].locked
+    desk.lock_staff()
+    assert not store.is_unlocked and store.list_requests()[0].locked
 
 
 def test_requests_model(qtmodeltester, desk: MainWindow) -> None:  # noqa: ANN001

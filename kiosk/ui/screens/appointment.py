@@ -106,8 +106,9 @@ class AppointmentScreen(QWidget):
         self.flow = flow
         self._store = store
         m = ctx.metrics
-        if store is None and flow.step not in ("thanks",):
-            flow.step = "failed"  # no database: offer the online form straight away
+        if (store is None or not store.can_save) and flow.step not in ("thanks",):
+            # No database or no encryption key: offer the online form straight away.
+            flow.step = "failed"
 
         self.pages = QStackedWidget()
         self.pages.setObjectName("form-pages")
@@ -544,7 +545,7 @@ class AppointmentScreen(QWidget):
             self.show_step(first)
             self._show_errors(validate_step(first, self.form))
             return
-        if self._store is None:
+        if self._store is None or not self._store.can_save:
             self.show_step("failed")
             return
         try:

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.export import ExportError, export_requests, select_requests
-from kiosk.storage import STATUSES, AppointmentStore, StoreError
+from kiosk.export import ExportError, count_requests, export_requests
+from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copies
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination
 from kiosk.ui.widgets.blocks import boxed
@@ -88,10 +88,11 @@ class StaffScreen(QWidget):
             s.exit_confirm, s.exit_kiosk, self.exit_requested.emit, "staff-exit-confirm"
         )
         outer.addWidget(self.exit_row)
-        if content_warning:
-            outer.addWidget(
-                boxed("notice-box", [s.content_warning.format(problem=content_warning)])
-            )
+        warnings = [s.content_warning.format(problem=content_warning)] if content_warning else []
+        warnings += self._store_warnings()
+        if warnings:
+            self.warning_box = boxed("notice-box", warnings)
+            outer.addWidget(self.warning_box)
 
         tabs = QHBoxLayout()
         self.tab_group = QButtonGroup(self)
@@ -117,6 +118,21 @@ class StaffScreen(QWidget):
         self.show_tab("requests")
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _store_warnings(self) -> list[str]:
+        """What staff must pass on to IT: no key, a damaged database set aside, a bad clock."""
+        s, out = self._s, []
+        if not self._store.can_save:
+            out.append(s.no_keys_warning)
+        if self._store.path is not None:
+            for copy in set_aside_copies(self._store.path):
+                out.append(s.database_set_aside.format(file=copy.name))
+        try:
+            if self._store.clock_problem():
+                out.append(s.clock_warning)
+        except StoreError:
+            pass  # the requests tab reports an unreadable database
+        return out
 
     def _button(self, text: str, name: str, slot: Callable[..., object]) -> QPushButton:
         button = QPushButton(text)
@@ -455,7 +471,7 @@ class StaffScreen(QWidget):
             return
         status, since = self._selection()
         try:
-            count = len(select_requests(self._store, status, since))
+            count = count_requests(self._store, status, since)
         except StoreError:
             count = 0
         self.export_button.setText(self._s.export_button.format(count=count))
@@ -468,7 +484,7 @@ class StaffScreen(QWidget):
         status, since = self._selection()
         self.remove_button.hide()
         try:
-            path, rows = export_requests(
+            path, ids = export_requests(
                 self._store,
                 "xlsx" if self._export_format == "xlsx" else "csv",
                 self._destination.path,
@@ -481,12 +497,12 @@ class StaffScreen(QWidget):
             self.export_message.setText("⚠ " + self._s.export_failed)
             self.refresh()
             return
-        if not rows:
+        if not ids:
             path.unlink(missing_ok=True)
             self.export_message.setText(self._s.nothing_to_export)
             return
-        self._last_export = [r.id for r in rows]
-        self.export_message.setText(self._s.export_done.format(count=len(rows), file=path.name))
+        self._last_export = ids
+        self.export_message.setText(self._s.export_done.format(count=len(ids), file=path.name))
         self.remove_button.show()
         self.refresh()
 

@@ -16,11 +16,11 @@ class StaffLoginScreen(QWidget):
     """A digit pad with masked entry. Until a passcode is set it only says so.
 
     Signals:
-        unlocked(): the right passcode was entered.
+        unlocked(key): the right passcode was entered; carries the unlocked private key.
         cancelled(): the staff member gave up.
     """
 
-    unlocked = Signal()
+    unlocked = Signal(object)  # the clinic's private key (kiosk.crypto.Unlocked)
     cancelled = Signal()
 
     def __init__(self, ctx: ScreenContext, auth: StaffAuth | None, parent: QWidget | None = None):
@@ -81,14 +81,17 @@ class StaffLoginScreen(QWidget):
         assert self._auth is not None
         code, self._code = self._code, ""
         self.display.setText("")
+        # Unwrapping the key takes most of a second by design: say so before it starts.
+        self.message.setText(self._s.checking)
+        self.message.repaint()
         try:
             result = self._auth.attempt(code)
         except StoreError:
             self.message.setText(self._s.not_configured)
             return
-        if result.result == "ok":
+        if result.result == "ok" and result.key is not None:
             self.message.setText("")
-            self.unlocked.emit()
+            self.unlocked.emit(result.key)
         elif result.result == "locked":
             self.message.setText(self._s.locked.format(seconds=result.wait_seconds))
         elif result.result == "not_configured":
