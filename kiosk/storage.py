@@ -245,6 +245,13 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _since_boot() -> float:
+    """Seconds on a clock no one can set; on Linux it also counts time spent suspended, so
+    a machine woken after a day is not mistaken for a clock that jumped."""
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    return time.clock_gettime(boottime) if boottime is not None else time.monotonic()
+
+
 def new_reference() -> str:
     """Return a short random code like ``K7Q-M4X`` (31^6 ≈ 887 million possibilities)."""
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
@@ -260,7 +267,7 @@ class AppointmentStore:
         clock: Callable[[], dt.datetime] = _utcnow,
         *,
         sealer: Sealer | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = _since_boot,
     ) -> None:
         self.db = db
         self._clock = clock
