@@ -99,4 +99,3 @@ def install_error_recovery(recover: Callable[[], None]) -> Callable[..., None]:
 
     sys.excepthook = on_error
     return on_error
-
