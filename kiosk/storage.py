@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -245,6 +246,10 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# msgspec's decoder: the same values as json.loads, several times faster on exports.
+_decode = msgspec.json.Decoder().decode
+
+
 def _since_boot() -> float:
     """Seconds on a clock no one can set; on Linux it also counts time spent suspended, so
     a machine woken after a day is not mistaken for a clock that jumped."""
@@ -446,7 +451,7 @@ class AppointmentStore:
         sealed = row.get("sealed")
         if sealed is None:
             # Written by a kiosk without keys; sealed at the next start with a key pair.
-            return json.loads(row["personal"] or "{}"), False
+            return _decode(row["personal"] or "{}"), False
         if self._unlocked is None:
             return {}, True
         key_id = int(row["data_key_id"] or 0)
@@ -458,7 +463,7 @@ class AppointmentStore:
                     raise StoreError(f"request {row['reference']}: its data key is missing")
                 key = self._unlocked.open(found[0]["sealed"])
                 self._opened_keys[key_id] = key
-            return json.loads(decrypt_with(key, sealed)), False
+            return _decode(decrypt_with(key, sealed)), False
         except KeysError as exc:
             raise StoreError(f"request {row['reference']} cannot be opened: {exc}") from None
 
@@ -471,7 +476,7 @@ class AppointmentStore:
             kiosk_id=row["kiosk_id"],
             language=row["language"],
             personal=personal,
-            consents=json.loads(row["consents"] or "{}"),
+            consents=_decode(row["consents"] or "{}"),
             content_version=row["content_version"] or "",
             status=row["status"],
             exported_at=row["exported_at"],
