@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 DIST_STAMP := $(VENV)/.installed-dist
+BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint typecheck imports pytest screenshots schema dist dist-test clean
+.PHONY: run test lint typecheck imports pytest screenshots schema dist dist-test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +36,8 @@ run: $(RUN_STAMP)
 test: $(TEST_STAMP) lint typecheck imports pytest $(if $(filter 1,$(KIOSK_TEST_DIST)),dist-test)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check kiosk tests
-	$(BIN)/ruff format --check kiosk tests
+	$(BIN)/ruff check kiosk tests bench
+	$(BIN)/ruff format --check kiosk tests bench
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
@@ -59,6 +60,17 @@ dist: $(DIST_STAMP)
 ## Build the bundle, then check it: contents, size, and the frozen self-test offscreen.
 dist-test: dist
 	QT_QPA_PLATFORM=offscreen KIOSK_TEST_DIST=1 $(BIN)/pytest -p no:cacheprovider tests/test_bundle.py
+
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $@ $(RUN_STAMP)
+
+## Measure start-up, screen switches, memory, idle CPU, saving, export, content and the
+# bundle against the performance budgets; print a table and write bench/results.json
+# (docs/performance.md). Separate from `make test`: nothing here asserts a time. The
+# frozen figures need a bundle from `make dist`; BENCH_ARGS="--quick" for a rough look.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## Render every screen in every language and size to /tmp/kiosk-screenshots.
 screenshots: $(RUN_STAMP)

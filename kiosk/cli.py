@@ -7,15 +7,19 @@ import datetime as dt
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk import __version__, paths
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.content import Content, ContentError, json_schemas
 from kiosk.logs import setup_logging
-from kiosk.storage import AppointmentStore, ClockError, StoreError, open_database
-from kiosk.validation import check_content, load_content
+from kiosk.validation import check_content, load_content, load_content_remembered
+
+if TYPE_CHECKING:
+    from kiosk.storage import AppointmentStore
 
 log = logging.getLogger("kiosk")
 
@@ -65,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", parents=[common, db], help="start the kiosk (the default)")
     run.add_argument("--windowed", action="store_true", help="a normal window, for development")
+    run.add_argument(
+        "--exit-after-first-paint",
+        action="store_true",
+        help="exit once Home is painted, printing when (for measuring start-up: make bench)",
+    )
 
     content = sub.add_parser("content", help="work with the content files")
     csub = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
@@ -188,13 +197,14 @@ def _languages(settings: Settings, content: Content) -> tuple[str, ...]:
     return offered
 
 
-def _content_for_run(settings: Settings) -> tuple[Content, str | None]:
+def _content_for_run(settings: Settings, record: Path | None = None) -> tuple[Content, str | None]:
     """Load the configured content; fall back to the bundled set if it is broken.
 
     Returns the content and, after a fall-back, the first problem (for the staff screen).
+    With ``record`` (a file), content that passed every rule before is only decoded.
     """
     try:
-        return load_content(settings.content_path()), None
+        return load_content_remembered(settings.content_path(), record), None
     except ContentError as exc:
         bundled = paths.bundled_content_dir()
         if settings.content_path().resolve() == bundled.resolve():
@@ -290,16 +300,62 @@ def _require_display() -> None:
         raise SystemExit(EXIT_USAGE)
 
 
+def _rss_bytes() -> int | None:
+    """Return this process's resident memory now (Linux), else None."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            resident_pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    import os
+
+    return resident_pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _report_first_paint(app: object, first_paint: float) -> None:
+    """--exit-after-first-paint: print when Home was painted (CLOCK_MONOTONIC, comparable
+    across processes on Linux) and the resident memory once start-up has finished, then
+    leave the event loop."""
+    report = {"first_paint": first_paint, "ready": time.monotonic(), "rss_bytes": _rss_bytes()}
+    print(json.dumps(report), flush=True)
+    app.exit(0)  # type: ignore[attr-defined]
+
+
+def _store_error() -> type[Exception]:
+    """kiosk.storage.StoreError, imported only when an exception is being matched: importing
+    the store (sqlite-utils) is start-up time that ``kiosk run`` spends after its first paint."""
+    from kiosk.storage import StoreError
+
+    return StoreError
+
+
+def _open_store_for_run(settings: Settings) -> AppointmentStore | None:
+    """The kiosk's store, or None (logged) when the database cannot be opened."""
+    try:
+        store = open_store(settings)
+    except _store_error() as exc:
+        # Information screens still work; the form offers the online-form QR code instead.
+        log.error("database_unavailable %s", exc)
+        return None
+    log.info("database_open")
+    if not store.can_save:
+        log.error("no_encryption_key: requests cannot be saved until `kiosk keys init`")
+    return store
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     log_file = setup_logging(settings.log_path())
     log.info("kiosk_start version=%s log=%s", __version__, log_file)
-    content, warning = _content_for_run(settings)
+    # A record next to the database of the content that last passed every rule: start-up
+    # then only decodes it (the rules run again after any change).
+    record = settings.database_path().parent / "content-checked"
+    content, warning = _content_for_run(settings, record)
     languages = _languages(settings, content)
     _require_display()
     from PySide6.QtCore import QLockFile, Qt
 
-    from kiosk.ui.app import create_app, install_error_recovery
+    from kiosk.ui.app import call_after_first_paint, create_app, install_error_recovery
     from kiosk.ui.main_window import MainWindow
 
     lock_path = paths.default_data_dir() / "kiosk.lock"
@@ -310,18 +366,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("kiosk: another kiosk is already running on this computer.", file=sys.stderr)
         return EXIT_FAIL
 
-    store = None
-    try:
-        store = open_store(settings)
-        log.info("database_open")
-        if not store.can_save:
-            log.error("no_encryption_key: requests cannot be saved until `kiosk keys init`")
-    except StoreError as exc:
-        # Information screens still work; the form offers the online-form QR code instead.
-        log.error("database_unavailable %s", exc)
     app = create_app()
     kiosk_mode = settings.fullscreen and not args.windowed
-    window = MainWindow(settings, content, languages, store, warning, kiosk_mode=kiosk_mode)
+    # Home goes on screen first; the database, the keys and the rest of start-up follow
+    # right after its first frame (Home needs none of them).
+    window = MainWindow(settings, content, languages, None, warning, kiosk_mode=kiosk_mode)
     window.exit_requested.connect(lambda: app.exit(EXIT_STAFF_EXIT))
 
     # A bug in a slot or timer must not drop a patient onto the desktop.
@@ -339,12 +388,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         window.resize(1280, 800)
         window.show()
-    window.start_heartbeat()
-    window.start_attract()
+    painted: list[float] = []
+
+    def finish_start_up() -> None:
+        painted.append(time.monotonic())
+        window.attach_store(_open_store_for_run(settings))
+        window.start_heartbeat()  # READY=1: up, and able to save requests
+        window.start_attract()
+        if args.exit_after_first_paint:
+            # Report once start-up is over (screens built), so the memory figure is honest.
+            window.started_up.connect(lambda: _report_first_paint(app, painted[0]))
+        window.finish_start_up()
+
+    call_after_first_paint(window.current_screen(), finish_start_up)
     code = app.exec()
     instance_lock.unlock()
-    if store is not None:
-        store.db.close()
+    if window.store is not None:
+        window.store.db.close()
     return code
 
 
@@ -388,7 +448,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     except RealDataError as exc:
         print(f"kiosk demo-data: refused: {exc}; use --force to add demo rows anyway")
         return EXIT_FAIL
-    except StoreError as exc:
+    except _store_error() as exc:
         print(f"kiosk demo-data: {exc}", file=sys.stderr)
         return EXIT_FAIL
     print(f"added {added} demo requests to {settings.database_path()}")
@@ -426,6 +486,7 @@ def open_store(settings: Settings) -> AppointmentStore:
     """Open the database with the public key (if keys exist), sealing any requests an
     earlier kiosk without keys stored in the clear. Raises StoreError."""
     from kiosk.crypto import KeysError, load_sealer
+    from kiosk.storage import AppointmentStore, StoreError, open_database
 
     db = open_database(settings.database_path())
     sealer = None
@@ -616,6 +677,8 @@ def cmd_requests_purge(args: argparse.Namespace) -> int:
     if args.older_than < 0:
         print("kiosk requests purge: --older-than must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
+    from kiosk.storage import ClockError
+
     try:
         deleted = _store(args).purge_older_than(args.older_than)
     except ClockError as exc:
@@ -710,7 +773,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContentError as exc:
         print(f"kiosk: content error:\n{exc}", file=sys.stderr)
         return EXIT_FAIL
-    except StoreError as exc:
+    except _store_error() as exc:
         print(f"kiosk: database error: {exc}", file=sys.stderr)
         return EXIT_FAIL
     except _Cancelled as exc:

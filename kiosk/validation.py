@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from string import Formatter
@@ -10,7 +11,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from kiosk import paths
+from kiosk import __version__, paths, textnorm
+from kiosk import content as content_module
 from kiosk.appointment import (
     CONSENTS,
     CONTACT_METHODS,
@@ -376,6 +378,53 @@ def load_content(root: Path, today: dt.date | None = None) -> Content:
     content, problems = check_content(root, today)
     if content is None:
         raise ContentError([p for p in problems if p.severity == "error"])
+    return content
+
+
+def content_fingerprint(root: Path) -> str:
+    """A digest of everything the content rules read: every file under ``root`` (name, size,
+    modification time), the banned-claims list, the icon names, and this code."""
+    digest = hashlib.sha256(f"kiosk {__version__}\n".encode())
+    rule_files = [Path(__file__), Path(content_module.__file__), Path(textnorm.__file__)]
+    banned = paths.resource_path(BANNED_CLAIMS_FILE)
+    for path in [*rule_files, banned, *sorted(p for p in root.rglob("*") if p.is_file())]:
+        try:
+            st = path.stat()
+        except OSError:
+            digest.update(f"{path}|missing\n".encode())
+            continue
+        digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    icons = paths.resource_path("resources/icons")
+    names = sorted(p.name for p in icons.iterdir()) if icons.is_dir() else []
+    digest.update("|".join(names).encode())
+    return digest.hexdigest()
+
+
+def load_content_remembered(root: Path, record: Path | None) -> Content:
+    """Like :func:`load_content`, but when ``record`` says that exactly this content (and
+    this code) passed every rule before, only decode it: the files are still decoded and
+    their structure checked, the cross-file rules are not run again. Start-up uses this; a
+    changed, added or removed file, a new banned-claims list or a new kiosk version means a
+    full check. Raises ContentError."""
+    if record is None:
+        return load_content(root)
+    fingerprint = content_fingerprint(root)
+    try:
+        known = record.read_text("ascii").strip() == fingerprint
+    except (OSError, UnicodeDecodeError):
+        known = False
+    if known:
+        content, _problems = decode_content(root)
+        if content is not None:
+            return content
+    content = load_content(root)
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        partial = record.with_name(record.name + ".tmp")
+        partial.write_text(fingerprint + "\n", "ascii")
+        partial.replace(record)
+    except OSError:
+        pass  # only a speed-up: the next start checks everything again
     return content
 
 

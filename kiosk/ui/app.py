@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QFont, QFontDatabase, QPaintEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk import paths
 
@@ -99,3 +99,24 @@ def install_error_recovery(recover: Callable[[], None]) -> Callable[..., None]:
 
     sys.excepthook = on_error
     return on_error
+
+
+class _FirstPaint(QObject):
+    """Watches one widget for its first paint event, then calls back from the event loop."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if isinstance(event, QPaintEvent):  # (not event.type(): no enum lookup before paint)
+            watched.removeEventFilter(self)
+            # Queued: it runs once the whole frame is painted and flushed, not in the middle.
+            QTimer.singleShot(0, self._callback)
+        return False
+
+
+def call_after_first_paint(widget: QWidget, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once ``widget`` has been painted for the first time (the frame done)."""
+    _FirstPaint(widget, callback)

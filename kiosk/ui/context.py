@@ -10,6 +10,19 @@ from kiosk.ui.icons import Icons
 from kiosk.ui.theme import Metrics
 
 
+@dataclass
+class FlowState:
+    """Where the visitor is in the appointment form; kept by the main window beside the
+    FormData, so a language change (which rebuilds the screen) keeps the step."""
+
+    step: str = "notice"
+    reference: str = ""
+
+    def reset(self) -> None:
+        self.step = "notice"
+        self.reference = ""
+
+
 @dataclass(frozen=True)
 class ScreenContext:
     """Passed to each screen's constructor; rebuilt when language or text size changes."""

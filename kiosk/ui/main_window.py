@@ -3,45 +3,47 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QContextMenuEvent,
+    QFocusEvent,
     QGuiApplication,
     QKeyEvent,
     QResizeEvent,
+    QShowEvent,
+    QWindow,
 )
-from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.appointment import FormData
 from kiosk.config import Settings
 from kiosk.content import Content
-from kiosk.staff import StaffAuth
-from kiosk.storage import AppointmentStore, StoreError
 from kiosk.ui.activity import ActivityFilter
-from kiosk.ui.context import ScreenContext
+from kiosk.ui.context import FlowState, ScreenContext
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
-from kiosk.ui.screens.about import AboutScreen
-from kiosk.ui.screens.appointment import AppointmentScreen, FlowState
-from kiosk.ui.screens.faq import FaqScreen
-from kiosk.ui.screens.help import HelpScreen
-from kiosk.ui.screens.home import HomeScreen
-from kiosk.ui.screens.language import LanguageScreen
-from kiosk.ui.screens.section import SectionScreen
-from kiosk.ui.screens.sources import SourcesScreen
-from kiosk.ui.screens.staff import StaffScreen
-from kiosk.ui.screens.staff_login import StaffLoginScreen
-from kiosk.ui.screens.table import TableScreen
-from kiosk.ui.screens.topic import TopicScreen
-from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
+from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet, window_style_sheet
 from kiosk.ui.widgets.attract import AttractOverlay
 from kiosk.ui.widgets.idle_overlay import IdleOverlay
 from kiosk.ui.widgets.nav_bar import NavBar
+from kiosk.ui.widgets.screen_stack import ScreenStack
 from kiosk.watchdog import beat, sd_notify, watchdog_interval_ms
+
+if TYPE_CHECKING:
+    from kiosk.staff import StaffAuth
+    from kiosk.storage import AppointmentStore
+
+# Screens are imported when first built (inside _build), not here: start-up pays only for
+# Home, and the form, the staff screens and what they import (the store, the export, the
+# keys, QR codes) load when someone first goes there.
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +65,42 @@ HOME = Route("home")
 # Screens a visitor may open from inside the form without ending it.
 FORM_DETOURS = ("appointment", "language", "help")
 RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
+# Screens that show only content (no personal data, no staff data) are kept once built and
+# shown again instantly; the form and the staff screens are always built afresh.
+CACHED_SCREENS = frozenset(
+    {"home", "section", "topic", "table", "faq", "sources", "about", "help", "language"}
+)
+# Enough for every content screen in two languages (about 30 each); a kept screen costs
+# about 0.7 MiB (most of it Qt's style sheet caches), so the limit bounds the memory too.
+CACHE_LIMIT = 64
+
+
+def _is(widget: QWidget | None, module: str, name: str) -> bool:
+    """isinstance against a screen class without importing its module (a screen whose module
+    was never imported cannot be on screen)."""
+    loaded = sys.modules.get(f"kiosk.ui.screens.{module}")
+    return loaded is not None and isinstance(widget, getattr(loaded, name))
 
 
 class MainWindow(QWidget):
     """Holds one screen at a time above the persistent bar.
 
-    Screens are built from a Route each time they are shown, so a change of language or
-    text size simply rebuilds the current one: nothing stale can survive.
+    Screens are built from a Route. Content screens are kept once built, keyed by route,
+    language, text size and screen geometry, and shown again with their scroll position
+    reset; the form and the staff screens are built afresh every time, so nothing a visitor
+    typed or staff saw survives them. A change of language or text size shows (or builds)
+    the screen for the new key: nothing stale can be shown. Each screen carries the style
+    sheet for its own text size, so changing the size never restyles the kept screens.
 
     Signals:
         screen_changed(str): the key of the screen now shown.
         exit_requested(): staff confirmed "Exit kiosk".
+        started_up(): the screens built after start-up (finish_start_up) are ready.
     """
 
     screen_changed = Signal(str)
     exit_requested = Signal()
+    started_up = Signal()
 
     def __init__(
         self,
@@ -105,19 +128,26 @@ class MainWindow(QWidget):
         self._route = HOME
         self._built_for: tuple[object, ...] | None = None
         self._qss = ""
-        self._store = store
+        self._store: AppointmentStore | None = None
+        self._auth: StaffAuth | None = None
+        self._cache: OrderedDict[tuple[object, ...], QWidget] = OrderedDict()
+        self._cache_key: dict[int, tuple[object, ...]] = {}  # id(screen) -> its key
+        self._start_up_jobs: list[Callable[[], None]] = []
+        self._start_up_timer = QTimer(self)
+        self._start_up_timer.setSingleShot(True)
+        self._start_up_timer.timeout.connect(self._next_start_up_job)
         # The visitor's form lives here, not in the screen, so a language change keeps it.
         self.form = FormData()
         self.flow = FlowState()
         self._content_warning = content_warning
         self._drives = drives
-        self._auth = StaffAuth(store, settings.keys_path()) if store is not None else None
         self._staff_unlocked = False
-        # Any touch restarts the staff screen's idle clock; no polling.
+        # Any touch restarts the staff screen's idle clock; no polling. The filter watches
+        # the window's own events (where every touch, click and key arrives from the
+        # system), installed once the window exists (showEvent); an application-wide filter
+        # would run Python for every paint, show and layout event of every widget.
         self._activity = ActivityFilter(self)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._activity)
+        self._activity_on: QWindow | None = None
         self.staff_timer = QTimer(self)
         self.staff_timer.setSingleShot(True)
         self.staff_timer.setInterval(settings.staff_idle_seconds * 1000)
@@ -139,11 +169,10 @@ class MainWindow(QWidget):
         self.retention_timer = QTimer(self)
         self.retention_timer.setInterval(RETENTION_INTERVAL_MS)
         self.retention_timer.timeout.connect(self.run_retention)
-        if store is not None:
-            self.run_retention()
-            self.retention_timer.start()
+        self.attach_store(store)
 
-        self.stack = QStackedWidget()
+        self.setStyleSheet(window_style_sheet())
+        self.stack = ScreenStack()
         self.stack.setObjectName("screen-stack")
         self.bar = NavBar(self._icons)
         layout = QVBoxLayout(self)
@@ -182,6 +211,92 @@ class MainWindow(QWidget):
     def current_screen(self) -> QWidget:
         return self.stack.currentWidget()
 
+    def attach_store(self, store: AppointmentStore | None) -> None:
+        """Give the window its request store (``kiosk run`` opens it after the first paint):
+        staff sign-in, saving requests and the retention clock need it."""
+        self._store = store
+        if store is None:
+            self._auth = None
+            self.retention_timer.stop()
+            return
+        from kiosk.staff import StaffAuth
+
+        self._auth = StaffAuth(store, self._settings.keys_path())
+        self.run_retention()
+        self.retention_timer.start()
+
+    def finish_start_up(self) -> None:
+        """After the first paint, prepare what visitors will ask for while the kiosk waits:
+        one job per turn of the event loop, so a tap waits at most for the one being done.
+
+        The default language's content screens are built and kept, so that even their
+        first visit is instant. Each kept screen costs about 0.7 MiB (most of it Qt's style
+        sheet caches), so the two largest, FAQ and Sources, and other languages' screens are
+        built on their first visit and kept from then on; the Sources screen's QR codes,
+        its slow part, are computed now all the same, and so are the form's checks.
+        ``started_up`` is emitted when all is done."""
+        lang = self._content.languages[self._settings.default_language]
+        routes = [HOME]
+        for section in lang.sections:
+            if section.kind == "topics":
+                if len(section.items) > 1:
+                    routes.append(Route("section", section.id))
+                routes.extend(Route("topic", t) for t in section.items)
+            elif section.kind == "table":
+                routes.append(Route("table", section.items[0]))
+            elif section.kind == "about":
+                routes.append(Route(section.kind))
+        routes += [Route("help"), Route("language")]
+        self._start_up_jobs = [
+            partial(self._keep_built, route, lang.code) for route in routes[: CACHE_LIMIT // 2]
+        ]
+        self._start_up_jobs += [self._prepare_qr_codes, self._prepare_form_checks]
+        self._start_up_timer.start(0)
+
+    def starting_up(self) -> bool:
+        """True while finish_start_up's jobs are still running."""
+        return bool(self._start_up_jobs)
+
+    def _next_start_up_job(self) -> None:
+        if self._start_up_jobs:
+            self._start_up_jobs.pop(0)()
+        if self._start_up_jobs:
+            self._start_up_timer.start(0)
+        else:
+            self.started_up.emit()
+
+    def _keep_built(self, route: Route, code: str) -> None:
+        """Build the screen for ``route`` in ``code`` at normal text size and keep it,
+        styled and laid out, so that showing it later is only a paint."""
+        ctx = self.context(code)
+        m = ctx.metrics
+        ctx = replace(ctx, metrics=Metrics(dpi=m.dpi, text_step=0, portrait=m.portrait))
+        key = self._key(route, ctx)
+        if key in self._cache:
+            return
+        screen = self._make(route, ctx)
+        self._keep(key, screen)
+        self.stack.addWidget(screen)
+        # Rendering one pixel of the hidden screen makes Qt deliver its pending resizes and
+        # lay it out.
+        screen.setGeometry(self.stack.rect())
+        screen.grab(QRect(0, 0, 1, 1))
+
+    def _prepare_qr_codes(self) -> None:
+        from kiosk.ui.widgets.qr_widget import module_image
+
+        for source in self._content.sources.values():
+            if link := source.link():
+                module_image(link)
+
+    def _prepare_form_checks(self) -> None:
+        # The phone and e-mail checks may load their libraries on first use: now, not when
+        # a visitor taps "Next".
+        from kiosk.appointment import normalise_email, normalise_phone
+
+        normalise_phone("tr", "0532 000 00 00")
+        normalise_email("visitor@example.org")
+
     def metrics(self) -> Metrics:
         screen = self.screen()
         reported = screen.physicalDotsPerInch() if screen is not None else 96.0
@@ -189,11 +304,11 @@ class MainWindow(QWidget):
         portrait = self.height() > self.width()
         return Metrics(dpi=dpi, text_step=self._text_step, portrait=portrait)
 
-    def context(self) -> ScreenContext:
+    def context(self, lang: str | None = None) -> ScreenContext:
         return ScreenContext(
             settings=self._settings,
             content=self._content,
-            lang=self._content.languages[self._lang],
+            lang=self._content.languages[lang or self._lang],
             metrics=self.metrics(),
             icons=self._icons,
             languages=self._languages,
@@ -215,14 +330,14 @@ class MainWindow(QWidget):
         self._render()
 
     def go_back(self) -> None:
-        """Return to the previous screen (Home when there is none)."""
+        """Return to the previous screen (Home when there is none), as the visitor left it."""
         self._route = self._history.pop() if self._history else HOME
-        self._render()
+        self._render(back=True)
 
     def on_bar_back(self) -> None:
         """The bar's Back means one step back inside the form, like the form's own Back."""
         screen = self.current_screen()
-        if isinstance(screen, AppointmentScreen) and screen.go_back():
+        if _is(screen, "appointment", "AppointmentScreen") and screen.go_back():
             return
         self.go_back()
 
@@ -267,68 +382,143 @@ class MainWindow(QWidget):
 
     # --- building screens -------------------------------------------------------------------
 
-    def _section_title(self, kind: str) -> str:
-        lang = self._content.languages[self._lang]
+    def _section_title(self, kind: str, code: str) -> str:
+        lang = self._content.languages[code]
         for section in lang.sections:
             if section.kind == kind:
                 return section.title
         return ""
 
-    def _build(self, route: Route, ctx: ScreenContext) -> QWidget:
+    def _build(self, route: Route, ctx: ScreenContext, parent: QWidget) -> QWidget:
         lang = ctx.lang
         if route.name == "home":
-            home = HomeScreen(ctx)
+            from kiosk.ui.screens.home import HomeScreen
+
+            home = HomeScreen(ctx, parent)
             home.section_chosen.connect(self.open_section)
             home.appointment_chosen.connect(lambda: self.navigate(Route("appointment")))
             home.language_chosen.connect(self.set_language)
             home.staff_requested.connect(lambda: self.navigate(Route("staff-login")))
             return home
         if route.name == "section" and route.arg:
-            section = SectionScreen(ctx, lang.section(route.arg))
+            from kiosk.ui.screens.section import SectionScreen
+
+            section = SectionScreen(ctx, lang.section(route.arg), parent)
             section.topic_chosen.connect(lambda t: self.navigate(Route("topic", t)))
             return section
         if route.name == "topic" and route.arg:
-            topic = TopicScreen(ctx, lang.topics[route.arg])
+            from kiosk.ui.screens.topic import TopicScreen
+
+            topic = TopicScreen(ctx, lang.topics[route.arg], parent)
             topic.source_chosen.connect(self.open_source)
             return topic
         if route.name == "table" and route.arg:
-            table = TableScreen(ctx, lang.tables[route.arg])
+            from kiosk.ui.screens.table import TableScreen
+
+            table = TableScreen(ctx, lang.tables[route.arg], parent)
             table.source_chosen.connect(self.open_source)
             return table
         if route.name == "faq":
-            faq = FaqScreen(ctx, self._section_title("faq"), lang.faq)
+            from kiosk.ui.screens.faq import FaqScreen
+
+            faq = FaqScreen(ctx, self._section_title("faq", lang.code), lang.faq, parent)
             faq.source_chosen.connect(self.open_source)
             return faq
         if route.name == "sources":
-            return SourcesScreen(
-                ctx, self._section_title("sources") or lang.ui.sources_label, route.arg
-            )
+            from kiosk.ui.screens.sources import SourcesScreen
+
+            title = self._section_title("sources", lang.code) or lang.ui.sources_label
+            return SourcesScreen(ctx, title, route.arg, parent)
         if route.name == "about":
-            return AboutScreen(ctx)
+            from kiosk.ui.screens.about import AboutScreen
+
+            return AboutScreen(ctx, parent)
         if route.name == "help":
-            return HelpScreen(ctx)
+            from kiosk.ui.screens.help import HelpScreen
+
+            return HelpScreen(ctx, parent)
         if route.name == "language":
-            picker = LanguageScreen(ctx)
+            from kiosk.ui.screens.language import LanguageScreen
+
+            picker = LanguageScreen(ctx, parent)
             picker.language_chosen.connect(self.set_language)
             return picker
         if route.name == "staff-login":
-            login = StaffLoginScreen(ctx, self._auth)
+            from kiosk.ui.screens.staff_login import StaffLoginScreen
+
+            login = StaffLoginScreen(ctx, self._auth, parent)
             login.unlocked.connect(self._on_unlocked)
             login.cancelled.connect(self.go_home)
             return login
         if route.name == "staff" and self._store is not None:
-            staff = StaffScreen(ctx, self._store, self._drives, self._content_warning)
+            from kiosk.ui.screens.staff import StaffScreen
+
+            staff = StaffScreen(ctx, self._store, self._drives, self._content_warning, parent)
             staff.locked.connect(self.lock_staff)
             staff.exit_requested.connect(self._on_exit)
             return staff
         if route.name == "appointment":
-            form = AppointmentScreen(ctx, self.form, self.flow, self._store)
+            from kiosk.ui.screens.appointment import AppointmentScreen
+
+            form = AppointmentScreen(ctx, self.form, self.flow, self._store, parent)
             form.cancelled.connect(self.go_back)
             form.finished.connect(self.go_home)
             return form
         raise ValueError(f"unknown route {route}")
 
-    def _render(self, force: bool = False) -> None:
+    def _key(self, route: Route, ctx: ScreenContext) -> tuple[object, ...]:
+        """What a kept screen depends on. Every source opens the one sources screen."""
+        m = ctx.metrics
+        arg = None if route.name == "sources" else route.arg
+        return (route.name, arg, ctx.lang.code, m.text_step, m.portrait, m.dpi)
+
+    def _make(self, route: Route, ctx: ScreenContext) -> QWidget:
+        """Build the screen for ``route`` inside the stack's layer for its text size and
+        direction, so it is styled once, as it is built."""
+        direction = (
+            Qt.LayoutDirection.RightToLeft if ctx.lang.rtl else Qt.LayoutDirection.LeftToRight
+        )
+        screen = self._build(route, ctx, self.stack.layer(style_sheet(ctx.metrics), direction))
+        # Style every part now, before anything is laid out: parts built on their own (a
+        # tile, then put in its row) would otherwise keep sizes measured in the plain style.
+        screen.ensurePolished()
+        for layout in screen.findChildren(QLayout):
+            layout.invalidate()
+        return screen
+
+    def _keep(self, key: tuple[object, ...], screen: QWidget) -> None:
+        """Keep a content screen for next time, dropping the least recently shown ones
+        beyond CACHE_LIMIT."""
+        self._cache[key] = screen
+        while len(self._cache) > CACHE_LIMIT:
+            old_key, victim = next(iter(self._cache.items()))
+            del self._cache[old_key]
+            if victim is self.stack.currentWidget():
+                self._cache[old_key] = victim  # never drop what is on screen
+                continue
+            self.stack.removeWidget(victim)
+            victim.deleteLater()
+
+    def _is_kept(self, screen: QWidget) -> bool:
+        return any(kept is screen for kept in self._cache.values())
+
+    def _fresh(self, screen: QWidget, route: Route) -> None:
+        """Show a kept screen as if new: at the top, answers closed, the source marked (the
+        sources screen scrolls to it when shown)."""
+        if route.name == "sources":
+            screen.set_focus(route.arg)
+            if route.arg:
+                return
+        for area in screen.findChildren(QScrollArea):
+            area.verticalScrollBar().setValue(0)
+        if route.name == "faq":
+            screen.close_answers()
+
+    def cached_screens(self) -> int:
+        """How many content screens are kept (for tests and the benchmarks)."""
+        return len(self._cache)
+
+    def _render(self, force: bool = False, back: bool = False) -> None:
         if self._route.name == "staff" and not self._staff_unlocked:
             self._route = HOME  # never show the staff screen without the passcode
         ctx = self.context()
@@ -341,16 +531,18 @@ class MainWindow(QWidget):
             Qt.LayoutDirection.RightToLeft if ctx.lang.rtl else Qt.LayoutDirection.LeftToRight
         )
         qss = style_sheet(m)
-        # Re-applying an unchanged style sheet restyles every widget: skip it.
+        # Re-applying an unchanged style sheet restyles every widget: skip it. The screens
+        # carry their own (see _make), so a new text size restyles only the bar and overlays.
         if qss != self._qss:
             self._qss = qss
-            self.setStyleSheet(qss)
+            for part in (self.bar, self.attract, self.overlay):
+                part.setStyleSheet(qss)
         self.bar.apply(ctx.lang.ui, self._text_step, m, ctx.lang.rtl)
         self.bar.set_back_enabled(self._route != HOME)
         old = self.stack.currentWidget()
         if self._route != HOME:
             self.attract.stop()
-        if isinstance(old, StaffScreen) and self._route.name != "staff":
+        if _is(old, "staff", "StaffScreen") and self._route.name != "staff":
             old.clear_personal()  # no patient names wait in a screen awaiting deletion
         if self._route.name != "staff":
             self._sign_out_staff()  # leaving the staff screen signs staff out
@@ -362,15 +554,24 @@ class MainWindow(QWidget):
             # Help and Language are detours only while the form is being filled in; after
             # the thank-you or failure page, leaving by any way ends the visit.
             self.end_form_visit()
-            if isinstance(old, AppointmentScreen):
+            if _is(old, "appointment", "AppointmentScreen"):
                 old.clear_widgets()  # do not leave typed text in a widget awaiting deletion
-        screen = self._build(self._route, ctx)
-        self.stack.addWidget(screen)
+        key = self._key(self._route, ctx) if self._route.name in CACHED_SCREENS else None
+        screen = self._cache.get(key) if key is not None else None
+        if screen is None:
+            screen = self._make(self._route, ctx)
+            self.stack.addWidget(screen)
+            if key is not None:
+                self._keep(key, screen)
+        else:
+            self._cache.move_to_end(key)
+            if not back:  # Back returns to a screen as the visitor left it
+                self._fresh(screen, self._route)
         self.stack.setCurrentWidget(screen)
         # Focus rests on the window, not on a button: on a touch screen a focus ring on
         # "Home" reads as "selected" and confuses people.
         self.setFocus(Qt.FocusReason.OtherFocusReason)
-        if old is not None:
+        if old is not None and old is not screen and not self._is_kept(old):
             self.stack.removeWidget(old)
             old.deleteLater()
         log.info("screen %s", self._route.key)
@@ -482,6 +683,8 @@ class MainWindow(QWidget):
         """Delete requests older than the retention period (at start-up and every 6 hours)."""
         if self._store is None:
             return
+        from kiosk.storage import StoreError
+
         try:
             self._store.purge_older_than(self._settings.retention_days)
         except StoreError as exc:
@@ -506,17 +709,29 @@ class MainWindow(QWidget):
             # Kiosk mode: Alt+F4, the window manager or a stray close do nothing.
             event.ignore()
             return
-        # An application-wide filter sees every event; a closed window must not keep one.
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self._activity)
+        if self._activity_on is not None:
+            self._activity_on.removeEventFilter(self._activity)
+            self._activity_on = None
         super().closeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        handle = self.windowHandle()
+        if handle is not None and handle is not self._activity_on:
+            handle.installEventFilter(self._activity)
+            self._activity_on = handle
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if self.kiosk_mode and event.key() == Qt.Key.Key_Escape:
             event.accept()  # Escape must not leave full screen
             return
         super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        event.accept()  # the window shows no focus: QWidget's default would repaint it all
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        event.accept()
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
         event.accept()  # no right-click or long-press menus anywhere

@@ -108,8 +108,7 @@ def visit_all(window: MainWindow, lang: str) -> Iterator[str]:
     window.go_home()
     window.start_attract()
     if window.attract.isVisible():
-        window.attract.stop()  # keep the picture still; the card stays on screen
-        window.attract.show()
+        window.attract.freeze()  # keep the picture still, the card fully faded in
         yield "attract"
         window.attract.hide()
 

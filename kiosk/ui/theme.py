@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from string import Template
 
 from kiosk import paths
@@ -129,9 +130,21 @@ class Metrics:
         return round(40 * self.scale)
 
 
+@lru_cache(maxsize=1)
+def _template() -> Template:
+    return Template(paths.resource_path("resources/style.qss").read_text(encoding="utf-8"))
+
+
+def window_style_sheet(p: Palette = LIGHT) -> str:
+    """The main window's own style: only its background and the stack's. Everything else is
+    styled by the sheet each screen, the bar and the overlays carry (see style_sheet)."""
+    return f"QWidget#main-window {{ background: {p.background}; }}"
+
+
+@lru_cache(maxsize=16)
 def style_sheet(m: Metrics, p: Palette = LIGHT) -> str:
     """Fill ``resources/style.qss`` with the tokens for these metrics."""
-    template = Template(paths.resource_path("resources/style.qss").read_text(encoding="utf-8"))
+    template = _template()
     values = {name: getattr(p, name) for name in p.__dataclass_fields__}
     values.update(
         display=m.display,

@@ -7,7 +7,6 @@ owned by the main window (so a language change keeps it) and is wiped when the v
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
@@ -38,7 +37,7 @@ from kiosk.appointment import (
 )
 from kiosk.qr import appointment_link, short_display, with_params
 from kiosk.storage import AppointmentStore, StoreError
-from kiosk.ui.context import ScreenContext
+from kiosk.ui.context import FlowState, ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.keyboard import OnScreenKeyboard
@@ -47,21 +46,38 @@ from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import breakable, label
 from kiosk.ui.widgets.tile import Tile
 
+__all__ = ["AppointmentScreen", "FlowState"]
+
 log = logging.getLogger(__name__)
 
 TYPING_STEPS = ("name", "contact")
 
 
-@dataclass
-class FlowState:
-    """Where the visitor is in the flow; kept by the main window beside the FormData."""
+class _Step:
+    """One step of the form: a sheet with its own column of content in the form's single
+    scrolling page. Only the current step's sheet is shown; hidden sheets take no room.
 
-    step: str = "notice"
-    reference: str = ""
+    (One page for all steps, not one each: every scrolling page gets a finger-scroller
+    (QScroller) that Qt and PySide6 never fully free, and the form is built anew for each
+    visitor.)
+    """
 
-    def reset(self) -> None:
-        self.step = "notice"
-        self.reference = ""
+    def __init__(self, scroll: ScrollPage, gap: int) -> None:
+        self._scroll = scroll
+        self.widget = QWidget()
+        self.widget.setObjectName("form-step")
+        self.body = QVBoxLayout(self.widget)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(gap)
+        self.widget.hide()
+        scroll.body.addWidget(self.widget)
+
+    def finish(self) -> None:
+        """Push the step's content to the top once every widget is added."""
+        self.body.addStretch(1)
+
+    def scroll_to(self, widget: QWidget) -> None:
+        self._scroll.scroll_to(widget)
 
 
 def _private(edit: QLineEdit, limit: int) -> QLineEdit:
@@ -115,7 +131,7 @@ class AppointmentScreen(QWidget):
         # The step scrolls; on a short window the keyboard keeps its size and the step
         # shrinks, rather than the whole window growing past the screen.
         self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
-        self._page_of: dict[str, ScrollPage] = {}
+        self._page_of: dict[str, _Step] = {}
         self.fields: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
         self.groups: dict[str, QButtonGroup] = {}
@@ -155,17 +171,20 @@ class AppointmentScreen(QWidget):
         self.thanks_timer.setInterval(1000)
         self.thanks_timer.timeout.connect(self._tick)
 
+        self._scroll = ScrollPage(m)
+        self.pages.addWidget(self._scroll)
         for step in (*STEPS, "thanks", "failed"):
-            page = ScrollPage(m)
+            page = _Step(self._scroll, m.gap)
             self._page_of[step] = page
-            self.pages.addWidget(page)
             getattr(self, f"_build_{step}")(page)
             page.finish()
+        self._scroll.finish()
+        self._shown: _Step | None = None
         self.show_step(flow.step)
 
     # --- page builders --------------------------------------------------------------------
 
-    def _header(self, page: ScrollPage, step: str, title: str) -> None:
+    def _header(self, page: _Step, step: str, title: str) -> None:
         n, total = STEPS.index(step) + 1, len(STEPS)
         row = QHBoxLayout()
         row.addWidget(label(self._s.step_of.format(n=n, total=total), "step-of"), 0)
@@ -181,7 +200,7 @@ class AppointmentScreen(QWidget):
         self.errors[key] = err
         return err
 
-    def _field(self, page: ScrollPage, key: str, caption: str, limit: int, value: str) -> QLineEdit:
+    def _field(self, page: _Step, key: str, caption: str, limit: int, value: str) -> QLineEdit:
         page.body.addWidget(label(caption, "field-label"))
         edit = _private(QLineEdit(value), limit)
         edit.setObjectName(f"field-{key}")
@@ -194,7 +213,7 @@ class AppointmentScreen(QWidget):
         return edit
 
     def _choices(
-        self, page: ScrollPage, key: str, caption: str, options: list[tuple[str, str]], name: str
+        self, page: _Step, key: str, caption: str, options: list[tuple[str, str]], name: str
     ) -> None:
         page.body.addWidget(label(caption, "field-label"))
         group = QButtonGroup(self)
@@ -233,7 +252,7 @@ class AppointmentScreen(QWidget):
             self._update_phone_hint()
         self._clear_errors()
 
-    def _build_notice(self, page: ScrollPage) -> None:
+    def _build_notice(self, page: _Step) -> None:
         s, settings = self._s, self._ctx.settings
         self._header(page, "notice", s.notice_title)
         values = {
@@ -262,12 +281,12 @@ class AppointmentScreen(QWidget):
             codes.addLayout(box, 1)
         page.body.addLayout(codes)
 
-    def _build_name(self, page: ScrollPage) -> None:
+    def _build_name(self, page: _Step) -> None:
         self._header(page, "name", self._s.name_title)
         page.body.addWidget(label(self._s.name_hint, "secondary-text"))
         self._field(page, "name", self._s.name_label, NAME_MAX, self.form.name)
 
-    def _build_contact(self, page: ScrollPage) -> None:
+    def _build_contact(self, page: _Step) -> None:
         s = self._s
         self._header(page, "contact", s.contact_title)
         page.body.addWidget(label(s.contact_intro, "secondary-text"))
@@ -288,7 +307,7 @@ class AppointmentScreen(QWidget):
         if hasattr(self, "phone_hint"):
             self.phone_hint.setVisible(self.form.country == OTHER_COUNTRY)
 
-    def _build_preferences(self, page: ScrollPage) -> None:
+    def _build_preferences(self, page: _Step) -> None:
         s = self._s
         self._header(page, "preferences", s.preferences_title)
         langs = self._ctx.settings.contact_languages
@@ -316,7 +335,7 @@ class AppointmentScreen(QWidget):
         topics = [("", s.topic_none), *((c.id, c.label) for c in s.topics)]
         self._choices(page, "topic", s.topic_label, topics, "topic-option")
 
-    def _build_consents(self, page: ScrollPage) -> None:
+    def _build_consents(self, page: _Step) -> None:
         s = self._s
         self._header(page, "consents", s.consents_title)
         page.body.addWidget(label(s.consents_intro, "body-text"))
@@ -345,7 +364,7 @@ class AppointmentScreen(QWidget):
         icon = "square-check" if button.isChecked() else "square"
         button.set_icon(self._ctx.icons.pixmap(icon, LIGHT.primary, 48))
 
-    def _build_review(self, page: ScrollPage) -> None:
+    def _build_review(self, page: _Step) -> None:
         s = self._s
         self._header(page, "review", s.review_title)
         page.body.addWidget(label(s.review_intro, "secondary-text"))
@@ -399,7 +418,7 @@ class AppointmentScreen(QWidget):
             self.edit_buttons[step] = edit
             self.review_box.addWidget(card)
 
-    def _build_thanks(self, page: ScrollPage) -> None:
+    def _build_thanks(self, page: _Step) -> None:
         s = self._s
         page.body.addWidget(label(s.thanks_title, "screen-title"))
         page.body.addWidget(label(s.thanks_body, "body-text"))
@@ -409,7 +428,7 @@ class AppointmentScreen(QWidget):
         self.countdown_label = label("", "secondary-text")
         page.body.addWidget(self.countdown_label)
 
-    def _build_failed(self, page: ScrollPage) -> None:
+    def _build_failed(self, page: _Step) -> None:
         s, ctx = self._s, self._ctx
         page.body.addWidget(label(s.failed_title, "screen-title"))
         page.body.addWidget(label(s.failed_body, "body-text"))
@@ -458,8 +477,12 @@ class AppointmentScreen(QWidget):
         if step == "review":
             self._fill_review()
         page = self._page_of[step]
-        self.pages.setCurrentWidget(page)
-        page.verticalScrollBar().setValue(0)
+        if page is not self._shown:
+            if self._shown is not None:
+                self._shown.widget.hide()
+            page.widget.show()
+            self._shown = page
+        self._scroll.verticalScrollBar().setValue(0)
         in_flow = step in STEPS
         self.nav.setVisible(in_flow)
         self.next_button.setText(self._s.submit if step == "review" else self._s.next)

@@ -20,6 +20,7 @@ class _Question(QPushButton):
         super().__init__()
         self.setObjectName("faq-question")
         self.setCheckable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # no focus ring after a tap
         self._ctx = ctx
         row = QHBoxLayout(self)
         row.setContentsMargins(24, 16, 24, 16)
@@ -98,6 +99,11 @@ class FaqScreen(QWidget):
             self.page.body.addWidget(question)
             self.page.body.addWidget(answer)
         self.page.finish()
+
+    def close_answers(self) -> None:
+        """Close every answer (the screen is shown again to a new visitor)."""
+        for question in self.questions.values():
+            question.setChecked(False)
 
     def open_entry(self, entry_id: str) -> None:
         """Open one answer (closing any other) and scroll it into view."""

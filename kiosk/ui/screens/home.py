@@ -124,6 +124,11 @@ class HomeScreen(QWidget):
             self.staff_requested.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.logo and event.type() == QEvent.Type.MouseButtonPress:
+        # Quick taps arrive as a press, then a double-click, then a press...: count both, or
+        # five quick taps would register as three.
+        if watched is self.logo and event.type() in (
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseButtonDblClick,
+        ):
             self.tap_logo()
         return super().eventFilter(watched, event)

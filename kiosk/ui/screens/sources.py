@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.qr import short_display
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.qr_widget import QrWidget
 from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import breakable, label
+
+HIGHLIGHT_WIDTH = 4
+CARD_RADIUS = 20  # as QFrame#card in resources/style.qss
+
+
+class SourceCard(QFrame):
+    """One reference's card. The highlight (the source a chip opened) is a thicker border in
+    the primary colour, painted over the style sheet's border: changing it repaints the
+    card and never re-lays out the page (a changed border width or a shown child widget
+    would re-lay out all 26 cards)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        self.setProperty("highlight", "false")
+        self._highlight = False
+
+    def set_highlight(self, on: bool) -> None:
+        if on != self._highlight:
+            self._highlight = on
+            self.setProperty("highlight", "true" if on else "false")
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self._highlight:
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor(LIGHT.primary), HIGHLIGHT_WIDTH))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            inset = HIGHLIGHT_WIDTH / 2
+            rect = QRectF(self.rect()).adjusted(inset, inset, -inset, -inset)
+            painter.drawRoundedRect(rect, CARD_RADIUS - inset, CARD_RADIUS - inset)
+            painter.end()
 
 
 class SourcesScreen(QWidget):
@@ -32,13 +68,11 @@ class SourcesScreen(QWidget):
         outer.addWidget(self.page)
         self.page.body.addWidget(label(title, "screen-title"))
         self.page.body.addWidget(label(ui.sources_intro, "body-text"))
-        self.cards: dict[str, QFrame] = {}
+        self.cards: dict[str, SourceCard] = {}
         self.codes: dict[str, QrWidget] = {}
         qr_side = max(m.mm(35.0), 200)
         for number, source in enumerate(ctx.content.sources.values(), start=1):
-            card = QFrame()
-            card.setObjectName("card")
-            card.setProperty("highlight", "true" if source.id == focus else "false")
+            card = SourceCard()
             row = QHBoxLayout(card)
             row.setContentsMargins(28, 24, 28, 24)
             row.setSpacing(m.gap)
@@ -64,7 +98,15 @@ class SourcesScreen(QWidget):
         # Two columns of references in landscape halve the scrolling.
         self.page.body.addWidget(TileGrid(list(self.cards.values()), 820, 2, m.gap))
         self.page.finish()
-        self.focus = focus if focus in self.cards else None
+        self.focus: str | None = None
+        self.set_focus(focus)
+
+    def set_focus(self, focus: str | None) -> None:
+        """Highlight the source ``focus`` (None: none); it is scrolled to when shown."""
+        focus = focus if focus in self.cards else None
+        for source_id in {self.focus, focus} - {None}:
+            self.cards[source_id].set_highlight(source_id == focus)
+        self.focus = focus
 
     def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         super().showEvent(event)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer, Signal
+from PySide6.QtCore import QEasingCurve, Qt, QTimeLine, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGraphicsOpacityEffect, QSizePolicy, QVBoxLayout, QWidget
 
@@ -11,6 +11,9 @@ from kiosk.ui.theme import Metrics
 from kiosk.ui.widgets.text import label
 
 FADE_MS = 1500  # a slow cross-fade: nothing flashes, nothing jumps
+# 20 frames a second is smooth for a fade this slow, and a third of the CPU of Qt's 60:
+# every frame repaints the card and the Home screen under the see-through overlay.
+FADE_FRAME_MS = 50
 
 
 class AttractOverlay(QWidget):
@@ -32,7 +35,10 @@ class AttractOverlay(QWidget):
         self._topics: list[tuple[str, str]] = []
         self.index = 0
         self._effect: QGraphicsOpacityEffect | None = None
-        self._fade: QPropertyAnimation | None = None
+        self._fade = QTimeLine(FADE_MS, self)
+        self._fade.setUpdateInterval(FADE_FRAME_MS)
+        self._fade.setEasingCurve(QEasingCurve.Type.InOutSine)
+        self._fade.valueChanged.connect(self._set_opacity)
         self.hide()
 
     @property
@@ -66,9 +72,6 @@ class AttractOverlay(QWidget):
         outer.addWidget(hint)
         self._effect = QGraphicsOpacityEffect(card)
         card.setGraphicsEffect(self._effect)
-        self._fade = QPropertyAnimation(self._effect, b"opacity", self)
-        self._fade.setDuration(FADE_MS)
-        self._fade.setEasingCurve(QEasingCurve.Type.InOutSine)
         self.index = -1
         self.next_topic()
         self.setGeometry(self.parentWidget().rect())
@@ -82,16 +85,23 @@ class AttractOverlay(QWidget):
         title, summary = self._topics[self.index]
         self.title.setText(title)
         self.summary.setText(summary)
-        if self._fade is not None:
-            self._fade.stop()
-            self._fade.setStartValue(0.0)
-            self._fade.setEndValue(1.0)
-            self._fade.start()
+        self._fade.stop()
+        self._set_opacity(0.0)
+        self._fade.start()
+
+    def _set_opacity(self, value: float) -> None:
+        if self._effect is not None:
+            self._effect.setOpacity(value)
+
+    def freeze(self) -> None:
+        """Stop the rotation with the current card fully shown (for screenshots)."""
+        self._timer.stop()
+        self._fade.stop()
+        self._set_opacity(1.0)
 
     def stop(self) -> None:
         self._timer.stop()
-        if self._fade is not None:
-            self._fade.stop()
+        self._fade.stop()
         self.hide()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override

@@ -72,6 +72,7 @@ class SourceChips(QWidget):
             number = order.index(source_id) + 1
             button = QPushButton(str(number))
             button.setObjectName("source-chip")
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # no focus ring after a tap
             button.setAccessibleName(chip_name.format(n=number))
             button.clicked.connect(lambda _=False, s=source_id: self.source_chosen.emit(s))
             row.addWidget(button)

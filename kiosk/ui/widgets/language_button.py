@@ -15,6 +15,7 @@ def language_button(ctx: ScreenContext, code: str, icon_size: int) -> QPushButto
     button = QPushButton(lc.meta.name)
     button.setObjectName("language-option")
     button.setCheckable(True)
+    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # no focus ring after a tap
     current = code == ctx.lang.code
     button.setChecked(current)
     if current:

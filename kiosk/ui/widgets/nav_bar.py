@@ -45,6 +45,7 @@ class NavBar(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._icons = icons
         self._labels: dict[str, str] = {}
+        self._applied: tuple[object, ...] | None = None
         self._layout = QHBoxLayout(self)
         self.buttons: dict[str, QToolButton] = {}
         for name, _icon, signal_name in self.ITEMS:
@@ -54,13 +55,18 @@ class NavBar(QWidget):
             # Ignored: the bar shares its width out by stretch, and labels wrap to fit, so
             # seven long Turkish labels can never force the window wider than the screen.
             button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            # Tab reaches it; a tap does not leave a focus ring on it.
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.clicked.connect(getattr(self, signal_name).emit)
             self.buttons[name] = button
             self._layout.addWidget(button, 3 if name == "nav-appointment" else 2)
 
     def apply(self, ui: UiStrings, text_step: int, metrics: Metrics, rtl: bool) -> None:
         """Set labels, icons and sizes for the language, text size and screen."""
+        state = (id(ui), text_step, metrics, rtl)
+        if state == self._applied:
+            return  # unchanged: re-setting every icon and label would repaint the whole bar
+        self._applied = state
         self.setFixedHeight(metrics.bar_height)
         self._layout.setContentsMargins(metrics.margin // 2, 8, metrics.margin // 2, 8)
         self._layout.setSpacing(8)

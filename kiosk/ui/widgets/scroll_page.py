@@ -22,6 +22,11 @@ class ScrollPage(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+        # A tap must not give the page keyboard focus: that restyles and repaints the whole
+        # page before the tap does anything. Tab still reaches it (arrow keys scroll).
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        # See-through: the main window has painted the page colour already.
+        self.viewport().setAutoFillBackground(False)
 
         page = QWidget()
         page.setObjectName("page")
@@ -40,6 +45,7 @@ class ScrollPage(QScrollArea):
         outer.addWidget(column, 1)
         outer.addStretch(0)
         self.setWidget(page)
+        page.setAutoFillBackground(False)  # setWidget turns it on; see-through like the rest
 
     def finish(self) -> None:
         """Push content to the top once every widget is added."""

@@ -24,6 +24,9 @@ class Tile(QPushButton):
     ) -> None:
         super().__init__(parent)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        # Keyboard focus only: a tap must not leave a focus ring behind (it reads as
+        # "selected"), nor restyle and repaint the screen it is leaving.
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._min_height = min_height
         box = QHBoxLayout(self) if horizontal else QVBoxLayout(self)

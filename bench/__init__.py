@@ -1,0 +1,1 @@
+"""``make bench``: the kiosk's benchmarks and performance budgets (see docs/performance.md)."""

@@ -1,0 +1,162 @@
+"""Content screens are built once and kept; the form and staff screens never are."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
+from pytestqt.qtbot import QtBot
+
+from kiosk.ui import main_window as main_window_module
+from kiosk.ui.main_window import HOME, MainWindow, Route
+from kiosk.ui.screens.faq import FaqScreen
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.sources import SourcesScreen
+
+from uihelpers import settle
+
+
+def test_content_screens_are_kept_and_reused(window: MainWindow) -> None:
+    """Going back to a topic shows the same screen, not a new one; Home too."""
+    home = window.current_screen()
+    window.navigate(Route("topic", "sle"))
+    topic = window.current_screen()
+    window.go_home()
+    assert window.current_screen() is home
+    window.navigate(Route("topic", "sle"))
+    assert window.current_screen() is topic
+    assert window.cached_screens() >= 2
+
+
+def test_the_form_is_built_afresh_every_time(window: MainWindow) -> None:
+    """The appointment form (personal data) is never kept: each visit gets a new one."""
+    window.navigate(Route("appointment"))
+    first = window.current_screen()
+    window.go_home()
+    settle()
+    window.navigate(Route("appointment"))
+    assert window.current_screen() is not first
+
+
+def test_a_kept_screen_comes_back_fresh_but_back_keeps_the_place(window: MainWindow) -> None:
+    """From Home a kept screen opens at the top with its answers closed; Back returns to it
+    as the visitor left it."""
+    window.navigate(Route("faq"))
+    faq = window.current_screen()
+    assert isinstance(faq, FaqScreen)
+    first = next(iter(faq.questions))
+    faq.open_entry(first)
+    settle()
+    page = faq.findChild(QScrollArea)
+    page.verticalScrollBar().setValue(page.verticalScrollBar().maximum())
+    scrolled = page.verticalScrollBar().value()
+    window.navigate(Route("sources"))
+    window.go_back()
+    assert window.current_screen() is faq
+    assert faq.questions[first].isChecked() and page.verticalScrollBar().value() == scrolled
+    window.go_home()
+    window.navigate(Route("faq"))
+    assert window.current_screen() is faq
+    assert not any(q.isChecked() for q in faq.questions.values())
+    assert page.verticalScrollBar().value() == 0
+
+
+def test_one_sources_screen_marks_the_source_asked_for(window: MainWindow) -> None:
+    """Every chip opens the one Sources screen, which marks the source it was opened for."""
+    ids = list(window.context().content.sources)
+    window.navigate(Route("sources", ids[0]))
+    sources = window.current_screen()
+    assert isinstance(sources, SourcesScreen)
+    window.go_home()
+    window.navigate(Route("sources", ids[1]))
+    assert window.current_screen() is sources
+    assert sources.cards[ids[1]].property("highlight") == "true"
+    assert sources.cards[ids[0]].property("highlight") == "false"
+
+
+def test_each_text_size_has_its_own_screen(window: MainWindow) -> None:
+    """A bigger text size shows a screen styled for it; the kept normal one is untouched."""
+    normal = window.current_screen()
+    normal_font = normal.findChild(QLabel, "clinic-name").font().pixelSize()
+    window.set_text_step(2)
+    settle()
+    large = window.current_screen()
+    assert large is not normal
+    assert large.findChild(QLabel, "clinic-name").font().pixelSize() > normal_font
+    assert normal.findChild(QLabel, "clinic-name").font().pixelSize() == normal_font
+    window.set_text_step(0)
+    assert window.current_screen() is normal
+
+
+def test_kept_screens_are_bounded(window: MainWindow, monkeypatch) -> None:  # noqa: ANN001
+    """Beyond the limit the least recently shown screen is let go (never the one shown)."""
+    monkeypatch.setattr(main_window_module, "CACHE_LIMIT", 3)
+    lang = window.context().lang
+    for topic_id in list(lang.topics)[:5]:
+        window.navigate(Route("topic", topic_id))
+    assert window.cached_screens() == 3
+    assert window.current_screen().topic.id == list(lang.topics)[4]
+
+
+def test_start_up_builds_the_default_language_screens(qtbot: QtBot, window: MainWindow) -> None:
+    """After the first paint the default language's screens are built while the kiosk
+    waits, and started_up says when that is done."""
+    with qtbot.waitSignal(window.started_up, timeout=30_000):
+        window.finish_start_up()
+    assert not window.starting_up()
+    kept = window.cached_screens()
+    assert kept >= len(window.context().lang.topics)
+    window.navigate(Route("topic", next(iter(window.context().lang.topics))))
+    assert window.cached_screens() == kept  # shown from what was built, nothing new
+
+
+def test_five_quick_taps_count_even_as_double_clicks(window: MainWindow) -> None:
+    """Quick taps arrive as press, double-click, press...: all count towards the gesture."""
+    home = window.current_screen()
+    assert isinstance(home, HomeScreen)
+    for n in range(window.context().settings.staff_taps):
+        kind = QEvent.Type.MouseButtonDblClick if n % 2 else QEvent.Type.MouseButtonPress
+        event = QMouseEvent(
+            kind,
+            QPointF(5, 5),
+            QPointF(5, 5),
+            Qt.MouseButton.LeftButton,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        home.eventFilter(home.logo, event)
+    assert window.route == Route("staff-login")
+
+
+def test_a_touch_on_the_window_restarts_the_idle_clock(window: MainWindow) -> None:
+    """The activity filter sits on the window, where the system delivers every touch."""
+    window.navigate(Route("help"))
+    window.idle_timer.start(300)
+    press = QMouseEvent(
+        QEvent.Type.MouseButtonPress,
+        QPointF(10, 10),
+        QPointF(10, 10),
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window.windowHandle(), press)
+    assert window.idle_timer.remainingTime() > 1000
+    assert window.route != HOME
+
+
+def test_home_needs_neither_the_store_nor_the_form_to_start() -> None:
+    """Start-up imports no database, export, keys or QR code library: they load after the
+    first paint (the store) or when first needed (the form, the staff screen)."""
+    code = (
+        "import sys; import kiosk.cli, kiosk.ui.main_window, kiosk.ui.app; "
+        "print(','.join(m for m in ('sqlite_utils', 'xlsxwriter', 'nacl', 'qrcode', "
+        "'kiosk.storage', 'kiosk.export', 'kiosk.staff') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == ""
