@@ -38,7 +38,6 @@ class AttractOverlay(QWidget):
         self._fade = QTimeLine(FADE_MS, self)
         self._fade.setUpdateInterval(FADE_FRAME_MS)
         self._fade.setEasingCurve(QEasingCurve.Type.InOutSine)
-        self._fade.valueChanged.connect(self._set_opacity)
         self.hide()
 
     @property
@@ -72,6 +71,8 @@ class AttractOverlay(QWidget):
         outer.addWidget(hint)
         self._effect = QGraphicsOpacityEffect(card)
         card.setGraphicsEffect(self._effect)
+        # Signal to Qt slot: each frame of the fade is set by Qt, with no Python call.
+        self._fade.valueChanged.connect(self._effect.setOpacity)
         self.index = -1
         self.next_topic()
         self.setGeometry(self.parentWidget().rect())
