@@ -16,7 +16,7 @@ from uihelpers import settle
 
 
 def _decode(widget: QWidget) -> list[str]:
-    # Grayscale is a format zxing reads directly (it cannot convert PySide6 6.12's ARGB itself).
+    # Grayscale is a format zxing reads directly (it cannot convert PySide6's ARGB image itself).
     image = widget.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
     return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
 
