@@ -6,9 +6,6 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 NAME_MAX = 100
 EMAIL_MAX = 254
 PHONE_MAX = 32
@@ -138,6 +135,10 @@ def normalise_phone(country: str, number: str) -> str | None:
     raw = clean_text(number, PHONE_MAX)
     if not raw:
         return None
+    # Imported here, not at the top: ~30 ms that would otherwise delay the kiosk's first
+    # paint (the main window loads it while idle after start-up, before any form opens).
+    import phonenumbers
+
     region = None if country == OTHER_COUNTRY or raw.startswith("+") else country.upper()
     try:
         parsed = phonenumbers.parse(raw, region)
@@ -153,6 +154,8 @@ def normalise_email(address: str) -> str | None:
     raw = clean_text(address, EMAIL_MAX)
     if not raw:
         return None
+    from email_validator import EmailNotValidError, validate_email  # see normalise_phone
+
     try:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError:
