@@ -8,6 +8,7 @@ from kiosk.config import Settings
 from kiosk.content import Content, LanguageContent
 from kiosk.ui.icons import Icons
 from kiosk.ui.theme import Metrics
+from kiosk.ui.widgets.scroll_page import PagePool
 
 
 @dataclass
@@ -33,6 +34,7 @@ class ScreenContext:
     metrics: Metrics
     icons: Icons
     languages: tuple[str, ...]
+    pages: PagePool  # the main window's: screens take their scrolling pages from it
 
     def status_text(self, status: str) -> str:
         """Return the neutral, translated wording for a treatment status."""

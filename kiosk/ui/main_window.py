@@ -35,6 +35,7 @@ from kiosk.ui.widgets.attract import AttractOverlay
 from kiosk.ui.widgets.idle_overlay import IdleOverlay
 from kiosk.ui.widgets.nav_bar import NavBar
 from kiosk.ui.widgets.screen_stack import ScreenStack
+from kiosk.ui.widgets.scroll_page import PagePool
 from kiosk.watchdog import beat, sd_notify, watchdog_interval_ms
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ class MainWindow(QWidget):
         self._content = content
         self._languages = languages
         self._icons = Icons()
+        self._pages = PagePool()
         self._lang = settings.default_language
         self._text_step = 0
         self._history: list[Route] = []
@@ -312,6 +314,7 @@ class MainWindow(QWidget):
             metrics=self.metrics(),
             icons=self._icons,
             languages=self._languages,
+            pages=self._pages,
         )
 
     # --- navigation ------------------------------------------------------------------------
@@ -496,8 +499,17 @@ class MainWindow(QWidget):
             if victim is self.stack.currentWidget():
                 self._cache[old_key] = victim  # never drop what is on screen
                 continue
-            self.stack.removeWidget(victim)
-            victim.deleteLater()
+            self._discard(victim)
+
+    def _discard(self, screen: QWidget) -> None:
+        """Take ``screen`` off the stack and delete it, keeping its scrolling pages."""
+        self.stack.removeWidget(screen)
+        self._pages.recycle(screen)
+        screen.deleteLater()
+
+    def page_pool(self) -> PagePool:
+        """The scrolling pages the screens share (for tests and the benchmarks)."""
+        return self._pages
 
     def _is_kept(self, screen: QWidget) -> bool:
         return any(kept is screen for kept in self._cache.values())
@@ -572,8 +584,7 @@ class MainWindow(QWidget):
         # "Home" reads as "selected" and confuses people.
         self.setFocus(Qt.FocusReason.OtherFocusReason)
         if old is not None and old is not screen and not self._is_kept(old):
-            self.stack.removeWidget(old)
-            old.deleteLater()
+            self._discard(old)
         log.info("screen %s", self._route.key)
         self._restart_idle()
         self.screen_changed.emit(self._route.key)

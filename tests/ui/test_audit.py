@@ -43,7 +43,7 @@ def test_touch_targets_and_text_fit(
         checked_buttons += len([b for b in window.findChildren(QAbstractButton) if b.isVisible()])
     assert checked_buttons > 100  # the walk really saw the screens' controls
     assert "appointment-contact" in seen and "home" in seen
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_audit_catches_small_targets_and_cut_text(qtbot: QtBot) -> None:

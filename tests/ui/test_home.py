@@ -15,6 +15,7 @@ from kiosk.ui.context import ScreenContext
 from kiosk.ui.icons import Icons
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.theme import Metrics
+from kiosk.ui.widgets.scroll_page import PagePool
 
 
 def _context(settings: Settings, content: Content, lang: str = "en") -> ScreenContext:
@@ -25,6 +26,7 @@ def _context(settings: Settings, content: Content, lang: str = "en") -> ScreenCo
         metrics=Metrics(dpi=100.0),
         icons=Icons(),
         languages=("en", "tr"),
+        pages=PagePool(),
     )
 
 

@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from kiosk.ui import main_window as main_window_module
@@ -39,6 +39,33 @@ def test_the_form_is_built_afresh_every_time(window: MainWindow) -> None:
     settle()
     window.navigate(Route("appointment"))
     assert window.current_screen() is not first
+
+
+def test_scrolling_pages_are_reused_and_come_back_empty(window: MainWindow) -> None:
+    """Every page made registers a gesture that PySide6 keeps for good: forms built for
+    visitor after visitor reuse the pages of deleted forms, which come back empty."""
+    pool = window.page_pool()
+    for visit in range(6):
+        window.navigate(Route("appointment"))
+        form = window.current_screen()
+        form.fields["name"].setText(f"Zeynep Marker{visit}")
+        window.go_home()
+        settle()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        if visit == 0:
+            made = pool.made
+    assert pool.made == made  # no new page after the first visit
+    assert pool.free() >= 1
+    leftovers = [
+        w.text()
+        for w in QApplication.allWidgets()
+        if isinstance(w, (QLabel, QLineEdit)) and "Marker" in w.text()
+    ]
+    assert leftovers == []
+    window.navigate(Route("appointment"))
+    fresh = window.current_screen()
+    assert fresh.fields["name"].text() == ""
+    assert pool.made == made
 
 
 def test_a_kept_screen_comes_back_fresh_but_back_keeps_the_place(window: MainWindow) -> None:

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QVBoxLayout, QWidget
 from kiosk import __version__
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.widgets.blocks import boxed
-from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 
 
@@ -18,7 +17,7 @@ class AboutScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("about-screen")
         ui, manifest = ctx.lang.ui, ctx.content.manifest
-        self.page = ScrollPage(ctx.metrics)
+        self.page = ctx.pages.page(ctx.metrics)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)

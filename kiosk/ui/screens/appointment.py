@@ -57,9 +57,9 @@ class _Step:
     """One step of the form: a sheet with its own column of content in the form's single
     scrolling page. Only the current step's sheet is shown; hidden sheets take no room.
 
-    (One page for all steps, not one each: every scrolling page gets a finger-scroller
-    (QScroller) that Qt and PySide6 never fully free, and the form is built anew for each
-    visitor.)
+    (One page for all steps, not one each: every scrolling page made registers a
+    finger-scroller gesture that PySide6 keeps for good; the form takes one page from the
+    main window's PagePool, which hands it on to the next visitor's form.)
     """
 
     def __init__(self, scroll: ScrollPage, gap: int) -> None:
@@ -171,7 +171,7 @@ class AppointmentScreen(QWidget):
         self.thanks_timer.setInterval(1000)
         self.thanks_timer.timeout.connect(self._tick)
 
-        self._scroll = ScrollPage(m)
+        self._scroll = ctx.pages.page(m)
         self.pages.addWidget(self._scroll)
         for step in (*STEPS, "thanks", "failed"):
             page = _Step(self._scroll, m.gap)

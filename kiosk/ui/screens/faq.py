@@ -9,7 +9,6 @@ from kiosk.content import FaqEntry
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips
-from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 
 
@@ -69,7 +68,7 @@ class FaqScreen(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("faq-screen")
-        self.page = ScrollPage(ctx.metrics)
+        self.page = ctx.pages.page(ctx.metrics)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)

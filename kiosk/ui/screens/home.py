@@ -13,7 +13,6 @@ from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.language_button import language_button
-from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 from kiosk.ui.widgets.tile import Tile
 
@@ -37,7 +36,7 @@ class HomeScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("home-screen")
         m, ui = ctx.metrics, ctx.lang.ui
-        self.page = ScrollPage(m, wide=True)
+        self.page = ctx.pages.page(m, wide=True)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)

@@ -9,7 +9,6 @@ from kiosk.content import Section
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.grid import TileGrid
-from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 from kiosk.ui.widgets.tile import Tile
 
@@ -27,7 +26,7 @@ class SectionScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("section-screen")
         m = ctx.metrics
-        self.page = ScrollPage(m)
+        self.page = ctx.pages.page(m)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)

@@ -11,7 +11,6 @@ from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.qr_widget import QrWidget
-from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import breakable, label
 
 HIGHLIGHT_WIDTH = 4
@@ -62,7 +61,7 @@ class SourcesScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("sources-screen")
         m, ui = ctx.metrics, ctx.lang.ui
-        self.page = ScrollPage(m, wide=not m.portrait)
+        self.page = ctx.pages.page(m, wide=not m.portrait)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)

@@ -28,7 +28,6 @@ from kiosk.ui.drives import Destination
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.requests_model import RequestsFilter, RequestsTableModel
-from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 
 PERIODS = (("all", None), ("week", 7), ("month", 30))
@@ -359,7 +358,7 @@ class StaffScreen(QWidget):
 
     def _build_export(self) -> QWidget:
         s = self._s
-        page = ScrollPage(self._ctx.metrics, wide=True)
+        page = self._ctx.pages.page(self._ctx.metrics, wide=True)
         page.setObjectName("export-panel")
         body = page.body
         body.addWidget(label(s.export_format, "field-label"))
@@ -520,7 +519,7 @@ class StaffScreen(QWidget):
     # --- log and figures ----------------------------------------------------------------------
 
     def _build_log(self) -> QWidget:
-        page = ScrollPage(self._ctx.metrics, wide=True)
+        page = self._ctx.pages.page(self._ctx.metrics, wide=True)
         page.body.addWidget(label(self._s.log_title, "field-label"))
         self.log_label = label("", "secondary-text")
         page.body.addWidget(self.log_label)
@@ -542,7 +541,7 @@ class StaffScreen(QWidget):
         self.log_label.setText("\n".join(lines))
 
     def _build_figures(self) -> QWidget:
-        page = ScrollPage(self._ctx.metrics, wide=True)
+        page = self._ctx.pages.page(self._ctx.metrics, wide=True)
         self.figure_labels: dict[str, object] = {}
         for key, title in (
             ("week", self._s.figures_week),

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 from kiosk.staff import StaffAuth
 from kiosk.storage import StoreError
 from kiosk.ui.context import ScreenContext
-from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 
 
@@ -30,7 +29,7 @@ class StaffLoginScreen(QWidget):
         self._s = ctx.lang.staff
         self._code = ""
         m = ctx.metrics
-        self.page = ScrollPage(m)
+        self.page = ctx.pages.page(m)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)

@@ -10,7 +10,6 @@ from kiosk.ui.context import ScreenContext
 from kiosk.ui.screens.topic import STATUS_ICONS
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips, boxed
-from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 
 
@@ -30,7 +29,7 @@ class TableScreen(QWidget):
         self._ctx = ctx
         self.table = table
         m = ctx.metrics
-        self.page = ScrollPage(m, wide=True)
+        self.page = ctx.pages.page(m, wide=True)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)

@@ -9,7 +9,6 @@ from kiosk.content import Block, Topic
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips, boxed, bullets
-from kiosk.ui.widgets.scroll_page import ScrollPage
 from kiosk.ui.widgets.text import label
 
 STATUS_ICONS = {
@@ -53,7 +52,7 @@ class TopicScreen(QWidget):
         self.topic = topic
         m = ctx.metrics
         self.columns = 1 if m.portrait or m.scale > 1.25 else 2
-        self.page = ScrollPage(m, wide=self.columns == 2)
+        self.page = ctx.pages.page(m, wide=self.columns == 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.page)

@@ -13,6 +13,7 @@ class ScrollPage(QScrollArea):
 
     There is no scroll bar to aim at: the page moves with the finger (or a mouse drag),
     which painful hands manage better than a thin bar. ``body`` is the column layout.
+    Screens get their pages from a ``PagePool`` (see there), not by making them.
     """
 
     def __init__(self, metrics: Metrics, parent: QWidget | None = None, wide: bool = False) -> None:
@@ -27,7 +28,11 @@ class ScrollPage(QScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         # See-through: the main window has painted the page colour already.
         self.viewport().setAutoFillBackground(False)
+        self.body = QVBoxLayout()
+        self.prepare(metrics, wide)
 
+    def prepare(self, metrics: Metrics, wide: bool = False) -> None:
+        """Give the page a new, empty column at the top (any previous content is deleted)."""
         page = QWidget()
         page.setObjectName("page")
         outer = QHBoxLayout(page)
@@ -44,8 +49,9 @@ class ScrollPage(QScrollArea):
         outer.addStretch(0)
         outer.addWidget(column, 1)
         outer.addStretch(0)
-        self.setWidget(page)
+        self.setWidget(page)  # deletes the previous content, if any
         page.setAutoFillBackground(False)  # setWidget turns it on; see-through like the rest
+        self.verticalScrollBar().setValue(0)
 
     def finish(self) -> None:
         """Push content to the top once every widget is added."""
@@ -54,3 +60,48 @@ class ScrollPage(QScrollArea):
     def scroll_to(self, widget: QWidget) -> None:
         """Bring ``widget`` into view, near the top of the page."""
         self.ensureWidgetVisible(widget, 0, self.viewport().height() // 3)
+
+
+class PagePool:
+    """Scrolling pages for screens, reused from screens that have been deleted.
+
+    Each page registers its finger scrolling with Qt once, when it is made, and every
+    registration adds a gesture type that PySide6 keeps for good as a new Python enum class
+    (~3.5 KiB). A page per screen built would make the kiosk grow with every visitor (the
+    form and the staff screens are built afresh for each); reused pages keep it flat. The
+    main window owns one pool and hands it to screens through their context.
+    """
+
+    def __init__(self) -> None:
+        self._free: list[ScrollPage] = []
+        self.made = 0  # pages ever made (tests and benchmarks watch it stay bounded)
+
+    def page(self, metrics: Metrics, wide: bool = False) -> ScrollPage:
+        """A page with an empty column, recycled if one is free."""
+        if self._free:
+            page = self._free.pop()
+            page.prepare(metrics, wide)
+            return page
+        self.made += 1
+        return ScrollPage(metrics, wide=wide)
+
+    def recycle(self, screen: QWidget) -> None:
+        """Take the pages out of ``screen``, which is about to be deleted, for later screens.
+        Their content is deleted with the screen (nothing a visitor typed survives in a
+        kept page)."""
+        for page in screen.findChildren(ScrollPage):
+            QScroller.scroller(page.viewport()).stop()
+            content = page.takeWidget()
+            if content is not None:
+                content.deleteLater()
+            page.hide()
+            page.setParent(None)
+            # Back to a new page's size: the next screen's layout then resizes it, and all
+            # its content gets the resize events of a first layout (tiles claim the height
+            # of their wrapped text on resize).
+            page.resize(1, 1)
+            page.setObjectName("")
+            self._free.append(page)
+
+    def free(self) -> int:
+        return len(self._free)
