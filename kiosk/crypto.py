@@ -19,10 +19,14 @@ import nacl.exceptions
 import nacl.pwhash
 import nacl.secret
 import nacl.utils
+from nacl._sodium import ffi as _ffi  # type: ignore[import-not-found]  # see DataKeyOpener
+from nacl._sodium import lib as _sodium
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 KEY_FILE_VERSION = 1
 DATA_KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
+_NONCE_BYTES = nacl.secret.SecretBox.NONCE_SIZE
+_MAC_BYTES = nacl.secret.SecretBox.MACBYTES
 _RECOVERY_SECRET_BYTES = 32
 _RECOVERY_CHECK_BYTES = 3
 _DERIVE_PERSON = b"kiosk-x25519-v1"
@@ -121,10 +125,35 @@ def encrypt_with(data_key: bytes, plaintext: bytes) -> bytes:
 
 def decrypt_with(data_key: bytes, blob: bytes) -> bytes:
     """Open ``blob`` made by :func:`encrypt_with`; KeysError if it was altered or is foreign."""
-    try:
-        return bytes(nacl.secret.SecretBox(data_key).decrypt(blob))
-    except (nacl.exceptions.CryptoError, ValueError, TypeError):
-        raise KeysError("a sealed value is damaged or belongs to another key") from None
+    return DataKeyOpener(data_key).open(blob)
+
+
+class DataKeyOpener:
+    """Opens what :func:`encrypt_with` sealed under one data key, as fast as Python allows.
+
+    An export opens 100,000 values under a few hundred data keys. PyNaCl's SecretBox and
+    even its binding function spend more time on checks and wrappers than libsodium on the
+    cipher, so this calls libsodium through PyNaCl's own compiled binding: the same
+    XSalsa20-Poly1305 with the nonce in front, the key checked once.
+    """
+
+    __slots__ = ("_key",)
+
+    def __init__(self, data_key: bytes) -> None:
+        if len(data_key) != DATA_KEY_BYTES:
+            raise KeysError("a data key has the wrong length")
+        self._key = bytes(data_key)
+
+    def open(self, blob: bytes) -> bytes:
+        """The plaintext of ``blob``; KeysError if it was altered or is foreign."""
+        size = len(blob) - _NONCE_BYTES - _MAC_BYTES
+        if size < 0 or not isinstance(blob, bytes):
+            raise KeysError("a sealed value is damaged or belongs to another key")
+        out = _ffi.new("unsigned char[]", size or 1)
+        nonce, box = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
+        if _sodium.crypto_secretbox_open_easy(out, box, size + _MAC_BYTES, nonce, self._key):
+            raise KeysError("a sealed value is damaged or belongs to another key")
+        return _ffi.buffer(out, size)[:]
 
 
 def ephemeral_keys() -> tuple[Sealer, Unlocked]:

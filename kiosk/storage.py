@@ -20,7 +20,14 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from kiosk.appointment import AppointmentRequest
-from kiosk.crypto import KeysError, Sealer, Unlocked, decrypt_with, encrypt_with, new_data_key
+from kiosk.crypto import (
+    DataKeyOpener,
+    KeysError,
+    Sealer,
+    Unlocked,
+    encrypt_with,
+    new_data_key,
+)
 
 log = logging.getLogger(__name__)
 migrations = Migrations("kiosk")
@@ -242,6 +249,60 @@ class StoredRequest:
     locked: bool = False
 
 
+class PersonalFields(msgspec.Struct, frozen=True, gc=False):
+    """The personal fields of a request, decoded straight from their JSON (exports)."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    contact_language: str | None = None
+    contact_method: str | None = None
+    time_window: str | None = None
+    topic: str | None = None
+
+
+class ConsentGiven(msgspec.Struct, frozen=True, gc=False):
+    """One consent as stored; ``given`` is read for its truth, as ``dict.get`` would be."""
+
+    given: Any = None
+
+
+class MarketingConsents(msgspec.Struct, frozen=True, gc=False):
+    """The marketing consents among a request's consent items (None: not asked)."""
+
+    marketing_sms: ConsentGiven | None = None
+    marketing_email: ConsentGiven | None = None
+    marketing_call: ConsentGiven | None = None
+
+
+class _StoredConsents(msgspec.Struct, frozen=True, gc=False):
+    # Only the items an export shows; the rest of the document is skipped unparsed.
+    items: MarketingConsents = MarketingConsents()
+
+
+class ExportRow(msgspec.Struct, frozen=True, gc=False):
+    """A request as an export reads it: only the columns it shows, decoded once.
+
+    ``created_at`` is the stored ISO 8601 text; ``personal`` is None when the data is
+    sealed and the store is locked.
+    """
+
+    id: int
+    reference: str
+    created_at: str
+    language: str
+    status: str
+    personal: PersonalFields | None
+    marketing: MarketingConsents
+
+
+_decode_personal = msgspec.json.Decoder(PersonalFields).decode
+_decode_consents = msgspec.json.Decoder(_StoredConsents).decode
+_EXPORT_COLUMNS = (
+    "id, reference, created_at, language, status, sealed, data_key_id, personal, consents"
+)
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -281,7 +342,7 @@ class AppointmentStore:
         self._started = (clock(), monotonic())
         self._data_key: tuple[int, bytes, float] | None = None
         self._unlocked: Unlocked | None = None
-        self._opened_keys: dict[int, bytes] = {}
+        self._opened_keys: dict[int, DataKeyOpener] = {}
         try:
             self._file = _file_identity(db)
         except (sqlite3.Error, OSError) as exc:
@@ -447,6 +508,27 @@ class AppointmentStore:
             log.info("plaintext_sealed count=%d", len(rows))
         return len(rows)
 
+    def _opener(self, key_id: int, reference: str) -> DataKeyOpener:
+        """The opener for data key ``key_id``, opened with the private key once per session.
+
+        Raises StoreError naming the request (never its content) when the key is missing
+        or was not sealed to this kiosk's key pair; the store must be unlocked.
+        """
+        assert self._unlocked is not None
+        opener = self._opened_keys.get(key_id)
+        if opener is None:
+            found = self.db.execute(
+                "select sealed from data_keys where id = ?", [key_id]
+            ).fetchone()
+            if found is None:
+                raise StoreError(f"request {reference}: its data key is missing")
+            try:
+                opener = DataKeyOpener(self._unlocked.open(found[0]))
+            except KeysError as exc:
+                raise StoreError(f"request {reference} cannot be opened: {exc}") from None
+            self._opened_keys[key_id] = opener
+        return opener
+
     def _personal(self, row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         sealed = row.get("sealed")
         if sealed is None:
@@ -454,16 +536,9 @@ class AppointmentStore:
             return _decode(row["personal"] or "{}"), False
         if self._unlocked is None:
             return {}, True
-        key_id = int(row["data_key_id"] or 0)
-        key = self._opened_keys.get(key_id)
+        opener = self._opener(int(row["data_key_id"] or 0), row["reference"])
         try:
-            if key is None:
-                found = list(self.db.query("select sealed from data_keys where id = ?", [key_id]))
-                if not found:
-                    raise StoreError(f"request {row['reference']}: its data key is missing")
-                key = self._unlocked.open(found[0]["sealed"])
-                self._opened_keys[key_id] = key
-            return _decode(decrypt_with(key, sealed)), False
+            return _decode(opener.open(sealed)), False
         except KeysError as exc:
             raise StoreError(f"request {row['reference']} cannot be opened: {exc}") from None
 
@@ -503,6 +578,69 @@ class AppointmentStore:
                 yield self._row(r)
         except sqlite3.Error as exc:
             raise StoreError(f"could not read requests: {exc}") from exc
+
+    def iter_export_rows(
+        self, status: str | None = None, since: dt.date | None = None
+    ) -> Iterator[ExportRow]:
+        """The requests :meth:`iter_requests` would give, oldest first, as an export reads
+        them: only the shown columns, each data key opened once. Raises StoreError."""
+        where, params = self._filter(status, since)
+        unlocked = self._unlocked is not None
+        openers = self._opened_keys
+        reference = ""
+        try:
+            order = "id" if self._time_order_is_id_order(where, params) else "created_at, id"
+            cursor = self.db.execute(
+                f"select {_EXPORT_COLUMNS} from requests {where} order by {order}", params
+            )
+            for (
+                id_,
+                reference,
+                created_at,
+                language,
+                status_,
+                sealed,
+                key_id,
+                plain,
+                consents,
+            ) in cursor:
+                if sealed is None:
+                    # Written by a kiosk without keys; sealed at its next start with a key pair.
+                    personal: PersonalFields | None = _decode_personal(plain or "{}")
+                elif unlocked:
+                    opener = openers.get(key_id) or self._opener(int(key_id or 0), reference)
+                    personal = _decode_personal(opener.open(sealed))
+                else:
+                    personal = None
+                yield ExportRow(
+                    id_,
+                    reference,
+                    created_at,
+                    language,
+                    status_,
+                    personal,
+                    _decode_consents(consents or "{}").items,
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not read requests: {exc}") from exc
+        except KeysError as exc:
+            raise StoreError(f"request {reference} cannot be opened: {exc}") from None
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            raise StoreError(f"request {reference} is damaged (it cannot be decoded)") from None
+
+    def _time_order_is_id_order(self, where: str, params: list[str]) -> bool:
+        """Whether these requests, in time order, are also in id order (always, unless the
+        clock was set back at some point). Then they can be read in table order: sorting
+        whole rows, blobs and all, costs twice as much as this check and the read together.
+        A request saved between the two queries is still exported, if out of place."""
+        last = None
+        for (id_,) in self.db.execute(
+            f"select id from requests {where} order by created_at, id", params
+        ):
+            if last is not None and id_ <= last:
+                return False
+            last = id_
+        return True
 
     @staticmethod
     def _filter(status: str | None, since: dt.date | None) -> tuple[str, list[str]]:

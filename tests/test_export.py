@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
+import xlsxwriter
 
 from kiosk.appointment import FormData, validate_request
-from kiosk.export import ExportError, export_filename, export_requests, neutralise, write_export
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.export import (
+    COLUMNS,
+    ExportError,
+    Format,
+    export_filename,
+    export_requests,
+    neutralise,
+    write_export,
+)
+from kiosk.storage import AppointmentStore, StoredRequest, open_database
 
 NAMES = ["Gülşen İçli-Işık", "فاطمة الزهراء", "Zoë 😀 Åström", '=HYPERLINK("http://x")']
 NOW = dt.datetime(2026, 11, 22, 10, 5)
@@ -258,3 +269,215 @@ def test_database_file_is_private(tmp_path: Path) -> None:
         pytest.skip("POSIX permissions")
     open_database(tmp_path / "p" / "k.db").close()
     assert stat.S_IMODE((tmp_path / "p" / "k.db").stat().st_mode) == 0o600
+
+
+# --- the fast writers give what the csv module and xlsxwriter gave -----------------------
+
+TRICKY = [
+    "plain",
+    "",
+    "a, b",
+    'say "hi"',
+    "two\nlines",
+    "cr\rinside",
+    "=1+1",
+    "+90 532",
+    "-5",
+    "@SUM(A1)",
+    "\t=tab",
+    "\r=cr",
+    " leading",
+    "trailing ",
+    "\u00a0nbsp",
+    "tail\n",
+    "&<>'\"",
+    "_x0041_ literal",
+    "ctl\x01\x1f",
+    "\ufffe\uffff",
+    "Zoë 😀 Åström",
+    "فاطمة",
+    "|pipe| ",
+    "x" * 20000 + "😀" * 7000,
+]
+
+
+def _tricky_rows(store: AppointmentStore) -> list[StoredRequest]:
+    base = store.list_requests()[0]
+    rows = []
+    for i, text in enumerate(TRICKY):
+        personal = {
+            "name": text,
+            "phone": TRICKY[(i + 1) % len(TRICKY)],
+            "email": TRICKY[(i + 2) % len(TRICKY)],
+            "topic": TRICKY[(i + 3) % len(TRICKY)][:50],
+        }
+        consents = {
+            "items": {"marketing_sms": {"given": i % 2}, "marketing_call": {"given": i % 3}}
+        }
+        rows.append(
+            dataclasses.replace(
+                base,
+                id=i + 1,
+                reference=TRICKY[(i + 4) % len(TRICKY)][:40],
+                created_at=dt.datetime(2026, 3, 1, 12, 0, i, 123456 * (i % 2), tzinfo=dt.UTC)
+                + dt.timedelta(hours=i * 7),
+                personal=personal,
+                consents=consents,
+                status=TRICKY[(i + 5) % len(TRICKY)][:40],
+                language="tr",
+            )
+        )
+    return rows
+
+
+def _old_cells(r: StoredRequest) -> list[str | dt.datetime]:
+    """The cells as the export computed them before it was made fast (the reference)."""
+    p = r.personal
+    items = r.consents.get("items", {})
+    marketing = [
+        c.removeprefix("marketing_")
+        for c in ("marketing_sms", "marketing_email", "marketing_call")
+        if items.get(c, {}).get("given")
+    ]
+    return [
+        r.reference,
+        r.created_at.astimezone(dt.UTC).replace(tzinfo=None),
+        *(
+            p.get(k) or ""
+            for k in (
+                "name",
+                "phone",
+                "email",
+                "contact_language",
+                "contact_method",
+                "time_window",
+                "topic",
+            )
+        ),
+        r.status,
+        ", ".join(marketing),
+        r.language,
+    ]
+
+
+def _old_csv(rows: list[StoredRequest]) -> bytes:
+    out = io.BytesIO()
+    stream = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([title for _key, title, _w in COLUMNS])
+    for r in rows:
+        writer.writerow(
+            [
+                neutralise(v.strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime) else v)
+                for v in _old_cells(r)
+            ]
+        )
+    stream.flush()
+    return out.getvalue()
+
+
+def _old_xlsx(path: Path, rows: list[StoredRequest]) -> None:
+    book = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "tmpdir": str(path.parent), "strings_to_formulas": False},
+    )
+    sheet = book.add_worksheet("Requests")
+    bold = book.add_format({"bold": True})
+    date = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for c, (_key, title, width) in enumerate(COLUMNS):
+        sheet.set_column(c, c, width)
+        sheet.write_string(0, c, title, bold)
+    for n, r in enumerate(rows, start=1):
+        for c, value in enumerate(_old_cells(r)):
+            if isinstance(value, dt.datetime):
+                sheet.write_datetime(n, c, value, date)
+            else:
+                sheet.write_string(n, c, neutralise(value))
+    sheet.freeze_panes(1, 0)
+    book.close()
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        # The document properties hold the time the file was made, nothing else differs.
+        return {i.filename: archive.read(i) for i in archive.infolist() if "core" not in i.filename}
+
+
+def test_csv_is_byte_identical_to_the_csv_module(store: AppointmentStore, stick: Path) -> None:
+    """Quotes, commas, line breaks, formula starts and any script: the same bytes as the
+    csv module writes (the fast path joins cells itself)."""
+    rows = _tricky_rows(store)
+    path = write_export(rows, "csv", stick, NOW)
+    assert path.read_bytes() == _old_csv(rows)
+
+
+@pytest.mark.parametrize("count", [0, 1, len(TRICKY)])
+def test_xlsx_is_the_workbook_xlsxwriter_writes(
+    store: AppointmentStore, stick: Path, tmp_path: Path, count: int
+) -> None:
+    """Every part of the workbook (sheet XML, styles, widths, frozen header, escapes of
+    control characters and "_xHHHH_", whitespace, over-long text) is byte for byte what
+    xlsxwriter's constant_memory mode wrote; openpyxl reads the same cells and formats."""
+    rows = _tricky_rows(store)[:count]
+    path = write_export(rows, "xlsx", stick, NOW)
+    reference = tmp_path / "reference.xlsx"
+    _old_xlsx(reference, rows)
+    assert _parts(path) == _parts(reference)
+    ours, theirs = openpyxl.load_workbook(path), openpyxl.load_workbook(reference)
+    assert ours.sheetnames == theirs.sheetnames == ["Requests"]
+    a, b = ours.active, theirs.active
+    assert a.freeze_panes == b.freeze_panes == "A2"
+    assert {k: d.width for k, d in a.column_dimensions.items()} == {
+        k: d.width for k, d in b.column_dimensions.items()
+    }
+    cells = [[(c.value, c.number_format, c.font.b) for c in row] for row in a.iter_rows()]
+    assert cells == [[(c.value, c.number_format, c.font.b) for c in row] for row in b.iter_rows()]
+    assert len(cells) == 1 + count
+
+
+def test_export_rows_match_the_stored_requests(
+    make_store: Callable[..., AppointmentStore], tmp_path: Path, stick: Path
+) -> None:
+    """A clock set back makes time order differ from id order: the export still lists the
+    requests by time, exactly as the requests read one by one."""
+    clock = Clock(dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC))
+    s = make_store(tmp_path / "order.db", clock=clock)
+    for minutes, name in ((0, "Second"), (-90, "First"), (30, "Third")):
+        clock.now = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)
+        _add(s, name)
+    rows = s.list_requests()
+    assert [r.personal["name"] for r in rows] == ["First", "Second", "Third"]
+    fast = list(s.iter_export_rows())
+    assert [r.id for r in fast] == [r.id for r in rows]
+    assert [r.personal.name for r in fast if r.personal] == ["First", "Second", "Third"]
+    path, ids = export_requests(s, "csv", stick, now=NOW, mark_exported=False)
+    assert path.read_bytes() == _old_csv(rows) and ids == [r.id for r in rows]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_locked_store_exports_nothing(
+    make_store: Callable[..., AppointmentStore], tmp_path: Path, stick: Path, fmt: Format
+) -> None:
+    """Sealed rows without the passcode: refused in either format, no file, nothing marked."""
+    writer = make_store(tmp_path / "locked.db")
+    _add(writer, "Kilitli Kişi")
+    locked = make_store(tmp_path / "locked.db", unlocked=False)
+    with pytest.raises(ExportError, match="locked"):
+        export_requests(locked, fmt, stick)
+    assert list(stick.iterdir()) == []
+    assert {r.status for r in writer.list_requests()} == {"new"}
+
+
+def test_xlsx_refuses_when_the_count_is_wrong(store: AppointmentStore, stick: Path) -> None:
+    """The sheet states its size first: a request saved mid-export makes it refuse, not lie."""
+    rows = store.list_requests()
+    with pytest.raises(ExportError, match="changed"):
+        write_export(iter(rows), "xlsx", stick, NOW, count=len(rows) - 1)
+    assert list(stick.iterdir()) == []
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(store: AppointmentStore, stick: Path) -> None:
+    """Excel stops at 1,048,576 rows; xlsxwriter used to drop the rest without a word."""
+    with pytest.raises(ExportError, match="do not fit"):
+        write_export(iter([]), "xlsx", stick, NOW, count=1_048_576)
+    assert list(stick.iterdir()) == []

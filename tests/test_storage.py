@@ -155,3 +155,42 @@ def test_demo_data_refuses_real_requests(store: AppointmentStore) -> None:
         fill_demo(store, 5)
     assert fill_demo(store, 5, force=True) == 5
     assert store.count() == 18
+
+
+def test_data_key_opener_matches_secretbox() -> None:
+    """The export's fast opener reads what encrypt_with sealed, and refuses a changed byte,
+    another key, a short blob and a key of the wrong size, as SecretBox does."""
+    from kiosk.crypto import DataKeyOpener, KeysError, decrypt_with, encrypt_with, new_data_key
+
+    key = new_data_key()
+    for plain in (b"", b"x", "Gülşen İçli-Işık".encode() * 50):
+        blob = encrypt_with(key, plain)
+        assert DataKeyOpener(key).open(blob) == plain == decrypt_with(key, blob)
+        damaged = blob[:-1] + bytes([blob[-1] ^ 1])
+        for bad_key, bad_blob in ((key, damaged), (new_data_key(), blob), (key, blob[:39])):
+            with pytest.raises(KeysError):
+                DataKeyOpener(bad_key).open(bad_blob)
+    with pytest.raises(KeysError):
+        DataKeyOpener(b"short")
+
+
+def test_export_rows_follow_the_lock(make_store: Callable[..., AppointmentStore]) -> None:
+    """The export reader opens personal data only while unlocked, and locking forgets the
+    data keys it opened."""
+    s = make_store(clock=lambda: CLOCK)
+    _add(s)
+    [row] = s.iter_export_rows()
+    assert row.personal is not None and row.personal.name == "Gülşen İçli-Işık"
+    assert row.created_at == CLOCK.isoformat(timespec="seconds") and row.status == "new"
+    s.lock()
+    assert s._opened_keys == {}
+    [locked] = s.iter_export_rows()
+    assert locked.personal is None and locked.reference == row.reference
+
+
+def test_export_rows_name_a_damaged_request(store: AppointmentStore) -> None:
+    """A sealed value that no longer opens gives StoreError naming the request, not its data."""
+    reference = _add(store)
+    store.db.execute("UPDATE requests SET sealed = zeroblob(80)")
+    with pytest.raises(StoreError, match=reference):
+        list(store.iter_export_rows())
