@@ -15,6 +15,7 @@ from kiosk.ui.main_window import HOME, MainWindow, Route
 from kiosk.ui.screens.faq import FaqScreen
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.sources import SourcesScreen
+from kiosk.ui.widgets.scroll_page import ScrollPage
 
 from uihelpers import settle
 
@@ -63,9 +64,22 @@ def test_scrolling_pages_are_reused_and_come_back_empty(window: MainWindow) -> N
     ]
     assert leftovers == []
     window.navigate(Route("appointment"))
+    settle()
     fresh = window.current_screen()
     assert fresh.fields["name"].text() == ""
     assert pool.made == made
+    # A reused page is shown with its new screen, content and all (the staff pad's page
+    # sits in a plain layout; the form's in a stack).
+    window.go_home()
+    settle()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    window.navigate(Route("staff-login"))
+    settle()
+    assert pool.made == made
+    for screen in (window.current_screen(),):
+        [page] = screen.findChildren(ScrollPage)
+        assert page.isVisible() and page.widget().isVisible()
+        assert any(t.isVisible() and t.text() for t in page.widget().findChildren(QLabel))
 
 
 def test_a_kept_screen_comes_back_fresh_but_back_keeps_the_place(window: MainWindow) -> None:

@@ -94,8 +94,11 @@ class PagePool:
             content = page.takeWidget()
             if content is not None:
                 content.deleteLater()
-            page.hide()
             page.setParent(None)
+            # Hidden now, but as a widget that lost its parent, not as one hidden on
+            # purpose (a stacked widget's pages are): the next screen then shows it with
+            # itself, as it would a new page.
+            page.setAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide, False)
             # Back to a new page's size: the next screen's layout then resizes it, and all
             # its content gets the resize events of a first layout (tiles claim the height
             # of their wrapped text on resize).
