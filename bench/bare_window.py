@@ -30,7 +30,13 @@ class FirstPaint(QObject):
             import os
 
             rss = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        print(json.dumps({"first_paint": time.monotonic(), "rss_bytes": rss}), flush=True)
+        anon = None
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    anon = int(line.split()[1]) * 1024
+        report = {"first_paint": time.monotonic(), "rss_bytes": rss, "rss_anon_bytes": anon}
+        print(json.dumps(report), flush=True)
         self.app.exit(0)
 
 

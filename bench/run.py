@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,14 @@ PIECES = (
     "unlock",
     "bundle",
 )
+
+
+@dataclass
+class Paired:
+    """Two commands' start-ups measured in alternation: per side, seconds and memory (MiB)."""
+
+    a: dict[str, list[float]] = field(default_factory=lambda: {"s": [], "rss": [], "anon": []})
+    b: dict[str, list[float]] = field(default_factory=lambda: {"s": [], "rss": [], "anon": []})
 
 
 @dataclass(frozen=True)
@@ -123,8 +131,9 @@ class Bench:
         keys = adapter.make_keys(folder)
         return write_config(folder, keys_file=str(keys), **settings)
 
-    def _first_paint(self, cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-        """Seconds from starting ``cmd`` to its first painted frame, and its RSS then."""
+    def _first_paint(self, cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+        """Seconds from starting ``cmd`` to its first painted frame, and its resident memory
+        then: all of it, and its anonymous part (its own heap, not shared library pages)."""
         t0 = time.monotonic()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -132,26 +141,31 @@ class Bench:
             tail = "\n".join(proc.stderr.splitlines()[-8:])
             raise RuntimeError(f"{' '.join(cmd[:3])} exited {proc.returncode}:\n{tail}")
         report = json.loads(lines[-1])
-        return report["first_paint"] - t0, float(report.get("rss_bytes") or math.nan)
+        return (
+            report["first_paint"] - t0,
+            float(report.get("rss_bytes") or math.nan),
+            float(report.get("rss_anon_bytes") or math.nan),
+        )
 
     def _alternate(
         self, a: list[str], b: list[str], env: dict[str, str], pairs: int, warmup: int = 2
-    ) -> tuple[list[float], list[float], list[float], list[float]]:
+    ) -> Paired:
         for _ in range(warmup):
             self._first_paint(a, env)
             self._first_paint(b, env)
-        ta, tb, rss_a, rss_b = [], [], [], []
+        out = Paired()
         for i in range(pairs):
             # Alternate which side goes first too, so neither always follows the other.
             order = (a, b) if i % 2 == 0 else (b, a)
             got = {}
             for cmd in order:
                 got[id(cmd)] = self._first_paint(cmd, env)
-            ta.append(got[id(a)][0])
-            rss_a.append(got[id(a)][1])
-            tb.append(got[id(b)][0])
-            rss_b.append(got[id(b)][1])
-        return ta, tb, rss_a, rss_b
+            for side, cmd in ((out.a, a), (out.b, b)):
+                seconds, rss, anon = got[id(cmd)]
+                side["s"].append(seconds)
+                side["rss"].append(rss / MIB)
+                side["anon"].append(anon / MIB)
+        return out
 
     def startup(self) -> None:
         pairs = 4 if self.quick else 10
@@ -161,24 +175,29 @@ class Bench:
             env = sandbox_env(folder)
             kiosk = [str(BIN / "kiosk"), "run", "--exit-after-first-paint", "--config", str(config)]
             bare = [sys.executable, str(ROOT / "bench" / "bare_window.py")]
-            t_kiosk, t_bare, rss_kiosk, rss_bare = self._alternate(kiosk, bare, env, pairs)
-        ratios = [k / b for k, b in zip(t_kiosk, t_bare, strict=True)]
+            got = self._alternate(kiosk, bare, env, pairs)
+        k, b = got.a, got.b
+        ratios = [tk / tb for tk, tb in zip(k["s"], b["s"], strict=True)]
         self.details["startup"] = {
-            "kiosk_s": t_kiosk,
-            "bare_s": t_bare,
+            "kiosk_s": k["s"],
+            "bare_s": b["s"],
             "ratio": ratios,
-            "kiosk_rss_mib": [r / MIB for r in rss_kiosk],
-            "bare_rss_mib": [r / MIB for r in rss_bare],
+            "kiosk_rss_mib": k["rss"],
+            "bare_rss_mib": b["rss"],
+            "kiosk_anon_mib": k["anon"],
+            "bare_anon_mib": b["anon"],
         }
-        self.row("bare_s", "start-up, bare PySide6 window (to first paint)", "s", t_bare)
-        self.row("startup_s", "start-up, kiosk to Home painted (warm)", "s", t_kiosk)
+        self.row("bare_s", "start-up, bare PySide6 window (to first paint)", "s", b["s"])
+        self.row("startup_s", "start-up, kiosk to Home painted (warm)", "s", k["s"])
         self.row("startup_ratio", "start-up, kiosk / bare window (same run)", "×", ratios)
-        self.row(
-            "rss_bare_mib", "memory after start-up, bare window", "MiB", [r / MIB for r in rss_bare]
-        )
-        self.row(
-            "rss_startup_mib", "memory after start-up, kiosk", "MiB", [r / MIB for r in rss_kiosk]
-        )
+        self.row("rss_bare_mib", "memory after start-up, bare window", "MiB", b["rss"])
+        self.row("rss_startup_mib", "memory after start-up, kiosk", "MiB", k["rss"])
+        # Resident memory also counts the pages of Qt's shared libraries mapped in, and how
+        # many are depends on what else has them in the page cache (the kernel maps the
+        # neighbours of a touched page when they are there): both sides move together, by
+        # up to ~15 MiB between runs here. The anonymous part is each process's own.
+        self.row("anon_bare_mib", "  of which anonymous (own heap), bare window", "MiB", b["anon"])
+        self.row("anon_startup_mib", "  of which anonymous (own heap), kiosk", "MiB", k["anon"])
 
     def frozen(self) -> None:
         if not FROZEN.exists():
@@ -192,23 +211,22 @@ class Bench:
             env = sandbox_env(folder)
             args = ["run", "--exit-after-first-paint", "--config", str(config)]
             try:
-                t_frozen, t_source, rss_frozen, _ = self._alternate(
-                    [str(FROZEN), *args], [str(BIN / "kiosk"), *args], env, pairs
-                )
+                got = self._alternate([str(FROZEN), *args], [str(BIN / "kiosk"), *args], env, pairs)
             except RuntimeError as exc:
                 self.problems.append(
                     f"frozen: the bundle failed ({exc}); is it stale? `make dist` rebuilds it"
                 )
                 print("  frozen bundle: FAILED (stale bundle? run `make dist`)", flush=True)
                 return
-        ratios = [f / s for f, s in zip(t_frozen, t_source, strict=True)]
+        frozen, source = got.a, got.b
+        ratios = [f / s for f, s in zip(frozen["s"], source["s"], strict=True)]
         self.details["frozen"] = {
-            "frozen_s": t_frozen,
-            "source_s": t_source,
+            "frozen_s": frozen["s"],
+            "source_s": source["s"],
             "ratio": ratios,
-            "frozen_rss_mib": [r / MIB for r in rss_frozen],
+            "frozen_rss_mib": frozen["rss"],
         }
-        self.row("frozen_s", "start-up, frozen bundle to Home painted", "s", t_frozen)
+        self.row("frozen_s", "start-up, frozen bundle to Home painted", "s", frozen["s"])
         self.row("frozen_ratio", "start-up, frozen / source (same run)", "×", ratios)
 
     # --- 2. screen switch ------------------------------------------------------------------
