@@ -146,8 +146,10 @@ class DataKeyOpener:
 
     def open(self, blob: bytes) -> bytes:
         """The plaintext of ``blob``; KeysError if it was altered or is foreign."""
+        if not isinstance(blob, bytes):
+            raise KeysError("a sealed value is damaged or belongs to another key")
         size = len(blob) - _NONCE_BYTES - _MAC_BYTES
-        if size < 0 or not isinstance(blob, bytes):
+        if size < 0:
             raise KeysError("a sealed value is damaged or belongs to another key")
         out = _ffi.new("unsigned char[]", size or 1)
         nonce, box = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]

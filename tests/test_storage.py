@@ -191,6 +191,10 @@ def test_export_rows_follow_the_lock(make_store: Callable[..., AppointmentStore]
 def test_export_rows_name_a_damaged_request(store: AppointmentStore) -> None:
     """A sealed value that no longer opens gives StoreError naming the request, not its data."""
     reference = _add(store)
-    store.db.execute("UPDATE requests SET sealed = zeroblob(80)")
-    with pytest.raises(StoreError, match=reference):
-        list(store.iter_export_rows())
+    # Altered bytes, and a value that is not bytes at all (a corrupted database).
+    for damage in ("zeroblob(80)", "42"):
+        store.db.execute(f"UPDATE requests SET sealed = {damage}")
+        with pytest.raises(StoreError, match=reference):
+            list(store.iter_export_rows())
+        with pytest.raises(StoreError, match=reference):
+            store.list_requests()
