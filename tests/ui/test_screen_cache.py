@@ -80,6 +80,11 @@ def test_scrolling_pages_are_reused_and_come_back_empty(window: MainWindow) -> N
         [page] = screen.findChildren(ScrollPage)
         assert page.isVisible() and page.widget().isVisible()
         assert any(t.isVisible() and t.text() for t in page.widget().findChildren(QLabel))
+    # A scroll the old form queued (its field) arriving late changes nothing and fails
+    # quietly, whether the field is gone or only waiting for deletion.
+    page.scroll_to(form.fields["name"])
+    settle()
+    assert page.verticalScrollBar().value() == 0
 
 
 def test_a_kept_screen_comes_back_fresh_but_back_keeps_the_place(window: MainWindow) -> None:

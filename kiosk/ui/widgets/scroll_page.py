@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from kiosk.ui.theme import Metrics
 
@@ -58,7 +59,12 @@ class ScrollPage(QScrollArea):
         self.body.addStretch(1)
 
     def scroll_to(self, widget: QWidget) -> None:
-        """Bring ``widget`` into view, near the top of the page."""
+        """Bring ``widget`` into view, near the top of the page (if it is still on it: a
+        scroll queued by a screen that has since been left may arrive after its page was
+        emptied and handed to another screen)."""
+        content = self.widget()
+        if content is None or not isValid(widget) or not content.isAncestorOf(widget):
+            return
         self.ensureWidgetVisible(widget, 0, self.viewport().height() // 3)
 
 
