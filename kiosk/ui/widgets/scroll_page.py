@@ -29,8 +29,7 @@ class ScrollPage(QScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         # See-through: the main window has painted the page colour already.
         self.viewport().setAutoFillBackground(False)
-        self.body = QVBoxLayout()
-        self.prepare(metrics, wide)
+        self.prepare(metrics, wide)  # sets self.body
 
     def prepare(self, metrics: Metrics, wide: bool = False) -> None:
         """Give the page a new, empty column at the top (any previous content is deleted)."""
@@ -93,8 +92,8 @@ class PagePool:
 
     def recycle(self, screen: QWidget) -> None:
         """Take the pages out of ``screen``, which is about to be deleted, for later screens.
-        Their content is deleted with the screen (nothing a visitor typed survives in a
-        kept page)."""
+        Their content is deleted now, apart from the page (nothing a visitor typed stays in
+        a reused page)."""
         for page in screen.findChildren(ScrollPage):
             QScroller.scroller(page.viewport()).stop()
             content = page.takeWidget()
