@@ -30,7 +30,8 @@ from kiosk.ui.activity import ActivityFilter
 from kiosk.ui.context import FlowState, ScreenContext
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
-from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet, window_style_sheet
+from kiosk.ui.look import apply_look, base_palette
+from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
 from kiosk.ui.widgets.attract import AttractOverlay
 from kiosk.ui.widgets.idle_overlay import IdleOverlay
 from kiosk.ui.widgets.nav_bar import NavBar
@@ -71,9 +72,11 @@ RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
 CACHED_SCREENS = frozenset(
     {"home", "section", "topic", "table", "faq", "sources", "about", "help", "language"}
 )
-# Enough for every content screen in two languages (about 30 each); a kept screen costs
-# about 0.7 MiB (most of it Qt's style sheet caches), so the limit bounds the memory too.
-CACHE_LIMIT = 64
+# Every content screen in up to three languages (about 30 each) and other text sizes; a
+# kept screen costs ~0.1-0.5 MiB (no style sheet: kiosk/ui/look.py), so the limit bounds
+# the memory too. Start-up builds at most CACHE_LIMIT - SPARE_SCREENS of them.
+CACHE_LIMIT = 128
+SPARE_SCREENS = 32
 
 
 def _is(widget: QWidget | None, module: str, name: str) -> bool:
@@ -81,6 +84,13 @@ def _is(widget: QWidget | None, module: str, name: str) -> bool:
     was never imported cannot be on screen)."""
     loaded = sys.modules.get(f"kiosk.ui.screens.{module}")
     return loaded is not None and isinstance(widget, getattr(loaded, name))
+
+
+def _compute_qr(link: str) -> None:
+    """Compute and cache the QR code for ``link`` (the QR libraries load on first use)."""
+    from kiosk.ui.widgets.qr_widget import module_image
+
+    module_image(link)
 
 
 class MainWindow(QWidget):
@@ -173,7 +183,11 @@ class MainWindow(QWidget):
         self.retention_timer.timeout.connect(self.run_retention)
         self.attach_store(store)
 
-        self.setStyleSheet(window_style_sheet())
+        # The page colour, painted by the window alone (screens and pages are see-through),
+        # and the text colour every label inherits. No style sheet here: one on the window
+        # would put every screen under Qt's style sheet engine (see kiosk/ui/look.py).
+        self.setPalette(base_palette())
+        self.setAutoFillBackground(True)
         self.stack = ScreenStack()
         self.stack.setObjectName("screen-stack")
         self.bar = NavBar(self._icons)
@@ -231,29 +245,48 @@ class MainWindow(QWidget):
         """After the first paint, prepare what visitors will ask for while the kiosk waits:
         one job per turn of the event loop, so a tap waits at most for the one being done.
 
-        The default language's content screens are built and kept, so that even their
-        first visit is instant. Each kept screen costs about 0.7 MiB (most of it Qt's style
-        sheet caches), so the two largest, FAQ and Sources, and other languages' screens are
-        built on their first visit and kept from then on; the Sources screen's QR codes,
-        its slow part, are computed now all the same, and so are the form's checks.
+        Every content screen is built and kept, in every language offered (the default
+        language first), so that even a first visit is only a paint: without a style sheet
+        a kept screen costs ~0.1-0.5 MiB (kiosk/ui/look.py). The QR codes are computed one
+        per job before the Sources screen that shows them, and the form's checks are loaded.
         ``started_up`` is emitted when all is done."""
-        lang = self._content.languages[self._settings.default_language]
+        default = self._settings.default_language
+        order = [default] + [code for code in self._languages if code != default]
+        screens = [(code, route) for code in order for route in self._content_routes(code)]
+        # Room is left for other text sizes: kept screens stay within CACHE_LIMIT.
+        screens = screens[: max(0, CACHE_LIMIT - SPARE_SCREENS)]
+        build = [partial(self._keep_built, route, code) for code, route in screens]
+        # The Sources screen's codes take milliseconds each: one job each, before the first
+        # Sources screen; the form's checks once the default language is ready.
+        first_sources = next(
+            (i for i, (_, route) in enumerate(screens) if route.name == "sources"), len(build)
+        )
+        others = next((i for i, (code, _) in enumerate(screens) if code != default), len(build))
+        qr = [partial(_compute_qr, link) for link in self._source_links()]
+        if first_sources < others:
+            jobs = build[:first_sources] + qr + build[first_sources:others]
+        else:
+            jobs = build[:others] + qr
+        jobs += [self._prepare_form_checks] + build[others:]
+        self._start_up_jobs = jobs
+        self._start_up_timer.start(0)
+
+    def _content_routes(self, code: str) -> list[Route]:
+        """Every content screen of language ``code``, Home first."""
         routes = [HOME]
-        for section in lang.sections:
+        for section in self._content.languages[code].sections:
             if section.kind == "topics":
                 if len(section.items) > 1:
                     routes.append(Route("section", section.id))
                 routes.extend(Route("topic", t) for t in section.items)
             elif section.kind == "table":
                 routes.append(Route("table", section.items[0]))
-            elif section.kind == "about":
+            else:
                 routes.append(Route(section.kind))
-        routes += [Route("help"), Route("language")]
-        self._start_up_jobs = [
-            partial(self._keep_built, route, lang.code) for route in routes[: CACHE_LIMIT // 2]
-        ]
-        self._start_up_jobs += [self._prepare_qr_codes, self._prepare_form_checks]
-        self._start_up_timer.start(0)
+        return routes + [Route("help"), Route("language")]
+
+    def _source_links(self) -> list[str]:
+        return [link for source in self._content.sources.values() if (link := source.link())]
 
     def starting_up(self) -> bool:
         """True while finish_start_up's jobs are still running."""
@@ -283,13 +316,6 @@ class MainWindow(QWidget):
         # lay it out.
         screen.setGeometry(self.stack.rect())
         screen.grab(QRect(0, 0, 1, 1))
-
-    def _prepare_qr_codes(self) -> None:
-        from kiosk.ui.widgets.qr_widget import module_image
-
-        for source in self._content.sources.values():
-            if link := source.link():
-                module_image(link)
 
     def _prepare_form_checks(self) -> None:
         # The phone and e-mail checks may load their libraries on first use: now, not when
@@ -476,12 +502,17 @@ class MainWindow(QWidget):
         return (route.name, arg, ctx.lang.code, m.text_step, m.portrait, m.dpi)
 
     def _make(self, route: Route, ctx: ScreenContext) -> QWidget:
-        """Build the screen for ``route`` inside the stack's layer for its text size and
-        direction, so it is styled once, as it is built."""
+        """Build the screen for ``route`` inside the stack's layer for its direction (and,
+        for the form and the staff screens, the style sheet of its text size), so it is
+        styled once, as it is built. Content screens get their look from kiosk.ui.look."""
         direction = (
             Qt.LayoutDirection.RightToLeft if ctx.lang.rtl else Qt.LayoutDirection.LeftToRight
         )
-        screen = self._build(route, ctx, self.stack.layer(style_sheet(ctx.metrics), direction))
+        content = route.name in CACHED_SCREENS
+        sheet = "" if content else style_sheet(ctx.metrics)
+        screen = self._build(route, ctx, self.stack.layer(sheet, direction))
+        if content:
+            apply_look(screen, ctx.metrics)
         # Style every part now, before anything is laid out: parts built on their own (a
         # tile, then put in its row) would otherwise keep sizes measured in the plain style.
         screen.ensurePolished()

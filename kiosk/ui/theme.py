@@ -135,12 +135,6 @@ def _template() -> Template:
     return Template(paths.resource_path("resources/style.qss").read_text(encoding="utf-8"))
 
 
-def window_style_sheet(p: Palette = LIGHT) -> str:
-    """The main window's own style: only its background and the stack's. Everything else is
-    styled by the sheet each screen, the bar and the overlays carry (see style_sheet)."""
-    return f"QWidget#main-window {{ background: {p.background}; }}"
-
-
 @lru_cache(maxsize=16)
 def style_sheet(m: Metrics, p: Palette = LIGHT) -> str:
     """Fill ``resources/style.qss`` with the tokens for these metrics."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QFrame, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QVBoxLayout, QWidget
 
 from kiosk import __version__
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.widgets.blocks import boxed
+from kiosk.ui.widgets.painted import Panel
 from kiosk.ui.widgets.text import label
 
 
@@ -27,8 +28,7 @@ class AboutScreen(QWidget):
         box.setObjectName("notice-box")
         self.page.body.addWidget(box)
 
-        card = QFrame()
-        card.setObjectName("card")
+        card = Panel("card")
         form = QFormLayout(card)
         form.setContentsMargins(28, 24, 28, 24)
         form.setVerticalSpacing(16)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.content import FaqEntry
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips
+from kiosk.ui.widgets.painted import PaintedButton
 from kiosk.ui.widgets.text import label
 
 
-class _Question(QPushButton):
+class _Question(PaintedButton):
     """A question row: wrapped text and a chevron that shows open or closed."""
 
     def __init__(self, ctx: ScreenContext, text: str) -> None:

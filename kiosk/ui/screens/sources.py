@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.qr import short_display
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.grid import TileGrid
+from kiosk.ui.widgets.painted import Panel
 from kiosk.ui.widgets.qr_widget import QrWidget
 from kiosk.ui.widgets.text import breakable, label
 
 HIGHLIGHT_WIDTH = 4
-CARD_RADIUS = 20  # as QFrame#card in resources/style.qss
+CARD_RADIUS = 20  # as the "card" box in kiosk/ui/look.py
 
 
-class SourceCard(QFrame):
+class SourceCard(Panel):
     """One reference's card. The highlight (the source a chip opened) is a thicker border in
-    the primary colour, painted over the style sheet's border: changing it repaints the
-    card and never re-lays out the page (a changed border width or a shown child widget
-    would re-lay out all 26 cards)."""
+    the primary colour, painted over the card's own border: changing it repaints the card
+    and never re-lays out the page (a changed border width or a shown child widget would
+    re-lay out all 26 cards)."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("card")
+        super().__init__("card")
         self.setProperty("highlight", "false")
         self._highlight = False
 

@@ -10,6 +10,7 @@ from kiosk.ui.context import ScreenContext
 from kiosk.ui.screens.topic import STATUS_ICONS
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips, boxed
+from kiosk.ui.widgets.painted import Panel
 from kiosk.ui.widgets.text import label
 
 
@@ -79,9 +80,7 @@ class TableScreen(QWidget):
         grid.setHorizontalSpacing(0)
         grid.setVerticalSpacing(0)
         for c, col in enumerate(self.table.columns, start=1):
-            head = QWidget()
-            head.setObjectName("table-head")
-            head.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+            head = Panel("table-head")
             box = QVBoxLayout(head)
             box.setContentsMargins(16, 12, 16, 12)
             box.addWidget(label(col.title, "table-head-text"))
@@ -104,8 +103,8 @@ class TableScreen(QWidget):
                 grid.addWidget(cell, r, c)
         return frame
 
-    def _cards(self) -> list[QFrame]:
-        cards: list[QFrame] = []
+    def _cards(self) -> list[Panel]:
+        cards: list[Panel] = []
         t = self.table
         if t.cards == "column":
             groups = [
@@ -118,8 +117,7 @@ class TableScreen(QWidget):
                 for row in t.rows
             ]
         for title, status, pairs in groups:
-            card = QFrame()
-            card.setObjectName("card")
+            card = Panel("card")
             box = QVBoxLayout(card)
             box.setContentsMargins(28, 24, 28, 24)
             box.setSpacing(8)

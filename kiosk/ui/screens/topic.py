@@ -9,6 +9,7 @@ from kiosk.content import Block, Topic
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips, boxed, bullets
+from kiosk.ui.widgets.painted import Panel
 from kiosk.ui.widgets.text import label
 
 STATUS_ICONS = {
@@ -19,10 +20,9 @@ STATUS_ICONS = {
 }
 
 
-def status_line(ctx: ScreenContext, status: str) -> QFrame:
+def status_line(ctx: ScreenContext, status: str) -> Panel:
     """The neutral status line: icon and words, never colour alone."""
-    frame = QFrame()
-    frame.setObjectName("status-line")
+    frame = Panel("status-line")
     row = QHBoxLayout(frame)
     row.setContentsMargins(24, 16, 24, 16)
     row.setSpacing(16)
@@ -114,8 +114,7 @@ class TopicScreen(QWidget):
         return chips
 
     def _block(self, heading: str | None, block: Block) -> QFrame:
-        card = QFrame()
-        card.setObjectName("block-card")
+        card = Panel("block-card")
         box = QVBoxLayout(card)
         box.setContentsMargins(28, 20, 28, 24)
         box.setSpacing(12)

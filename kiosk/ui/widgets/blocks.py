@@ -5,23 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.ui.widgets.painted import PaintedButton, Panel
 from kiosk.ui.widgets.text import label
 
 
-def boxed(name: str, texts: Sequence[str], text_name: str = "body-text") -> QFrame:
+def boxed(name: str, texts: Sequence[str], text_name: str = "body-text") -> Panel:
     """Return a rounded box (summary, notice) holding paragraphs."""
-    frame = QFrame()
-    frame.setObjectName(name)
+    frame = Panel(name)
     box = QVBoxLayout(frame)
     box.setContentsMargins(28, 20, 28, 20)
     box.setSpacing(10)
@@ -59,7 +51,7 @@ class SourceChips(QWidget):
     def __init__(
         self, caption: str, chip_name: str, ids: Sequence[str], order: Sequence[str]
     ) -> None:
-        # The chips are sized by the style sheet (the touch target), never shrunk to fit.
+        # The chips are sized to the touch target by their look, never shrunk to fit.
         super().__init__()
         self.setObjectName("source-chips")
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
@@ -70,7 +62,7 @@ class SourceChips(QWidget):
         self.buttons: list[QPushButton] = []
         for source_id in ids:
             number = order.index(source_id) + 1
-            button = QPushButton(str(number))
+            button = PaintedButton(str(number))
             button.setObjectName("source-chip")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # no focus ring after a tap
             button.setAccessibleName(chip_name.format(n=number))

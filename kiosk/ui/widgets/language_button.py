@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
 
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
+from kiosk.ui.widgets.painted import PaintedButton
 
 
-def language_button(ctx: ScreenContext, code: str, icon_size: int) -> QPushButton:
+def language_button(ctx: ScreenContext, code: str, icon_size: int) -> PaintedButton:
     """Return the checkable button for language ``code`` (never a flag)."""
     lc = ctx.content.languages[code]
-    button = QPushButton(lc.meta.name)
+    button = PaintedButton(lc.meta.name)
     button.setObjectName("language-option")
     button.setCheckable(True)
     button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # no focus ring after a tap

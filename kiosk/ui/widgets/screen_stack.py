@@ -35,7 +35,8 @@ class ScreenStack(QWidget):
             holder = QWidget(self)
             holder.setObjectName("screen-layer")
             holder.setLayoutDirection(direction)
-            holder.setStyleSheet(style_sheet)
+            if style_sheet:  # none for content screens (kiosk/ui/look.py)
+                holder.setStyleSheet(style_sheet)
             holder.setGeometry(self.rect())
             holder.hide()
             self._layers[key] = holder

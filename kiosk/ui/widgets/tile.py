@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.ui.widgets.painted import PaintedButton
 from kiosk.ui.widgets.text import label
 
 
-class Tile(QPushButton):
+class Tile(PaintedButton):
     """A button laid out like a card. The labels inside ignore the mouse, so the whole
     card is one target and a near miss on the text still counts as a tap."""
 
@@ -22,7 +23,7 @@ class Tile(QPushButton):
         horizontal: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__("", parent)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         # Keyboard focus only: a tap must not leave a focus ring behind (it reads as
         # "selected"), nor restyle and repaint the screen it is leaving.

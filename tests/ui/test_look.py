@@ -1,0 +1,108 @@
+"""Content screens are styled without a style sheet (kiosk/ui/look.py), as the sheet would."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QFrame, QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from kiosk import paths
+from kiosk.ui.look import LABELS, LookError, apply_look, panels, unpainted
+from kiosk.ui.main_window import CACHED_SCREENS, MainWindow
+from kiosk.ui.screenshots import visit_all
+from kiosk.ui.theme import LIGHT, Metrics
+
+SHEET = paths.resource_path("resources/style.qss").read_text(encoding="utf-8")
+
+
+def _rules() -> dict[str, str]:
+    """``QLabel#name`` / ``QFrame#name`` selector -> its declarations, from style.qss."""
+    rules: dict[str, str] = {}
+    body = re.sub(r"/\*.*?\*/", "", SHEET, flags=re.S)
+    body = re.sub(r"\$\{(\w+)\}", r"$\1", body)  # ${body}px -> $bodypx: no braces inside
+    for selectors, declarations in re.findall(r"([^{}]+)\{([^}]*)\}", body):
+        for selector in selectors.split(","):
+            rules[selector.strip()] = rules.get(selector.strip(), "") + declarations
+    return rules
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_label_types_match_the_style_sheet(name: str) -> None:
+    """Each label rule in look.py says what resources/style.qss says for it (both are kept
+    because the form and staff screens still use the sheet)."""
+    rule = _rules().get(f"QLabel#{name}", "")
+    text = LABELS[name]
+    size = re.search(r"font-size:\s*\$(\w+)px", rule)
+    assert (size.group(1) if size else "body") == text.size
+    assert ("font-weight: bold" in rule) == text.bold
+    color = re.search(r"(?<!-)color:\s*\$(\w+)", rule)
+    assert (color.group(1) if color else "text") == text.color
+
+
+@pytest.mark.parametrize("name", sorted(panels()))
+def test_panel_boxes_match_the_style_sheet(name: str) -> None:
+    rules = _rules()
+    rule = rules.get(f"QFrame#{name}") or rules.get(f"QWidget#{name}", "")
+    box = panels()[name]
+    fill = re.search(r"background:\s*\$(\w+)", rule)
+    assert fill is not None and getattr(LIGHT, fill.group(1)) == box.fill
+    border = re.search(r"border:\s*(\d+)px solid \$(\w+)", rule)
+    if border:
+        assert (int(border.group(1)), getattr(LIGHT, border.group(2))) == (box.width, box.border)
+    else:
+        assert box.width == 0
+    radius = re.search(r"border-radius:\s*(\d+)px", rule)
+    assert (int(radius.group(1)) if radius else 0) == box.radius
+
+
+def _under_a_style_sheet(widget: QWidget) -> bool:
+    w: QWidget | None = widget
+    while w is not None:
+        if w.styleSheet():
+            return True
+        w = w.parentWidget()
+    return False
+
+
+@pytest.mark.parametrize("lang", ["en", "tr"])
+def test_every_content_screen_is_drawn_without_a_style_sheet(window: MainWindow, lang: str) -> None:
+    """No content screen sits under a style sheet, every box and button in it draws itself,
+    and its labels carry the type of their role; the form and staff pad keep the sheet."""
+    m = window.metrics()
+    sizes = {m.display, m.title, m.section, m.body, m.secondary}
+    seen = 0
+    for _ in visit_all(window, lang):
+        screen = window.current_screen()
+        if screen.objectName().replace("-screen", "") not in CACHED_SCREENS | {"section"}:
+            if screen.objectName() in ("appointment-screen", "staff-login-screen"):
+                assert _under_a_style_sheet(screen)
+            continue
+        seen += 1
+        assert not _under_a_style_sheet(screen), screen.objectName()
+        assert unpainted(screen) == [], screen.objectName()
+        for label in screen.findChildren(QLabel):
+            if label.text():
+                assert label.font().pixelSize() in sizes, (screen.objectName(), label.text())
+    assert seen >= 10
+
+
+def test_text_colours_reach_labels_inside_buttons(window: MainWindow) -> None:
+    """Labels in a tile take the button's colours (ButtonText), which the look sets."""
+    home = window.current_screen()
+    title = home.tiles[next(iter(home.tiles))].title_label
+    assert title.palette().color(QPalette.ColorRole.ButtonText).name() == LIGHT.text.lower()
+    subtitle = home.appointment_tile.subtitle_label
+    assert subtitle.palette().color(subtitle.foregroundRole()).name() == LIGHT.on_primary.lower()
+
+
+def test_a_plain_frame_box_is_refused(qtbot: QtBot) -> None:
+    """A box the look cannot draw (a plain QFrame named like a panel) is an error, not a
+    screen that silently loses its background."""
+    screen = QWidget()
+    qtbot.addWidget(screen)
+    QFrame(screen).setObjectName("summary-box")
+    with pytest.raises(LookError):
+        apply_look(screen, Metrics(dpi=96.0))
