@@ -8,6 +8,8 @@ from pathlib import Path, PurePosixPath
 import platformdirs
 
 APP_NAME = "clinic-kiosk"
+# Resolved once: every icon, font and style sheet path starts here.
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def bundle_root() -> Path:
@@ -18,7 +20,7 @@ def bundle_root() -> Path:
     """
     if getattr(sys, "frozen", False):
         return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
-    return Path(__file__).resolve().parent.parent
+    return _SOURCE_ROOT
 
 
 def resource_path(relative: str) -> Path:

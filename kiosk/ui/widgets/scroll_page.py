@@ -23,6 +23,10 @@ class ScrollPage(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # A viewport made here, not the one Qt made: handing Python a widget Qt created makes
+        # PySide6 work out its class, which loads every QtWidgets class on the first call
+        # (~80 enum types, ~20 ms of start-up).
+        self.setViewport(QWidget())
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
         # A tap must not give the page keyboard focus: that restyles and repaints the whole
         # page before the tap does anything. Tab still reaches it (arrow keys scroll).
