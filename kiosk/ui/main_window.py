@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -84,6 +84,9 @@ def _is(widget: QWidget | None, module: str, name: str) -> bool:
     was never imported cannot be on screen)."""
     loaded = sys.modules.get(f"kiosk.ui.screens.{module}")
     return loaded is not None and isinstance(widget, getattr(loaded, name))
+
+
+_Part = TypeVar("_Part", bound=QWidget)
 
 
 def _compute_qr(link: str) -> None:
@@ -575,11 +578,11 @@ class MainWindow(QWidget):
         )
         qss = style_sheet(m)
         # Re-applying an unchanged style sheet restyles every widget: skip it. The screens
-        # carry their own (see _make), so a new text size restyles only the bar and overlays.
+        # carry their own (see _make), so a new text size restyles only the bar; the
+        # overlays take it when they are next shown (_styled).
         if qss != self._qss:
             self._qss = qss
-            for part in (self.bar, self.attract, self.overlay):
-                part.setStyleSheet(qss)
+            self.bar.setStyleSheet(qss)
         self.bar.apply(ctx.lang.ui, self._text_step, m, ctx.lang.rtl)
         self.bar.set_back_enabled(self._route != HOME)
         old = self.stack.currentWidget()
@@ -683,7 +686,9 @@ class MainWindow(QWidget):
 
     def _on_idle(self) -> None:
         ctx = self.context()
-        self.overlay.build(ctx.lang.ui, ctx.metrics, self._settings.idle_warning_seconds)
+        self._styled(self.overlay).build(
+            ctx.lang.ui, ctx.metrics, self._settings.idle_warning_seconds
+        )
         self.overlay.start()
         log.info("idle_warning")
 
@@ -706,7 +711,13 @@ class MainWindow(QWidget):
         """Begin the slow rotation of topics on Home (if the clinic wants it)."""
         if self._settings.attract_mode and self._route == HOME:
             ctx = self.context()
-            self.attract.start(ctx.lang, ctx.metrics, self._settings.attract_seconds)
+            self._styled(self.attract).start(ctx.lang, ctx.metrics, self._settings.attract_seconds)
+
+    def _styled(self, part: _Part) -> _Part:
+        """``part`` (an overlay) with the style sheet of the current text size."""
+        if part.styleSheet() != self._qss:
+            part.setStyleSheet(self._qss)
+        return part
 
     def recover(self) -> None:
         """Return to a clean Home after an unexpected error in a slot or timer."""

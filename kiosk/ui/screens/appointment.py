@@ -440,13 +440,13 @@ class AppointmentScreen(QWidget):
         page.body.addWidget(label(breakable(short_display(link)), "qr-url"))
         page.body.addWidget(label(s.failed_desk, "body-text"))
 
-    def _forget_input(self) -> None:
+    def _forget_input(self, rebuild_keyboard: bool = True) -> None:
         """Wipe the form data, the fields, the review cards and the keyboard state."""
         self.form.wipe()
         for edit in self.findChildren(QLineEdit):
             edit.clear()
         self._clear_review()
-        self.keyboard.reset()
+        self.keyboard.reset(rebuild=rebuild_keyboard)
 
     def _clear_review(self) -> None:
         while self.review_box.count():
@@ -461,7 +461,7 @@ class AppointmentScreen(QWidget):
     def clear_widgets(self) -> None:
         """Empty every field and the keyboard's state (the visit is over)."""
         self.thanks_timer.stop()
-        self._forget_input()
+        self._forget_input(rebuild_keyboard=False)  # the screen is about to be deleted
         self.reference_label.clear()
 
     # --- flow ---------------------------------------------------------------------------------

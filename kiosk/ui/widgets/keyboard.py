@@ -60,12 +60,14 @@ class OnScreenKeyboard(QWidget):
             self._shift = False
             self._build()
 
-    def reset(self) -> None:
-        """Forget the target and the shift state (a new visitor starts fresh)."""
+    def reset(self, rebuild: bool = True) -> None:
+        """Forget the target and the shift state (a new visitor starts fresh). Without
+        ``rebuild`` the keys keep their current layout: for a keyboard about to be deleted,
+        which holds nothing typed, only the keys' letters."""
         self._target = None
         self._shift = False
         self._layout_index = 0
-        if self._layouts:
+        if self._layouts and rebuild:
             self._build()
 
     def key_button(self, text: str) -> QPushButton:
