@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QLayout, QScrollArea, QVBoxLayout, QWidget
 from kiosk.appointment import FormData
 from kiosk.config import Settings
 from kiosk.content import Content
+from kiosk.memory import release_free_memory
 from kiosk.ui.activity import ActivityFilter
 from kiosk.ui.context import FlowState, ScreenContext
 from kiosk.ui.drives import Destination, removable_drives
@@ -706,6 +707,22 @@ class MainWindow(QWidget):
         self.end_form_visit()
         log.info("visit_reset")
         self.start_attract()
+        # Once Home's frame is out: posted events (the deletion of the visit's screens
+        # among them) come before timers.
+        QTimer.singleShot(0, self._tidy_after_visit)
+
+    def _tidy_after_visit(self) -> None:
+        """Once a visit is over and the kiosk waits: let go of screens built at another text
+        size (the next visitor starts at the default one; they are rebuilt when asked for),
+        then give the memory the visit freed back to the system (kiosk.memory)."""
+        if self._route != HOME or self._text_step != 0:
+            return  # someone is already using the kiosk again
+        for key, screen in list(self._cache.items()):
+            if key[3] != 0 and screen is not self.stack.currentWidget():
+                del self._cache[key]
+                self._discard(screen)
+        # After the deletions above have run.
+        QTimer.singleShot(0, release_free_memory)
 
     def start_attract(self) -> None:
         """Begin the slow rotation of topics on Home (if the clinic wants it)."""

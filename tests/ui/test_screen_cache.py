@@ -212,3 +212,23 @@ def test_home_needs_neither_the_store_nor_the_form_to_start() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_after_a_visit_other_text_sizes_are_let_go(
+    qtbot: QtBot, window: MainWindow, monkeypatch
+) -> None:  # noqa: ANN001
+    """Once a visit ends, screens built at a larger text size are deleted (the next visitor
+    starts at the default size) and the freed memory is handed back to the system."""
+    released: list[bool] = []
+    monkeypatch.setattr(main_window_module, "release_free_memory", lambda: released.append(True))
+    window.navigate(Route("topic", "sle"))
+    window.set_text_step(2)
+    large = window.current_screen()
+    kept = window.cached_screens()
+    window.reset_visit()
+    qtbot.waitUntil(lambda: bool(released), timeout=5000)
+    assert window.cached_screens() < kept
+    assert not window._is_kept(large)
+    assert window.current_screen() is not large
+    window.set_text_step(2)  # asked for again: built again, at that size
+    assert window.current_screen().objectName() == "home-screen"
