@@ -198,3 +198,12 @@ def test_export_rows_name_a_damaged_request(store: AppointmentStore) -> None:
             list(store.iter_export_rows())
         with pytest.raises(StoreError, match=reference):
             store.list_requests()
+
+
+def test_page_cache_is_bounded(tmp_path: Path) -> None:
+    """The kiosk's connection keeps a small page cache, not SQLite's 2 MiB default."""
+    from kiosk.storage import PAGE_CACHE_KIB, open_database
+
+    db = open_database(tmp_path / "k.db")
+    assert db.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB
+    db.close()
