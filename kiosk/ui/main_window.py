@@ -104,8 +104,9 @@ class MainWindow(QWidget):
     language, text size and screen geometry, and shown again with their scroll position
     reset; the form and the staff screens are built afresh every time, so nothing a visitor
     typed or staff saw survives them. A change of language or text size shows (or builds)
-    the screen for the new key: nothing stale can be shown. Each screen carries the style
-    sheet for its own text size, so changing the size never restyles the kept screens.
+    the screen for the new key: nothing stale can be shown. Content screens are styled
+    once, as built, by kiosk.ui.look (no style sheet); the form and staff screens carry the
+    style sheet of their own text size. Changing the size never restyles a kept screen.
 
     Signals:
         screen_changed(str): the key of the screen now shown.
@@ -131,7 +132,6 @@ class MainWindow(QWidget):
         super().__init__(parent)
         self.setObjectName("main-window")
         self.setWindowTitle(settings.clinic_name)
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._settings = settings
         self._content = content
@@ -147,7 +147,6 @@ class MainWindow(QWidget):
         self._store: AppointmentStore | None = None
         self._auth: StaffAuth | None = None
         self._cache: OrderedDict[tuple[object, ...], QWidget] = OrderedDict()
-        self._cache_key: dict[int, tuple[object, ...]] = {}  # id(screen) -> its key
         self._start_up_jobs: list[Callable[[], None]] = []
         self._start_up_timer = QTimer(self)
         self._start_up_timer.setSingleShot(True)
@@ -578,9 +577,9 @@ class MainWindow(QWidget):
             Qt.LayoutDirection.RightToLeft if ctx.lang.rtl else Qt.LayoutDirection.LeftToRight
         )
         qss = style_sheet(m)
-        # Re-applying an unchanged style sheet restyles every widget: skip it. The screens
-        # carry their own (see _make), so a new text size restyles only the bar; the
-        # overlays take it when they are next shown (_styled).
+        # Re-applying an unchanged style sheet restyles every widget: skip it. Screens are
+        # styled when built (see _make), so a new text size restyles only the bar; the
+        # overlays take the sheet when they are next shown (_styled).
         if qss != self._qss:
             self._qss = qss
             self.bar.setStyleSheet(qss)

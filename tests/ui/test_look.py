@@ -6,14 +6,15 @@ import re
 
 import pytest
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk import paths
-from kiosk.ui.look import LABELS, LookError, apply_look, panels, unpainted
+from kiosk.ui.look import BUTTON_TEXT, LABELS, LookError, apply_look, buttons, panels, unpainted
 from kiosk.ui.main_window import CACHED_SCREENS, MainWindow
 from kiosk.ui.screenshots import visit_all
 from kiosk.ui.theme import LIGHT, Metrics
+from kiosk.ui.widgets.painted import PaintedButton, Panel
 
 SHEET = paths.resource_path("resources/style.qss").read_text(encoding="utf-8")
 
@@ -58,6 +59,50 @@ def test_panel_boxes_match_the_style_sheet(name: str) -> None:
     assert (int(radius.group(1)) if radius else 0) == box.radius
 
 
+def _decl(rule: str, prop: str) -> str | None:
+    found = re.search(rf"(?<![-\w]){prop}:\s*([^;]+);", rule)
+    return found.group(1).strip() if found else None
+
+
+@pytest.mark.parametrize("name", sorted(buttons(Metrics(dpi=96.0))))
+def test_button_boxes_match_the_style_sheet(name: str) -> None:
+    """Each button's resting box is the sheet's QPushButton rule with its own on top."""
+    rules = _rules()
+    base, own = rules["QPushButton"], rules.get(f"QPushButton#{name}", "") if name else ""
+    look = buttons(Metrics(dpi=96.0))[name].normal
+    fill = _decl(own, "background") or _decl(base, "background")
+    assert fill is not None and getattr(LIGHT, fill.lstrip("$")) == look.fill
+    width, _, colour = (_decl(own, "border") or _decl(base, "border") or "").partition("px solid ")
+    assert (int(width), getattr(LIGHT, colour.lstrip("$"))) == (look.width, look.border)
+    radius = _decl(own, "border-radius") or _decl(base, "border-radius") or "0px"
+    assert int(radius.removesuffix("px")) == look.radius
+    size, bold = BUTTON_TEXT.get(name, ("body", False))
+    assert (_decl(own, "font-size") or _decl(base, "font-size")) == f"${size}px"
+    assert ("font-weight: bold" in own) == bold
+
+
+@pytest.mark.parametrize(
+    ("selector", "colour"),
+    [
+        ("QFrame#notice-box QLabel", "notice_text"),
+        ("QPushButton#tile-appointment QLabel", "on_primary"),
+        ("QWidget#table-head QLabel#status-small", "on_primary"),
+    ],
+)
+def test_text_inside_boxes_matches_the_style_sheet(selector: str, colour: str) -> None:
+    """The rules look.py applies by container (kiosk.ui.look._Styler.label) are the sheet's."""
+    assert _decl(_rules()[selector], "color") == f"${colour}"
+
+
+def test_unpainted_names_what_the_look_cannot_draw(qtbot: QtBot) -> None:
+    screen = QWidget()
+    qtbot.addWidget(screen)
+    QPushButton("plain", screen)
+    QFrame(screen).setObjectName("card")
+    Panel("card", screen)
+    assert sorted(unpainted(screen)) == ["button QPushButton", "frame card"]
+
+
 def _under_a_style_sheet(widget: QWidget) -> bool:
     w: QWidget | None = widget
     while w is not None:
@@ -82,7 +127,11 @@ def test_every_content_screen_is_drawn_without_a_style_sheet(window: MainWindow,
             continue
         seen += 1
         assert not _under_a_style_sheet(screen), screen.objectName()
-        assert unpainted(screen) == [], screen.objectName()
+        for widget in screen.findChildren(QWidget):
+            if isinstance(widget, PaintedButton):
+                assert widget._look is not None, (screen.objectName(), widget.objectName())
+            elif isinstance(widget, Panel) and widget.objectName() in panels():
+                assert widget._box is not None, (screen.objectName(), widget.objectName())
         for label in screen.findChildren(QLabel):
             if label.text():
                 assert label.font().pixelSize() in sizes, (screen.objectName(), label.text())
@@ -106,3 +155,28 @@ def test_a_plain_frame_box_is_refused(qtbot: QtBot) -> None:
     QFrame(screen).setObjectName("summary-box")
     with pytest.raises(LookError):
         apply_look(screen, Metrics(dpi=96.0))
+
+
+def test_a_checked_button_stays_filled_while_pressed(qtbot: QtBot) -> None:
+    """As the sheet ranks its rules: the current language keeps its fill (and white text)
+    while held down; a plain button shows the pressed fill; focus adds only its border."""
+    looks = buttons(Metrics(dpi=96.0))
+    current = PaintedButton("English")
+    qtbot.addWidget(current)
+    current.setCheckable(True)
+    current.setChecked(True)
+    current.set_look(looks["language-option"])
+    current.setDown(True)
+    assert current._box(looks["language-option"]).fill == LIGHT.primary
+    assert current._text_color(looks["language-option"]) == LIGHT.on_primary
+    chip = PaintedButton("1")
+    qtbot.addWidget(chip)
+    chip.set_look(looks["source-chip"])
+    chip.setDown(True)
+    assert chip._box(looks["source-chip"]).fill == LIGHT.pressed
+    chip.setDown(False)
+    chip.show()
+    chip.setFocus()
+    qtbot.waitUntil(chip.hasFocus)
+    box = chip._box(looks["source-chip"])
+    assert (box.fill, box.width) == (LIGHT.surface, looks["source-chip"].focus.width)

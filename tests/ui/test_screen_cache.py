@@ -155,12 +155,14 @@ def test_start_up_builds_every_content_screen(qtbot: QtBot, window: MainWindow) 
         window.finish_start_up()
     assert not window.starting_up()
     kept = window.cached_screens()
+    built = set(window._cache.values())
     topics = next(iter(window.context().lang.topics))
     assert kept >= 2 * len(window.context().lang.topics)
     window.set_language("tr")
+    assert window.current_screen() in built
     for route in (Route("topic", topics), Route("faq"), Route("sources", None), Route("about")):
         window.navigate(route)
-        assert window.current_screen().objectName().endswith("-screen")
+        assert window.current_screen() in built, route
     window.go_home()
     assert window.cached_screens() == kept  # shown from what was built, nothing new
 
@@ -215,8 +217,10 @@ def test_home_needs_neither_the_store_nor_the_form_to_start() -> None:
 
 
 def test_after_a_visit_other_text_sizes_are_let_go(
-    qtbot: QtBot, window: MainWindow, monkeypatch
-) -> None:  # noqa: ANN001
+    qtbot: QtBot,
+    window: MainWindow,
+    monkeypatch,  # noqa: ANN001
+) -> None:
     """Once a visit ends, screens built at a larger text size are deleted (the next visitor
     starts at the default size) and the freed memory is handed back to the system."""
     released: list[bool] = []
@@ -230,5 +234,20 @@ def test_after_a_visit_other_text_sizes_are_let_go(
     assert window.cached_screens() < kept
     assert not window._is_kept(large)
     assert window.current_screen() is not large
+    window.navigate(Route("topic", "sle"))
     window.set_text_step(2)  # asked for again: built again, at that size
-    assert window.current_screen().objectName() == "home-screen"
+    again = window.current_screen()
+    assert again is not large and window._is_kept(again)
+    assert again.topic.id == "sle" and window.metrics().text_step == 2
+
+
+def test_a_kept_screen_still_marks_its_own_language(window: MainWindow) -> None:
+    """Tapping another language on Home switches language but does not leave that button
+    ticked on the kept English Home the next visitor sees."""
+    home = window.current_screen()
+    home.language_buttons["tr"].click()
+    assert window.language == "tr"
+    window.reset_visit()
+    assert window.current_screen() is home
+    assert home.language_buttons["en"].isChecked()
+    assert not home.language_buttons["tr"].isChecked()

@@ -104,15 +104,19 @@ class PaintedButton(QPushButton):
         self.update()
 
     def _box(self, look: ButtonLook) -> Box:
+        # As the style sheet ranks its rules: a checked look outranks pressed (the current
+        # language stays filled while held), and keyboard focus adds only its border.
         if not self.isEnabled() and look.disabled is not None:
             return look.disabled
-        if self.isDown():
-            return look.down
         if self.isChecked() and look.checked is not None:
-            return look.checked
+            box = look.checked
+        elif self.isDown():
+            box = look.down
+        else:
+            box = look.normal
         if self.hasFocus() and look.focus is not None:
-            return look.focus
-        return look.normal
+            box = Box(box.fill, look.focus.border, look.focus.width, box.radius)
+        return box
 
     def _text_color(self, look: ButtonLook) -> str:
         if not self.isEnabled() and look.disabled_text:

@@ -15,10 +15,11 @@ class ScreenStack(QWidget):
     which costs milliseconds once dozens of built screens are kept for reuse. Its size hints
     are those of the screen shown.
 
-    Screens live in *layers*: see-through holders, one per style sheet (text size) and
-    text direction. A screen built inside its layer is styled once, as it is built; a
-    screen built alone and then moved in would be styled twice more (by its own sheet, then
-    by its new parents'), which is most of the cost of building one.
+    Screens live in *layers*: see-through holders, one per style sheet and text direction.
+    The form and staff screens use the sheet of their text size; content screens share a
+    layer with no sheet per direction (kiosk/ui/look.py styles them). A screen built inside
+    its layer is styled once, as it is built; one built alone and then moved in would be
+    styled twice more (by its own sheet, then by its new parents').
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:

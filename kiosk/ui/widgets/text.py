@@ -1,4 +1,4 @@
-"""Label helpers: wrapped, named text with the right role for the style sheet."""
+"""Label helpers: wrapped text whose objectName gives its role (kiosk/ui/look.py, style.qss)."""
 
 from __future__ import annotations
 
