@@ -14,9 +14,11 @@ def _trim() -> Callable[[int], int] | None:
         return None
     try:
         # The C library already loaded into the process (no search, no subprocess).
-        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
         return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
     return trim
 
 

@@ -127,6 +127,7 @@ def test_every_content_screen_is_drawn_without_a_style_sheet(window: MainWindow,
             continue
         seen += 1
         assert not _under_a_style_sheet(screen), screen.objectName()
+        assert unpainted(screen) == [], screen.objectName()  # nothing added after the look
         for widget in screen.findChildren(QWidget):
             if isinstance(widget, PaintedButton):
                 assert widget._look is not None, (screen.objectName(), widget.objectName())
@@ -180,3 +181,9 @@ def test_a_checked_button_stays_filled_while_pressed(qtbot: QtBot) -> None:
     qtbot.waitUntil(chip.hasFocus)
     box = chip._box(looks["source-chip"])
     assert (box.fill, box.width) == (LIGHT.surface, looks["source-chip"].focus.width)
+    current.setDown(False)
+    current.show()
+    current.setFocus()
+    qtbot.waitUntil(current.hasFocus)
+    box = current._box(looks["language-option"])  # checked and focused: its fill, focus border
+    assert (box.fill, box.width) == (LIGHT.primary, looks["language-option"].focus.width)

@@ -245,6 +245,8 @@ def test_a_kept_screen_still_marks_its_own_language(window: MainWindow) -> None:
     """Tapping another language on Home switches language but does not leave that button
     ticked on the kept English Home the next visitor sees."""
     home = window.current_screen()
+    home.language_buttons["en"].click()  # the current one: stays ticked
+    assert home.language_buttons["en"].isChecked()
     home.language_buttons["tr"].click()
     assert window.language == "tr"
     window.reset_visit()
