@@ -11,7 +11,7 @@ style sheet. Change a rule in both places (tests/ui/test_look.py compares them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from PySide6.QtCore import Qt
@@ -88,45 +88,21 @@ def buttons(m: Metrics, p: Palette = LIGHT) -> dict[str, ButtonLook]:
         pad_h=24,
         min_height=m.button_height,
     )
-    card = Box(p.surface, p.border, 2, 20)
+    card = ButtonLook(
+        normal=Box(p.surface, p.border, 2, 20),
+        down=Box(p.pressed, p.primary, 4, 20),
+        text=p.text,
+        min_height=m.button_height,
+    )
     return {
         "": plain,
-        "language-option": ButtonLook(
-            normal=plain.normal,
-            down=plain.down,
-            checked=Box(p.primary, p.primary, 3, 16),
-            focus=plain.focus,
-            disabled=plain.disabled,
-            text=p.text,
-            checked_text=p.on_primary,
-            disabled_text=p.muted,
-            pad_v=8,
-            pad_h=24,
-            min_height=m.button_height,
+        "language-option": replace(
+            plain, checked=Box(p.primary, p.primary, 3, 16), checked_text=p.on_primary
         ),
-        "source-chip": ButtonLook(
-            normal=plain.normal,
-            down=plain.down,
-            checked=plain.checked,
-            focus=plain.focus,
-            disabled=plain.disabled,
-            text=p.text,
-            disabled_text=p.muted,
-            min_width=m.target,
-            min_height=m.target,
-        ),
-        "tile": ButtonLook(
-            normal=card,
-            text=p.text,
-            down=Box(p.pressed, p.primary, 4, 20),
-            min_height=m.button_height,
-        ),
-        "topic-row": ButtonLook(
-            normal=card,
-            text=p.text,
-            down=Box(p.pressed, p.primary, 4, 20),
-            min_height=m.button_height,
-        ),
+        # No padding: the chip is the touch target square, its number centred.
+        "source-chip": replace(plain, pad_v=0, pad_h=0, min_width=m.target, min_height=m.target),
+        "tile": card,
+        "topic-row": card,
         "tile-appointment": ButtonLook(
             normal=Box(p.primary, p.primary, 2, 20),
             down=Box(p.primary_pressed, p.primary, 2, 20),

@@ -82,16 +82,28 @@ def test_button_boxes_match_the_style_sheet(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("selector", "colour"),
+    ("selector", "box", "label_name"),
     [
-        ("QFrame#notice-box QLabel", "notice_text"),
-        ("QPushButton#tile-appointment QLabel", "on_primary"),
-        ("QWidget#table-head QLabel#status-small", "on_primary"),
+        ("QFrame#notice-box QLabel", "notice-box", "secondary-text"),
+        ("QPushButton#tile-appointment QLabel", "tile-appointment", "tile-subtitle"),
+        ("QWidget#table-head QLabel#status-small", "table-head", "status-small"),
     ],
 )
-def test_text_inside_boxes_matches_the_style_sheet(selector: str, colour: str) -> None:
-    """The rules look.py applies by container (kiosk.ui.look._Styler.label) are the sheet's."""
-    assert _decl(_rules()[selector], "color") == f"${colour}"
+def test_text_inside_boxes_matches_the_style_sheet(
+    qtbot: QtBot, selector: str, box: str, label_name: str
+) -> None:
+    """A label inside these boxes gets the colour the sheet's rule for it gives."""
+    screen = QWidget()
+    qtbot.addWidget(screen)
+    holder = PaintedButton("", screen) if box == "tile-appointment" else Panel(box, screen)
+    holder.setObjectName(box)
+    text = QLabel("text", holder)
+    text.setObjectName(label_name)
+    apply_look(screen, Metrics(dpi=96.0))
+    colour = _decl(_rules()[selector], "color")
+    assert colour is not None
+    shown = text.palette().color(text.foregroundRole()).name()
+    assert shown == getattr(LIGHT, colour.lstrip("$")).lower()
 
 
 def test_unpainted_names_what_the_look_cannot_draw(qtbot: QtBot) -> None:
