@@ -69,7 +69,8 @@ HOME = Route("home")
 FORM_DETOURS = ("appointment", "language", "help")
 RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
 # Screens that show only content (no personal data, no staff data) are kept once built and
-# shown again instantly; the form and the staff screens are always built afresh.
+# shown again instantly. The form in the default language is kept too, emptied as each visit
+# ends; forms in other languages and the staff screens are always built afresh.
 CACHED_SCREENS = frozenset(
     {"home", "section", "topic", "table", "faq", "sources", "about", "help", "language"}
 )
@@ -102,8 +103,10 @@ class MainWindow(QWidget):
 
     Screens are built from a Route. Content screens are kept once built, keyed by route,
     language, text size and screen geometry, and shown again with their scroll position
-    reset; the form and the staff screens are built afresh every time, so nothing a visitor
-    typed or staff saw survives them. A change of language or text size shows (or builds)
+    reset. The form in the default language at normal text size is built once and emptied
+    (fields, undo history, answers, review) whenever a visit ends; other forms and the staff
+    screens are built afresh every time: nothing a visitor typed or staff saw survives the
+    visit. A change of language or text size shows (or builds)
     the screen for the new key: nothing stale can be shown. Content screens are styled
     once, as built, by kiosk.ui.look (no style sheet); the form and staff screens carry the
     style sheet of their own text size. Changing the size never restyles a kept screen.
@@ -147,6 +150,11 @@ class MainWindow(QWidget):
         self._store: AppointmentStore | None = None
         self._auth: StaffAuth | None = None
         self._cache: OrderedDict[tuple[object, ...], QWidget] = OrderedDict()
+        # The form in the default language at normal text size, built once and emptied for
+        # each visitor (most visitors use that language): its key, the screen, and whether
+        # it has been shown since it was last emptied.
+        self._kept_form: tuple[tuple[object, ...], QWidget] | None = None
+        self._kept_form_used = False
         self._start_up_jobs: list[Callable[[], None]] = []
         self._start_up_timer = QTimer(self)
         self._start_up_timer.setSingleShot(True)
@@ -270,7 +278,8 @@ class MainWindow(QWidget):
             jobs = build[:first_sources] + qr + build[first_sources:others]
         else:
             jobs = build[:others] + qr
-        jobs += [self._prepare_form_checks] + build[others:]
+        jobs += [self._prepare_form_checks, self._keep_form_built] + build[others:]
+        jobs.append(release_free_memory)  # what start-up's imports and builds left behind
         self._start_up_jobs = jobs
         self._start_up_timer.start(0)
 
@@ -319,6 +328,44 @@ class MainWindow(QWidget):
         # lay it out.
         screen.setGeometry(self.stack.rect())
         screen.grab(QRect(0, 0, 1, 1))
+
+    def _keep_form_built(self) -> None:
+        """Build the form in the default language at normal text size and keep it, laid
+        out, so that opening it is only a paint (unless a visitor is in a form already)."""
+        if self._route.name == "appointment" or not self.form.is_empty():
+            return
+        ctx = self.context(self._settings.default_language)
+        m = ctx.metrics
+        ctx = replace(ctx, metrics=Metrics(dpi=m.dpi, text_step=0, portrait=m.portrait))
+        screen = self._form_for(ctx)
+        if screen is None:
+            return
+        self._kept_form_used = False
+        self.flow.reset()  # built for no one: a form without a store opens on "failed"
+        screen.setGeometry(self.stack.rect())
+        screen.grab(QRect(0, 0, 1, 1))
+
+    def _form_for(self, ctx: ScreenContext) -> QWidget | None:
+        """The kept form, showing the visit's data, when ``ctx`` is the default language at
+        normal text size (built and kept on first use); else None: the form in another
+        language or size is built for the visit and deleted after it."""
+        if ctx.lang.code != self._settings.default_language or ctx.metrics.text_step != 0:
+            return None
+        key = self._key(Route("appointment"), ctx)
+        if self._kept_form is not None:
+            kept_key, kept = self._kept_form
+            if kept_key == key and kept._store is self._store:  # type: ignore[attr-defined]
+                kept.sync()  # type: ignore[attr-defined]
+                return kept
+            # Another screen size, or the store attached since: build it again (the form
+            # data lives in the window, so nothing typed is lost).
+            self._kept_form = None
+            if kept is not self.stack.currentWidget():
+                self._discard(kept)  # (_render lets go of the current one once replaced)
+        screen = self._make(Route("appointment"), ctx)
+        self.stack.addWidget(screen)
+        self._kept_form = (key, screen)
+        return screen
 
     def _prepare_form_checks(self) -> None:
         # The phone and e-mail checks may load their libraries on first use: now, not when
@@ -546,6 +593,8 @@ class MainWindow(QWidget):
         return self._pages
 
     def _is_kept(self, screen: QWidget) -> bool:
+        if self._kept_form is not None and self._kept_form[1] is screen:
+            return True
         return any(kept is screen for kept in self._cache.values())
 
     def _fresh(self, screen: QWidget, route: Route) -> None:
@@ -599,12 +648,19 @@ class MainWindow(QWidget):
         if self._route.name not in FORM_DETOURS or visit_over:
             # Help and Language are detours only while the form is being filled in; after
             # the thank-you or failure page, leaving by any way ends the visit.
-            self.end_form_visit()
-            if _is(old, "appointment", "AppointmentScreen"):
+            self.end_form_visit()  # (which empties the kept form too)
+            if _is(old, "appointment", "AppointmentScreen") and not self._is_kept(old):
                 old.clear_widgets()  # do not leave typed text in a widget awaiting deletion
         key = self._key(self._route, ctx) if self._route.name in CACHED_SCREENS else None
         screen = self._cache.get(key) if key is not None else None
-        if screen is None:
+        if self._route.name == "appointment":
+            screen = self._form_for(ctx)
+            if screen is None:
+                screen = self._make(self._route, ctx)
+                self.stack.addWidget(screen)
+            else:
+                self._kept_form_used = True
+        elif screen is None:
             screen = self._make(self._route, ctx)
             self.stack.addWidget(screen)
             if key is not None:
@@ -765,6 +821,11 @@ class MainWindow(QWidget):
             log.info("form_wiped")
         self.form.wipe()
         self.flow.reset()
+        if self._kept_form is not None and self._kept_form_used:
+            # The kept form may hold this visit's answers even when the visitor finished in
+            # another language: empty it now, not when the next visitor opens it.
+            self._kept_form_used = False
+            self._kept_form[1].reset()  # type: ignore[attr-defined]
         clipboard = QGuiApplication.clipboard()
         if clipboard is not None:
             clipboard.clear()

@@ -1,4 +1,5 @@
-"""Content screens are built once and kept; the form and staff screens never are."""
+"""Content screens are built once and kept, and the default language's form (emptied after
+each visit); the staff screens and other forms never are."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import sys
 
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
+from kiosk.appointment import FormData
 from kiosk.ui import main_window as main_window_module
 from kiosk.ui.main_window import HOME, MainWindow, Route
+from kiosk.ui.screens.appointment import AppointmentScreen
 from kiosk.ui.screens.faq import FaqScreen
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.sources import SourcesScreen
@@ -32,8 +35,53 @@ def test_content_screens_are_kept_and_reused(window: MainWindow) -> None:
     assert window.cached_screens() >= 2
 
 
-def test_the_form_is_built_afresh_every_time(window: MainWindow) -> None:
-    """The appointment form (personal data) is never kept: each visit gets a new one."""
+def test_the_default_language_form_is_kept_and_comes_back_empty(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Most visitors use the default language: its form is built once and emptied when each
+    visit ends. Nothing of the visitor is left in it: fields (undo history too), answers,
+    consents, the review and the reference."""
+    window.navigate(Route("appointment"))
+    form = window.current_screen()
+    assert isinstance(form, AppointmentScreen)
+    form.show_step("name")
+    qtbot.keyClicks(form.fields["name"], "Zeynep Marker")  # typed: undoable
+    form.show_step("contact")
+    qtbot.keyClicks(form.fields["phone"], "0532 123 45 67")
+    form.show_step("preferences")
+    for key in ("contact_method", "time_window"):
+        form.groups[key].buttons()[-1].click()
+    form.show_step("consents")
+    for button in form.consent_buttons.values():
+        button.click()
+    form.show_step("review")
+    assert any("Marker" in lab.text() for lab in form.findChildren(QLabel))
+    window.go_home()
+    settle()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+    assert window.form.is_empty()
+    assert window.at_rest()
+    for edit in form.fields.values():
+        assert edit.text() == ""
+        assert not edit.isUndoAvailable()
+    assert [w for w in QApplication.allWidgets() if _shows(w, "Marker", "123 45")] == []
+    empty = FormData()
+    for key, group in form.groups.items():
+        chosen = [b.property("choice") for b in group.buttons() if b.isChecked()]
+        choices = [b.property("choice") for b in group.buttons()]
+        assert chosen == ([getattr(empty, key)] if getattr(empty, key) in choices else [])
+    assert not any(b.isChecked() for b in form.consent_buttons.values())
+
+    window.navigate(Route("appointment"))
+    assert window.current_screen() is form
+    assert form.step == "notice"
+    assert window.form.is_empty()  # showing it again recorded no answer
+
+
+def test_a_form_in_another_language_is_built_afresh_every_time(window: MainWindow) -> None:
+    """Forms in other languages (or text sizes) are built for the visit and deleted."""
+    window.set_language("tr")
     window.navigate(Route("appointment"))
     first = window.current_screen()
     window.go_home()
@@ -42,10 +90,16 @@ def test_the_form_is_built_afresh_every_time(window: MainWindow) -> None:
     assert window.current_screen() is not first
 
 
+def _shows(widget: QWidget, *parts: str) -> bool:
+    text = widget.text() if isinstance(widget, (QLabel, QLineEdit)) else ""
+    return any(part in text for part in parts)
+
+
 def test_scrolling_pages_are_reused_and_come_back_empty(window: MainWindow) -> None:
     """Every page made registers a gesture that PySide6 keeps for good: forms built for
     visitor after visitor reuse the pages of deleted forms, which come back empty."""
     pool = window.page_pool()
+    window.set_language("tr")  # not the default language: a new form for each visit
     for visit in range(6):
         window.navigate(Route("appointment"))
         form = window.current_screen()
@@ -154,6 +208,8 @@ def test_start_up_builds_every_content_screen(qtbot: QtBot, window: MainWindow) 
     with qtbot.waitSignal(window.started_up, timeout=60_000):
         window.finish_start_up()
     assert not window.starting_up()
+    assert window._kept_form is not None  # the default language's form, too
+    prebuilt_form = window._kept_form[1]
     kept = window.cached_screens()
     built = set(window._cache.values())
     topics = next(iter(window.context().lang.topics))
@@ -165,6 +221,11 @@ def test_start_up_builds_every_content_screen(qtbot: QtBot, window: MainWindow) 
         assert window.current_screen() in built, route
     window.go_home()
     assert window.cached_screens() == kept  # shown from what was built, nothing new
+    window.set_language("en")
+    window.navigate(Route("appointment"))
+    form = window.current_screen()
+    assert form.isVisible() and form.step == "notice"
+    assert form is prebuilt_form
 
 
 def test_five_quick_taps_count_even_as_double_clicks(window: MainWindow) -> None:

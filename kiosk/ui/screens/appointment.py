@@ -444,7 +444,9 @@ class AppointmentScreen(QWidget):
         """Wipe the form data, the fields, the review cards and the keyboard state."""
         self.form.wipe()
         for edit in self.findChildren(QLineEdit):
-            edit.clear()
+            # setText, not clear(): clearing is a step the field could undo, so the text
+            # would stay in its undo history. setText empties the history too.
+            edit.setText("")
         self._clear_review()
         self.keyboard.reset(rebuild=rebuild_keyboard)
 
@@ -463,6 +465,43 @@ class AppointmentScreen(QWidget):
         self.thanks_timer.stop()
         self._forget_input(rebuild_keyboard=False)  # the screen is about to be deleted
         self.reference_label.clear()
+
+    def reset(self) -> None:
+        """Ready a kept form for the next visitor: the visit's data gone from every widget
+        (fields, undo history, review, reference, keyboard) and the first step shown."""
+        self.thanks_timer.stop()
+        self._forget_input()
+        self.reference_label.clear()
+        self.countdown_label.clear()
+        self._sync_widgets()
+        self.show_step("notice")
+
+    def sync(self) -> None:
+        """Show what the form data and the flow hold now: a kept form shown again, after a
+        detour or after the visitor filled some of it in another language."""
+        self._sync_widgets()
+        if (self._store is None or not self._store.can_save) and self.flow.step != "thanks":
+            self.flow.step = "failed"
+        self.show_step(self.flow.step)
+
+    def _sync_widgets(self) -> None:
+        for key, edit in self.fields.items():
+            value = getattr(self.form, key)
+            if edit.text() != value:
+                edit.setText(value)
+        for key, group in self.groups.items():
+            current = getattr(self.form, key)
+            group.setExclusive(False)  # an exclusive group cannot be left with none chosen
+            for button in group.buttons():
+                button.setChecked(button.property("choice") == current)
+            group.setExclusive(True)
+        for consent_id, button in self.consent_buttons.items():
+            # Quietly: toggling records an answer, and no answer was given.
+            button.blockSignals(True)
+            button.setChecked(bool(self.form.consents.get(consent_id)))
+            button.blockSignals(False)
+            self._show_tick(consent_id)
+        self._update_phone_hint()
 
     # --- flow ---------------------------------------------------------------------------------
 

@@ -76,9 +76,9 @@ class PagePool:
 
     Each page registers its finger scrolling with Qt once, when it is made, and every
     registration adds a gesture type that PySide6 keeps for good as a new Python enum class
-    (~3.5 KiB). A page per screen built would make the kiosk grow with every visitor (the
-    form and the staff screens are built afresh for each); reused pages keep it flat. The
-    main window owns one pool and hands it to screens through their context.
+    (~3.5 KiB). A page per screen built would make the kiosk grow with every visitor (forms
+    in other languages and the staff screens are built afresh for each); reused pages keep
+    it flat. The main window owns one pool and hands it to screens through their context.
     """
 
     def __init__(self) -> None:
