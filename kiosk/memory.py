@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import linecache
 import sys
 from collections.abc import Callable
 from functools import lru_cache
@@ -28,7 +29,13 @@ def release_free_memory() -> bool:
     glibc keeps freed memory for reuse, so a screen built and deleted (a visitor's form)
     stays counted in the kiosk's resident memory until something else reuses it. Trimming
     after a visit keeps the resident figure at what the kiosk actually holds.
+
+    The source lines that linecache holds go first: PySide6 reads the source of every
+    module imported after it (looking for ``from __feature__ import``), and linecache
+    keeps them all, ~3 MiB of text once the store and the form checks are loaded. Nothing
+    needs them (a traceback reads the lines it shows again).
     """
+    linecache.clearcache()
     trim = _trim()
     if trim is None:
         return False
