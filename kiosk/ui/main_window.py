@@ -455,6 +455,15 @@ class MainWindow(QWidget):
         """Set the text size (0 = normal, 1 = large, 2 = largest) and redraw."""
         self._text_step = max(0, min(step, len(TEXT_SCALES) - 1))
         self._render(force=True)
+        if self._text_step == 0:
+            # Back to normal: the screens built at the larger sizes go once this frame is
+            # out (rebuilt if asked for again), so they never sit in memory beside the rest
+            # of the visit (a form in another language, say).
+            QTimer.singleShot(0, self._back_to_normal_size)
+
+    def _back_to_normal_size(self) -> None:
+        if self._text_step == 0:
+            self._let_go_of_other_sizes()
 
     def cycle_text_size(self) -> None:
         self.set_text_step((self._text_step + 1) % len(TEXT_SCALES))
@@ -772,6 +781,11 @@ class MainWindow(QWidget):
         then give the memory the visit freed back to the system (kiosk.memory)."""
         if self._route != HOME or self._text_step != 0:
             return  # someone is already using the kiosk again
+        self._let_go_of_other_sizes()
+
+    def _let_go_of_other_sizes(self) -> None:
+        """Drop the kept screens built at a text size other than normal (never the one
+        shown), then give the memory back to the system (kiosk.memory)."""
         for key, screen in list(self._cache.items()):
             if key[3] != 0 and screen is not self.stack.currentWidget():
                 del self._cache[key]

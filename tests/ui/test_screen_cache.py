@@ -302,6 +302,33 @@ def test_after_a_visit_other_text_sizes_are_let_go(
     assert again.topic.id == "sle" and window.metrics().text_step == 2
 
 
+def test_back_at_normal_size_the_larger_screens_are_let_go(
+    qtbot: QtBot,
+    window: MainWindow,
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    """Text size cycles Normal, Large, Largest, Normal: back at normal, the screens built at
+    the larger sizes go once the frame is out, so they never sit in memory beside the rest
+    of the visit; the visit itself goes on (the normal screen is the kept one)."""
+    released: list[bool] = []
+    monkeypatch.setattr(main_window_module, "release_free_memory", lambda: released.append(True))
+    normal = window.current_screen()
+    kept = window.cached_screens()
+    window.cycle_text_size()
+    large = window.current_screen()
+    window.cycle_text_size()
+    largest = window.current_screen()
+    assert window.cached_screens() == kept + 2
+    window.cycle_text_size()
+    assert window.current_screen() is normal
+    qtbot.waitUntil(lambda: bool(released), timeout=5000)
+    assert window.cached_screens() == kept
+    assert not window._is_kept(large) and not window._is_kept(largest)
+    window.cycle_text_size()  # asked for again: built again
+    assert window.current_screen() is not large
+    assert window.metrics().text_step == 1
+
+
 def test_a_kept_screen_still_marks_its_own_language(window: MainWindow) -> None:
     """Tapping another language on Home switches language but does not leave that button
     ticked on the kept English Home the next visitor sees."""
