@@ -332,8 +332,9 @@ class MainWindow(QWidget):
     def _keep_form_built(self) -> None:
         """Build the form in the default language at normal text size and keep it, laid
         out, so that opening it is only a paint (unless a visitor is in a form already)."""
-        if self._route.name == "appointment" or not self.form.is_empty():
-            return
+        busy = self._route.name == "appointment" or self.flow.step != "notice"
+        if self._kept_form is not None or busy or not self.form.is_empty():
+            return  # kept already (built on a visitor's demand), or a visit is in the form
         ctx = self.context(self._settings.default_language)
         m = ctx.metrics
         ctx = replace(ctx, metrics=Metrics(dpi=m.dpi, text_step=0, portrait=m.portrait))
@@ -360,6 +361,7 @@ class MainWindow(QWidget):
             # Another screen size, or the store attached since: build it again (the form
             # data lives in the window, so nothing typed is lost).
             self._kept_form = None
+            kept.put_away()  # type: ignore[attr-defined]
             if kept is not self.stack.currentWidget():
                 self._discard(kept)  # (_render lets go of the current one once replaced)
         screen = self._make(Route("appointment"), ctx)
@@ -682,8 +684,13 @@ class MainWindow(QWidget):
         # Focus rests on the window, not on a button: on a touch screen a focus ring on
         # "Home" reads as "selected" and confuses people.
         self.setFocus(Qt.FocusReason.OtherFocusReason)
-        if old is not None and old is not screen and not self._is_kept(old):
-            self._discard(old)
+        if old is not None and old is not screen:
+            if self._kept_form is not None and old is self._kept_form[1]:
+                # The kept form holds the visit's data only while it is on screen (the form
+                # data keeps it, and sync shows it again): nothing to find in a hidden form.
+                old.put_away()  # type: ignore[attr-defined]
+            elif not self._is_kept(old):
+                self._discard(old)
         log.info("screen %s", self._route.key)
         self._restart_idle()
         self.screen_changed.emit(self._route.key)

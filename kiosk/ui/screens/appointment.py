@@ -469,39 +469,54 @@ class AppointmentScreen(QWidget):
     def reset(self) -> None:
         """Ready a kept form for the next visitor: the visit's data gone from every widget
         (fields, undo history, review, reference, keyboard) and the first step shown."""
-        self.thanks_timer.stop()
+        self.put_away()
         self._forget_input()
+        self.show_step("notice")
+
+    def put_away(self) -> None:
+        """Empty every widget while the form is not on screen, the form data left as it is
+        (another form, or a detour, holds the visit; ``sync`` shows it again)."""
+        self.thanks_timer.stop()
+        self._show_data(FormData())
+        for edit in self.fields.values():
+            edit.blockSignals(True)
+            edit.setText("")  # (setText also empties the undo history)
+            edit.blockSignals(False)
+        self._clear_review()
+        self._clear_errors()
         self.reference_label.clear()
         self.countdown_label.clear()
-        self._sync_widgets()
-        self.show_step("notice")
+        self.keyboard.reset(rebuild=False)
 
     def sync(self) -> None:
         """Show what the form data and the flow hold now: a kept form shown again, after a
         detour or after the visitor filled some of it in another language."""
-        self._sync_widgets()
+        self._show_data(self.form)
         if (self._store is None or not self._store.can_save) and self.flow.step != "thanks":
             self.flow.step = "failed"
         self.show_step(self.flow.step)
 
-    def _sync_widgets(self) -> None:
+    def _show_data(self, data: FormData) -> None:
+        """Set the fields, choices and consents to show ``data``; quietly, so that showing
+        records nothing in the form data."""
         for key, edit in self.fields.items():
-            value = getattr(self.form, key)
+            value = getattr(data, key)
             if edit.text() != value:
+                edit.blockSignals(True)
                 edit.setText(value)
+                edit.blockSignals(False)
         for key, group in self.groups.items():
-            current = getattr(self.form, key)
+            current = getattr(data, key)
             group.setExclusive(False)  # an exclusive group cannot be left with none chosen
             for button in group.buttons():
                 button.setChecked(button.property("choice") == current)
             group.setExclusive(True)
         for consent_id, button in self.consent_buttons.items():
-            # Quietly: toggling records an answer, and no answer was given.
             button.blockSignals(True)
-            button.setChecked(bool(self.form.consents.get(consent_id)))
+            button.setChecked(bool(data.consents.get(consent_id)))
             button.blockSignals(False)
             self._show_tick(consent_id)
-        self._update_phone_hint()
+        self.phone_hint.setVisible(data.country == OTHER_COUNTRY)
 
     # --- flow ---------------------------------------------------------------------------------
 
