@@ -269,12 +269,10 @@ def test_the_start_up_job_leaves_a_visit_in_the_form_alone(window: MainWindow) -
     assert _form(window).step == "name"
 
 
-def test_the_start_up_job_keeps_the_form_a_visitor_made_and_its_reset(
-    window: MainWindow,
-) -> None:
+def test_the_start_up_job_keeps_the_form_a_visitor_made(window: MainWindow) -> None:
     """A visitor opened the form before start-up built it (so it was built and kept on
-    demand), typed and erased a name: the job leaves it, and the visit's end still empties
-    it, undo history included."""
+    demand), typed and erased a name: the job leaves that form, and the field, put away,
+    holds nothing to undo."""
     window.navigate(Route("appointment"))
     kept = _form(window)
     kept.next_button.click()
@@ -289,3 +287,41 @@ def test_the_start_up_job_keeps_the_form_a_visitor_made_and_its_reset(
     settle()
     kept.fields["name"].undo()
     assert kept.fields["name"].text() == ""
+
+
+def test_after_a_detour_the_keys_type_what_they_show(window: MainWindow) -> None:
+    """Shift (or the other layout) chosen, then Help and back: the keyboard is as it was
+    left, and a key types the letter on it."""
+    window.navigate(Route("appointment"))
+    kept = _form(window)
+    kept.next_button.click()
+    keyboard = kept.keyboard
+    keyboard.key_button("{layout}").click()
+    keyboard.key_button("{shift}").click()
+    window.navigate(Route("help"))
+    window.go_back()
+    assert _form(window) is kept and kept.step == "name"
+    assert keyboard.key_button("{shift}").isChecked() == keyboard.shifted
+    letter = next(b for b in keyboard.buttons if len(b.property("key")) == 1)
+    shown = letter.text()
+    letter.click()
+    assert kept.fields["name"].text() == shown == window.form.name
+
+
+def test_the_next_visitor_gets_a_fresh_keyboard(window: MainWindow) -> None:
+    """The end of a visit starts the kept form's keyboard afresh: first layout, no shift."""
+    window.navigate(Route("appointment"))
+    kept = _form(window)
+    kept.next_button.click()
+    first_layout = kept.keyboard.layout_id
+    kept.keyboard.key_button("{layout}").click()
+    kept.keyboard.key_button("{shift}").click()
+    assert kept.keyboard.layout_id != first_layout and kept.keyboard.shifted
+    window.reset_visit()
+    settle()
+    window.navigate(Route("appointment"))
+    assert _form(window) is kept
+    kept.next_button.click()
+    assert kept.keyboard.layout_id == first_layout
+    assert not kept.keyboard.shifted
+    assert not kept.keyboard.key_button("{shift}").isChecked()

@@ -329,6 +329,23 @@ def test_back_at_normal_size_the_larger_screens_are_let_go(
     assert window.metrics().text_step == 1
 
 
+def test_quick_text_size_taps_past_normal_keep_the_larger_screens(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Normal, Large, Largest, Normal, Large before the kiosk gets a turn: the screens at
+    the larger sizes are in use again by then, and are kept."""
+    window.cycle_text_size()
+    window.cycle_text_size()
+    largest = window.current_screen()
+    window.cycle_text_size()
+    window.cycle_text_size()
+    large = window.current_screen()
+    settle()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert window.metrics().text_step == 1
+    assert window._is_kept(large) and window._is_kept(largest)
+
+
 def test_a_kept_screen_still_marks_its_own_language(window: MainWindow) -> None:
     """Tapping another language on Home switches language but does not leave that button
     ticked on the kept English Home the next visitor sees."""

@@ -486,7 +486,7 @@ class AppointmentScreen(QWidget):
         self._clear_errors()
         self.reference_label.clear()
         self.countdown_label.clear()
-        self.keyboard.reset(rebuild=False)
+        self.keyboard.drop_target()  # (it holds nothing typed; reset() starts it afresh)
 
     def sync(self) -> None:
         """Show what the form data and the flow hold now: a kept form shown again, after a

@@ -77,6 +77,11 @@ class OnScreenKeyboard(QWidget):
                 return button
         raise KeyError(text)
 
+    def drop_target(self) -> None:
+        """Type nowhere until a field is set again; the keys stay as they are (shift, layout),
+        so they still type what they show when the visitor comes back."""
+        self._target = None
+
     def _build(self) -> None:
         for button in self.buttons:
             self._grid.removeWidget(button)
