@@ -79,3 +79,15 @@ def test_layout_files(layout_id: str) -> None:
         assert "@" in keys and "gmail.com" in keys
     if layout_id == "tr":
         assert set("ğüşıöç") <= set(keys) and layout.shift["i"] == "İ" and layout.shift["ı"] == "I"
+
+
+def test_replaced_keys_vanish_at_once(
+    qtbot: QtBot, keyboard: tuple[OnScreenKeyboard, QLineEdit]
+) -> None:
+    """A new set of keys (shift, layout) hides the old ones straight away: they are deleted
+    only when the event loop gets a turn, and must not show through in a frame before."""
+    kb, _field = keyboard
+    old = list(kb.buttons)
+    kb.key_button("{shift}").click()
+    assert old and all(b.isHidden() for b in old)
+    qtbot.waitUntil(lambda: all(b.isVisible() for b in kb.buttons))

@@ -85,6 +85,7 @@ class OnScreenKeyboard(QWidget):
     def _build(self) -> None:
         for button in self.buttons:
             self._grid.removeWidget(button)
+            button.hide()  # now: deletion waits for the event loop, a frame may come first
             button.deleteLater()
         self.buttons = []
         layout = self._layouts[self._layout_index]
