@@ -43,6 +43,7 @@ from kiosk.watchdog import beat, sd_notify, watchdog_interval_ms
 if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
     from kiosk.storage import AppointmentStore
+    from kiosk.ui.screens.appointment import AppointmentScreen
 
 # Screens are imported when first built (inside _build), not here: start-up pays only for
 # Home, and the form, the staff screens and what they import (the store, the export, the
@@ -153,7 +154,7 @@ class MainWindow(QWidget):
         # The form in the default language at normal text size, built once and emptied for
         # each visitor (most visitors use that language): its key, the screen, and whether
         # it has been shown since it was last emptied.
-        self._kept_form: tuple[tuple[object, ...], QWidget] | None = None
+        self._kept_form: tuple[tuple[object, ...], AppointmentScreen] | None = None
         self._kept_form_used = False
         self._start_up_jobs: list[Callable[[], None]] = []
         self._start_up_timer = QTimer(self)
@@ -346,7 +347,7 @@ class MainWindow(QWidget):
         screen.setGeometry(self.stack.rect())
         screen.grab(QRect(0, 0, 1, 1))
 
-    def _form_for(self, ctx: ScreenContext) -> QWidget | None:
+    def _form_for(self, ctx: ScreenContext) -> AppointmentScreen | None:
         """The kept form, showing the visit's data, when ``ctx`` is the default language at
         normal text size (built and kept on first use); else None: the form in another
         language or size is built for the visit and deleted after it."""
@@ -355,13 +356,13 @@ class MainWindow(QWidget):
         key = self._key(Route("appointment"), ctx)
         if self._kept_form is not None:
             kept_key, kept = self._kept_form
-            if kept_key == key and kept._store is self._store:  # type: ignore[attr-defined]
-                kept.sync()  # type: ignore[attr-defined]
+            if kept_key == key and kept.store is self._store:
+                kept.sync()
                 return kept
             # Another screen size, or the store attached since: build it again (the form
             # data lives in the window, so nothing typed is lost).
             self._kept_form = None
-            kept.put_away()  # type: ignore[attr-defined]
+            kept.put_away()
             if kept is not self.stack.currentWidget():
                 self._discard(kept)  # (_render lets go of the current one once replaced)
         screen = self._make(Route("appointment"), ctx)
@@ -688,7 +689,7 @@ class MainWindow(QWidget):
             if self._kept_form is not None and old is self._kept_form[1]:
                 # The kept form holds the visit's data only while it is on screen (the form
                 # data keeps it, and sync shows it again): nothing to find in a hidden form.
-                old.put_away()  # type: ignore[attr-defined]
+                self._kept_form[1].put_away()
             elif not self._is_kept(old):
                 self._discard(old)
         log.info("screen %s", self._route.key)
@@ -846,7 +847,7 @@ class MainWindow(QWidget):
             # The kept form may hold this visit's answers even when the visitor finished in
             # another language: empty it now, not when the next visitor opens it.
             self._kept_form_used = False
-            self._kept_form[1].reset()  # type: ignore[attr-defined]
+            self._kept_form[1].reset()
         clipboard = QGuiApplication.clipboard()
         if clipboard is not None:
             clipboard.clear()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
+from test_appointment_flow import choose
 
 from kiosk import crypto
 from kiosk.config import Settings
@@ -28,23 +29,15 @@ def _form(window: MainWindow) -> AppointmentScreen:
     return screen
 
 
-def _choose(form: AppointmentScreen, name: str, value: str) -> None:
-    for button in form.findChildren(QPushButton, name):
-        if button.property("choice") == value:
-            button.click()
-            return
-    raise AssertionError(f"no {name} {value}")
-
-
 def _fill_to_review(form: AppointmentScreen, name: str) -> None:
     form.next_button.click()
     form.fields["name"].insert(name)
     form.next_button.click()
     form.fields["phone"].insert("05321234567")
     form.next_button.click()
-    _choose(form, "language-choice", "tr")
-    _choose(form, "method-option", "sms")
-    _choose(form, "time-option", "evening")
+    choose(form, "language-choice", "tr")
+    choose(form, "method-option", "sms")
+    choose(form, "time-option", "evening")
     form.next_button.click()
     form.consent_buttons["notice_read"].click()
     form.consent_buttons["contact"].click()
@@ -130,7 +123,7 @@ def test_language_there_and_back_shows_the_current_answers(window: MainWindow) -
     assert tr.fields["name"].text() == "First Name"
     tr.fields["name"].setText("Second Name")
     tr.show_step("contact")
-    _choose(tr, "country-option", "other")
+    choose(tr, "country-option", "other")
     tr.show_step("consents")
     tr.consent_buttons["contact"].click()  # no longer agreed
     tr.show_step("contact")

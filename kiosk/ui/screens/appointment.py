@@ -470,7 +470,7 @@ class AppointmentScreen(QWidget):
         """Ready a kept form for the next visitor: the visit's data gone from every widget
         (fields, undo history, review, reference, keyboard) and the first step shown."""
         self.put_away()
-        self._forget_input()
+        self.keyboard.reset()
         self.show_step("notice")
 
     def put_away(self) -> None:
@@ -478,10 +478,6 @@ class AppointmentScreen(QWidget):
         (another form, or a detour, holds the visit; ``sync`` shows it again)."""
         self.thanks_timer.stop()
         self._show_data(FormData())
-        for edit in self.fields.values():
-            edit.blockSignals(True)
-            edit.setText("")  # (setText also empties the undo history)
-            edit.blockSignals(False)
         self._clear_review()
         self._clear_errors()
         self.reference_label.clear()
@@ -498,13 +494,11 @@ class AppointmentScreen(QWidget):
 
     def _show_data(self, data: FormData) -> None:
         """Set the fields, choices and consents to show ``data``; quietly, so that showing
-        records nothing in the form data."""
+        records nothing in the form data. (setText also empties each field's undo history.)"""
         for key, edit in self.fields.items():
-            value = getattr(data, key)
-            if edit.text() != value:
-                edit.blockSignals(True)
-                edit.setText(value)
-                edit.blockSignals(False)
+            edit.blockSignals(True)
+            edit.setText(getattr(data, key))
+            edit.blockSignals(False)
         for key, group in self.groups.items():
             current = getattr(data, key)
             group.setExclusive(False)  # an exclusive group cannot be left with none chosen
@@ -519,6 +513,10 @@ class AppointmentScreen(QWidget):
         self.phone_hint.setVisible(data.country == OTHER_COUNTRY)
 
     # --- flow ---------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> AppointmentStore | None:
+        return self._store
 
     @property
     def step(self) -> str:
