@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 DIST_STAMP := $(VENV)/.installed-dist
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint typecheck imports pytest screenshots schema dist dist-test bench clean
+.PHONY: run test lint typecheck imports pytest x11 system-packages screenshots schema dist dist-test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,14 @@ run: $(RUN_STAMP)
 	@printf '%s\n' "$(DEV_PASSCODE)" | $(BIN)/kiosk keys init --if-missing --passcode-stdin
 	$(BIN)/kiosk run --windowed
 
-## Lint, type-check the core, check the import contract, and run every test headless.
-# With KIOSK_TEST_DIST=1 (CI sets it) the bundle is built and tested too.
-test: $(TEST_STAMP) lint typecheck imports pytest $(if $(filter 1,$(KIOSK_TEST_DIST)),dist-test)
+## Lint, type-check, check the import contracts, run every test headless, then the
+# real-display suite on Xvfb. With KIOSK_TEST_DIST=1 (CI sets it) the bundle is built and
+# tested too.
+test: $(TEST_STAMP) lint typecheck imports pytest x11 $(if $(filter 1,$(KIOSK_TEST_DIST)),dist-test)
+
+# Qt's libraries, Xvfb and a window manager (installed through apt as root when missing).
+system-packages:
+	@tests/system-packages.sh
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check kiosk tests bench
@@ -46,8 +51,20 @@ imports: $(TEST_STAMP)
 	$(BIN)/lint-imports
 
 # tests/test_bundle.py needs a built bundle: dist-test runs it after `make dist`.
-pytest: $(TEST_STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest --ignore=tests/test_bundle.py
+pytest: $(TEST_STAMP) system-packages
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -p no:xvfb --ignore=tests/test_bundle.py --ignore=tests/x11
+
+## The real-display suite (tests/x11): the kiosk on a real X server (Xvfb, no window manager
+# and matchbox), landscape and portrait, driven by real presses through the X server.
+X11_RUNS ?= 1920x1080:none 1080x1920:none 1920x1080:matchbox 1080x1920:matchbox
+x11: $(TEST_STAMP) system-packages
+	@set -e; for run in $(X11_RUNS); do \
+	  size=$${run%%:*}; wm=$${run##*:}; \
+	  echo "== real display $$size, window manager: $$wm"; \
+	  env -u QT_QPA_PLATFORM KIOSK_X11_WM=$$wm $(BIN)/pytest -p no:cacheprovider \
+	    --xvfb-backend xvfb -o xvfb_width=$${size%x*} -o xvfb_height=$${size#*x} \
+	    -o xvfb_colordepth=24 tests/x11; \
+	done
 
 $(DIST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,dist]"

@@ -20,6 +20,7 @@ from kiosk.validation import check_content, load_content, load_content_remembere
 
 if TYPE_CHECKING:
     from kiosk.storage import AppointmentStore
+    from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger("kiosk")
 
@@ -371,10 +372,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     content, warning = _content_for_run(settings, record)
     languages = _languages(settings, content)
     _require_display()
-    from PySide6.QtCore import QLockFile, Qt
+    from PySide6.QtCore import QLockFile
 
-    from kiosk.ui.app import call_after_first_paint, create_app, install_error_recovery
-    from kiosk.ui.main_window import MainWindow
+    from kiosk.ui.app import create_app, launch
 
     lock_path = paths.default_data_dir() / "kiosk.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -386,39 +386,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     app = create_app()
     kiosk_mode = settings.fullscreen and not args.windowed
-    # Home goes on screen first; the database, the keys and the rest of start-up follow
-    # right after its first frame (Home needs none of them).
-    window = MainWindow(settings, content, languages, None, warning, kiosk_mode=kiosk_mode)
-    window.exit_requested.connect(lambda: app.exit(EXIT_STAFF_EXIT))
-
-    # A bug in a slot or timer must not drop a patient onto the desktop.
-    install_error_recovery(window.recover)
-    if kiosk_mode:
-        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
-        screen = app.primaryScreen()
-        if screen is not None:
-            # Without a window manager (a bare X server) "full screen" is only a request:
-            # cover the screen ourselves as well.
-            window.setGeometry(screen.geometry())
-        window.showFullScreen()
-        if settings.hide_cursor:
-            app.setOverrideCursor(Qt.CursorShape.BlankCursor)
-    else:
-        window.resize(1280, 800)
-        window.show()
     painted: list[float] = []
 
-    def finish_start_up() -> None:
+    def after_first_paint(window: MainWindow) -> None:
         painted.append(time.monotonic())
-        window.attach_store(_open_store_for_run(settings))
-        window.start_heartbeat()  # READY=1: up, and able to save requests
-        window.start_attract()
         if args.exit_after_first_paint:
             # Report once start-up is over (screens built), so the memory figure is honest.
             window.started_up.connect(lambda: _report_first_paint(app, painted[0]))
-        window.finish_start_up()
 
-    call_after_first_paint(window.current_screen(), finish_start_up)
+    window = launch(
+        settings,
+        content,
+        languages,
+        warning,
+        kiosk_mode=kiosk_mode,
+        open_store=lambda: _open_store_for_run(settings),
+        after_first_paint=after_first_paint,
+    )
+    window.exit_requested.connect(lambda: app.exit(EXIT_STAFF_EXIT))
     code = app.exec()
     instance_lock.unlock()
     if window.store is not None:

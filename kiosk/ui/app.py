@@ -9,12 +9,19 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QPaintEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk import paths
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+    from kiosk.content import Content
+    from kiosk.storage import AppointmentStore
+    from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +127,63 @@ class _FirstPaint(QObject):
 def call_after_first_paint(widget: QWidget, callback: Callable[[], None]) -> None:
     """Call ``callback`` once ``widget`` has been painted for the first time (the frame done)."""
     _FirstPaint(widget, callback)
+
+
+def show_main_window(window: QWidget, kiosk_mode: bool) -> None:
+    """Put ``window`` on screen: covering the primary screen, frameless, in kiosk mode; a
+    1280×800 window otherwise (development, ``kiosk run --windowed``)."""
+    from PySide6.QtCore import Qt
+
+    if kiosk_mode:
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        screen = QApplication.primaryScreen()
+        if screen is not None:
+            # Without a window manager (a bare X server) "full screen" is only a request:
+            # cover the screen ourselves as well.
+            window.setGeometry(screen.geometry())
+        window.showFullScreen()
+    else:
+        window.resize(1280, 800)
+        window.show()
+
+
+def launch(
+    settings: Settings,
+    content: Content,
+    languages: tuple[str, ...],
+    content_warning: str | None,
+    *,
+    kiosk_mode: bool,
+    open_store: Callable[[], AppointmentStore | None],
+    after_first_paint: Callable[[MainWindow], None] | None = None,
+) -> MainWindow:
+    """Start the kiosk as ``kiosk run`` does (the real-display tests start it this way too).
+
+    Home goes on screen first; the database, the keys (``open_store``), the heartbeat,
+    attract mode and the building of the other screens follow right after its first frame
+    (Home needs none of them)."""
+    from PySide6.QtCore import Qt
+
+    from kiosk.ui.main_window import MainWindow
+
+    window = MainWindow(settings, content, languages, None, content_warning, kiosk_mode=kiosk_mode)
+    # A bug in a slot or timer must not drop a patient onto the desktop.
+    install_error_recovery(window.recover)
+    show_main_window(window, kiosk_mode)
+    if kiosk_mode and settings.hide_cursor:
+        QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
+
+    def finish_start_up() -> None:
+        if after_first_paint is not None:
+            after_first_paint(window)
+        window.attach_store(open_store())
+        window.start_heartbeat()  # READY=1: up, and able to save requests
+        window.start_attract()
+        window.finish_start_up()
+
+    # The window's first frame, not the first Home's: a window manager may resize the
+    # window (to portrait, say) before anything is painted, and the Home built for the old
+    # shape is then replaced unpainted; waiting for it would wait for ever (no store, no
+    # heartbeat: the watchdog would restart the kiosk in a loop).
+    call_after_first_paint(window, finish_start_up)
+    return window

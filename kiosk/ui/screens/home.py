@@ -107,9 +107,11 @@ class HomeScreen(QWidget):
         appointment.clicked.connect(self.appointment_chosen.emit)
         self.appointment_tile = appointment
         tiles.append(appointment)
-        # About 340 px per tile at normal text: five across 1920 px, two across portrait 1080.
-        max_columns = 2 if m.portrait else 5
-        self.grid = TileGrid(tiles, round(340 * m.scale), max_columns, m.gap)
+        # About 280 px per tile at normal text: six across 1920 px, so all eleven tiles fit
+        # above the bar at the first glance; two across portrait 1080. Larger text takes
+        # fewer, wider columns, and the page scrolls (with its "more below" sign).
+        max_columns = 2 if m.portrait else 6
+        self.grid = TileGrid(tiles, round(270 * m.scale), max_columns, m.gap)
         self.page.body.addWidget(self.grid)
 
         self.page.finish()
