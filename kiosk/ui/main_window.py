@@ -32,6 +32,7 @@ from kiosk.ui.context import FlowState, ScreenContext
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
 from kiosk.ui.look import apply_look, base_palette
+from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
 from kiosk.ui.widgets.attract import AttractOverlay
 from kiosk.ui.widgets.idle_overlay import IdleOverlay
@@ -172,6 +173,9 @@ class MainWindow(QWidget):
         # would run Python for every paint, show and layout event of every widget.
         self._activity = ActivityFilter(self)
         self._activity_on: QWindow | None = None
+        # A tap acts on the screen it was aimed at: presses made as the screen changes
+        # (the second tap of a double tap) are dropped (kiosk/ui/tap_guard.py).
+        self.tap_guard = TapGuard(self)
         self.staff_timer = QTimer(self)
         self.staff_timer.setSingleShot(True)
         self.staff_timer.setInterval(settings.staff_idle_seconds * 1000)
@@ -184,6 +188,7 @@ class MainWindow(QWidget):
         self.idle_timer.setSingleShot(True)
         self.idle_timer.timeout.connect(self._on_idle)
         self.attract = AttractOverlay(self)
+        self.attract.dismissed.connect(self.tap_guard.changed)
         self.overlay = IdleOverlay(self)
         self.overlay.continued.connect(self._restart_idle)
         self.overlay.expired.connect(self.reset_visit)
@@ -552,6 +557,7 @@ class MainWindow(QWidget):
             from kiosk.ui.screens.appointment import AppointmentScreen
 
             form = AppointmentScreen(ctx, self.form, self.flow, self._store, parent)
+            form.step_shown.connect(self.tap_guard.changed)
             form.cancelled.connect(self.go_back)
             form.finished.connect(self.go_home)
             return form
@@ -692,6 +698,7 @@ class MainWindow(QWidget):
                 self._kept_form[1].put_away()
             elif not self._is_kept(old):
                 self._discard(old)
+        self.tap_guard.changed()
         log.info("screen %s", self._route.key)
         self._restart_idle()
         self.screen_changed.emit(self._route.key)
@@ -863,6 +870,7 @@ class MainWindow(QWidget):
             return
         if self._activity_on is not None:
             self._activity_on.removeEventFilter(self._activity)
+            self._activity_on.removeEventFilter(self.tap_guard)
             self._activity_on = None
         super().closeEvent(event)
 
@@ -870,6 +878,9 @@ class MainWindow(QWidget):
         super().showEvent(event)
         handle = self.windowHandle()
         if handle is not None and handle is not self._activity_on:
+            # The filter installed last runs first: every press counts as activity, even
+            # one the tap guard then drops.
+            handle.installEventFilter(self.tap_guard)
             handle.installEventFilter(self._activity)
             self._activity_on = handle
 

@@ -121,3 +121,16 @@ def start_kiosk(
         window.close()
         window.deleteLater()
         qtbot.waitUntil(lambda w=window: not isValid(w))  # (no window left for the next test)
+
+
+@pytest.fixture
+def kiosk(qtbot: QtBot, start_kiosk: Callable[..., MainWindow], finger: Finger) -> MainWindow:
+    """The kiosk started full screen, attract mode dismissed by a tap, on Home in English,
+    the tap guard quiet again (so the test's first tap counts)."""
+    window = start_kiosk()
+    qtbot.waitUntil(lambda: window.attract.isVisible())
+    finger.tap(window.rect().center())
+    qtbot.waitUntil(lambda: not window.attract.isVisible())
+    qtbot.waitUntil(finger.lifted)
+    qtbot.waitUntil(lambda: not window.tap_guard.guarding())
+    return window

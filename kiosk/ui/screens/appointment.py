@@ -100,9 +100,11 @@ class AppointmentScreen(QWidget):
         submitted(str): the request was committed; its reference code.
         finished(): the thank-you time is over.
         cancelled(): Back on the first step: the visitor left the form.
+        step_shown(str): another step is on screen (its name).
     """
 
     submitted = Signal(str)
+    step_shown = Signal(str)
     finished = Signal()
     cancelled = Signal()
 
@@ -534,6 +536,7 @@ class AppointmentScreen(QWidget):
                 self._shown.widget.hide()
             page.widget.show()
             self._shown = page
+            self.step_shown.emit(step)
         self._scroll.verticalScrollBar().setValue(0)
         in_flow = step in STEPS
         self.nav.setVisible(in_flow)
