@@ -137,7 +137,11 @@ class MainWindow(QWidget):
         super().__init__(parent)
         self.setObjectName("main-window")
         self.setWindowTitle(settings.clinic_name)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Focus is put on the window by code only (_render), never by a tap: a tap on
+        # something that takes no focus (a key of the on-screen keyboard, the page while
+        # dragging it) would otherwise hand focus to the nearest ancestor that takes it,
+        # this window, and the field being typed into would lose its caret and focus ring.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._settings = settings
         self._content = content
         self._languages = languages

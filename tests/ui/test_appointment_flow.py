@@ -90,7 +90,9 @@ def fill_to_review(form: AppointmentScreen, name: str, phone: str = "05321234567
     type_keys(form, name)
     form.next_button.click()
     assert form.step == "contact"
-    assert form.keyboard.layout_id == "phone"
+    assert not form.keyboard.isVisibleTo(form)  # up once a field is tapped
+    form.fields["phone"].setFocus()
+    assert form.keyboard.isVisibleTo(form) and form.keyboard.layout_id == "phone"
     type_keys(form, phone)
     form.next_button.click()
     assert form.step == "preferences"

@@ -67,7 +67,8 @@ def test_markers_reach_no_file_log_url_qr_or_widget(
     install_error_recovery(window.recover)
     try:
         window.resize(*LANDSCAPE)
-        window.show()
+        with qtbot.waitActive(window):  # (as the kiosk is: a field tapped takes the focus)
+            window.show()
         window.start_heartbeat()
         window.heartbeat_timer.timeout.emit()
         window.set_language("tr")
@@ -77,6 +78,7 @@ def test_markers_reach_no_file_log_url_qr_or_widget(
             form.next_button.click()
             type_keys(form, NAME)
             form.next_button.click()
+            form.fields["phone"].setFocus()  # a tap on the field brings the keypad up
             type_keys(form, "0" + PHONE_DIGITS)
             form.fields["email"].setText(EMAIL)
             form.next_button.click()

@@ -50,8 +50,6 @@ __all__ = ["AppointmentScreen", "FlowState"]
 
 log = logging.getLogger(__name__)
 
-TYPING_STEPS = ("name", "contact")
-
 
 class _Step:
     """One step of the form: a sheet with its own column of content in the form's single
@@ -76,8 +74,8 @@ class _Step:
         """Push the step's content to the top once every widget is added."""
         self.body.addStretch(1)
 
-    def scroll_to(self, widget: QWidget) -> None:
-        self._scroll.scroll_to(widget)
+    def scroll_to(self, widget: QWidget, margin: int | None = None) -> None:
+        self._scroll.scroll_to(widget, margin)
 
 
 def _private(edit: QLineEdit, limit: int) -> QLineEdit:
@@ -143,6 +141,7 @@ class AppointmentScreen(QWidget):
 
         self.keyboard = OnScreenKeyboard(self._s, m.key_size)
         self.keyboard.done.connect(self._on_next)
+        self.keyboard.typed.connect(self._show_field)
         self.back_button = QPushButton(self._s.back)
         self.back_button.setObjectName("form-back")
         self.next_button = QPushButton(self._s.next)
@@ -532,6 +531,11 @@ class AppointmentScreen(QWidget):
             self._fill_review()
         page = self._page_of[step]
         if page is not self._shown:
+            focused = self.focusWidget()
+            if isinstance(focused, QLineEdit):
+                # Let go of the field first: a focused widget that is hidden hands the focus
+                # to the next one (the bar's Home), which would then wear the focus ring.
+                focused.clearFocus()
             if self._shown is not None:
                 self._shown.widget.hide()
             page.widget.show()
@@ -541,13 +545,14 @@ class AppointmentScreen(QWidget):
         in_flow = step in STEPS
         self.nav.setVisible(in_flow)
         self.next_button.setText(self._s.submit if step == "review" else self._s.next)
-        self.keyboard.setVisible(step in TYPING_STEPS)
         if step == "name":
             self._focus(self.fields["name"])
-        elif step == "contact":
-            self._focus(self.fields["phone"] if not self.form.email else self.fields["email"])
         else:
+            # The contact step opens at its title, with the country choice in view and no
+            # keyboard yet: both would not fit above it. Tapping the phone or e-mail field
+            # brings the keyboard up with that field in view (eventFilter).
             self.keyboard.set_target(None)
+            self.keyboard.hide()
         if step == "thanks":
             self.reference_label.setText(self.flow.reference)
             self.countdown = self._ctx.settings.thank_you_seconds
@@ -562,15 +567,26 @@ class AppointmentScreen(QWidget):
         return ("tr", "en") if self._ctx.lang.code == "tr" else ("en", "tr")
 
     def _focus(self, edit: QLineEdit) -> None:
+        self.keyboard.show()
         edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self.keyboard.set_target(edit, self._layouts_for(edit))
-        QTimer.singleShot(0, lambda: self._page_of[self.flow.step].scroll_to(edit))
+        QTimer.singleShot(0, lambda: self._show_field(edit))
+
+    def _show_field(self, edit: QLineEdit) -> None:
+        """Bring the field being typed into into view above the keyboard, with its caption
+        above it, scrolling as little as that needs (the step's title stays in view when
+        it can). Called as the field is chosen and after every key: a visitor who dragged
+        the page to read something sees each letter land."""
+        if not edit.isVisible():
+            return  # (queued for a step the visitor has left since)
+        caption = self._ctx.metrics.body * 2 + self._ctx.metrics.gap
+        self._scroll.scroll_to(edit, caption)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
+            self.keyboard.show()
             self.keyboard.set_target(watched, self._layouts_for(watched))
-            page = self._page_of[self.flow.step]
-            QTimer.singleShot(0, lambda: page.scroll_to(watched))
+            QTimer.singleShot(0, lambda: self._show_field(watched))
         return super().eventFilter(watched, event)
 
     def _clear_errors(self) -> None:

@@ -23,9 +23,11 @@ class OnScreenKeyboard(QWidget):
 
     Signals:
         done(): the visitor tapped Done.
+        typed(QLineEdit): a key changed the target field (the form brings it into view).
     """
 
     done = Signal()
+    typed = Signal(QLineEdit)
 
     def __init__(self, strings: AppointmentStrings, key_size: int, parent: QWidget | None = None):
         super().__init__(parent)
@@ -143,6 +145,10 @@ class OnScreenKeyboard(QWidget):
         target = self._target
         if target is None:
             return
+        if not target.hasFocus():
+            # The field typed into shows it: caret and focus ring (a tap on a choice button
+            # may have taken the focus since).
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
         if key == "{backspace}":
             target.backspace()
         elif key == "{space}":
@@ -154,3 +160,4 @@ class OnScreenKeyboard(QWidget):
                 # Like a phone keyboard: shift applies to one letter, then lets go.
                 self._shift = False
                 self._build()
+        self.typed.emit(target)

@@ -61,14 +61,17 @@ class ScrollPage(QScrollArea):
         """Push content to the top once every widget is added."""
         self.body.addStretch(1)
 
-    def scroll_to(self, widget: QWidget) -> None:
-        """Bring ``widget`` into view, near the top of the page (if it is still on it: a
-        scroll queued by a screen that has since been left may arrive after its page was
-        emptied and handed to another screen)."""
+    def scroll_to(self, widget: QWidget, margin: int | None = None) -> None:
+        """Bring ``widget`` into view with ``margin`` px of page around it (a third of the
+        view by default, which puts it near the middle), scrolling as little as that
+        needs; nothing happens if it is no longer on the page (a scroll queued by a screen
+        since left may arrive after its page was emptied and handed to another screen)."""
         content = self.widget()
         if content is None or not isValid(widget) or not content.isAncestorOf(widget):
             return
-        self.ensureWidgetVisible(widget, 0, self.viewport().height() // 3)
+        if margin is None:
+            margin = self.viewport().height() // 3
+        self.ensureWidgetVisible(widget, 0, margin)
 
 
 class PagePool:

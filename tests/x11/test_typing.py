@@ -1,0 +1,111 @@
+"""The on-screen keyboard types where the visitor can see it: the field, its caret, its ring."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
+from pytestqt.qtbot import QtBot
+
+from kiosk.ui.main_window import MainWindow, Route
+from kiosk.ui.screens.appointment import AppointmentScreen
+
+from realx import Finger, centre, on_screen, visible_part
+
+
+def _open_form(qtbot: QtBot, kiosk: MainWindow, finger: Finger, lang: str) -> AppointmentScreen:
+    if lang != kiosk.language:
+        kiosk.set_language(lang)
+    kiosk.navigate(Route("appointment"))
+    form = kiosk.current_screen()
+    assert isinstance(form, AppointmentScreen)
+    qtbot.waitUntil(lambda: not kiosk.tap_guard.guarding())
+    return form
+
+
+def _next(qtbot: QtBot, kiosk: MainWindow, finger: Finger, form: AppointmentScreen) -> None:
+    step = form.step
+    finger.tap(centre(form.next_button))
+    qtbot.waitUntil(lambda: form.step != step)
+    qtbot.waitUntil(lambda: not kiosk.tap_guard.guarding())
+
+
+def _assert_in_view_with_caret(form: AppointmentScreen, field: QLineEdit) -> None:
+    """The field is whole on screen, above the keyboard, and shows the caret and the focus
+    ring (it has the focus, in the active window)."""
+    assert visible_part(field) == on_screen(field)
+    assert on_screen(field).bottom() < on_screen(form.keyboard).top()
+    assert form.keyboard.isVisible()
+    assert field.hasFocus() and QApplication.focusWidget() is field
+    assert field.window().isActiveWindow()
+
+
+def _type(qtbot: QtBot, finger: Finger, form: AppointmentScreen, field: QLineEdit, keys: str):
+    for key in keys:
+        before = field.text()
+        finger.tap(centre(form.keyboard.key_button(key)))
+        qtbot.waitUntil(lambda b=before: field.text() != b)
+        qtbot.waitUntil(finger.lifted)
+        _assert_in_view_with_caret(form, field)
+
+
+@pytest.mark.parametrize("lang", ["en", "tr"])
+def test_the_name_field_keeps_its_caret(
+    qtbot: QtBot, kiosk: MainWindow, finger: Finger, lang: str
+) -> None:
+    """Typing a name with real taps on the keys: after every key the field is in view
+    above the keyboard with its caret and focus ring (they used to vanish at the first)."""
+    form = _open_form(qtbot, kiosk, finger, lang)
+    _next(qtbot, kiosk, finger, form)
+    assert form.step == "name"
+    field = form.fields["name"]
+    qtbot.waitUntil(lambda: field.hasFocus())
+    title = form.findChildren(QLabel, "screen-title")
+    assert any(t.isVisible() and visible_part(t) == on_screen(t) for t in title)
+    _type(qtbot, finger, form, field, "ayse")
+    assert field.text() == "ayse"
+
+
+def test_the_phone_field_comes_back_into_view_as_keys_are_tapped(
+    qtbot: QtBot, kiosk: MainWindow, finger: Finger
+) -> None:
+    """The contact step opens at its title, no keyboard; a tap on the phone field brings
+    the keypad with the field above it. Drag the page back to the title and tap a digit:
+    the field comes back into view with the digit in it, not typed out of sight."""
+    form = _open_form(qtbot, kiosk, finger, "en")
+    _next(qtbot, kiosk, finger, form)
+    field = form.fields["name"]
+    _type(qtbot, finger, form, field, "al")
+    _next(qtbot, kiosk, finger, form)
+    assert form.step == "contact"
+    page = form.pages.currentWidget()
+    titles = [t for t in form.findChildren(QLabel, "screen-title") if t.isVisible()]
+    assert len(titles) == 1 and visible_part(titles[0]) == on_screen(titles[0])
+    assert not form.keyboard.isVisible()
+
+    phone = form.fields["phone"]
+    page.verticalScrollBar().setValue(page.verticalScrollBar().maximum())  # (to reach it)
+    qtbot.waitUntil(lambda: visible_part(phone) == on_screen(phone))
+    finger.tap(centre(phone))
+    qtbot.waitUntil(lambda: form.keyboard.isVisible() and phone.hasFocus())
+    qtbot.waitUntil(lambda: visible_part(phone) == on_screen(phone))
+    _assert_in_view_with_caret(form, phone)
+
+    # The visitor scrolls back to the title to read it: the field is now out of sight.
+    # (Set directly: a drag through XTEST scrolls the page in only some runs, which is
+    # being looked into; what is tested here is what the next key does.)
+    page.verticalScrollBar().setValue(0)
+    if not kiosk.metrics().portrait:  # (in portrait the whole step fits above the keypad)
+        qtbot.waitUntil(lambda: visible_part(phone).isEmpty())
+    _type(qtbot, finger, form, phone, "5")
+
+    # A country tapped between keys takes the focus for a moment; the next key brings it back.
+    country = next(
+        b
+        for b in form.findChildren(QPushButton, "country-option")
+        if b.isVisible() and not visible_part(b).isEmpty()
+    )
+    finger.tap(centre(country))
+    qtbot.waitUntil(lambda: country.isChecked())
+    qtbot.waitUntil(finger.lifted)
+    _type(qtbot, finger, form, phone, "3")
+    assert phone.text() == "53"
