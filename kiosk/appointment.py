@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from typing import Literal
 
 NAME_MAX = 100
+NAME_MIN_LETTERS = 2  # "A" alone is a slip of the finger, not a name to call someone by
 EMAIL_MAX = 254
 PHONE_MAX = 32
 
@@ -36,6 +37,7 @@ ErrorCode = Literal[
     "name_required",
     "name_too_long",
     "name_no_letters",
+    "name_too_short",
     "contact_required",
     "phone_invalid",
     "email_invalid",
@@ -44,7 +46,6 @@ ErrorCode = Literal[
     "method_needs_email",
     "time_required",
     "language_required",
-    "topic_needs_consent",
     "consent_required",
 ]
 
@@ -173,6 +174,8 @@ def validate_step(step: str, data: FormData) -> list[FieldError]:
             errors.append(FieldError("name", "name_too_long"))
         elif not any(unicodedata.category(ch).startswith("L") for ch in name):
             errors.append(FieldError("name", "name_no_letters"))
+        elif sum(unicodedata.category(ch).startswith("L") for ch in name) < NAME_MIN_LETTERS:
+            errors.append(FieldError("name", "name_too_short"))
     elif step == "contact":
         phone, email = data.phone.strip(), data.email.strip()
         if not phone and not email:
@@ -196,9 +199,6 @@ def validate_step(step: str, data: FormData) -> list[FieldError]:
         for consent in REQUIRED_CONSENTS:
             if not data.consents.get(consent):
                 errors.append(FieldError(consent, "consent_required"))
-        # A topic says something about health, so it is sent only with that consent.
-        if data.topic and not data.consents.get("health_topic"):
-            errors.append(FieldError("health_topic", "topic_needs_consent"))
     return errors
 
 
@@ -207,6 +207,7 @@ def validate_request(data: FormData, language: str) -> AppointmentRequest | list
     errors = [e for step in STEPS for e in validate_step(step, data)]
     if errors:
         return errors
+    keep_topic = bool(data.topic and data.consents.get("health_topic"))
     return AppointmentRequest(
         language=language,
         name=clean_text(data.name, NAME_MAX),
@@ -215,6 +216,10 @@ def validate_request(data: FormData, language: str) -> AppointmentRequest | list
         contact_language=data.contact_language,
         contact_method=data.contact_method,
         time_window=data.time_window,
-        topic=data.topic or None,
-        consents={c: bool(data.consents.get(c)) for c in CONSENTS},
+        # A topic can say something about health: it is kept only with that (optional)
+        # consent, and the consent only with a topic. Without it the request goes as is.
+        topic=(data.topic or None) if keep_topic else None,
+        consents={
+            c: keep_topic if c == "health_topic" else bool(data.consents.get(c)) for c in CONSENTS
+        },
     )

@@ -55,6 +55,8 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     staff_taps: Annotated[int, Meta(ge=3, le=10)] = 5
     staff_tap_seconds: Annotated[float, Meta(ge=1, le=10)] = 3.0
     staff_idle_seconds: Annotated[int, Meta(ge=15, le=3600)] = 120
+    # No longer used: the thank-you screen keeps the reference code until the visitor taps
+    # "I am done" or the idle warning runs out. Accepted so older config files still load.
     thank_you_seconds: Annotated[int, Meta(ge=1, le=120)] = 15
     idle_seconds: Annotated[int, Meta(ge=20, le=3600)] = 90
     idle_form_seconds: Annotated[int, Meta(ge=20, le=3600)] = 120

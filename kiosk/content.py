@@ -302,6 +302,7 @@ class FormErrors(_Model, frozen=True):
     name_required: Text
     name_too_long: Text
     name_no_letters: Text
+    name_too_short: Text
     contact_required: Text
     phone_invalid: Text
     email_invalid: Text
@@ -310,7 +311,6 @@ class FormErrors(_Model, frozen=True):
     method_needs_email: Text
     time_required: Text
     language_required: Text
-    topic_needs_consent: Text
     consent_required: Text
 
 
@@ -356,7 +356,9 @@ class AppointmentStrings(_Model, frozen=True):
     thanks_title: Text
     thanks_body: Text
     thanks_reference: Text
-    thanks_home: Annotated[Text, Meta(description="{seconds} counts down to the return Home.")]
+    thanks_home: Annotated[
+        Text, Meta(description="Under the reference code: the visitor ends the visit when ready.")
+    ]
     failed_title: Text
     failed_body: Text
     failed_desk: Text

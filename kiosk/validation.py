@@ -45,7 +45,6 @@ PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("ui.json", "ui", "idle_body", frozenset({"seconds"})),
     ("appointment.json", "form", "step_of", frozenset({"n", "total"})),
     ("appointment.json", "form", "notice_items", frozenset({"controller", "contact", "days"})),
-    ("appointment.json", "form", "thanks_home", frozenset({"seconds"})),
     ("staff.json", "staff", "locked", frozenset({"seconds"})),
     ("staff.json", "staff", "counts", frozenset({"new", "exported", "contacted"})),
     ("staff.json", "staff", "folder", frozenset({"path"})),

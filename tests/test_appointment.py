@@ -168,12 +168,31 @@ def test_required_consents() -> None:
     ]
 
 
-def test_topic_is_health_data_and_needs_its_consent() -> None:
-    """A chosen topic is sent only with the health-topic consent."""
+def test_topic_is_health_data_kept_only_with_its_consent() -> None:
+    """A chosen topic never blocks the request (its consent is optional, as the screen
+    says): without the consent the request goes without the topic, and a consent with no
+    topic records nothing."""
     data = complete(topic="cell-research")
-    assert [e.code for e in validate_step("consents", data)] == ["topic_needs_consent"]
-    data.consents["health_topic"] = True
     assert validate_step("consents", data) == []
+    without = validate_request(data, "en")
+    assert isinstance(without, AppointmentRequest)
+    assert without.topic is None and without.consents["health_topic"] is False
+    data.consents["health_topic"] = True
+    kept = validate_request(data, "en")
+    assert isinstance(kept, AppointmentRequest)
+    assert kept.topic == "cell-research" and kept.consents["health_topic"] is True
+    no_topic = complete(topic="")
+    no_topic.consents["health_topic"] = True
+    alone = validate_request(no_topic, "en")
+    assert isinstance(alone, AppointmentRequest)
+    assert alone.topic is None and alone.consents["health_topic"] is False
+
+
+def test_a_one_letter_name_is_refused() -> None:
+    """ "A" is a slip, not a name; two letters ("Al", "Su") are a name."""
+    assert [e.code for e in validate_step("name", complete(name="A"))] == ["name_too_short"]
+    assert [e.code for e in validate_step("name", complete(name=" Ş. "))] == ["name_too_short"]
+    assert validate_step("name", complete(name="Su")) == []
 
 
 def test_request_without_optional_consents() -> None:

@@ -18,10 +18,12 @@ class FlowState:
 
     step: str = "notice"
     reference: str = ""
+    editing: bool = False  # changing an answer from the review: Next returns there
 
     def reset(self) -> None:
         self.step = "notice"
         self.reference = ""
+        self.editing = False
 
 
 @dataclass(frozen=True)

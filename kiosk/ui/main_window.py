@@ -563,7 +563,6 @@ class MainWindow(QWidget):
             form = AppointmentScreen(ctx, self.form, self.flow, self._store, parent)
             form.step_shown.connect(self.tap_guard.changed)
             form.cancelled.connect(self.go_back)
-            form.finished.connect(self.go_home)
             return form
         raise ValueError(f"unknown route {route}")
 

@@ -18,7 +18,6 @@ from kiosk.demo import fill_demo
 from kiosk.staff import StaffAuth
 from kiosk.storage import AppointmentStore, memory_database
 from kiosk.ui.main_window import MainWindow, Route
-from kiosk.ui.screens.appointment import AppointmentScreen
 from kiosk.ui.screens.faq import FaqScreen
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.staff import StaffScreen
@@ -78,9 +77,6 @@ def _form_steps(window: MainWindow, lang: str) -> Iterator[str]:
         window.flow.step = step
         window.flow.reference = "K7Q-M4X" if step == "thanks" else ""
         window.navigate(Route("appointment"))
-        screen = window.current_screen()
-        if isinstance(screen, AppointmentScreen):
-            screen.thanks_timer.stop()  # a still picture, not a countdown
         yield f"appointment-{step}"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import zxingcpp
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QLineEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from kiosk import crypto
@@ -55,14 +55,23 @@ def type_keys(form: AppointmentScreen, text: str) -> None:
             kb.key_button("{space}").click()
             continue
         for _attempt in range(3):
+            # What each key types now: the keys follow shift (set by the visitor, or by
+            # the keyboard itself at the start of a word in the name field).
             layout_keys = {b.property("key"): b for b in kb.buttons}
-            if ch in layout_keys:
+            shift = _shift_map(kb)
+            if ch in layout_keys and not (kb.shifted and shift.get(ch, ch) != ch):
                 layout_keys[ch].click()
                 break
-            shifted = [k for k, up in _shift_map(kb).items() if up == ch]
+            shifted = [k for k, up in shift.items() if up == ch and k != up]
             if shifted:
-                kb.key_button("{shift}").click()
+                if not kb.shifted:
+                    kb.key_button("{shift}").click()
                 kb.key_button(shifted[0]).click()
+                break
+            lower = [k for k, up in shift.items() if k == ch and up != ch]
+            if lower and kb.shifted:
+                kb.key_button("{shift}").click()
+                kb.key_button(ch).click()
                 break
             kb.key_button("{layout}").click()
         else:
@@ -114,7 +123,7 @@ def test_whole_flow_saves_turkish_letters_exactly(
     keypair: tuple[crypto.Sealer, crypto.Unlocked],
 ) -> None:
     """Typed on the on-screen keyboard, Turkish letters arrive in the database exactly; the
-    thank-you screen shows only the reference, then returns Home and the form is empty."""
+    thank-you screen shows only the reference until "I am done", then Home, form empty."""
     form = screen(flow)
     fill_to_review(form, "Ağaç İğne Işıl Öz")
     review_text = " ".join(lab.text() for lab in form.findChildren(type(form.message)))
@@ -136,8 +145,7 @@ def test_whole_flow_saves_turkish_letters_exactly(
     shown = [lab.text() for lab in form.findChildren(type(form.message)) if lab.isVisible()]
     assert reference in shown
     assert not any("Ağaç" in text or "532" in text for text in shown)
-    with qtbot.waitSignal(form.finished, timeout=5000):
-        pass
+    flow.bar.buttons["nav-done"].click()
     assert flow.route == HOME
     assert flow.form.is_empty()
 
@@ -290,19 +298,35 @@ def test_notice_codes(flow: MainWindow) -> None:
     ]
 
 
-def test_topic_without_health_consent_is_explained(flow: MainWindow) -> None:
-    """A topic with no health-data consent: the consent step says what to do."""
+def test_the_topic_consent_is_optional_and_only_asked_with_a_topic(
+    qtbot: QtBot,
+    flow: MainWindow,
+    store: AppointmentStore,
+    content: Content,
+    keypair: tuple[crypto.Sealer, crypto.Unlocked],
+) -> None:
+    """No topic: no topic consent on screen. A topic without its consent: the request is
+    sent anyway (as the screen promises), without the topic, and the review says so."""
     form = screen(flow)
     fill_to_review(form, "Ali Veli")
+    form.show_step("consents")
+    assert not form.consent_buttons["health_topic"].isVisibleTo(form)
     form.show_step("preferences")
     choose(form, "topic-option", "cell-research")
     form.next_button.click()
-    form.next_button.click()
     assert form.step == "consents"
-    assert form.errors["health_topic"].isVisible()
-    form.consent_buttons["health_topic"].click()
+    assert form.consent_buttons["health_topic"].isVisibleTo(form)
     form.next_button.click()
     assert form.step == "review"
+    texts = [lab.text() for lab in form.review_box.parentWidget().findChildren(QLabel)]
+    chosen = next(t.label for t in content.languages["tr"].form.topics if t.id == "cell-research")
+    assert chosen not in texts  # not sent, so not shown as sent
+    with qtbot.waitSignal(form.submitted):
+        form.next_button.click()
+    store.unlock(keypair[1])
+    saved = store.list_requests()[0]
+    assert saved.personal["topic"] is None
+    assert saved.consents["items"]["health_topic"]["given"] is False
 
 
 def test_personal_data_never_logged(
@@ -424,3 +448,69 @@ def test_retention_failure_does_not_stop_the_kiosk(
         other.rollback()
         other.close()
     assert window.route == HOME
+
+
+def test_an_error_goes_as_soon_as_its_value_is_fixed(flow: MainWindow) -> None:
+    """A message stays only while its problem does: fixing one field (or ticking one box)
+    takes back that message alone; the summary goes with the last one."""
+    form = screen(flow)
+    form.next_button.click()
+    form.next_button.click()  # no name
+    assert form.errors["name"].isVisible() and form.message.text()
+    type_keys(form, "A")
+    assert form.errors["name"].isVisible()  # one letter is still not a name
+    assert form.errors["name"].text().endswith(form._s.errors.name_too_short)
+    type_keys(form, "l")
+    assert not form.errors["name"].isVisible() and form.message.text() == ""
+    form.show_step("consents")
+    form.next_button.click()
+    assert form.errors["notice_read"].isVisible() and form.errors["contact"].isVisible()
+    form.consent_buttons["notice_read"].click()
+    assert not form.errors["notice_read"].isVisible()
+    assert form.errors["contact"].isVisible() and form.message.text()
+    form.consent_buttons["contact"].click()
+    assert not form.errors["contact"].isVisible() and form.message.text() == ""
+
+
+def test_change_on_the_review_comes_back_to_the_review(flow: MainWindow) -> None:
+    """ "Change" opens that step; Next (or Back) returns straight to the review, unless the
+    change makes a later answer wrong, which is shown first."""
+    form = screen(flow)
+    fill_to_review(form, "Ali Veli")
+    form.edit_buttons["name"].click()
+    assert form.step == "name"
+    type_keys(form, "k")
+    form.next_button.click()
+    assert form.step == "review"
+    assert form.fields["name"].text() == "Ali Velik"
+    form.edit_buttons["preferences"].click()
+    form.back_button.click()
+    assert form.step == "review"
+    # A text message was chosen; the phone number taken away, an e-mail given instead.
+    form.edit_buttons["contact"].click()
+    form.fields["phone"].setText("")
+    form.fields["email"].setText("ali@example.org")
+    form.next_button.click()
+    assert form.step == "preferences"
+    assert form.errors["contact_method"].isVisible()
+    choose(form, "method-option", "email")
+    form.next_button.click()
+    assert form.step == "review"
+
+
+def test_names_get_their_capitals_as_typed(flow: MainWindow) -> None:
+    """No shift taps for painful hands: each word of a name starts with a capital by itself,
+    the Turkish way (i gives İ, ı gives I)."""
+    form = screen(flow)
+    form.next_button.click()
+    kb = form.keyboard
+    assert kb.layout_id == "tr" and kb.shifted
+    for key in ["i", "p", "e", "k", "{space}", "ı", "ş", "ı", "k"]:
+        kb.key_button(key).click()
+    assert form.fields["name"].text() == "İpek Işık"
+    assert not kb.shifted
+    kb.key_button("{space}").click()
+    assert kb.shifted
+    kb.key_button("{shift}").click()  # the visitor may still say otherwise: "de", "van"
+    kb.key_button("d").click()
+    assert form.fields["name"].text() == "İpek Işık d"

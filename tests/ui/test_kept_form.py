@@ -87,27 +87,33 @@ def test_a_request_sent_from_another_form_leaves_no_copy_in_the_kept_one(
     assert other.step == ("thanks" if outcome == "saved" else "failed")
     settle()
     assert _leftovers("Zeynep Marker", "0532", "5321234567") == []
-    assert not kept.thanks_timer.isActive()
 
 
-def test_the_hidden_kept_forms_countdown_does_not_send_the_visitor_home(
+def test_the_thank_you_page_stays_until_the_visitor_is_done(
     qtbot: QtBot, tmp_path: Path, content: Content, keypair: Keypair
 ) -> None:
-    """On the thank-you page the visitor changes the text size: only the form on screen
-    counts down (the kept one, hidden, used to send the visitor Home early)."""
-    settings = Settings(db_path=str(tmp_path / "k.db"), thank_you_seconds=3)
+    """The reference code stays on screen (no countdown Home), also after a change of text
+    size, until the visitor taps "I am done"."""
+    settings = Settings(db_path=str(tmp_path / "k.db"))
     window = _window(
         qtbot, settings, content, AppointmentStore(memory_database(), sealer=keypair[0])
     )
     window.navigate(Route("appointment"))
     kept = _form(window)
-    _fill_to_review(kept, "Countdown Person")
+    _fill_to_review(kept, "Patient Person")
     kept.next_button.click()
-    assert kept.step == "thanks" and kept.thanks_timer.isActive()
+    assert kept.step == "thanks"
+    reference = kept.reference_label.text()
+    assert reference
     window.cycle_text_size()
     big = _form(window)
-    assert big is not kept and big.thanks_timer.isActive()
-    assert not kept.thanks_timer.isActive()
+    assert big is not kept and big.step == "thanks"
+    assert big.reference_label.text() == reference
+    # Only the idle clock of the form (with its warning) can end the visit now.
+    assert window.idle_timer.isActive()
+    assert window.idle_timer.interval() == settings.idle_form_seconds * 1000
+    window.bar.buttons["nav-done"].click()
+    assert window.route.name == "home"
 
 
 def test_language_there_and_back_shows_the_current_answers(window: MainWindow) -> None:
@@ -215,7 +221,6 @@ def test_after_the_thank_you_page_the_kept_form_starts_over(window: MainWindow) 
     window.go_home()
     settle()
     assert _leftovers(reference, "Ref Person") == []
-    assert not kept.thanks_timer.isActive()
     window.navigate(Route("appointment"))
     assert _form(window) is kept
     assert kept._shown is kept._page_of["notice"]
@@ -316,5 +321,7 @@ def test_the_next_visitor_gets_a_fresh_keyboard(window: MainWindow) -> None:
     assert _form(window) is kept
     kept.next_button.click()
     assert kept.keyboard.layout_id == first_layout
-    assert not kept.keyboard.shifted
-    assert not kept.keyboard.key_button("{shift}").isChecked()
+    # Shift as a fresh name field has it: on for the first capital, nothing left over.
+    assert kept.keyboard.shifted and kept.keyboard.key_button("{shift}").isChecked()
+    kept.keyboard.key_button("a").click()
+    assert kept.fields["name"].text() == "A" and not kept.keyboard.shifted

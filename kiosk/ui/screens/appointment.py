@@ -96,14 +96,12 @@ class AppointmentScreen(QWidget):
 
     Signals:
         submitted(str): the request was committed; its reference code.
-        finished(): the thank-you time is over.
         cancelled(): Back on the first step: the visitor left the form.
         step_shown(str): another step is on screen (its name).
     """
 
     submitted = Signal(str)
     step_shown = Signal(str)
-    finished = Signal()
     cancelled = Signal()
 
     def __init__(
@@ -137,7 +135,6 @@ class AppointmentScreen(QWidget):
         self.groups: dict[str, QButtonGroup] = {}
         self.consent_buttons: dict[str, QPushButton] = {}
         self.edit_buttons: dict[str, QPushButton] = {}
-        self.countdown = 0
 
         self.keyboard = OnScreenKeyboard(self._s, m.key_size)
         self.keyboard.done.connect(self._on_next)
@@ -167,10 +164,6 @@ class AppointmentScreen(QWidget):
         outer.addWidget(self.pages, 1)
         outer.addWidget(self.nav)
         outer.addWidget(self.keyboard)
-
-        self.thanks_timer = QTimer(self)
-        self.thanks_timer.setInterval(1000)
-        self.thanks_timer.timeout.connect(self._tick)
 
         self._scroll = ctx.pages.page(m)
         self.pages.addWidget(self._scroll)
@@ -206,7 +199,7 @@ class AppointmentScreen(QWidget):
         edit = _private(QLineEdit(value), limit)
         edit.setObjectName(f"field-{key}")
         edit.setMinimumHeight(self._ctx.metrics.button_height)
-        edit.textChanged.connect(lambda text, k=key: setattr(self.form, k, text))
+        edit.textChanged.connect(lambda text, k=key: self._typed(k, text))
         edit.installEventFilter(self)
         self.fields[key] = edit
         page.body.addWidget(edit)
@@ -247,11 +240,15 @@ class AppointmentScreen(QWidget):
         color = LIGHT.on_primary if button.isChecked() else LIGHT.muted
         button.setIcon(self._ctx.icons.icon(icon, color, 32))
 
+    def _typed(self, key: str, text: str) -> None:
+        setattr(self.form, key, text)
+        self._recheck()
+
     def _choose(self, key: str, value: str) -> None:
         setattr(self.form, key, value)
         if key == "country":
             self._update_phone_hint()
-        self._clear_errors()
+        self._recheck()
 
     def _build_notice(self, page: _Step) -> None:
         s, settings = self._s, self._ctx.settings
@@ -357,7 +354,7 @@ class AppointmentScreen(QWidget):
     def _consent(self, consent_id: str, on: bool) -> None:
         self.form.consents[consent_id] = on
         self._show_tick(consent_id)
-        self._clear_errors()
+        self._recheck()
 
     def _show_tick(self, consent_id: str) -> None:
         button = self.consent_buttons[consent_id]
@@ -377,6 +374,8 @@ class AppointmentScreen(QWidget):
         self._clear_review()
         s, f = self._s, self.form
         label_of = {c.id: c.label for c in (*s.contact_methods, *s.time_windows, *s.topics)}
+        # The topic is sent only with its consent (kiosk.appointment.validate_request).
+        topic = label_of.get(f.topic, "") if f.consents.get("health_topic") else ""
         given = [c.label for c in s.consents if f.consents.get(c.id)]
         country = next((c.label for c in s.countries if c.id == f.country), "")
         groups = (
@@ -394,7 +393,7 @@ class AppointmentScreen(QWidget):
                     (s.contact_language_label, LANGUAGE_NAMES.get(f.contact_language, "")),
                     (s.contact_method_label, label_of.get(f.contact_method, "")),
                     (s.time_label, label_of.get(f.time_window, "")),
-                    (s.topic_label, label_of.get(f.topic, "")),
+                    (s.topic_label, topic),
                 ],
             ),
             ("consents", [(s.consents_title, "\n".join(given))]),
@@ -414,7 +413,7 @@ class AppointmentScreen(QWidget):
             edit.setObjectName("review-edit")
             edit.setProperty("step", step)
             edit.setMinimumSize(self._ctx.metrics.target * 2, self._ctx.metrics.button_height)
-            edit.clicked.connect(lambda _=False, st=step: self.show_step(st))
+            edit.clicked.connect(lambda _=False, st=step: self._edit(st))
             box.addWidget(edit, 0, Qt.AlignmentFlag.AlignTop)
             self.edit_buttons[step] = edit
             self.review_box.addWidget(card)
@@ -426,8 +425,9 @@ class AppointmentScreen(QWidget):
         page.body.addWidget(label(s.thanks_reference, "field-label"))
         self.reference_label = label("", "reference-code")
         page.body.addWidget(self.reference_label)
-        self.countdown_label = label("", "secondary-text")
-        page.body.addWidget(self.countdown_label)
+        # No countdown: the code stays until the visitor taps "I am done" (or leaves the
+        # kiosk alone until the idle warning has run out), time to find a pen or a phone.
+        page.body.addWidget(label(s.thanks_home, "body-text"))
 
     def _build_failed(self, page: _Step) -> None:
         s, ctx = self._s, self._ctx
@@ -463,7 +463,6 @@ class AppointmentScreen(QWidget):
 
     def clear_widgets(self) -> None:
         """Empty every field and the keyboard's state (the visit is over)."""
-        self.thanks_timer.stop()
         self._forget_input(rebuild_keyboard=False)  # the screen is about to be deleted
         self.reference_label.clear()
 
@@ -477,12 +476,10 @@ class AppointmentScreen(QWidget):
     def put_away(self) -> None:
         """Empty every widget while the form is not on screen, the form data left as it is
         (another form, or a detour, holds the visit; ``sync`` shows it again)."""
-        self.thanks_timer.stop()
         self._show_data(FormData())
         self._clear_review()
         self._clear_errors()
         self.reference_label.clear()
-        self.countdown_label.clear()
         self.keyboard.drop_target()  # (it holds nothing typed; reset() starts it afresh)
 
     def sync(self) -> None:
@@ -528,7 +525,11 @@ class AppointmentScreen(QWidget):
         self.flow.step = step
         self._clear_errors()
         if step == "review":
+            self.flow.editing = False
             self._fill_review()
+        elif step == "consents":
+            # The topic's consent matters only when a topic was chosen.
+            self.consent_buttons["health_topic"].setVisible(bool(self.form.topic))
         page = self._page_of[step]
         if page is not self._shown:
             focused = self.focusWidget()
@@ -555,9 +556,11 @@ class AppointmentScreen(QWidget):
             self.keyboard.hide()
         if step == "thanks":
             self.reference_label.setText(self.flow.reference)
-            self.countdown = self._ctx.settings.thank_you_seconds
-            self._show_countdown()
-            self.thanks_timer.start()
+
+    def _type_into(self, edit: QLineEdit) -> None:
+        """Point the keyboard at ``edit``, with its layouts (and capitals for the name)."""
+        self.keyboard.show()
+        self.keyboard.set_target(edit, self._layouts_for(edit), edit is self.fields["name"])
 
     def _layouts_for(self, edit: QLineEdit) -> tuple[str, ...]:
         if edit is self.fields.get("phone"):
@@ -567,9 +570,8 @@ class AppointmentScreen(QWidget):
         return ("tr", "en") if self._ctx.lang.code == "tr" else ("en", "tr")
 
     def _focus(self, edit: QLineEdit) -> None:
-        self.keyboard.show()
         edit.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.keyboard.set_target(edit, self._layouts_for(edit))
+        self._type_into(edit)
         QTimer.singleShot(0, lambda: self._show_field(edit))
 
     def _show_field(self, edit: QLineEdit) -> None:
@@ -584,8 +586,7 @@ class AppointmentScreen(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
-            self.keyboard.show()
-            self.keyboard.set_target(watched, self._layouts_for(watched))
+            self._type_into(watched)
             QTimer.singleShot(0, lambda: self._show_field(watched))
         return super().eventFilter(watched, event)
 
@@ -593,6 +594,22 @@ class AppointmentScreen(QWidget):
         for err in self.errors.values():
             err.setVisible(False)
         self.message.setText("")
+
+    def _recheck(self) -> None:
+        """Take back each message shown whose problem the visitor has just fixed (a new
+        problem waits for Next: nobody is scolded halfway through typing)."""
+        shown = [key for key, err in self.errors.items() if err.isVisibleTo(self)]
+        if not shown or self.flow.step not in STEPS:
+            return
+        problems = {p.field: p.code for p in validate_step(self.flow.step, self.form)}
+        for key in shown:
+            code = problems.get(key)
+            if code is None:
+                self.errors[key].setVisible(False)
+            else:
+                self.errors[key].setText("⚠ " + getattr(self._s.errors, code))
+        if not any(err.isVisibleTo(self) for err in self.errors.values()):
+            self.message.setText("")
 
     def _show_errors(self, problems: list[FieldError]) -> None:
         self._clear_errors()
@@ -607,11 +624,20 @@ class AppointmentScreen(QWidget):
             page = self._page_of[self.flow.step]
             QTimer.singleShot(0, lambda: page.scroll_to(first))
 
+    def _edit(self, step: str) -> None:
+        """ "Change" on the review: that step, then straight back to the review."""
+        self.flow.editing = True
+        self.show_step(step)
+
     def go_back(self) -> bool:
-        """Step back inside the form; return False on the first step (the caller leaves)."""
+        """Step back inside the form (to the review while changing an answer from there);
+        return False on the first step (the caller leaves)."""
         if self.flow.step not in STEPS or STEPS.index(self.flow.step) == 0:
             return False
-        self.show_step(STEPS[STEPS.index(self.flow.step) - 1])
+        if self.flow.editing:
+            self.show_step("review")
+        else:
+            self.show_step(STEPS[STEPS.index(self.flow.step) - 1])
         return True
 
     def _on_back(self) -> None:
@@ -628,6 +654,16 @@ class AppointmentScreen(QWidget):
             return
         if step == "review":
             self._submit()
+        elif self.flow.editing:
+            # Back to the review, unless the change left a later answer wrong (a call
+            # chosen, then the phone number removed): that step first.
+            later = STEPS[STEPS.index(step) + 1 : STEPS.index("review")]
+            wrong = next((s for s in later if validate_step(s, self.form)), None)
+            if wrong is None:
+                self.show_step("review")
+            else:
+                self.show_step(wrong)
+                self._show_errors(validate_step(wrong, self.form))
         else:
             self.show_step(STEPS[STEPS.index(step) + 1])
 
@@ -661,14 +697,3 @@ class AppointmentScreen(QWidget):
         self.flow.reference = reference
         self.show_step("thanks")
         self.submitted.emit(reference)
-
-    def _show_countdown(self) -> None:
-        self.countdown_label.setText(self._s.thanks_home.format(seconds=self.countdown))
-
-    def _tick(self) -> None:
-        self.countdown -= 1
-        if self.countdown <= 0:
-            self.thanks_timer.stop()
-            self.finished.emit()
-        else:
-            self._show_countdown()

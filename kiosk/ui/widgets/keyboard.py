@@ -42,6 +42,7 @@ class OnScreenKeyboard(QWidget):
         self._layouts: list[KeyboardLayout] = []
         self._layout_index = 0
         self._shift = False
+        self._capitals = False
         self.buttons: list[QPushButton] = []
 
     @property
@@ -52,14 +53,32 @@ class OnScreenKeyboard(QWidget):
     def shifted(self) -> bool:
         return self._shift
 
-    def set_target(self, field: QLineEdit | None, layouts: tuple[str, ...] = ("en",)) -> None:
-        """Type into ``field`` from now on, offering ``layouts`` (the layout key cycles them)."""
+    def set_target(
+        self, field: QLineEdit | None, layouts: tuple[str, ...] = ("en",), capitals: bool = False
+    ) -> None:
+        """Type into ``field`` from now on, offering ``layouts`` (the layout key cycles them).
+        With ``capitals`` (names) each word starts with a capital by itself."""
         self._target = field
+        self._capitals = capitals
         wanted = [load_layout(layout_id) for layout_id in layouts]
         if [lay.id for lay in wanted] != [lay.id for lay in self._layouts]:
             self._layouts = wanted
             self._layout_index = 0
             self._shift = False
+            self._build()
+        self._auto_shift()
+
+    def _auto_shift(self) -> None:
+        """For a name, shift on at the start of each word (after a space or a hyphen) and
+        off inside it, as a phone keyboard does: no shift taps for painful hands. The
+        capital comes from the layout, so the Turkish layout gives İ for i."""
+        target = self._target
+        if not self._capitals or target is None:
+            return
+        before = target.text()[: target.cursorPosition()]
+        wanted = before == "" or before.endswith((" ", "-"))
+        if wanted != self._shift:
+            self._shift = wanted
             self._build()
 
     def reset(self, rebuild: bool = True) -> None:
@@ -160,4 +179,5 @@ class OnScreenKeyboard(QWidget):
                 # Like a phone keyboard: shift applies to one letter, then lets go.
                 self._shift = False
                 self._build()
+        self._auto_shift()
         self.typed.emit(target)
