@@ -125,6 +125,10 @@ class UiStrings(_Model, frozen=True):
     idle_title: Text
     idle_body: Annotated[Text, Meta(description="{seconds} counts down to the reset.")]
     idle_continue: Text
+    leave_title: Annotated[Text, Meta(description="Asked before a started form is erased.")]
+    leave_body: Text
+    leave_keep: Text
+    leave_discard: Text
     attract_hint: Text
     help_title: Text
     help_body: Paragraphs

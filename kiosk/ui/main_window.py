@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLayout, QScrollArea, QVBoxLayout, QWidget
 
-from kiosk.appointment import FormData
+from kiosk.appointment import STEPS, FormData
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.memory import release_free_memory
@@ -36,6 +36,7 @@ from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
 from kiosk.ui.widgets.attract import AttractOverlay
 from kiosk.ui.widgets.idle_overlay import IdleOverlay
+from kiosk.ui.widgets.leave_overlay import LeaveOverlay
 from kiosk.ui.widgets.nav_bar import NavBar
 from kiosk.ui.widgets.screen_stack import ScreenStack
 from kiosk.ui.widgets.scroll_page import PagePool
@@ -196,6 +197,12 @@ class MainWindow(QWidget):
         self.overlay = IdleOverlay(self)
         self.overlay.continued.connect(self._restart_idle)
         self.overlay.expired.connect(self.reset_visit)
+        # Before a started form is erased by Home, "I am done" or Back: one question.
+        self.leave = LeaveOverlay(self)
+        self._after_leaving: Callable[[], None] | None = None
+        self.leave.discarded.connect(self._leave_form)
+        self.leave.kept.connect(self._stay_in_form)
+        self.leave.kept.connect(self.tap_guard.changed)
         self.heartbeat_timer = QTimer(self)
         self.heartbeat_timer.setInterval(watchdog_interval_ms())
         self.heartbeat_timer.timeout.connect(lambda: beat(settings.heartbeat_path()))
@@ -218,12 +225,12 @@ class MainWindow(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.bar, 0)
 
-        self.bar.home_clicked.connect(self.go_home)
+        self.bar.home_clicked.connect(lambda: self.leaving_form(self.go_home))
         self.bar.back_clicked.connect(self.on_bar_back)
         self.bar.language_clicked.connect(lambda: self.navigate(Route("language")))
         self.bar.text_size_clicked.connect(self.cycle_text_size)
         self.bar.help_clicked.connect(lambda: self.navigate(Route("help")))
-        self.bar.done_clicked.connect(self.reset_visit)
+        self.bar.done_clicked.connect(lambda: self.leaving_form(self.reset_visit))
         self.bar.appointment_clicked.connect(lambda: self.navigate(Route("appointment")))
         self._render()
 
@@ -430,7 +437,34 @@ class MainWindow(QWidget):
         screen = self.current_screen()
         if _is(screen, "appointment", "AppointmentScreen") and screen.go_back():
             return
-        self.go_back()
+        self.leaving_form(self.go_back)
+
+    def leaving_form(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (which ends the form); first, if the visitor has typed or chosen
+        anything in it, ask once whether to keep going or erase it (LeaveOverlay)."""
+        started = (
+            self._route.name == "appointment"
+            and self.flow.step in STEPS
+            and not self.form.is_empty()
+        )
+        if not started:
+            action()
+            return
+        self._after_leaving = action
+        ctx = self.context()
+        self._styled(self.leave).ask(ctx.lang.ui, ctx.metrics)
+        self.tap_guard.changed()  # (a double tap on Home must not answer the question)
+        log.info("leave_form_asked")
+
+    def _leave_form(self) -> None:
+        action, self._after_leaving = self._after_leaving, None
+        log.info("leave_form_erased")
+        if action is not None:
+            action()
+
+    def _stay_in_form(self) -> None:
+        self._after_leaving = None
+        log.info("leave_form_kept")
 
     def go_home(self) -> None:
         """Return to Home and forget the trail."""
@@ -562,7 +596,7 @@ class MainWindow(QWidget):
 
             form = AppointmentScreen(ctx, self.form, self.flow, self._store, parent)
             form.step_shown.connect(self.tap_guard.changed)
-            form.cancelled.connect(self.go_back)
+            form.cancelled.connect(lambda: self.leaving_form(self.go_back))
             return form
         raise ValueError(f"unknown route {route}")
 
@@ -779,6 +813,8 @@ class MainWindow(QWidget):
         """End the visit: Home, default language and text size, everything typed wiped,
         staff signed out. Used by "I am done", the idle countdown and error recovery."""
         self.overlay.stop()
+        self.leave.stop()
+        self._after_leaving = None
         self.idle_timer.stop()
         self._sign_out_staff()
         self._lang = self._settings.default_language
@@ -906,6 +942,7 @@ class MainWindow(QWidget):
         super().resizeEvent(event)
         self.overlay.setGeometry(self.rect())
         self.attract.setGeometry(self.rect())
+        self.leave.setGeometry(self.rect())
         # Turning the screen between landscape and portrait reflows the layout.
         if self._built_for is not None and self.metrics().portrait != self._built_for[2]:
             self._render(force=True)

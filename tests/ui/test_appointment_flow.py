@@ -185,11 +185,13 @@ def test_leaving_the_form_wipes_everything(flow: MainWindow, leave: str) -> None
         flow.go_home()
     elif leave == "bar-home":
         flow.bar.buttons["nav-home"].click()
+        flow.leave.discard_button.click()  # "Erase and leave"
     elif leave == "topic":
         flow.navigate(Route("topic", "msc"))
     else:
         flow.bar.buttons["nav-back"].click()  # back to the notice step
         flow.bar.buttons["nav-back"].click()  # and out of the form
+        flow.leave.discard_button.click()
     assert flow.route.name != "appointment"
     assert flow.form.is_empty() and flow.flow.step == "notice"
     flow.navigate(Route("appointment"))
@@ -514,3 +516,28 @@ def test_names_get_their_capitals_as_typed(flow: MainWindow) -> None:
     kb.key_button("{shift}").click()  # the visitor may still say otherwise: "de", "van"
     kb.key_button("d").click()
     assert form.fields["name"].text() == "İpek Işık d"
+
+
+@pytest.mark.parametrize("leave_by", ["nav-home", "nav-done"])
+def test_leaving_a_started_form_asks_once(flow: MainWindow, leave_by: str) -> None:
+    """Home or "I am done" in a form with something typed asks first: "Keep going" keeps
+    every answer where it was; "Erase and leave" erases it and leaves. An empty form is
+    left at once."""
+    form = screen(flow)
+    form.next_button.click()
+    type_keys(form, "Ayla")
+    flow.bar.buttons[leave_by].click()
+    assert flow.leave.isVisible() and flow.route.name == "appointment"
+    assert flow.form.name == "Ayla"
+    flow.leave.keep_button.click()
+    assert not flow.leave.isVisible()
+    assert flow.current_screen() is form and form.step == "name"
+    assert form.fields["name"].text() == "Ayla"
+    flow.bar.buttons[leave_by].click()
+    assert flow.leave.isVisible()
+    flow.leave.discard_button.click()
+    assert not flow.leave.isVisible() and flow.route == HOME
+    assert flow.form.is_empty()
+    flow.navigate(Route("appointment"))
+    flow.bar.buttons[leave_by].click()  # nothing typed: nothing to ask
+    assert not flow.leave.isVisible() and flow.route == HOME

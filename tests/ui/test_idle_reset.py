@@ -95,9 +95,12 @@ def test_yes_continue_keeps_the_visit(qtbot: QtBot, kiosk: MainWindow) -> None:
 
 
 def test_i_am_done_resets_at_once(kiosk: MainWindow) -> None:
-    """The "I am done" bar button ends the visit immediately."""
+    """The "I am done" bar button ends the visit, at once after "Erase and leave" (asked
+    because the form holds what was typed)."""
     fill_form(kiosk, "Bitti Hemen")
     kiosk.bar.buttons["nav-done"].click()
+    assert kiosk.leave.isVisible()
+    kiosk.leave.discard_button.click()
     assert kiosk.route == HOME and kiosk.form.is_empty()
     assert all(not e.text() for e in kiosk.findChildren(QLineEdit))
 

@@ -8,6 +8,8 @@ not by the test: a double tap 80 ms apart is 80 ms apart however busy the test i
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
@@ -23,17 +25,35 @@ class Finger:
         if not self._display.has_extension("XTEST"):
             raise RuntimeError("the X server has no XTEST extension")
         self._root = self._display.screen().root
+        self._syncing: threading.Thread | None = None
 
     def close(self) -> None:
+        self._ready()
         self._display.close()
 
     def lifted(self) -> bool:
-        """Wait until the X server has played every event sent so far (delays included);
-        then True once the kiosk has seen the finger lifted."""
-        self._display.sync()
+        """True once the X server has played every event sent so far (delays included) and
+        the kiosk has seen the finger lifted; for ``qtbot.waitUntil``.
+
+        The wait for the server runs in a thread, never in the GUI thread: blocked there,
+        Qt would read a whole drag at once when the wait ended, and its finger scrolling
+        (which times events as it handles them) would see a drag of 0 ms and not scroll."""
+        if self._syncing is None:
+            self._syncing = threading.Thread(target=self._display.sync, daemon=True)
+            self._syncing.start()
+        if self._syncing.is_alive():
+            return False
+        self._syncing = None
         return QGuiApplication.mouseButtons() == Qt.MouseButton.NoButton
 
+    def _ready(self) -> None:
+        """Before sending more: the connection is not shared with a wait in progress."""
+        if self._syncing is not None:
+            self._syncing.join()
+            self._syncing = None
+
     def move(self, point: QPoint, *, after_ms: int = 0) -> None:
+        self._ready()
         xtest.fake_input(
             self._display, X.MotionNotify, 0, after_ms or X.CurrentTime, self._root,
             point.x(), point.y(),
@@ -48,6 +68,7 @@ class Finger:
         self._display.flush()
 
     def release(self, *, after_ms: int = 0) -> None:
+        self._ready()
         xtest.fake_input(self._display, X.ButtonRelease, 1, after_ms or X.CurrentTime)
         self._display.flush()
 

@@ -1,0 +1,75 @@
+"""Asked once before a started form is thrown away: keep going, or erase and leave."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk.content import UiStrings
+from kiosk.ui.theme import Metrics
+from kiosk.ui.widgets.text import label
+
+
+class LeaveOverlay(QWidget):
+    """Covers the window with one question in large type and two big answers. "Keep
+    going" is the first and the coloured one: a hurried tap keeps the visitor's work.
+
+    Signals:
+        kept(): the visitor chose to keep going (the overlay is gone).
+        discarded(): the visitor chose to erase what was typed and leave.
+    """
+
+    kept = Signal()
+    discarded = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("leave-overlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.hide()
+
+    def ask(self, ui: UiStrings, metrics: Metrics) -> None:
+        """Build the card in the visitor's language and size, and show it over everything."""
+        if self.layout() is not None:
+            QWidget().setLayout(self.layout())  # drop the old card
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        card = QFrame()
+        card.setObjectName("leave-card")
+        card.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(56, 48, 56, 48)
+        inner.setSpacing(metrics.gap)
+        inner.addWidget(label(ui.leave_title, "screen-title"))
+        inner.addWidget(label(ui.leave_body, "body-text"))
+        buttons = QHBoxLayout()
+        buttons.setSpacing(metrics.gap * 2)
+        self.keep_button = QPushButton(ui.leave_keep)
+        self.keep_button.setObjectName("leave-keep")
+        self.discard_button = QPushButton(ui.leave_discard)
+        self.discard_button.setObjectName("leave-discard")
+        for button in (self.keep_button, self.discard_button):
+            button.setMinimumSize(metrics.target * 4, metrics.button_height + 24)
+            buttons.addWidget(button)
+        self.keep_button.clicked.connect(self._keep)
+        self.discard_button.clicked.connect(self._discard)
+        inner.addLayout(buttons)
+        parent = self.parentWidget()
+        width = parent.width() if parent is not None else 1000
+        card.setMaximumWidth(min(1100, max(600, width - 80)))
+        outer.addWidget(card)
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.show()
+        self.raise_()
+
+    def stop(self) -> None:
+        self.hide()
+
+    def _keep(self) -> None:
+        self.hide()
+        self.kept.emit()
+
+    def _discard(self) -> None:
+        self.hide()
+        self.discarded.emit()
