@@ -12,6 +12,7 @@ from kiosk import paths
 MM_PER_INCH = 25.4
 MIN_TARGET_MM = 20.0
 MIN_TARGET_PX = 64
+MIN_KEY_PX = 72
 TEXT_SCALES = (1.0, 1.25, 1.5)
 
 
@@ -72,8 +73,22 @@ class Metrics:
 
     @property
     def key_size(self) -> int:
-        """On-screen keyboard keys: 15 mm, never under 64 px."""
-        return max(MIN_TARGET_PX, self.mm(15.0))
+        """On-screen keyboard keys: the 20 mm touch target, never under 72 px (20 mm on a
+        23.8-inch 1080p screen); a quarter taller in portrait, where there is room."""
+        side = max(MIN_KEY_PX, self.mm(MIN_TARGET_MM))
+        return round(side * 1.25) if self.portrait else side
+
+    @property
+    def key_font(self) -> int:
+        """Letters on the keys: larger with the text size, but never too big for the key
+        (twelve keys share a portrait row), so no label is ever clipped."""
+        return min(self.section, round(self.key_size * 0.48))
+
+    @property
+    def key_word_font(self) -> int:
+        """Words on the keys (space, done, the layout, e-mail domains): two keys wide at
+        most in portrait, so capped below the largest secondary size."""
+        return min(self.secondary, 26)
 
     @property
     def button_height(self) -> int:
@@ -151,5 +166,7 @@ def style_sheet(m: Metrics, p: Palette = LIGHT) -> str:
         bar_height=m.bar_height,
         bar=24,
         key=m.key_size,
+        key_font=m.key_font,
+        key_word_font=m.key_word_font,
     )
     return template.substitute(values)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from kiosk.content import Content
 from kiosk.keyboards import LAYOUT_IDS, load_layout
+from kiosk.ui.main_window import MainWindow, Route
+from kiosk.ui.screens.appointment import AppointmentScreen
 from kiosk.ui.theme import Metrics
 from kiosk.ui.widgets.keyboard import OnScreenKeyboard
+
+from uihelpers import LANDSCAPE, PORTRAIT, settle
 
 
 @pytest.fixture
@@ -49,12 +54,13 @@ def test_backspace_and_layout_switch(keyboard: tuple[OnScreenKeyboard, QLineEdit
 
 
 def test_keys_are_big_and_never_take_focus(keyboard: tuple[OnScreenKeyboard, QLineEdit]) -> None:
-    """Keys are at least 15 mm (and 64 px) tall and wide, and leave focus on the field."""
+    """Keys are at least 20 mm (and 72 px) tall and wide, and leave focus on the field."""
     kb, _field = keyboard
     size = Metrics(dpi=100).key_size
-    assert size >= max(64, Metrics(dpi=100).mm(15))
+    assert size >= max(72, Metrics(dpi=100).mm(20))
+    assert Metrics(dpi=80).key_size == 72 and Metrics(dpi=80, portrait=True).key_size == 90
     for button in kb.buttons:
-        assert button.height() >= size and button.width() >= size
+        assert button.height() >= size and button.width() >= 72
         assert button.focusPolicy().name == "NoFocus"
 
 
@@ -91,3 +97,46 @@ def test_replaced_keys_vanish_at_once(
     kb.key_button("{shift}").click()
     assert old and all(b.isHidden() for b in old)
     qtbot.waitUntil(lambda: all(b.isVisible() for b in kb.buttons))
+
+
+@pytest.mark.parametrize("step", [0, 1, 2], ids=["normal", "large", "largest"])
+@pytest.mark.parametrize("size", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
+@pytest.mark.parametrize("lang", ["en", "tr"])
+def test_no_key_label_is_clipped(
+    window: MainWindow, size: tuple[int, int], step: int, lang: str
+) -> None:
+    """At every text size, in both orientations, every label of every layout (letters,
+    "boşluk", "Tamam", e-mail domains) fits inside its key, which is at least 72 px tall."""
+    window.resize(*size)
+    window.set_language(lang)
+    window.set_text_step(step)
+    window.navigate(Route("appointment"))
+    form = window.current_screen()
+    assert isinstance(form, AppointmentScreen)
+    form.show_step("name")
+    settle()
+    assert window.size().toTuple() == size  # the keyboard never widens the window
+    seen: set[str] = set()
+    for field in ("name", "phone", "email"):
+        form.fields[field].setFocus()
+        if field == "name":
+            form.keyboard.set_target(form.fields[field], ("tr", "en"))
+        for _layout in range(2):
+            settle()
+            seen.add(form.keyboard.layout_id)
+            for button in form.keyboard.buttons:
+                button.ensurePolished()
+                metrics = QFontMetrics(button.font())
+                text = button.text()
+                assert button.height() >= 72, (text, button.height())
+                need_w = metrics.horizontalAdvance(text) + 2 * 3  # the (pressed) border
+                need_h = metrics.height() + 2 * 3
+                assert need_w <= button.width(), (form.keyboard.layout_id, text, button.width())
+                assert need_h <= button.height(), (text, need_h, button.height())
+            if field == "name":
+                form.keyboard.key_button("{layout}").click()
+            else:
+                break
+        if field == "name":
+            form.show_step("contact")
+    assert seen == {"tr", "en", "phone", "email"}

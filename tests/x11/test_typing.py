@@ -49,19 +49,28 @@ def _type(qtbot: QtBot, finger: Finger, form: AppointmentScreen, field: QLineEdi
         _assert_in_view_with_caret(form, field)
 
 
+@pytest.mark.parametrize("text_step", [0, 2], ids=["normal", "largest"])
 @pytest.mark.parametrize("lang", ["en", "tr"])
 def test_the_name_field_keeps_its_caret(
-    qtbot: QtBot, kiosk: MainWindow, finger: Finger, lang: str
+    qtbot: QtBot, kiosk: MainWindow, finger: Finger, lang: str, text_step: int
 ) -> None:
     """Typing a name with real taps on the keys: after every key the field is in view
-    above the keyboard with its caret and focus ring (they used to vanish at the first)."""
+    above the keyboard with its caret and focus ring (they used to vanish at the first),
+    at the largest text too, and the keyboard fits the screen."""
+    kiosk.set_text_step(text_step)
     form = _open_form(qtbot, kiosk, finger, lang)
     _next(qtbot, kiosk, finger, form)
     assert form.step == "name"
     field = form.fields["name"]
     qtbot.waitUntil(lambda: field.hasFocus())
-    title = form.findChildren(QLabel, "screen-title")
-    assert any(t.isVisible() and visible_part(t) == on_screen(t) for t in title)
+    qtbot.waitUntil(lambda: visible_part(field) == on_screen(field))
+    screen = QApplication.primaryScreen().geometry()
+    assert on_screen(kiosk) == screen
+    for key in form.keyboard.buttons:
+        assert screen.contains(on_screen(key)) and key.height() >= 72
+    if text_step == 0:  # (at the largest text in landscape the title gives way to the field)
+        title = form.findChildren(QLabel, "screen-title")
+        assert any(t.isVisible() and visible_part(t) == on_screen(t) for t in title)
     _type(qtbot, finger, form, field, "ayse")
     assert field.text() == "Ayse"  # the capital came by itself
 

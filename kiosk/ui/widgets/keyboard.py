@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QSizePolicy, 
 
 from kiosk.content import AppointmentStrings
 from kiosk.keyboards import KeyboardLayout, load_layout
+from kiosk.ui.theme import MIN_KEY_PX
 
 SPECIAL_NAMES = {
     "{shift}": "keyboard-shift",
@@ -122,7 +123,9 @@ class OnScreenKeyboard(QWidget):
                 button.setObjectName(SPECIAL_NAMES.get(key, name))
                 button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
                 button.setAutoRepeat(key == "{backspace}")
-                button.setMinimumWidth(self._key_size)
+                # Wide enough for a finger (72 px), not as wide as tall: twelve keys must
+                # share a portrait row, and the window must never grow past the screen.
+                button.setMinimumWidth(MIN_KEY_PX)
                 button.setFixedHeight(self._key_size)
                 button.setProperty("touch_target", self._key_size)
                 button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
