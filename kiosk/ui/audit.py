@@ -65,7 +65,7 @@ def audit(root: QWidget, min_target: int) -> list[str]:
         if not widget.isVisibleTo(root.window()) or not widget.isVisible():
             continue
         if isinstance(widget, QAbstractButton):
-            # On-screen keyboard keys declare their own (15 mm) minimum.
+            # On-screen keyboard keys declare their own minimum (72 px: twelve share a row).
             own = widget.property("touch_target")
             need = int(own) if own else min_target
             if widget.width() < need or widget.height() < need:
