@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QWindow,
 )
 from PySide6.QtWidgets import QLayout, QScrollArea, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from kiosk.appointment import STEPS, FormData
 from kiosk.config import Settings
@@ -489,13 +490,53 @@ class MainWindow(QWidget):
         self.navigate(Route("sources", source_id))
 
     def set_language(self, code: str) -> None:
-        """Switch every screen to ``code``, staying where the visitor is."""
+        """Switch every screen to ``code``, staying where the visitor is: the same screen,
+        scrolled as far down, the same answer open."""
         if code not in self._languages:
             raise ValueError(f"language not offered: {code}")
+        if self._route.name == "language":
+            back_to = self._history[-1] if self._history else HOME
+        else:
+            back_to = self._route
+        place = self._reading_place(back_to)
         self._lang = code
         if self._route.name == "language":
             self._route = self._history.pop() if self._history else HOME
         self._render(force=True)
+        if place is not None:
+            self._return_to_place(*place)
+
+    def _reading_place(self, route: Route) -> tuple[str | None, float] | None:
+        """Where the visitor is on the kept screen for ``route`` in the current language:
+        the FAQ answer open, and how far down the page is (0 to 1)."""
+        if route.name not in CACHED_SCREENS:
+            return None
+        screen = self._cache.get(self._key(route, self.context()))
+        if screen is None:
+            return None
+        opened = screen.open_id() if _is(screen, "faq", "FaqScreen") else None
+        areas = screen.findChildren(QScrollArea)
+        bar = areas[0].verticalScrollBar() if areas else None
+        fraction = bar.value() / bar.maximum() if bar is not None and bar.maximum() > 0 else 0.0
+        return opened, fraction
+
+    def _return_to_place(self, opened: str | None, fraction: float) -> None:
+        screen = self.current_screen()
+        if opened is not None and _is(screen, "faq", "FaqScreen"):
+            screen.open_entry(opened)  # (which scrolls to it)
+            return
+        if fraction <= 0:
+            return
+        areas = screen.findChildren(QScrollArea)
+        if areas:
+            bar = areas[0].verticalScrollBar()
+
+            # Once the new screen is laid out (its length is known then).
+            def scroll() -> None:
+                if isValid(bar):  # (the screen may be gone by then)
+                    bar.setValue(round(fraction * bar.maximum()))
+
+            QTimer.singleShot(0, scroll)
 
     def set_text_step(self, step: int) -> None:
         """Set the text size (0 = normal, 1 = large, 2 = largest) and redraw."""
@@ -851,7 +892,11 @@ class MainWindow(QWidget):
         """Begin the slow rotation of topics on Home (if the clinic wants it)."""
         if self._settings.attract_mode and self._route == HOME:
             ctx = self.context()
-            self._styled(self.attract).start(ctx.lang, ctx.metrics, self._settings.attract_seconds)
+            order = [self._lang] + [c for c in self._languages if c != self._lang]
+            hints = tuple(self._content.languages[c].ui.attract_hint for c in order)
+            self._styled(self.attract).start(
+                ctx.lang, ctx.metrics, self._settings.attract_seconds, hints
+            )
 
     def _styled(self, part: _Part) -> _Part:
         """``part`` (an overlay) with the style sheet of the current text size."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from kiosk import paths
@@ -240,3 +240,60 @@ def test_pages_scroll_by_finger_without_scroll_bars(window: MainWindow, content:
         assert QScroller.grabbedGesture(page.viewport()) != Qt.GestureType(0), route.key
         assert page.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
         assert page.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+
+
+@pytest.mark.parametrize("by", ["home-buttons", "language-screen"])
+def test_a_language_switch_keeps_the_reading_place(
+    window: MainWindow, content: Content, by: str
+) -> None:
+    """The FAQ answer the visitor opened is open in the new language too (the page at it),
+    whether the language is chosen on the language screen or set directly."""
+    window.navigate(Route("faq"))
+    faq = window.current_screen()
+    assert isinstance(faq, FaqScreen)
+    last = list(faq.questions)[-1]
+    faq.open_entry(last)
+    settle()
+    assert faq.page.verticalScrollBar().value() > 0
+    if by == "language-screen":
+        window.navigate(Route("language"))
+    window.set_language("tr")
+    settle()
+    turkish = window.current_screen()
+    assert isinstance(turkish, FaqScreen) and turkish is not faq
+    assert turkish.open_id() == last and turkish.answers[last].isVisible()
+    assert turkish.page.verticalScrollBar().value() > 0
+
+
+def test_a_language_switch_keeps_how_far_down_a_page_is(window: MainWindow) -> None:
+    """On a long page, the new language's page is shown as far down (in proportion)."""
+    window.navigate(Route("topic", "msc"))
+    page = window.current_screen().findChild(QScrollArea)
+    settle()
+    bar = page.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    window.set_language("tr")
+    settle()
+    new_bar = window.current_screen().findChild(QScrollArea).verticalScrollBar()
+    assert abs(new_bar.value() / new_bar.maximum() - 0.5) < 0.05
+
+
+def test_the_text_size_button_shows_the_level(window: MainWindow) -> None:
+    """The text-size button's meter fills one more bar per step (and its accessible name
+    says the level), so a visitor sees which size is on."""
+    button = window.bar.buttons["nav-text-size"]
+    images = []
+    for step in range(3):
+        window.set_text_step(step)
+        images.append(button.icon().pixmap(32, 32).toImage())
+        assert button.accessibleName().endswith(window.context().lang.ui.text_sizes[step])
+    assert images[0] != images[1] != images[2] != images[0]
+
+
+def test_help_promises_no_time_it_cannot_keep(content: Content) -> None:
+    """The kiosk warns, then resets, after a quiet spell: help never says there is no time
+    limit (it said so), and it explains the warning."""
+    en = " ".join(content.languages["en"].ui.help_body)
+    tr = " ".join(content.languages["tr"].ui.help_body)
+    assert "no time limit" not in en.lower() and "süre sınırı yok" not in tr.lower()
+    assert "still there" in en and "hâlâ burada" in tr

@@ -134,3 +134,22 @@ def kiosk(qtbot: QtBot, start_kiosk: Callable[..., MainWindow], finger: Finger) 
     qtbot.waitUntil(finger.lifted)
     qtbot.waitUntil(lambda: not window.tap_guard.guarding())
     return window
+
+
+@pytest.fixture
+def look(x_display: str) -> Callable[[str], None]:
+    """``look(name)`` saves what the X server shows now (its own framebuffer, not a widget
+    rendering) as a PNG in $KIOSK_X11_SHOTS, for a person to look at; without that
+    variable it does nothing. Never committed: pictures of screens stay out of git."""
+    folder = os.environ.get("KIOSK_X11_SHOTS")
+
+    def save(name: str) -> None:
+        if not folder:
+            return
+        screen = QApplication.primaryScreen()
+        size = screen.geometry().size()
+        path = Path(folder) / f"{name}-{size.width()}x{size.height()}-{x_display}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        assert screen.grabWindow(0).save(str(path))
+
+    return save

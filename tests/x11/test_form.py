@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -21,7 +23,12 @@ def _tap(qtbot: QtBot, kiosk: MainWindow, finger: Finger, widget: object) -> Non
 @pytest.mark.parametrize("lang", ["en", "tr"])
 @pytest.mark.parametrize("leave_by", ["nav-home", "nav-done"])
 def test_leaving_a_started_form_asks_once(
-    qtbot: QtBot, kiosk: MainWindow, finger: Finger, lang: str, leave_by: str
+    qtbot: QtBot,
+    kiosk: MainWindow,
+    finger: Finger,
+    lang: str,
+    leave_by: str,
+    look: Callable[[str], None],
 ) -> None:
     """A name typed, then Home (or "I am done"): a question in large type, whole on screen,
     above everything; "Keep going" keeps the name, "Erase and leave" leaves."""
@@ -38,6 +45,7 @@ def test_leaving_a_started_form_asks_once(
     _tap(qtbot, kiosk, finger, kiosk.bar.buttons[leave_by])
     qtbot.waitUntil(lambda: kiosk.leave.isVisible())
     assert on_screen(kiosk.leave) == on_screen(kiosk)
+    look(f"leave-form-{lang}")
     for button in (kiosk.leave.keep_button, kiosk.leave.discard_button):
         assert visible_part(button) == on_screen(button)
         assert button.height() >= kiosk.metrics().target

@@ -42,7 +42,11 @@ def _assert_home_whole(window: MainWindow, area: QRect) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "tr"])
 def test_home_fills_the_screen_at_start(
-    qtbot: QtBot, start_kiosk: Callable[..., MainWindow], finger: Finger, lang: str
+    qtbot: QtBot,
+    start_kiosk: Callable[..., MainWindow],
+    finger: Finger,
+    lang: str,
+    look: Callable[[str], None],
 ) -> None:
     """Started full screen (no window manager, or one), Home covers the whole screen and
     shows every tile, before and after the touch that dismisses attract mode."""
@@ -54,6 +58,7 @@ def test_home_fills_the_screen_at_start(
     finger.tap(area.center())
     qtbot.waitUntil(lambda: not window.attract.isVisible())
     _assert_home_whole(window, area)
+    look(f"home-at-start-{lang}")
 
 
 def test_home_fills_a_window_at_start(

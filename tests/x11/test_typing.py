@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QScroller
@@ -37,6 +39,7 @@ def _assert_in_view_with_caret(form: AppointmentScreen, field: QLineEdit) -> Non
     assert on_screen(field).bottom() < on_screen(form.keyboard).top()
     assert form.keyboard.isVisible()
     assert field.hasFocus() and QApplication.focusWidget() is field
+    assert not form.pages.currentWidget().more.isVisible()  # nothing sits on the field
     assert field.window().isActiveWindow()
 
 
@@ -52,7 +55,12 @@ def _type(qtbot: QtBot, finger: Finger, form: AppointmentScreen, field: QLineEdi
 @pytest.mark.parametrize("text_step", [0, 2], ids=["normal", "largest"])
 @pytest.mark.parametrize("lang", ["en", "tr"])
 def test_the_name_field_keeps_its_caret(
-    qtbot: QtBot, kiosk: MainWindow, finger: Finger, lang: str, text_step: int
+    qtbot: QtBot,
+    kiosk: MainWindow,
+    finger: Finger,
+    lang: str,
+    text_step: int,
+    look: Callable[[str], None],
 ) -> None:
     """Typing a name with real taps on the keys: after every key the field is in view
     above the keyboard with its caret and focus ring (they used to vanish at the first),
@@ -72,6 +80,7 @@ def test_the_name_field_keeps_its_caret(
         title = form.findChildren(QLabel, "screen-title")
         assert any(t.isVisible() and visible_part(t) == on_screen(t) for t in title)
     _type(qtbot, finger, form, field, "ayse")
+    look(f"name-typed-{lang}-text{text_step}")
     assert field.text() == "Ayse"  # the capital came by itself
 
 

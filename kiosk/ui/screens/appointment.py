@@ -554,12 +554,14 @@ class AppointmentScreen(QWidget):
             # brings the keyboard up with that field in view (eventFilter).
             self.keyboard.set_target(None)
             self.keyboard.hide()
+            self._scroll.allow_more_sign(True)
         if step == "thanks":
             self.reference_label.setText(self.flow.reference)
 
     def _type_into(self, edit: QLineEdit) -> None:
         """Point the keyboard at ``edit``, with its layouts (and capitals for the name)."""
         self.keyboard.show()
+        self._scroll.allow_more_sign(False)  # (it would sit on the field typed into)
         self.keyboard.set_target(edit, self._layouts_for(edit), edit is self.fields["name"])
 
     def _layouts_for(self, edit: QLineEdit) -> tuple[str, ...]:

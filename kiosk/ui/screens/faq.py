@@ -105,6 +105,10 @@ class FaqScreen(QWidget):
         for question in self.questions.values():
             question.setChecked(False)
 
+    def open_id(self) -> str | None:
+        """The question whose answer is open, if any."""
+        return next((i for i, q in self.questions.items() if q.isChecked()), None)
+
     def open_entry(self, entry_id: str) -> None:
         """Open one answer (closing any other) and scroll it into view."""
         self.questions[entry_id].setChecked(True)

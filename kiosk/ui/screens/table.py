@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.content import Table
@@ -15,8 +16,10 @@ from kiosk.ui.widgets.text import label
 
 
 class TableScreen(QWidget):
-    """Shows one table. Landscape keeps every column on screen (no sideways scrolling);
-    portrait reflows into cards with the same rows as labelled sections.
+    """Shows one table. Landscape keeps every column on screen (no sideways scrolling),
+    and the column heads stay at the top of the page once the table scrolls under it (a
+    copy, ``table-sticky-head``, shown only then); portrait reflows into cards with the same
+    rows as labelled sections.
 
     Signals:
         source_chosen(str): a source chip was tapped.
@@ -38,8 +41,13 @@ class TableScreen(QWidget):
         body.addWidget(label(table.title, "screen-title"))
         body.addWidget(label(table.intro, "body-text"))
         self.layout_mode = "cards" if m.portrait or m.scale > 1.25 else "grid"
+        self._heads: list[QWidget] = []
+        self.sticky: QWidget | None = None
         if self.layout_mode == "grid":
-            body.addWidget(self._grid())
+            self.grid_frame = self._grid()
+            body.addWidget(self.grid_frame)
+            self.sticky = self._sticky_head()
+            self.page.verticalScrollBar().valueChanged.connect(self._place_sticky)
         else:
             for card in self._cards():
                 body.addWidget(card)
@@ -80,16 +88,10 @@ class TableScreen(QWidget):
         grid.setHorizontalSpacing(0)
         grid.setVerticalSpacing(0)
         for c, col in enumerate(self.table.columns, start=1):
-            head = Panel("table-head")
-            box = QVBoxLayout(head)
-            box.setContentsMargins(16, 12, 16, 12)
-            box.addWidget(label(col.title, "table-head-text"))
-            status = self._status(col.status, LIGHT.on_primary)
-            if status is not None:
-                box.addWidget(status)
-            box.addStretch(1)
+            head = self._head(col.title, col.status)
             grid.addWidget(head, 0, c)
             grid.setColumnStretch(c, 3)
+            self._heads.append(head)
         grid.setColumnStretch(0, 2)
         for r, row in enumerate(self.table.rows, start=1):
             zebra = "true" if r % 2 else "false"
@@ -102,6 +104,60 @@ class TableScreen(QWidget):
                 cell.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeading)
                 grid.addWidget(cell, r, c)
         return frame
+
+    def _head(self, col_title: str, status: str | None) -> Panel:
+        head = Panel("table-head")
+        box = QVBoxLayout(head)
+        box.setContentsMargins(16, 12, 16, 12)
+        box.addWidget(label(col_title, "table-head-text"))
+        status_widget = self._status(status, LIGHT.on_primary)
+        if status_widget is not None:
+            box.addWidget(status_widget)
+        box.addStretch(1)
+        return head
+
+    def _sticky_head(self) -> QWidget:
+        """The column heads again, over the top of the page, for when the real ones have
+        scrolled away: which column is which stays in view down to the last row. (A child
+        of the screen, not of the page: pages are handed on to other screens.)"""
+        sticky = QWidget(self)
+        sticky.setObjectName("table-sticky-head")
+        sticky.setAutoFillBackground(True)  # rows scrolling under it do not show through
+        palette = sticky.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(LIGHT.background))
+        sticky.setPalette(palette)
+        self._copies = [self._head(col.title, col.status) for col in self.table.columns]
+        for copy in self._copies:
+            copy.setParent(sticky)
+        sticky.hide()
+        return sticky
+
+    def _place_sticky(self) -> None:
+        sticky = self.sticky
+        if sticky is None or not self._heads:
+            return
+        view = self.page.viewport()
+        head_top = self._heads[0].mapTo(view, QPoint(0, 0)).y()
+        height = max(head.height() for head in self._heads)
+        grid_bottom = self.grid_frame.mapTo(view, QPoint(0, self.grid_frame.height())).y()
+        if head_top >= 0 or grid_bottom <= height:
+            sticky.hide()  # the real heads are in view, or the table is gone above
+            return
+        sticky.setGeometry(
+            QRect(view.mapTo(self, QPoint(0, 0)), view.size()).adjusted(
+                0, 0, 0, height - view.height()
+            )
+        )
+        for copy, head in zip(self._copies, self._heads, strict=True):
+            x = head.mapTo(self, QPoint(0, 0)).x() - sticky.x()
+            copy.setGeometry(x, 0, head.width(), height)
+        sticky.show()
+        sticky.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.sticky is not None:
+            QTimer.singleShot(0, self._place_sticky)  # once the grid has its new widths
 
     def _cards(self) -> list[Panel]:
         cards: list[Panel] = []

@@ -44,8 +44,15 @@ class AttractOverlay(QWidget):
     def rotating(self) -> bool:
         return self._timer.isActive()
 
-    def start(self, lang: LanguageContent, metrics: Metrics, seconds: int) -> None:
-        """Show the first topic and change it every ``seconds``."""
+    def start(
+        self,
+        lang: LanguageContent,
+        metrics: Metrics,
+        seconds: int,
+        hints: tuple[str, ...] = (),
+    ) -> None:
+        """Show the first topic and change it every ``seconds``, with "touch the screen to
+        start" in ``hints`` (one per language offered: nobody has chosen one yet)."""
         if self.layout() is not None:
             QWidget().setLayout(self.layout())
         self._topics = [(t.title, t.summary) for t in lang.topics.values()]
@@ -65,10 +72,11 @@ class AttractOverlay(QWidget):
         inner.addWidget(self.title)
         inner.addWidget(self.summary)
         outer.addWidget(card)
-        hint = label(lang.ui.attract_hint, "attract-hint")
-        hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         outer.addSpacing(metrics.gap * 2)
-        outer.addWidget(hint)
+        for text in hints or (lang.ui.attract_hint,):
+            hint = label(text, "attract-hint")
+            hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            outer.addWidget(hint)
         self._effect = QGraphicsOpacityEffect(card)
         card.setGraphicsEffect(self._effect)
         # Signal to Qt slot: each frame of the fade is set by Qt, with no Python call.

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QWidget
 
 from kiosk.content import UiStrings
 from kiosk.ui.icons import Icons
 from kiosk.ui.theme import LIGHT, Metrics
+
+
+def _level_icon(level: int, levels: int, side: int) -> QIcon:
+    """Bars of rising height, as many filled as the text size's level (0 = the first)."""
+    ratio = 2.0  # drawn sharp on high-density screens too
+    pixmap = QPixmap(round(side * ratio), round(side * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    gap, width = 3.0, (side - 3.0 * (levels - 1)) / levels
+    for i in range(levels):
+        height = side * (0.4 + 0.6 * i / max(1, levels - 1))
+        rect = QRectF(i * (width + gap) + 1, side - height + 1, width - 2, height - 2)
+        painter.setPen(QPen(QColor(LIGHT.text), 2))
+        painter.setBrush(QColor(LIGHT.primary) if i <= level else Qt.GlobalColor.transparent)
+        painter.drawRoundedRect(rect, 2, 2)
+    painter.end()
+    return QIcon(pixmap)
 
 
 class NavBar(QWidget):
@@ -87,7 +106,12 @@ class NavBar(QWidget):
                 icon = "arrow-right"  # the back arrow points the way the text came from
             color = LIGHT.on_primary if name == "nav-appointment" else LIGHT.text
             button = self.buttons[name]
-            button.setIcon(self._icons.icon(icon, color, size))
+            if name == "nav-text-size":
+                # The level now, as a meter of three bars, so a tap for "bigger" shows where
+                # it got to (and that the next one after the largest starts again at normal).
+                button.setIcon(_level_icon(text_step, len(ui.text_sizes), size))
+            else:
+                button.setIcon(self._icons.icon(icon, color, size))
             button.setIconSize(QSize(size, size))
             button.setMinimumSize(metrics.target, metrics.target)
         self._labels = labels

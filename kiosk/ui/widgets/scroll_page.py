@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
 from kiosk.ui.theme import Metrics
+from kiosk.ui.widgets.more_below import MoreBelow
 
 
 class ScrollPage(QScrollArea):
@@ -33,6 +35,15 @@ class ScrollPage(QScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         # See-through: the main window has painted the page colour already.
         self.viewport().setAutoFillBackground(False)
+        # While more of the page lies below the fold, a sign says so (and scrolls on).
+        self.more = MoreBelow(metrics.target, self)
+        self.more.hide()
+        self._more_allowed = True
+        self._blank_below = 0  # (set by prepare)
+        self.more.clicked.connect(self._scroll_on)
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(self._show_more)
+        bar.rangeChanged.connect(self._show_more)
         self.prepare(metrics, wide)  # sets self.body
 
     def prepare(self, metrics: Metrics, wide: bool = False) -> None:
@@ -56,6 +67,43 @@ class ScrollPage(QScrollArea):
         self.setWidget(page)  # deletes the previous content, if any
         page.setAutoFillBackground(False)  # setWidget turns it on; see-through like the rest
         self.verticalScrollBar().setValue(0)
+        self.more.set_side(metrics.target)
+        self._blank_below = metrics.margin  # the page's own bottom margin is not "more"
+        self._more_allowed = True
+        self._show_more()
+
+    def allow_more_sign(self, allowed: bool) -> None:
+        """Show the "more below" sign when the page goes on (the default), or never (the
+        form while the keyboard is up: the field being typed into must not be covered)."""
+        self._more_allowed = allowed
+        self._show_more()
+
+    def _show_more(self) -> None:
+        bar = self.verticalScrollBar()
+        more = self._more_allowed and bar.value() < bar.maximum() - self._blank_below
+        if more != self.more.isVisibleTo(self):
+            self.more.setVisible(more)
+        if more:
+            self._place_more()
+
+    def _place_more(self) -> None:
+        view = self.viewport().geometry()
+        self.more.move(
+            view.center().x() - self.more.width() // 2,
+            view.bottom() - self.more.height() - 12,
+        )
+        self.more.raise_()
+
+    def _scroll_on(self) -> None:
+        """Most of a screen further down, gliding (the scroller's own animation)."""
+        bar = self.verticalScrollBar()
+        target = min(bar.maximum(), bar.value() + round(self.viewport().height() * 0.8))
+        QScroller.scroller(self.viewport()).scrollTo(QPointF(0, target), 400)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.more.isVisibleTo(self):
+            self._place_more()
 
     def finish(self) -> None:
         """Push content to the top once every widget is added."""
