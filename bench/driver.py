@@ -81,6 +81,9 @@ def make_window(folder: Path, size: tuple[int, int], **settings: object) -> tupl
     from kiosk.ui.main_window import MainWindow
 
     keys = adapter.make_keys(folder)
+    # The driver taps as soon as a frame is out, faster than any person: the guard against
+    # double taps (which would drop those taps) is off here.
+    settings.setdefault("tap_guard_ms", 0)
     config = write_config(folder, keys_file=str(keys), **settings)
     loaded, _ = load_settings(config)
     content = load_content(loaded.content_path())

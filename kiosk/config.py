@@ -62,6 +62,9 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     idle_form_seconds: Annotated[int, Meta(ge=20, le=3600)] = 120
     idle_warning_seconds: Annotated[int, Meta(ge=20, le=300)] = 30
     attract_mode: bool = True
+    # A tap this soon after the screen changed belongs to the tap that changed it (a double
+    # tap): dropped. 0 turns the guard off (the benchmarks' taps are a machine's).
+    tap_guard_ms: Annotated[int, Meta(ge=0, le=1000)] = 400
     attract_seconds: Annotated[int, Meta(ge=8, le=600)] = 12
     screen_dpi: Annotated[float, Meta(ge=0, le=1000)] = 0.0
     fullscreen: bool = True

@@ -181,7 +181,7 @@ class MainWindow(QWidget):
         self._activity_on: QWindow | None = None
         # A tap acts on the screen it was aimed at: presses made as the screen changes
         # (the second tap of a double tap) are dropped (kiosk/ui/tap_guard.py).
-        self.tap_guard = TapGuard(self)
+        self.tap_guard = TapGuard(self, settings.tap_guard_ms)
         self.staff_timer = QTimer(self)
         self.staff_timer.setSingleShot(True)
         self.staff_timer.setInterval(settings.staff_idle_seconds * 1000)

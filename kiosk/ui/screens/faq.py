@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.content import FaqEntry
 from kiosk.ui.context import ScreenContext
@@ -21,6 +21,9 @@ class _Question(PaintedButton):
         self.setObjectName("faq-question")
         self.setCheckable(True)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # no focus ring after a tap
+        # A button may not shrink below its size hint by default; a question row may (its
+        # text wraps): a long question at the largest text must not widen the page.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._ctx = ctx
         row = QHBoxLayout(self)
         row.setContentsMargins(24, 16, 24, 16)
@@ -49,6 +52,12 @@ class _Question(PaintedButton):
         hint = self.layout().totalSizeHint()
         hint.setHeight(max(hint.height(), self._ctx.metrics.button_height))
         return hint
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        # The question wraps to any width (heightForWidth gives the height it then needs),
+        # whatever its label would ask for on one line.
+        side = self._ctx.metrics.button_height
+        return QSize(side, side)
 
 
 class FaqScreen(QWidget):
