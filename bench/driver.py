@@ -154,6 +154,7 @@ class Driver(QObject):
         self._tap: Tap | None = None
         self._target: QWidget | None = None
         self._before: QWidget | None = None
+        self._before_press: QWidget | None = None
         self._armed = False
         self._t0 = 0.0
         self._guard = QTimer(self)
@@ -201,6 +202,7 @@ class Driver(QObject):
         # at the release, once the page knows it is not being dragged.)
         self._tap = tap
         self._target = target
+        self._before_press = self.window.stack.currentWidget()
         press(target)
         QTimer.singleShot(PRESS_MS, self._release)
 
@@ -211,7 +213,12 @@ class Driver(QObject):
         self._t0 = time.perf_counter()
 
     def _release(self) -> None:
-        if not self.timed:
+        tap = self._tap
+        pressed_away = self.window.stack.currentWidget() is not self._before_press
+        if not self.timed or (tap is not None and tap.switch and pressed_away):
+            # Untimed, or a control that acts on the press (the staff gesture counts
+            # presses; on a page that does not scroll the press is not held back until the
+            # release): its screen was shown before the release, nothing to time from it.
             self._before = self.window.stack.currentWidget()
             release(self._target)
             self.run.taps += 1
