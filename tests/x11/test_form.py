@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from PySide6.QtWidgets import QPushButton, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.ui.main_window import HOME, MainWindow, Route
@@ -58,3 +59,82 @@ def test_leaving_a_started_form_asks_once(
     _tap(qtbot, kiosk, finger, kiosk.leave.discard_button)
     qtbot.waitUntil(lambda: kiosk.route == HOME)
     assert kiosk.form.is_empty()
+
+
+def _tap_in_view(qtbot: QtBot, kiosk: MainWindow, finger: Finger, widget: QWidget) -> None:
+    """Tap ``widget`` as a person would: scrolled into view first if the page hides it."""
+    if visible_part(widget) != on_screen(widget):
+        page = widget.parentWidget()
+        while page is not None and not isinstance(page, QScrollArea):
+            page = page.parentWidget()
+        assert page is not None, widget.objectName()
+        page.ensureWidgetVisible(widget, 0, 40)
+        qtbot.waitUntil(lambda: visible_part(widget) == on_screen(widget))
+    _tap(qtbot, kiosk, finger, widget)
+
+
+def _choice(form: AppointmentScreen, name: str, value: str) -> QWidget:
+    return next(b for b in form.findChildren(QPushButton, name) if b.property("choice") == value)
+
+
+def test_a_whole_request_with_real_taps(
+    qtbot: QtBot, kiosk: MainWindow, finger: Finger, look: Callable[[str], None]
+) -> None:
+    """The form's flow as a person taps it: a one-letter name is refused and the message
+    goes as soon as the name is fixed; capitals come by themselves; no topic, no topic
+    consent; "Change" on the review comes back to the review; the reference code stays
+    on the thank-you screen until "I am done"."""
+    kiosk.navigate(Route("appointment"))
+    form = kiosk.current_screen()
+    assert isinstance(form, AppointmentScreen)
+    _tap(qtbot, kiosk, finger, form.next_button)
+    qtbot.waitUntil(lambda: form.step == "name")
+    name, error = form.fields["name"], form.errors["name"]
+    _tap(qtbot, kiosk, finger, form.keyboard.key_button("a"))
+    qtbot.waitUntil(lambda: name.text() == "A")
+    _tap(qtbot, kiosk, finger, form.next_button)
+    qtbot.waitUntil(lambda: error.isVisible())
+    assert form.step == "name"
+    _tap(qtbot, kiosk, finger, form.keyboard.key_button("l"))
+    qtbot.waitUntil(lambda: not error.isVisible())
+    assert name.text() == "Al" and form.message.text() == ""
+    _tap(qtbot, kiosk, finger, form.next_button)
+    qtbot.waitUntil(lambda: form.step == "contact")
+
+    phone = form.fields["phone"]
+    _tap_in_view(qtbot, kiosk, finger, phone)
+    qtbot.waitUntil(lambda: form.keyboard.isVisible() and phone.hasFocus())
+    for digit in "5321234567":
+        _tap(qtbot, kiosk, finger, form.keyboard.key_button(digit))
+    qtbot.waitUntil(lambda: phone.text() == "5321234567")
+    _tap(qtbot, kiosk, finger, form.next_button)
+    qtbot.waitUntil(lambda: form.step == "preferences")
+    for group, value in (("language-choice", "tr"), ("method-option", "sms")):
+        _tap_in_view(qtbot, kiosk, finger, _choice(form, group, value))
+    _tap_in_view(qtbot, kiosk, finger, _choice(form, "time-option", "morning"))
+    qtbot.waitUntil(lambda: form.form.time_window == "morning")
+    _tap(qtbot, kiosk, finger, form.next_button)
+    qtbot.waitUntil(lambda: form.step == "consents")
+    assert not form.consent_buttons["health_topic"].isVisible()  # no topic chosen
+    for consent in ("notice_read", "contact"):
+        _tap_in_view(qtbot, kiosk, finger, form.consent_buttons[consent])
+    _tap(qtbot, kiosk, finger, form.next_button)
+    qtbot.waitUntil(lambda: form.step == "review")
+
+    _tap_in_view(qtbot, kiosk, finger, form.edit_buttons["name"])
+    qtbot.waitUntil(lambda: form.step == "name")
+    _tap(qtbot, kiosk, finger, form.keyboard.key_button("i"))
+    qtbot.waitUntil(lambda: name.text() == "Ali")
+    _tap(qtbot, kiosk, finger, form.next_button)
+    qtbot.waitUntil(lambda: form.step == "review")  # not contact, preferences, consents
+
+    _tap(qtbot, kiosk, finger, form.next_button)  # "Send my request"
+    qtbot.waitUntil(lambda: form.step == "thanks")
+    code = form.reference_label
+    assert code.text() and visible_part(code) == on_screen(code)
+    look("thank-you")
+    assert kiosk.idle_timer.isActive()  # only the idle warning, or "I am done", ends it
+    _tap(qtbot, kiosk, finger, kiosk.bar.buttons["nav-done"])
+    qtbot.waitUntil(lambda: kiosk.route == HOME)
+    assert kiosk.form.is_empty()
+    assert kiosk.store is not None and kiosk.store.count_matching() == 1  # saved, once
