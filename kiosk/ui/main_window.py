@@ -442,12 +442,12 @@ class MainWindow(QWidget):
 
     def leaving_form(self, action: Callable[[], None]) -> None:
         """Run ``action`` (which ends the form); first, if the visitor has typed or chosen
-        anything in it, ask once whether to keep going or erase it (LeaveOverlay)."""
-        started = (
-            self._route.name == "appointment"
-            and self.flow.step in STEPS
-            and not self.form.is_empty()
+        anything in it, ask once whether to keep going or erase it (LeaveOverlay). From a
+        detour (Help, Language) Home and "I am done" end the form too; Back returns to it."""
+        in_form = self._route.name == "appointment" or (
+            self._route.name in FORM_DETOURS and action != self.go_back
         )
+        started = in_form and self.flow.step in STEPS and not self.form.is_empty()
         if not started:
             action()
             return
@@ -459,6 +459,9 @@ class MainWindow(QWidget):
 
     def _leave_form(self) -> None:
         action, self._after_leaving = self._after_leaving, None
+        # Erased now, as the question said, whatever the way out (Back from a form opened
+        # from Help returns to Help, where the form's data would otherwise wait).
+        self.end_form_visit()
         log.info("leave_form_erased")
         if action is not None:
             action()
@@ -466,6 +469,13 @@ class MainWindow(QWidget):
     def _stay_in_form(self) -> None:
         self._after_leaving = None
         log.info("leave_form_kept")
+        self._resume_typing()
+
+    def _resume_typing(self) -> None:
+        """The form's field being typed into takes the focus back (caret, focus ring)."""
+        screen = self.current_screen()
+        if _is(screen, "appointment", "AppointmentScreen"):
+            screen.resume_typing()
 
     def go_home(self) -> None:
         """Return to Home and forget the trail."""
@@ -769,6 +779,8 @@ class MainWindow(QWidget):
         # Focus rests on the window, not on a button: on a touch screen a focus ring on
         # "Home" reads as "selected" and confuses people.
         self.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self._route.name == "appointment":
+            self._resume_typing()  # (back from a detour, or in another language)
         if old is not None and old is not screen:
             if self._kept_form is not None and old is self._kept_form[1]:
                 # The kept form holds the visit's data only while it is on screen (the form

@@ -461,6 +461,7 @@ def test_an_error_goes_as_soon_as_its_value_is_fixed(flow: MainWindow) -> None:
     assert form.errors["name"].isVisible() and form.message.text()
     type_keys(form, "A")
     assert form.errors["name"].isVisible()  # one letter is still not a name
+    form.next_button.click()
     assert form.errors["name"].text().endswith(form._s.errors.name_too_short)
     type_keys(form, "l")
     assert not form.errors["name"].isVisible() and form.message.text() == ""
@@ -541,3 +542,87 @@ def test_leaving_a_started_form_asks_once(flow: MainWindow, leave_by: str) -> No
     flow.navigate(Route("appointment"))
     flow.bar.buttons[leave_by].click()  # nothing typed: nothing to ask
     assert not flow.leave.isVisible() and flow.route == HOME
+
+
+def test_erase_and_leave_erases_also_from_a_form_opened_from_help(flow: MainWindow) -> None:
+    """Help, then the form, typed, then Back out of it: "Erase and leave" erases (the way
+    out is Help, a detour, which kept the form's data before); and Home from a detour asks
+    too, while Back from the detour returns to the form without asking."""
+    flow.go_home()
+    flow.navigate(Route("help"))
+    flow.navigate(Route("appointment"))
+    form = screen(flow)
+    form.next_button.click()
+    type_keys(form, "Ali Veli")
+    flow.navigate(Route("help"))  # a detour: the form waits
+    flow.bar.buttons["nav-back"].click()
+    assert not flow.leave.isVisible() and flow.route.name == "appointment"
+    assert screen(flow).fields["name"].text() == "Ali Veli"
+    flow.navigate(Route("help"))
+    flow.bar.buttons["nav-home"].click()
+    assert flow.leave.isVisible()
+    flow.leave.keep_button.click()
+    flow.bar.buttons["nav-back"].click()  # back to the form
+    form = screen(flow)
+    form.back_button.click()  # to the notice
+    form.back_button.click()  # and out of the form, to Help
+    assert flow.leave.isVisible()
+    flow.leave.discard_button.click()
+    assert flow.route.name == "help" and flow.form.is_empty()
+    flow.navigate(Route("appointment"))
+    assert screen(flow).fields["name"].text() == ""
+
+
+def test_keep_going_gives_the_field_its_caret_back(qtbot: QtBot, flow: MainWindow) -> None:
+    """After "Keep going" the name field has the focus again, and no bar button does."""
+    with qtbot.waitActive(flow):
+        flow.activateWindow()
+    form = screen(flow)
+    form.next_button.click()
+    type_keys(form, "Ali")
+    flow.bar.buttons["nav-home"].click()
+    flow.leave.keep_button.click()
+    assert form.fields["name"].hasFocus()
+    assert not any(b.hasFocus() for b in flow.bar.buttons.values())
+
+
+def test_a_topic_added_through_change_asks_its_consent(flow: MainWindow) -> None:
+    """Change on the review, then a topic: the consents step comes before the review, since
+    the topic is sent only with its consent; with no topic the consent is not listed."""
+    form = screen(flow)
+    fill_to_review(form, "Ali Veli")
+    form.edit_buttons["preferences"].click()
+    choose(form, "topic-option", "cell-research")
+    form.next_button.click()
+    assert form.step == "consents"
+    assert form.consent_buttons["health_topic"].isVisibleTo(form)
+    form.consent_buttons["health_topic"].click()
+    form.next_button.click()
+    assert form.step == "review"
+    label = next(c.label for c in form._s.consents if c.id == "health_topic")
+    texts = [lab.text() for lab in form.findChildren(QLabel) if lab.isVisibleTo(form)]
+    assert any(label in t for t in texts)
+    form.edit_buttons["preferences"].click()
+    choose(form, "topic-option", "")
+    form.next_button.click()
+    assert form.step == "review"
+    texts = [lab.text() for lab in form.findChildren(QLabel) if lab.isVisibleTo(form)]
+    assert not any(label in t for t in texts)
+
+
+def test_capitals_do_not_replace_the_keys(flow: MainWindow) -> None:
+    """The automatic capital relabels the same keys (a held backspace keeps repeating across
+    a word boundary), and a new layout starts a name with a capital too."""
+    form = screen(flow)
+    form.next_button.click()
+    kb = form.keyboard
+    before = list(kb.buttons)
+    for key in ["a", "l", "i", "{space}", "v"]:
+        kb.key_button(key).click()
+    assert form.fields["name"].text() == "Ali V"
+    assert kb.buttons == before
+    for _ in range(5):
+        kb.key_button("{backspace}").click()
+    assert form.fields["name"].text() == "" and kb.shifted
+    kb.key_button("{layout}").click()
+    assert kb.shifted

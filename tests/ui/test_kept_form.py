@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 from test_appointment_flow import choose
@@ -109,7 +109,9 @@ def test_the_thank_you_page_stays_until_the_visitor_is_done(
     big = _form(window)
     assert big is not kept and big.step == "thanks"
     assert big.reference_label.text() == reference
-    # Only the idle clock of the form (with its warning) can end the visit now.
+    # Nothing on the form counts down to Home (it did: a one-second timer, 15 times);
+    # only the idle clock of the form, with its warning, can end the visit now.
+    assert [t for t in big.findChildren(QTimer) if t.isActive()] == []
     assert window.idle_timer.isActive()
     assert window.idle_timer.interval() == settings.idle_form_seconds * 1000
     window.bar.buttons["nav-done"].click()
@@ -313,8 +315,8 @@ def test_the_next_visitor_gets_a_fresh_keyboard(window: MainWindow) -> None:
     kept.next_button.click()
     first_layout = kept.keyboard.layout_id
     kept.keyboard.key_button("{layout}").click()
-    kept.keyboard.key_button("{shift}").click()
-    assert kept.keyboard.layout_id != first_layout and kept.keyboard.shifted
+    kept.keyboard.key_button("{shift}").click()  # off: the name's first capital refused
+    assert kept.keyboard.layout_id != first_layout and not kept.keyboard.shifted
     window.reset_visit()
     settle()
     window.navigate(Route("appointment"))

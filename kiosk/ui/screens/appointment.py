@@ -376,7 +376,12 @@ class AppointmentScreen(QWidget):
         label_of = {c.id: c.label for c in (*s.contact_methods, *s.time_windows, *s.topics)}
         # The topic is sent only with its consent (kiosk.appointment.validate_request).
         topic = label_of.get(f.topic, "") if f.consents.get("health_topic") else ""
-        given = [c.label for c in s.consents if f.consents.get(c.id)]
+        # The topic's consent counts only with a topic (kiosk.appointment.validate_request).
+        given = [
+            c.label
+            for c in s.consents
+            if f.consents.get(c.id) and (c.id != "health_topic" or f.topic)
+        ]
         country = next((c.label for c in s.countries if c.id == f.country), "")
         groups = (
             ("name", [(s.name_label, f.name)]),
@@ -558,6 +563,13 @@ class AppointmentScreen(QWidget):
         if step == "thanks":
             self.reference_label.setText(self.flow.reference)
 
+    def resume_typing(self) -> None:
+        """Give the field the keyboard types into the focus back (after an overlay or a
+        detour took it), so the caret and the focus ring show where letters go."""
+        target = self.keyboard.target
+        if target is not None and self.keyboard.isVisible() and target.isVisible():
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _type_into(self, edit: QLineEdit) -> None:
         """Point the keyboard at ``edit``, with its layouts (and capitals for the name)."""
         self.keyboard.show()
@@ -598,18 +610,15 @@ class AppointmentScreen(QWidget):
         self.message.setText("")
 
     def _recheck(self) -> None:
-        """Take back each message shown whose problem the visitor has just fixed (a new
-        problem waits for Next: nobody is scolded halfway through typing)."""
+        """Take back each message shown whose problem the visitor has just fixed. Nothing
+        new is said until Next (a half-typed number is not scolded as wrong)."""
         shown = [key for key, err in self.errors.items() if err.isVisibleTo(self)]
         if not shown or self.flow.step not in STEPS:
             return
-        problems = {p.field: p.code for p in validate_step(self.flow.step, self.form)}
+        problems = {p.field for p in validate_step(self.flow.step, self.form)}
         for key in shown:
-            code = problems.get(key)
-            if code is None:
+            if key not in problems:
                 self.errors[key].setVisible(False)
-            else:
-                self.errors[key].setText("⚠ " + getattr(self._s.errors, code))
         if not any(err.isVisibleTo(self) for err in self.errors.values()):
             self.message.setText("")
 
@@ -661,11 +670,17 @@ class AppointmentScreen(QWidget):
             # chosen, then the phone number removed): that step first.
             later = STEPS[STEPS.index(step) + 1 : STEPS.index("review")]
             wrong = next((s for s in later if validate_step(s, self.form)), None)
-            if wrong is None:
-                self.show_step("review")
-            else:
+            if wrong is not None:
                 self.show_step(wrong)
                 self._show_errors(validate_step(wrong, self.form))
+            elif (
+                step == "preferences"
+                and self.form.topic
+                and not self.form.consents.get("health_topic")
+            ):
+                self.show_step("consents")  # a topic now: its (optional) consent is asked
+            else:
+                self.show_step("review")
         else:
             self.show_step(STEPS[STEPS.index(step) + 1])
 

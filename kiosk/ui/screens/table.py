@@ -123,6 +123,8 @@ class TableScreen(QWidget):
         sticky = QWidget(self)
         sticky.setObjectName("table-sticky-head")
         sticky.setAutoFillBackground(True)  # rows scrolling under it do not show through
+        # A finger on the heads still drags the page under them.
+        sticky.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         palette = sticky.palette()
         palette.setColor(QPalette.ColorRole.Window, QColor(LIGHT.background))
         sticky.setPalette(palette)

@@ -54,6 +54,11 @@ class OnScreenKeyboard(QWidget):
     def shifted(self) -> bool:
         return self._shift
 
+    @property
+    def target(self) -> QLineEdit | None:
+        """The field the keys type into (None: nowhere)."""
+        return self._target
+
     def set_target(
         self, field: QLineEdit | None, layouts: tuple[str, ...] = ("en",), capitals: bool = False
     ) -> None:
@@ -80,7 +85,18 @@ class OnScreenKeyboard(QWidget):
         wanted = before == "" or before.endswith((" ", "-"))
         if wanted != self._shift:
             self._shift = wanted
-            self._build()
+            self._relabel()
+
+    def _relabel(self) -> None:
+        """Show the keys for the shift state now, on the same buttons: a key held down
+        (backspace repeating over a word boundary) must not be replaced under the finger."""
+        layout = self._layouts[self._layout_index]
+        for button in self.buttons:
+            key = button.property("key")
+            if key == "{shift}":
+                button.setChecked(self._shift)
+            elif len(key) == 1:
+                button.setText(self._label(layout, key))
 
     def reset(self, rebuild: bool = True) -> None:
         """Forget the target and the shift state (a new visitor starts fresh). Without
@@ -154,12 +170,13 @@ class OnScreenKeyboard(QWidget):
     def _press(self, key: str) -> None:
         if key == "{shift}":
             self._shift = not self._shift
-            self._build()
+            self._relabel()
             return
         if key == "{layout}":
             self._layout_index = (self._layout_index + 1) % len(self._layouts)
             self._shift = False
             self._build()
+            self._auto_shift()
             return
         if key == "{done}":
             self.done.emit()
@@ -181,6 +198,6 @@ class OnScreenKeyboard(QWidget):
             if self._shift:
                 # Like a phone keyboard: shift applies to one letter, then lets go.
                 self._shift = False
-                self._build()
+                self._relabel()
         self._auto_shift()
         self.typed.emit(target)

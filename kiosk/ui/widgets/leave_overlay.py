@@ -50,6 +50,9 @@ class LeaveOverlay(QWidget):
         self.discard_button.setObjectName("leave-discard")
         for button in (self.keep_button, self.discard_button):
             button.setMinimumSize(metrics.target * 4, metrics.button_height + 24)
+            # A tap leaves no focus behind: hidden, a focused button would hand it on to
+            # the bar's Home (a ring on it), and the field typed into would lose its caret.
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             buttons.addWidget(button)
         self.keep_button.clicked.connect(self._keep)
         self.discard_button.clicked.connect(self._discard)

@@ -14,8 +14,7 @@ class MoreBelow(PaintedButton):
     """Sits at the bottom of a scrolling page while more of it lies below: a tile or a
     paragraph cut by the bar then reads as "more this way", not as a broken screen. It is
     a button too: a tap scrolls most of a screen on, for anyone who does not think of
-    sliding the page. No words, so it needs no translation; it is named for screen readers
-    by the page that owns it."""
+    sliding the page. No words, so it needs no translation."""
 
     def __init__(self, side: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
