@@ -17,8 +17,8 @@ log = logging.getLogger(__name__)
 # also Qt's double-click interval on X11. A deliberate tap on a new screen comes later:
 # the screen must first be seen (it paints 40-90 ms after the tap) and read, and visual
 # reaction alone takes 200-300 ms, more with age. tests/x11/test_taps.py plays taps at
-# 80, 150 and 300 ms (dropped) and at 550 ms (served) through a real X server. (The
-# default of the `tap_guard_ms` setting.)
+# 80, 150 and 300 ms (dropped), and one 500 ms after a change (served), through a real X
+# server. (The default of the `tap_guard_ms` setting.)
 GUARD_MS = 400
 
 _OFF = QPointF(-1e6, -1e6)  # far outside every widget: "the finger slid off"
