@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from kiosk.appointment import (
     EMAIL_MAX,
@@ -593,8 +594,8 @@ class AppointmentScreen(QWidget):
         above it, scrolling as little as that needs (the step's title stays in view when
         it can). Called as the field is chosen and after every key: a visitor who dragged
         the page to read something sees each letter land."""
-        if not edit.isVisible():
-            return  # (queued for a step the visitor has left since)
+        if not isValid(edit) or not edit.isVisible():
+            return  # (queued for a step, or a screen, the visitor has left since)
         caption = self._ctx.metrics.body * 2 + self._ctx.metrics.gap
         self._scroll.scroll_to(edit, caption)
 
