@@ -73,7 +73,7 @@ class TapGuard(QObject):
             t = QEvent.Type
             self._types = {
                 t.MouseButtonPress: "press",
-                t.MouseButtonDblClick: "press",
+                t.MouseButtonDblClick: "double",
                 t.MouseMove: "move",
                 t.MouseButtonRelease: "release",
             }
@@ -83,13 +83,17 @@ class TapGuard(QObject):
         if not isinstance(event, QMouseEvent):
             return False
         kind = self._kind(event)
+        if kind == "double":
+            # A double click's second press arrives as a press, then this: it goes the way
+            # of that press.
+            return self._dropping
         if kind == "press":
-            if self._dropping or (not self._down and self.guarding()):
-                # (A double click's second press arrives as a press and a double-click
-                # event: both are dropped.)
-                if not self._dropping:
-                    log.info("tap_dropped")
-                    self.dropped.emit()
+            # A new press means any earlier one was lifted, even if its release never came
+            # here (the window lost it): nothing is left dropping or stale for ever.
+            self._dropping = self._stale = False
+            if self.guarding():
+                log.info("tap_dropped")
+                self.dropped.emit()
                 self._dropping = True
                 return True
             self._down = True

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEasingCurve, Qt, QTimeLine, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QGraphicsOpacityEffect, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsOpacityEffect, QWidget
 
 from kiosk.content import LanguageContent
 from kiosk.ui.theme import Metrics
+from kiosk.ui.widgets.overlay_card import centred_card
 from kiosk.ui.widgets.text import label
 
 FADE_MS = 1500  # a slow cross-fade: nothing flashes, nothing jumps
@@ -53,20 +54,10 @@ class AttractOverlay(QWidget):
     ) -> None:
         """Show the first topic and change it every ``seconds``, with "touch the screen to
         start" in ``hints`` (one per language offered: nobody has chosen one yet)."""
-        if self.layout() is not None:
-            QWidget().setLayout(self.layout())
         self._topics = [(t.title, t.summary) for t in lang.topics.values()]
         if not self._topics:
             return
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        card = QFrame()
-        card.setObjectName("attract-card")
-        card.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
-        card.setMaximumWidth(min(1200, max(600, self.parentWidget().width() - 2 * metrics.margin)))
-        inner = QVBoxLayout(card)
-        inner.setContentsMargins(56, 48, 56, 48)
-        inner.setSpacing(metrics.gap)
+        outer, card, inner = centred_card(self, "attract-card", metrics, 1200)
         self.title = label("", "screen-title")
         self.summary = label("", "body-text")
         inner.addWidget(self.title)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
 
 from kiosk.content import UiStrings
 from kiosk.ui.theme import LIGHT, Metrics
+from kiosk.ui.widgets.overlay_card import centred_card
 from kiosk.ui.widgets.text import label
 
 
@@ -68,17 +69,8 @@ class IdleOverlay(QWidget):
 
     def build(self, ui: UiStrings, metrics: Metrics, seconds: int) -> None:
         """(Re)build the card for the current language and sizes."""
-        if self.layout() is not None:
-            QWidget().setLayout(self.layout())  # drop the old layout and its widgets
         self._ui, self.total = ui, seconds
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        box = QFrame()
-        box.setObjectName("idle-card")
-        box.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
-        inner = QVBoxLayout(box)
-        inner.setContentsMargins(56, 48, 56, 48)
-        inner.setSpacing(metrics.gap)
+        outer, box, inner = centred_card(self, "idle-card", metrics, 1000)
         inner.addWidget(label(ui.idle_title, "screen-title"), 0, Qt.AlignmentFlag.AlignHCenter)
         self.ring = CountdownRing(seconds)
         inner.addWidget(self.ring, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -90,7 +82,6 @@ class IdleOverlay(QWidget):
         self.continue_button.setMinimumSize(metrics.target * 4, metrics.button_height + 24)
         self.continue_button.clicked.connect(self._continue)
         inner.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        box.setMaximumWidth(min(1000, max(600, (self.parentWidget() or self).width() - 80)))
         outer.addWidget(box)
         self._box = box
         self._show_left()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from kiosk.content import UiStrings
 from kiosk.ui.theme import Metrics
+from kiosk.ui.widgets.overlay_card import centred_card
 from kiosk.ui.widgets.text import label
 
 
@@ -30,16 +31,7 @@ class LeaveOverlay(QWidget):
 
     def ask(self, ui: UiStrings, metrics: Metrics) -> None:
         """Build the card in the visitor's language and size, and show it over everything."""
-        if self.layout() is not None:
-            QWidget().setLayout(self.layout())  # drop the old card
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        card = QFrame()
-        card.setObjectName("leave-card")
-        card.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
-        inner = QVBoxLayout(card)
-        inner.setContentsMargins(56, 48, 56, 48)
-        inner.setSpacing(metrics.gap)
+        outer, card, inner = centred_card(self, "leave-card", metrics, 1100)
         inner.addWidget(label(ui.leave_title, "screen-title"))
         inner.addWidget(label(ui.leave_body, "body-text"))
         buttons = QHBoxLayout()
@@ -57,10 +49,8 @@ class LeaveOverlay(QWidget):
         self.keep_button.clicked.connect(self._keep)
         self.discard_button.clicked.connect(self._discard)
         inner.addLayout(buttons)
-        parent = self.parentWidget()
-        width = parent.width() if parent is not None else 1000
-        card.setMaximumWidth(min(1100, max(600, width - 80)))
         outer.addWidget(card)
+        parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
         self.show()
