@@ -24,6 +24,9 @@ IconName = Annotated[
 # The order matters: it is how status lines are shown, from established to experimental.
 Status = Literal["standard", "specialist", "research", "preclinical"]
 SectionKind = Literal["topics", "table", "faq", "sources", "about"]
+# What a section, topic or FAQ entry needs from the clinic's settings to be shown at all:
+# "study" = an approved study named in the config (kiosk.study). Without it, it is hidden.
+Requires = Literal["study"]
 
 
 class _Model(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -37,8 +40,10 @@ class Manifest(_Model, frozen=True):
     """``manifest.json``: the version and review dates of the whole content set."""
 
     content_version: Annotated[str, Meta(min_length=1)]
-    reviewed_on: dt.date
-    next_review: dt.date
+    # Empty until a named physician has signed the content off: no review is ever claimed
+    # before it happened (the About screen shows a date only with a reviewer beside it).
+    reviewed_on: dt.date | None = None
+    next_review: dt.date | None = None
 
 
 class Source(_Model, frozen=True):
@@ -77,7 +82,10 @@ class LanguageMeta(_Model, frozen=True):
     """``<lang>/meta.json``: how the language is named and who reviewed this translation."""
 
     name: Annotated[Text, Meta(description="The language in its own name and script, e.g. Türkçe.")]
-    reviewed_by: Text
+    reviewed_by: Annotated[
+        str,
+        Meta(description="Physician who signed this language off: name, specialty, registration."),
+    ] = ""
     direction: Literal["ltr", "rtl"] = "ltr"
 
 
@@ -102,6 +110,9 @@ class UiStrings(_Model, frozen=True):
         Text, Meta(description="Accessible name of a source chip; {n} is its number.")
     ]
     heading_who: Text
+    heading_who_studied: Annotated[
+        Text, Meta(description="Replaces heading_who on research and preclinical pages.")
+    ]
     heading_what_happens: Text
     heading_evidence: Text
     heading_risks: Text
@@ -121,6 +132,10 @@ class UiStrings(_Model, frozen=True):
     about_reviewed_on: Text
     about_next_review: Text
     about_content_version: Text
+    date_format: Annotated[
+        Text,
+        Meta(description="How dates are written, as a Qt date pattern: d MMMM yyyy, dd.MM.yyyy."),
+    ]
     about_app_version: Text
     idle_title: Text
     idle_body: Annotated[Text, Meta(description="{seconds} counts down to the reset.")]
@@ -145,6 +160,7 @@ class Section(_Model, frozen=True):
     icon: IconName
     kind: SectionKind
     items: list[Id] = []
+    requires: Requires | None = None
 
 
 class SectionsFile(_Model, frozen=True):
@@ -193,7 +209,11 @@ class Topic(_Model, frozen=True):
     )
     blocks: list[Block] = []
     treatment: Treatment | None = None
+    # When to call 112 at once and when to call the doctor the same day: shown first, in a
+    # box of its own, on every treatment page and wherever care can go wrong quickly.
+    warning_signs: Block | None = None
     disclaimers: list[Id] = []
+    requires: Requires | None = None
 
 
 class TopicsFile(_Model, frozen=True):
@@ -245,6 +265,7 @@ class FaqEntry(_Model, frozen=True):
     answer: Paragraphs
     sources: list[Id] = []
     practical: bool = False
+    requires: Requires | None = None
 
 
 class FaqFile(_Model, frozen=True):

@@ -137,6 +137,22 @@ class _Checker:
 
     def check_manifest(self) -> None:
         m = self.c.manifest
+        if m.reviewed_on is None or m.next_review is None:
+            if m.reviewed_on is not None or m.next_review is not None:
+                self.error(
+                    "manifest.json",
+                    "$",
+                    "set reviewed_on and next_review together, after the physician's sign-off",
+                )
+            else:
+                self.warn(
+                    "manifest.json",
+                    "$.reviewed_on",
+                    "no physician has signed this content off yet (docs/content-review.md)",
+                )
+            return
+        if m.reviewed_on > self.today:
+            self.error("manifest.json", "$.reviewed_on", "the review date is in the future")
         if m.next_review < m.reviewed_on:
             self.error("manifest.json", "$.next_review", "next review is before the last review")
         elif m.next_review < self.today:

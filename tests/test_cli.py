@@ -16,7 +16,7 @@ from kiosk.cli import main
 def test_content_check_ok(content_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A valid tree exits 0 and says so."""
     assert main(["content", "check", str(content_dir)]) == 0
-    assert "content valid (en, tr; 0 warning(s))" in capsys.readouterr().out
+    assert "content valid (en, tr; 1 warning(s))" in capsys.readouterr().out
 
 
 def test_content_check_broken(content_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

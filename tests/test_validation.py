@@ -25,9 +25,9 @@ def _errors(problems: list[Problem]) -> list[str]:
 
 
 def test_bundled_content_is_clean(content_dir: Path) -> None:
-    """The shipped content has no errors and no warnings today."""
+    """The shipped content has no errors, and warns only that no physician signed it off."""
     content, problems = check_content(content_dir, today=TODAY)
-    assert problems == []
+    assert [p.path for p in problems] == ["$.reviewed_on"]
     assert content is not None
 
 
@@ -104,7 +104,13 @@ CASES = [
     ),
     pytest.param(
         "manifest.json",
-        lambda d: d.update(next_review="2020-01-01"),
+        lambda d: d.update(reviewed_on="2026-11-22"),
+        "set reviewed_on and next_review together",
+        id="review-date-alone",
+    ),
+    pytest.param(
+        "manifest.json",
+        lambda d: d.update(reviewed_on="2026-11-22", next_review="2020-01-01"),
         "next review is before the last review",
         id="review-dates-reversed",
     ),
@@ -121,8 +127,22 @@ def test_broken_tree_is_reported(content_dir: Path, file: str, change, expected:
     assert any(expected in e for e in errors), errors
 
 
+def test_unreviewed_content_is_a_warning_only(content_dir: Path) -> None:
+    """Content no physician has signed off loads, and the check says so (release fails)."""
+    content, problems = check_content(content_dir, today=TODAY)
+    assert content is not None
+    assert [str(p) for p in problems] == [
+        "WARNING: manifest.json $.reviewed_on: no physician has signed this content off yet "
+        "(docs/content-review.md)"
+    ]
+
+
 def test_overdue_review_is_a_warning_only(content_dir: Path) -> None:
     """Past next_review, the content still loads but the check warns."""
+    _edit(
+        content_dir / "manifest.json",
+        lambda d: d.update(reviewed_on="2026-11-22", next_review="2027-05-22"),
+    )
     content, problems = check_content(content_dir, today=dt.date(2031, 1, 1))
     assert content is not None
     assert [p.severity for p in problems] == ["warning"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from PySide6.QtCore import QDate, QLocale
 
 from kiosk.config import Settings
 from kiosk.content import Content, LanguageContent
@@ -37,6 +40,11 @@ class ScreenContext:
     icons: Icons
     languages: tuple[str, ...]
     pages: PagePool  # the main window's: screens take their scrolling pages from it
+
+    def date_text(self, day: dt.date) -> str:
+        """Return ``day`` written the way this language writes dates (22.11.2026 in Türkçe)."""
+        locale = QLocale(self.lang.code)
+        return locale.toString(QDate(day.year, day.month, day.day), self.lang.ui.date_format)
 
     def status_text(self, status: str) -> str:
         """Return the neutral, translated wording for a treatment status."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFormLayout, QVBoxLayout, QWidget
 
 from kiosk import __version__
+from kiosk.golive import is_placeholder
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.painted import Panel
@@ -12,7 +13,7 @@ from kiosk.ui.widgets.text import label
 
 
 class AboutScreen(QWidget):
-    """Disclaimers and review metadata (the reviewer is a placeholder the clinic fills in)."""
+    """Disclaimers, the content version and, once a physician has signed it off, the review."""
 
     def __init__(self, ctx: ScreenContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,13 +35,25 @@ class AboutScreen(QWidget):
         form.setVerticalSpacing(16)
         form.setHorizontalSpacing(24)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        rows = (
-            (ui.about_reviewed_by, ctx.lang.meta.reviewed_by),
-            (ui.about_reviewed_on, manifest.reviewed_on.isoformat()),
-            (ui.about_next_review, manifest.next_review.isoformat()),
+        rows: list[tuple[str, str]] = []
+        reviewer = ctx.lang.meta.reviewed_by
+        # A review is claimed only when it happened: a named reviewer and both dates. A
+        # placeholder ("[Reviewing physician …]") is never shown to a patient.
+        if (
+            reviewer
+            and not is_placeholder(reviewer)
+            and manifest.reviewed_on is not None
+            and manifest.next_review is not None
+        ):
+            rows += [
+                (ui.about_reviewed_by, reviewer),
+                (ui.about_reviewed_on, ctx.date_text(manifest.reviewed_on)),
+                (ui.about_next_review, ctx.date_text(manifest.next_review)),
+            ]
+        rows += [
             (ui.about_content_version, manifest.content_version),
             (ui.about_app_version, __version__),
-        )
+        ]
         self.values: dict[str, str] = {}
         for key, value in rows:
             form.addRow(label(key, "about-key"), label(value, "body-text"))
