@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ from msgspec import Meta, Struct
 
 from kiosk import paths
 from kiosk.appointment import LANGUAGE_NAMES
+from kiosk.golive import is_placeholder
 from kiosk.validation import url_problem
 
 ENV_VAR = "KIOSK_CONFIG"
@@ -23,7 +25,50 @@ PATH_KEYS = (
     "log_dir",
     "heartbeat_file",
 )
+DEFAULT_CLINIC_NAME = "Lupus Information Point"
 LANG_CODE = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+
+
+# A text shown to patients: one string for every language, or one per language code
+# ({ en = "...", tr = "..." }); a language it does not name gets the default language's.
+LocalText = str | dict[str, str]
+
+
+def local_text(value: LocalText, lang: str, fallback: str) -> str:
+    """Return ``value`` in ``lang`` (then ``fallback``'s, then any): "" when it has none."""
+    if isinstance(value, str):
+        return value
+    return value.get(lang) or value.get(fallback) or next(iter(value.values()), "")
+
+
+class Study(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """The approved study behind the "If you take part in a study at this clinic" pages.
+
+    Those pages are shown only when every field is filled in with real details: a research
+    treatment is never presented as a service of the clinic.
+    """
+
+    name: LocalText = ""
+    ethics_committee: LocalText = ""
+    ethics_decision_date: dt.date | None = None
+    ethics_decision_number: str = ""
+    permit_number: str = ""
+    cell_product: LocalText = ""
+    cell_source: LocalText = ""
+
+    def missing(self) -> list[str]:
+        """Return the keys still empty or placeholders (none: the study may be shown)."""
+        out = []
+        for key in self.__struct_fields__:
+            value = getattr(self, key)
+            if value is None:
+                out.append(key)
+            elif isinstance(value, dict):
+                if not value or any(is_placeholder(v) for v in value.values()):
+                    out.append(key)
+            elif isinstance(value, str) and is_placeholder(value):
+                out.append(key)
+        return out
 
 
 class ConfigError(Exception):
@@ -33,13 +78,29 @@ class ConfigError(Exception):
 class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """Everything the clinic can set. Built once at start-up and passed down."""
 
-    clinic_name: Annotated[str, Meta(min_length=1)] = "Lupus Information Point"
+    # The default is a stand-in: `kiosk content check --release` fails until it is replaced.
+    clinic_name: LocalText = DEFAULT_CLINIC_NAME
     clinic_logo: str | None = None
     kiosk_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = "kiosk-1"
     appointment_url: str = "https://example.org/appointment"
     privacy_notice_url: str = "https://example.org/privacy"
-    data_controller_name: str = "[Clinic legal name]"
-    data_controller_contact: str = "[Clinic address, e-mail and phone]"
+    # The KVKK information notice (Art. 10): who is responsible and how to apply in writing.
+    # Empty (or "[...]") = not given yet: the notice shows a neutral "ask at the desk", and
+    # the go-live gate fails.
+    data_controller_name: LocalText = ""
+    data_controller_address: LocalText = ""
+    data_controller_email: str = ""
+    data_controller_kep: str = ""
+    data_controller_phone: str = ""
+    # Older single line (address, e-mail and phone): shown as the address when that is empty.
+    data_controller_contact: str = ""
+    # Whether patients' details leave Türkiye (a hosting or messaging company abroad): not
+    # set = not stated yet (the go-live gate fails); with true, say where and why.
+    transfer_abroad: bool | None = None
+    transfer_abroad_details: LocalText = ""
+    # How long the clinic's own appointment records keep a request that led to no visit.
+    desk_retention_months: Annotated[int, Meta(ge=1, le=120)] | None = None
+    study: Study | None = None
     languages: Annotated[list[LANG_CODE], Meta(min_length=1)] = msgspec.field(
         default_factory=lambda: ["en", "tr"]
     )
@@ -71,6 +132,22 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     hide_cursor: bool = False
     log_dir: str | None = None
     heartbeat_file: str | None = None
+
+    def clinic_name_in(self, lang: str) -> str:
+        """Return the clinic's name as shown to someone reading ``lang``."""
+        return local_text(self.clinic_name, lang, self.default_language) or DEFAULT_CLINIC_NAME
+
+    def controller_address(self, lang: str) -> str:
+        """Return the controller's postal address ("" when not given)."""
+        return local_text(self.data_controller_address, lang, self.default_language) or (
+            self.data_controller_contact
+        )
+
+    def approved_study(self) -> Study | None:
+        """Return the study when every detail is given, else None (its pages stay hidden)."""
+        if self.study is None or self.study.missing():
+            return None
+        return self.study
 
     def logo_path(self) -> Path | None:
         """Return the clinic logo file, or None to show the built-in clinic icon."""
@@ -125,6 +202,17 @@ def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:
 
 
 def _check(settings: Settings, name: str) -> None:
+    for key in ("clinic_name", "data_controller_name", "data_controller_address"):
+        value = getattr(settings, key)
+        if isinstance(value, dict):
+            bad = [code for code in value if code not in settings.languages]
+            if bad or not value:
+                raise ConfigError(
+                    f"{name}: key '{key}': give one text, or one per screen language "
+                    f"({', '.join(settings.languages)}); unknown: {', '.join(bad) or 'none given'}"
+                )
+    if isinstance(settings.clinic_name, str) and not settings.clinic_name.strip():
+        raise ConfigError(f"{name}: key 'clinic_name': must not be empty")
     for key in ("appointment_url", "privacy_notice_url"):
         value = getattr(settings, key)
         if why := url_problem(value):
@@ -182,6 +270,8 @@ def load_settings(
 
 def _describe(message: str) -> str:
     """Reword msgspec's "... - at `$.key`" as "key 'key': ..." for clinic IT."""
+    # A LocalText key: say what to write, not msgspec's name for the union.
+    message = message.replace("`str | object`", "a text or a table of texts by language")
     marker = " - at `$."
     if marker in message:
         text, _, key = message.rpartition(marker)

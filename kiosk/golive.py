@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from kiosk.content import Content, Problem
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
 
 # "[Clinic legal name]", "[İçeriği gözden geçiren hekim]": the clinic's own words still to come.
 _BRACKETED = re.compile(r"\[[^\]]*\]")
@@ -27,3 +33,60 @@ def is_example_url(url: str) -> bool:
     except ValueError:
         return True
     return not host or bool(_EXAMPLE_HOSTS.search(host.rstrip(".")))
+
+
+def release_problems(settings: Settings, content: Content) -> list[Problem]:
+    """Everything patient-facing that is still a placeholder or a default, one per line.
+
+    ``kiosk content check`` reports these as warnings, ``--release`` and ``kiosk doctor`` as
+    errors. The kiosk itself never shows them: it hides the block or says "ask at the desk".
+    """
+    from kiosk.config import DEFAULT_CLINIC_NAME, local_text  # config needs this module first
+
+    out: list[Problem] = []
+
+    def need(where: str, path: str, message: str) -> None:
+        out.append(Problem(where, path, message))
+
+    for code, lang in sorted(content.languages.items()):
+        if is_placeholder(lang.meta.reviewed_by):
+            need(
+                f"{code}/meta.json",
+                "$.reviewed_by",
+                "name the physician who signed this language off (name, specialty, registration)",
+            )
+    if content.manifest.reviewed_on is None:
+        need("manifest.json", "$.reviewed_on", "set the date of the physician's sign-off")
+
+    config = "config"
+    for code in settings.languages:
+        name = settings.clinic_name_in(code)
+        if name == DEFAULT_CLINIC_NAME or is_placeholder(name):
+            need(config, "clinic_name", f"give the clinic's own name ({code})")
+            break
+    for code in settings.languages:
+        if is_placeholder(
+            local_text(settings.data_controller_name, code, settings.default_language)
+        ):
+            need(config, "data_controller_name", "give the data controller's legal name")
+            break
+    if is_placeholder(settings.controller_address(settings.default_language)):
+        need(config, "data_controller_address", "give the controller's postal address")
+    if is_placeholder(settings.data_controller_email) or "@" not in settings.data_controller_email:
+        need(config, "data_controller_email", "give the e-mail address for KVKK applications")
+    for key in ("privacy_notice_url", "appointment_url"):
+        url = getattr(settings, key)
+        if is_example_url(url):
+            need(config, key, f"still an example address: {url}")
+    if settings.transfer_abroad is None:
+        need(config, "transfer_abroad", "say whether patients' details leave Türkiye (true/false)")
+    elif settings.transfer_abroad and is_placeholder(
+        local_text(settings.transfer_abroad_details, settings.default_language, "en")
+    ):
+        need(config, "transfer_abroad_details", "say where the details go abroad, and why")
+    if settings.desk_retention_months is None:
+        need(config, "desk_retention_months", "say how long the desk keeps requests (months)")
+    if settings.study is not None:
+        for key in settings.study.missing():
+            need(config, f"study.{key}", "missing or a placeholder: the study pages stay hidden")
+    return out

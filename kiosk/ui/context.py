@@ -14,6 +14,11 @@ from kiosk.ui.theme import Metrics
 from kiosk.ui.widgets.scroll_page import PagePool
 
 
+def format_date(lang: LanguageContent, day: dt.date) -> str:
+    """Return ``day`` written the way ``lang`` writes dates (22.11.2026 in Türkçe)."""
+    return QLocale(lang.code).toString(QDate(day.year, day.month, day.day), lang.ui.date_format)
+
+
 @dataclass
 class FlowState:
     """Where the visitor is in the appointment form; kept by the main window beside the
@@ -43,8 +48,7 @@ class ScreenContext:
 
     def date_text(self, day: dt.date) -> str:
         """Return ``day`` written the way this language writes dates (22.11.2026 in Türkçe)."""
-        locale = QLocale(self.lang.code)
-        return locale.toString(QDate(day.year, day.month, day.day), self.lang.ui.date_format)
+        return format_date(self.lang, day)
 
     def status_text(self, status: str) -> str:
         """Return the neutral, translated wording for a treatment status."""

@@ -70,6 +70,9 @@ def panels(p: Palette = LIGHT) -> dict[str, Box]:
         "status-line": Box(p.surface, p.border, 3, 16),
         "card": Box(p.surface, p.border, 2, 20),
         "block-card": Box(p.surface, p.border, 1, 16),
+        # When to call 112: framed in the error colour, with an icon and words (never colour
+        # alone), on white so it stays calm and readable.
+        "warning-box": Box(p.surface, p.error, 3, 16),
         "table-head": Box(p.primary),
     }
 

@@ -25,11 +25,12 @@ from PySide6.QtWidgets import QLayout, QScrollArea, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
 from kiosk.appointment import STEPS, FormData
+from kiosk.clinic import for_clinic
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.memory import release_free_memory
 from kiosk.ui.activity import ActivityFilter
-from kiosk.ui.context import FlowState, ScreenContext
+from kiosk.ui.context import FlowState, ScreenContext, format_date
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
 from kiosk.ui.look import apply_look, base_palette
@@ -138,14 +139,15 @@ class MainWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main-window")
-        self.setWindowTitle(settings.clinic_name)
+        self.setWindowTitle(settings.clinic_name_in(settings.default_language))
         # Focus is put on the window by code only (_render), never by a tap: a tap on
         # something that takes no focus (a key of the on-screen keyboard, the page while
         # dragging it) would otherwise hand focus to the nearest ancestor that takes it,
         # this window, and the field being typed into would lose its caret and focus ring.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._settings = settings
-        self._content = content
+        # Study pages only with an approved study in the config, its details filled in.
+        self._content = for_clinic(content, settings, format_date)
         self._languages = languages
         self._icons = Icons()
         self._pages = PagePool()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.content import Block, Topic
 from kiosk.ui.context import ScreenContext
@@ -63,6 +63,9 @@ class TopicScreen(QWidget):
         body.addWidget(label(topic.title, "screen-title"))
         if topic.treatment is not None:
             body.addWidget(status_line(ctx, topic.treatment.status))
+        if topic.warning_signs is not None:
+            # First and full width: the one thing on the page that must never be missed.
+            body.addWidget(self._warning(topic.warning_signs))
 
         cells: list[QWidget] = []
         summary = boxed("summary-box", [topic.summary])
@@ -75,8 +78,10 @@ class TopicScreen(QWidget):
             cells.append(self._block(block.heading, block))
         if topic.treatment is not None:
             t = topic.treatment
+            # On a research page "who it is for" would suggest a service to sign up for.
+            studied = t.status in ("research", "preclinical")
             for heading, block in (
-                (ui.heading_who, t.who),
+                (ui.heading_who_studied if studied else ui.heading_who, t.who),
                 (ui.heading_what_happens, t.what_happens),
                 (ui.heading_evidence, t.evidence),
                 (ui.heading_risks, t.risks),
@@ -113,11 +118,33 @@ class TopicScreen(QWidget):
         self.chips.append(chips)
         return chips
 
-    def _block(self, heading: str | None, block: Block) -> QFrame:
+    def _warning(self, block: Block) -> Panel:
+        card = Panel("warning-box")
+        row = QHBoxLayout(card)
+        row.setContentsMargins(28, 20, 28, 24)
+        row.setSpacing(20)
+        icon = QLabel()
+        icon.setObjectName("warning-icon")
+        icon.setPixmap(
+            self._ctx.icons.pixmap("triangle-alert", LIGHT.error, self._ctx.metrics.icon)
+        )
+        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        box = QVBoxLayout()
+        box.setSpacing(12)
+        self._fill(box, block.heading, block)
+        row.addLayout(box, 1)
+        return card
+
+    def _block(self, heading: str | None, block: Block) -> Panel:
         card = Panel("block-card")
         box = QVBoxLayout(card)
         box.setContentsMargins(28, 20, 28, 24)
         box.setSpacing(12)
+        self._fill(box, heading, block)
+        box.addStretch(1)
+        return card
+
+    def _fill(self, box: QVBoxLayout, heading: str | None, block: Block) -> None:
         chips = self._chips(block.sources) if block.sources else None
         if heading:
             # Sources sit beside the sub-title, so they cost no extra line of scrolling.
@@ -134,5 +161,3 @@ class TopicScreen(QWidget):
             box.addWidget(bullets(block.bullets))
         if chips is not None:
             box.addWidget(chips, 0, Qt.AlignmentFlag.AlignLeading)
-        box.addStretch(1)
-        return card
