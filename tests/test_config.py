@@ -57,7 +57,10 @@ def test_db_override(tmp_path: Path) -> None:
     ("toml", "expected"),
     [
         ("clinic_nmae = 'x'", "unknown key `clinic_nmae`"),
-        ("clinic_name = 3", "key 'clinic_name': Expected a text or a table of texts by language, got `int`"),
+        (
+            "clinic_name = 3",
+            "key 'clinic_name': Expected a text or a table of texts by language, got `int`",
+        ),
         (
             "appointment_url = 'http://clinic.example'",
             "key 'appointment_url': URL must start with https://",
