@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -10,7 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from kiosk import __version__, paths
 from kiosk.config import ConfigError, Settings, load_settings
@@ -80,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     csub = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
     check = csub.add_parser("check", parents=[common], help="validate a content folder")
     check.add_argument("dir", nargs="?", help="content folder (default: the configured one)")
+    check.add_argument(
+        "--release",
+        action="store_true",
+        help="fail while anything patients see is a placeholder or a default (go-live gate)",
+    )
     schema = csub.add_parser(
         "schema", parents=[common], help="write the JSON Schemas for content editors"
     )
@@ -267,18 +273,29 @@ def cmd_version() -> int:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
-    root = Path(args.dir) if args.dir else _settings(args).content_path()
+    from kiosk.golive import release_problems
+
+    settings = _settings(args)
+    root = Path(args.dir) if args.dir else settings.content_path()
     content, problems = check_content(root)
+    if content is not None:
+        # What the clinic still has to fill in: warnings while trying the kiosk out, errors
+        # for a release.
+        gate = release_problems(settings, content)
+        severity: Literal["error", "warning"] = "error" if args.release else "warning"
+        problems += [dataclasses.replace(p, severity=severity) for p in gate]
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if errors:
-        print(f"{root}: {errors} error(s), {warnings} warning(s)")
+        what = "not ready for patients" if content is not None else "content invalid"
+        print(f"{root}: {what}: {errors} error(s), {warnings} warning(s)")
         return EXIT_FAIL
     assert content is not None
     langs = ", ".join(sorted(content.languages))
-    print(f"{root}: content valid ({langs}; {warnings} warning(s))")
+    ready = "; ready for patients" if args.release else ""
+    print(f"{root}: content valid ({langs}; {warnings} warning(s)){ready}")
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 import msgspec
 
 from kiosk.content import Content, FaqEntry, LanguageContent, Section, Topic
+from kiosk.golive import is_placeholder
 
 if TYPE_CHECKING:
     from kiosk.config import Settings, Study
@@ -102,3 +103,48 @@ def for_clinic(content: Content, settings: Settings, date_text: DateText) -> Con
         for code, lc in content.languages.items()
     }
     return replace(content, languages=languages)
+
+
+def notice_values(settings: Settings, lc: LanguageContent) -> dict[str, str]:
+    """The clinic's facts for the information notice in ``lc``'s language: a missing one
+    becomes a neutral sentence ("ask at the reception desk"), never a placeholder."""
+    from kiosk.config import local_text
+
+    parts = lc.form.notice_parts
+    fallback = settings.default_language
+
+    def given(text: str, otherwise: str) -> str:
+        return otherwise if is_placeholder(text) else text
+
+    address = settings.controller_address(lc.code)
+    if address and settings.data_controller_phone and not is_placeholder(address):
+        address = f"{address}, {settings.data_controller_phone}"
+    email = settings.data_controller_email
+    details = local_text(settings.transfer_abroad_details, lc.code, fallback)
+    if settings.transfer_abroad is None or (settings.transfer_abroad and is_placeholder(details)):
+        abroad = parts.abroad_ask
+    elif settings.transfer_abroad:
+        abroad = parts.abroad_yes.format(details=details)
+    else:
+        abroad = parts.abroad_no
+    months = settings.desk_retention_months
+    return {
+        "controller": given(
+            local_text(settings.data_controller_name, lc.code, fallback), parts.controller_unknown
+        ),
+        "address": given(address, parts.ask_desk),
+        "email": given(email if "@" in email else "", parts.ask_desk),
+        "kep": ""
+        if is_placeholder(settings.data_controller_kep)
+        else parts.kep.format(kep=settings.data_controller_kep),
+        "days": str(settings.retention_days),
+        "after_export": parts.kept_after_export_ask
+        if months is None
+        else parts.kept_after_export.format(months=months),
+        "abroad": abroad,
+    }
+
+
+def fill_notice(text: str, values: dict[str, str]) -> str:
+    """Fill a notice text; an empty part (no KEP address) leaves no double space behind."""
+    return " ".join(text.format_map(values).split())

@@ -296,13 +296,33 @@ class Choice(_Model, frozen=True):
 
 
 class NoticeItem(_Model, frozen=True):
-    """One layer of the short information notice (who, why, what, how long, who sees, rights).
+    """One layer of the short information notice (KVKK Art. 10: who, why, how and on what
+    grounds, who receives it, how long, rights, how to apply).
 
-    ``{controller}``, ``{contact}`` and ``{days}`` are filled in from the config.
+    ``{controller}``, ``{address}``, ``{email}``, ``{kep}``, ``{days}``, ``{after_export}``
+    and ``{abroad}`` are filled in from the config (kiosk.clinic.notice_values).
     """
 
     heading: Text
     text: Text
+
+
+class NoticeParts(_Model, frozen=True):
+    """Sentences the notice is put together from, by what the clinic's config says; none of
+    them ever shows a placeholder to a patient."""
+
+    controller_unknown: Annotated[
+        Text, Meta(description="For {controller} while the config does not name it.")
+    ]
+    ask_desk: Annotated[Text, Meta(description="For {address} or {email} not yet given.")]
+    kep: Annotated[Text, Meta(description="{kep} is the KEP address; left out without one.")]
+    kept_after_export: Annotated[
+        Text, Meta(description="{months}: how long the desk keeps a request after export.")
+    ]
+    kept_after_export_ask: Text
+    abroad_no: Text
+    abroad_yes: Annotated[Text, Meta(description="{details}: where and on what basis.")]
+    abroad_ask: Text
 
 
 class ConsentText(_Model, frozen=True):
@@ -351,6 +371,7 @@ class AppointmentStrings(_Model, frozen=True):
     missing: Annotated[Text, Meta(description="Shown when Next is tapped with something missing.")]
     notice_title: Text
     notice_items: Annotated[list[NoticeItem], Meta(min_length=1)]
+    notice_parts: NoticeParts
     notice_full: Text
     notice_phone: Text
     name_title: Text

@@ -116,6 +116,22 @@ def check_content_dir(settings: Settings) -> CheckResult:
     )
 
 
+def check_go_live(settings: Settings) -> CheckResult:
+    """What patients would see that is still a placeholder or a default (kiosk.golive)."""
+    from kiosk.golive import release_problems
+
+    content, _problems = check_content(settings.content_path())
+    if content is None:
+        return CheckResult("go-live", False, "the content is broken (see above)")
+    gate = release_problems(settings, content)
+    if gate:
+        lines = "".join(f"\n        {p.file} {p.path}: {p.message}" for p in gate)
+        return CheckResult(
+            "go-live", False, f"{len(gate)} thing(s) to fill in before patients use it:{lines}"
+        )
+    return CheckResult("go-live", True, "clinic details, notice and physician sign-off are set")
+
+
 def check_disk(settings: Settings) -> CheckResult:
     folder = settings.database_path().parent
     probe = folder if folder.exists() else Path(folder.anchor or "/")
@@ -170,6 +186,7 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         lambda: check_database(settings),
         lambda: check_keys(settings),
         lambda: check_content_dir(settings),
+        lambda: check_go_live(settings),
         lambda: check_disk(settings),
         lambda: check_clock(settings),
         lambda: check_logs(settings),

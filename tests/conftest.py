@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -32,6 +33,63 @@ def content_dir(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(paths.bundled_content_dir(), target)
     return target
+
+
+# A clinic's config with every patient-facing detail filled in (the go-live gate passes).
+FILLED_CONFIG = """
+clinic_name = { en = "Anka Rheumatology Clinic", tr = "Anka Romatoloji Kliniği" }
+appointment_url = "https://anka-klinik.com.tr/lupus/randevu"
+privacy_notice_url = "https://anka-klinik.com.tr/kvkk"
+data_controller_name = "Anka Sağlık Hizmetleri A.Ş."
+data_controller_address = "Atatürk Bulvarı 1, 06420 Çankaya, Ankara"
+data_controller_email = "kvkk@anka-klinik.com.tr"
+data_controller_kep = "anka.saglik@hs01.kep.tr"
+transfer_abroad = false
+desk_retention_months = 6
+"""
+
+FILLED_STUDY = """
+[study]
+name = { en = "MSC in lupus nephritis", tr = "Lupus nefritinde MSC" }
+ethics_committee = "Anka University Clinical Research Ethics Committee"
+ethics_decision_date = 2026-03-14
+ethics_decision_number = "2026/45"
+permit_number = "E-66175679-514.05.01-1234567"
+cell_product = { en = "cells from donated umbilical cord", tr = "bağışlanmış göbek kordonu hücreleri" }
+cell_source = "Anka Cell Laboratory (GMP licence 12-345)"
+"""
+
+
+def sign_off(content_root: Path) -> None:
+    """Record a physician's sign-off in a content copy, as the clinic does before go-live."""
+    for meta in content_root.glob("*/meta.json"):
+        data = json.loads(meta.read_text("utf-8"))
+        data["reviewed_by"] = "Dr. Ayşe Yılmaz, rheumatology, diploma 123456"
+        meta.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    manifest = content_root / "manifest.json"
+    data = json.loads(manifest.read_text("utf-8"))
+    data.update(reviewed_on="2026-11-30", next_review="2027-11-30")
+    manifest.write_text(json.dumps(data), "utf-8")
+
+
+@pytest.fixture
+def filled_config(content_dir: Path) -> Path:
+    """A clinic's kiosk.toml with every patient-facing detail filled in, on a signed-off
+    copy of the content: the go-live gate passes. Tests append to it ([study], ...)."""
+    sign_off(content_dir)
+    config = content_dir.parent / "kiosk.toml"
+    db = (content_dir.parent / "kiosk.db").as_posix()
+    config.write_text(
+        f'content_dir = "{content_dir.as_posix()}"\ndb_path = "{db}"\n' + FILLED_CONFIG, "utf-8"
+    )
+    return config
+
+
+@pytest.fixture
+def study_config(filled_config: Path) -> Path:
+    """``filled_config`` with an approved study named in full: the study pages are shown."""
+    filled_config.write_text(filled_config.read_text("utf-8") + FILLED_STUDY, "utf-8")
+    return filled_config
 
 
 @pytest.fixture(scope="session")

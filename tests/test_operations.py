@@ -78,12 +78,15 @@ def test_log_files_rotate_one_event_per_line(tmp_path: Path) -> None:
         setup_logging(None)
 
 
-def test_doctor_passes_on_a_healthy_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every check passes offscreen with a fresh database; exit code 0."""
+def test_doctor_passes_on_a_healthy_setup(
+    filled_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every check passes offscreen with a fresh database and the clinic's details filled
+    in; exit code 0."""
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    cfg = tmp_path / "kiosk.toml"
-    cfg.write_text(f'db_path = "{(tmp_path / "k.db").as_posix()}"\nlog_dir = "logs"\n', "utf-8")
-    crypto.init_keys(tmp_path / "kiosk-keys.json", "4829137766")  # the production cost
+    cfg = filled_config
+    cfg.write_text(cfg.read_text("utf-8") + 'log_dir = "logs"\n', "utf-8")
+    crypto.init_keys(cfg.parent / "kiosk-keys.json", "4829137766")  # the production cost
     results = run_checks(str(cfg))
     assert [r.name for r in results] == [
         "config",
@@ -92,6 +95,7 @@ def test_doctor_passes_on_a_healthy_setup(tmp_path: Path, monkeypatch: pytest.Mo
         "database",
         "keys",
         "content",
+        "go-live",
         "disk",
         "clock",
         "logs",
@@ -109,7 +113,7 @@ def test_doctor_fails_on_broken_parts(tmp_path: Path, monkeypatch: pytest.Monkey
     cfg = tmp_path / "kiosk.toml"
     cfg.write_text('db_path = "k.db"\ncontent_dir = "content"\nlog_dir = "logs"\n', "utf-8")
     failed = {r.name for r in run_checks(str(cfg)) if not r.ok}
-    assert failed == {"database", "keys", "content"}
+    assert failed == {"database", "keys", "content", "go-live"}
     assert main(["doctor", "--config", str(cfg)]) == 1
 
 

@@ -36,6 +36,7 @@ from kiosk.appointment import (
     validate_request,
     validate_step,
 )
+from kiosk.clinic import fill_notice, notice_values
 from kiosk.qr import appointment_link, short_display, with_params
 from kiosk.storage import AppointmentStore, StoreError
 from kiosk.ui.context import FlowState, ScreenContext
@@ -254,14 +255,10 @@ class AppointmentScreen(QWidget):
     def _build_notice(self, page: _Step) -> None:
         s, settings = self._s, self._ctx.settings
         self._header(page, "notice", s.notice_title)
-        values = {
-            "controller": settings.data_controller_name,
-            "contact": settings.data_controller_contact,
-            "days": str(settings.retention_days),
-        }
+        values = notice_values(settings, self._ctx.lang)
         for item in s.notice_items:
             page.body.addWidget(label(item.heading, "block-heading"))
-            page.body.addWidget(label(item.text.format(**values), "body-text"))
+            page.body.addWidget(label(fill_notice(item.text, values), "body-text"))
         codes = QHBoxLayout()
         codes.setSpacing(self._ctx.metrics.gap * 2)
         notice_url = with_params(settings.privacy_notice_url, lang=self._ctx.lang.code)

@@ -1,0 +1,171 @@
+"""The go-live gate, and what patients are shown while the clinic's details are missing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from kiosk.cli import main
+from kiosk.config import Settings, load_settings
+from kiosk.content import Content
+from kiosk.golive import is_example_url, is_placeholder, release_problems
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder"),
+    [
+        ("", True),
+        ("  ", True),
+        ("[Clinic legal name]", True),
+        ("Anka Sağlık [adres girilecek]", True),
+        ("TODO", True),
+        ("to be filled in", True),
+        ("Anka Sağlık Hizmetleri A.Ş.", False),
+        ("Dr. Ayşe Yılmaz, rheumatology", False),
+    ],
+)
+def test_placeholders_are_recognised(text: str, placeholder: bool) -> None:
+    assert is_placeholder(text) is placeholder
+
+
+@pytest.mark.parametrize(
+    ("url", "example"),
+    [
+        ("https://example.org/privacy", True),
+        ("https://www.example.com/x", True),
+        ("https://clinic.test/form", True),
+        ("https://kiosk.example/form", True),
+        ("https://anka-klinik.com.tr/kvkk", False),
+        ("https://examples.org/x", False),
+    ],
+)
+def test_example_domains_are_recognised(url: str, example: bool) -> None:
+    assert is_example_url(url) is example
+
+
+def test_the_defaults_fail_the_gate_one_line_each(content: Content) -> None:
+    """Out of the box every clinic detail and the physician's sign-off is missing."""
+    lines = {f"{p.file} {p.path}" for p in release_problems(Settings(), content)}
+    assert lines == {
+        "en/meta.json $.reviewed_by",
+        "tr/meta.json $.reviewed_by",
+        "manifest.json $.reviewed_on",
+        "config clinic_name",
+        "config data_controller_name",
+        "config data_controller_address",
+        "config data_controller_email",
+        "config privacy_notice_url",
+        "config appointment_url",
+        "config transfer_abroad",
+        "config desk_retention_months",
+    }
+
+
+def test_a_filled_config_passes_the_release_check(
+    filled_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["content", "check", "--release", "--config", str(filled_config)]) == 0
+    out = capsys.readouterr().out
+    assert "ready for patients" in out and "ERROR" not in out and "WARNING" not in out
+
+
+def test_release_check_fails_on_each_placeholder(
+    filled_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each default the clinic left in place fails --release with its own line; the plain
+    check only warns."""
+    text = filled_config.read_text("utf-8")
+    text = text.replace("https://anka-klinik.com.tr/kvkk", "https://example.org/privacy")
+    text = text.replace('data_controller_email = "kvkk@anka-klinik.com.tr"', "")
+    filled_config.write_text(text + '\n[study]\nname = "[study name]"\n', "utf-8")
+    assert main(["content", "check", "--release", "--config", str(filled_config)]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR: config privacy_notice_url: still an example address" in out
+    assert "ERROR: config data_controller_email:" in out
+    assert "ERROR: config study.name: missing or a placeholder" in out
+    assert "ERROR: config study.ethics_decision_date:" in out
+    assert "not ready for patients" in out
+    assert main(["content", "check", "--config", str(filled_config)]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING: config privacy_notice_url" in out and "ERROR" not in out
+
+
+def test_reviewer_placeholder_fails_the_release(
+    filled_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    meta = filled_config.parent / "content" / "tr" / "meta.json"
+    data = json.loads(meta.read_text("utf-8"))
+    data["reviewed_by"] = "[İçeriği gözden geçiren hekim]"
+    meta.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    assert main(["content", "check", "--release", "--config", str(filled_config)]) == 1
+    assert "ERROR: tr/meta.json $.reviewed_by: name the physician" in capsys.readouterr().out
+
+
+def test_doctor_names_what_is_missing(
+    filled_config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.doctor import check_go_live
+
+    settings, _ = load_settings(filled_config)
+    assert check_go_live(settings).ok
+    broken = msgspec.structs.replace(settings, transfer_abroad=None)
+    result = check_go_live(broken)
+    assert not result.ok and "config transfer_abroad: say whether" in result.detail
+
+
+# --- the information notice ---------------------------------------------------------------
+
+
+def _notice(settings: Settings, content: Content, code: str) -> str:
+    from kiosk.clinic import fill_notice, notice_values
+
+    lang = content.languages[code]
+    values = notice_values(settings, lang)
+    return "\n".join(fill_notice(item.text, values) for item in lang.form.notice_items)
+
+
+@pytest.mark.parametrize("code", ["en", "tr"])
+def test_notice_never_shows_a_placeholder(content: Content, code: str) -> None:
+    """With the defaults (and with an old bracketed config) the notice says "ask at the
+    desk" where a fact is missing: no bracket, no brace, no example domain."""
+    for settings in (
+        Settings(),
+        Settings(data_controller_name="[Clinic legal name]", data_controller_contact="[...]"),
+    ):
+        text = _notice(settings, content, code)
+        assert not any(ch in text for ch in "[]{}"), text
+        parts = content.languages[code].form.notice_parts
+        assert parts.controller_unknown in text and parts.ask_desk in text
+        assert parts.abroad_ask in text and parts.kept_after_export_ask in text
+
+
+@pytest.mark.parametrize("code", ["en", "tr"])
+def test_notice_states_the_clinics_facts(filled_config: Path, code: str) -> None:
+    """Controller, address, e-mail, KEP, retention on the kiosk and at the desk, transfer
+    abroad, the Art. 11 rights and the 30-day answer are all on the screen."""
+    settings, _ = load_settings(filled_config)
+    from kiosk.validation import load_content
+
+    text = _notice(settings, load_content(settings.content_path()), code)
+    for fact in (
+        "Anka Sağlık Hizmetleri A.Ş.",
+        "Atatürk Bulvarı 1, 06420 Çankaya, Ankara",
+        "kvkk@anka-klinik.com.tr",
+        "anka.saglik@hs01.kep.tr",
+        " 30 ",
+        " 6 ",
+        "11",
+    ):
+        assert fact in text, fact
+    assert "  " not in text
+    without_kep = msgspec.structs.replace(
+        settings,
+        data_controller_kep="",
+        transfer_abroad=True,
+        transfer_abroad_details="to our e-mail host in the EU",
+    )
+    text = _notice(without_kep, load_content(settings.content_path()), code)
+    assert "KEP" not in text and "to our e-mail host in the EU" in text and "  " not in text
