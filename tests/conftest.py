@@ -55,7 +55,7 @@ ethics_committee = "Anka University Clinical Research Ethics Committee"
 ethics_decision_date = 2026-03-14
 ethics_decision_number = "2026/45"
 permit_number = "E-66175679-514.05.01-1234567"
-cell_product = { en = "cells from donated umbilical cord", tr = "bağışlanmış göbek kordonu hücreleri" }
+cell_product = { en = "donated umbilical-cord cells", tr = "bağışlanmış göbek kordonu hücreleri" }
 cell_source = "Anka Cell Laboratory (GMP licence 12-345)"
 """
 
