@@ -31,6 +31,7 @@ from kiosk.content import (
     UiStrings,
     decode_content,
 )
+from kiosk.clinic import STUDY_FIELDS, placeholders
 from kiosk.textnorm import find_phrases
 
 BANNED_CLAIMS_FILE = "data/banned-claims.json"
@@ -118,6 +119,8 @@ def _texts(value: object, path: str) -> Iterator[tuple[str, str]]:
 
 
 def _blocks(topic: Topic) -> Iterator[tuple[str, Block]]:
+    if topic.warning_signs is not None:
+        yield f"$.topics[?id={topic.id}].warning_signs", topic.warning_signs
     for i, block in enumerate(topic.blocks):
         yield f"$.topics[?id={topic.id}].blocks[{i}]", block
     if topic.treatment:
@@ -314,6 +317,7 @@ class _Checker:
 
         self.check_form(lc)
         self.check_placeholders(lc)
+        self.check_study_items(lc)
         self.check_banned(lc)
 
     def check_placeholders(self, lc: LanguageContent) -> None:
@@ -344,6 +348,56 @@ class _Checker:
                         f"unknown placeholder {{{unknown}}}; allowed: "
                         + (", ".join("{" + a + "}" for a in sorted(allowed)) or "none"),
                     )
+
+    def check_study_items(self, lc: LanguageContent) -> None:
+        """Study details ({study_name} …) are filled in only on pages that need the study;
+        anywhere else they would reach a patient as braces."""
+        code = lc.code
+        allowed = frozenset(STUDY_FIELDS)
+        items: list[tuple[str, str, object, bool]] = [
+            (f"{code}/sections.json", f"$.sections[?id={s.id}]", s, s.requires is not None)
+            for s in lc.sections
+        ]
+        items += [
+            (f"{code}/topics.json", f"$.topics[?id={t.id}]", t, t.requires is not None)
+            for t in lc.topics.values()
+        ]
+        items += [
+            (f"{code}/faq.json", f"$.entries[?id={e.id}]", e, e.requires is not None)
+            for e in lc.faq
+        ]
+        for file, base, item, needs_study in items:
+            for path, text in _texts(item, base):
+                try:
+                    names = placeholders(text)
+                except ValueError:
+                    self.error(file, path, "unbalanced { or } in the text")
+                    continue
+                if names and not needs_study:
+                    self.error(
+                        file,
+                        path,
+                        f"{{{', '.join(sorted(names))}}} is filled in only on pages with "
+                        '"requires": "study"',
+                    )
+                elif names - allowed:
+                    self.error(
+                        file,
+                        path,
+                        f"unknown placeholder {{{', '.join(sorted(names - allowed))}}}; allowed: "
+                        + ", ".join("{" + a + "}" for a in STUDY_FIELDS),
+                    )
+        for section in lc.sections:
+            if section.requires is None and section.kind == "topics":
+                for i, item_id in enumerate(section.items):
+                    topic = lc.topics.get(item_id)
+                    if topic is not None and topic.requires is not None:
+                        self.error(
+                            f"{code}/sections.json",
+                            f"$.sections[?id={section.id}].items[{i}]",
+                            f"topic '{item_id}' needs a study: list it only in a section "
+                            'with "requires": "study"',
+                        )
 
     def check_form(self, lc: LanguageContent) -> None:
         """The form's fixed lists must be exactly the ones the validation knows."""

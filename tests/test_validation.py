@@ -38,6 +38,32 @@ def _topic(data: dict, topic_id: str) -> dict:
 
 CASES = [
     pytest.param(
+        "en/topics.json",
+        lambda d: _topic(d, "sle").update(summary="Ask about the {study_name} study."),
+        "{study_name} is filled in only on pages with \"requires\": \"study\"",
+        id="study-detail-outside-a-study-page",
+    ),
+    pytest.param(
+        "en/topics.json",
+        lambda d: _topic(d, "sle").update(requires="study", summary="It costs {price}."),
+        "unknown placeholder {price}",
+        id="unknown-study-detail",
+    ),
+    pytest.param(
+        "en/topics.json",
+        lambda d: _topic(d, "sle").update(requires="study"),
+        "topic 'sle' needs a study: list it only in a section",
+        id="study-page-in-an-open-section",
+    ),
+    pytest.param(
+        "en/topics.json",
+        lambda d: _topic(d, "sle").update(
+            warning_signs={"heading": "Call 112", "text": ["Chest pain: call 112."]}
+        ),
+        "$.topics[?id=sle].warning_signs.sources: a medical statement must cite",
+        id="warning-signs-need-a-source",
+    ),
+    pytest.param(
         "tr/topics.json",
         lambda d: d["topics"].pop(),
         "tr/topics.json $: id 'msc' is missing here (present in en)",

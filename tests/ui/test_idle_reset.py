@@ -67,7 +67,7 @@ def test_warning_then_reset_wipes_everything(qtbot: QtBot, kiosk: MainWindow) ->
     qtbot.waitUntil(lambda: kiosk.overlay.isVisible(), timeout=2000)
     assert kiosk.overlay.left == 30
     assert "30" in kiosk.overlay.message.text()
-    assert kiosk.overlay.continue_button.text() == "Evet, devam et"
+    assert kiosk.overlay.continue_button.text() == "Evet, devam edin"
     kiosk.overlay._timer.setInterval(5)
     with qtbot.waitSignal(kiosk.overlay.expired, timeout=3000):
         pass
