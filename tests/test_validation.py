@@ -40,7 +40,7 @@ CASES = [
     pytest.param(
         "en/topics.json",
         lambda d: _topic(d, "sle").update(summary="Ask about the {study_name} study."),
-        "{study_name} is filled in only on pages with \"requires\": \"study\"",
+        '{study_name} is filled in only on pages with "requires": "study"',
         id="study-detail-outside-a-study-page",
     ),
     pytest.param(

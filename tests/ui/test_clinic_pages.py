@@ -1,0 +1,67 @@
+"""What patients see of the clinic's own details: the review, the study pages, warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Settings, load_settings
+from kiosk.content import Content
+from kiosk.ui.main_window import MainWindow, Route
+from kiosk.validation import load_content
+
+from uihelpers import LANDSCAPE
+
+
+def _window(qtbot: QtBot, settings: Settings, content: Content) -> MainWindow:
+    w = MainWindow(settings, content, ("en", "tr"))
+    qtbot.addWidget(w)
+    w.resize(*LANDSCAPE)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def _texts(window: MainWindow) -> list[str]:
+    return [lab.text() for lab in window.current_screen().findChildren(QLabel) if lab.text()]
+
+
+def test_about_claims_no_review_before_the_sign_off(
+    qtbot: QtBot, settings: Settings, content: Content
+) -> None:
+    """Unsigned content: About shows no reviewer, no review date, and no placeholder."""
+    window = _window(qtbot, settings, content)
+    for code in ("en", "tr"):
+        window.set_language(code)
+        window.navigate(Route("about"))
+        texts = _texts(window)
+        ui = content.languages[code].ui
+        assert ui.about_reviewed_by not in texts and ui.about_reviewed_on not in texts
+        assert not any("[" in t for t in texts), texts
+
+
+def test_about_names_the_reviewer_in_the_languages_date_format(
+    qtbot: QtBot, filled_config: Path
+) -> None:
+    settings, _ = load_settings(filled_config)
+    window = _window(qtbot, settings, load_content(settings.content_path()))
+    window.navigate(Route("about"))
+    texts = _texts(window)
+    assert "Dr. Ayşe Yılmaz, rheumatology, diploma 123456" in texts
+    assert "30 November 2026" in texts and "30 November 2027" in texts
+    window.set_language("tr")
+    window.navigate(Route("about"))
+    texts = _texts(window)
+    assert "30.11.2026" in texts and "30.11.2027" in texts
+
+
+def test_home_names_the_clinic_in_the_visitors_language(qtbot: QtBot, filled_config: Path) -> None:
+    settings, _ = load_settings(filled_config)
+    window = _window(qtbot, settings, load_content(settings.content_path()))
+    assert "Anka Rheumatology Clinic" in _texts(window)
+    window.set_language("tr")
+    window.go_home()
+    assert "Anka Romatoloji Kliniği" in _texts(window)
+    assert window.windowTitle() == "Anka Rheumatology Clinic"  # the default language's
