@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kiosk.content import Content
@@ -29,7 +31,7 @@ def test_treatment_pages_carry_status_and_all_disclaimers(content: Content, lang
     """Every treatment page has a status line and every disclaimer the issue lists."""
     lc = content.languages[lang]
     treatments = [t for t in lc.topics.values() if t.treatment is not None]
-    assert {t.id for t in treatments} >= {"standard-treatment", "msc", "hsct", "exosomes"}
+    assert {t.id for t in treatments} >= {"standard-treatment", "msc", "hsct", "exosomes", "car-t"}
     for topic in treatments:
         assert topic.treatment is not None and topic.treatment.status
         assert TREATMENT_DISCLAIMERS <= set(topic.disclaimers), topic.id
@@ -38,13 +40,15 @@ def test_treatment_pages_carry_status_and_all_disclaimers(content: Content, lang
     assert statuses["msc"] == "research"
     assert statuses["hsct"] == "specialist"
     assert statuses["exosomes"] == "preclinical"
+    assert statuses["car-t"] == "research"
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_comparison_table_is_complete(content: Content, lang: str) -> None:
-    """The comparison table has the three options and every cell filled."""
+    """The comparison table has standard care and the three cell-based approaches, every cell
+    filled."""
     table = content.languages[lang].tables["treatment-options"]
-    assert [c.id for c in table.columns] == ["standard", "msc", "ahsct"]
+    assert [c.id for c in table.columns] == ["standard", "msc", "ahsct", "car-t"]
     assert len(table.rows) >= 7
     for row in table.rows:
         for column in table.columns:
@@ -80,3 +84,57 @@ def test_home_disclaimers(content: Content) -> None:
         home = {d.id for d in content.languages[lang].disclaimers.values() if d.home}
         assert home == {"general", "medicines", "emergency"}
         assert "112" in content.languages[lang].disclaimers["emergency"].text
+
+
+WARNING_PAGES = {
+    "standard-treatment",
+    "msc",
+    "hsct",
+    "exosomes",
+    "car-t",
+    "clinic-after",
+    "nervous-system",
+    "lupus-nephritis",
+    "antiphospholipid",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_warning_signs_send_emergencies_to_112(content: Content, lang: str) -> None:
+    """Every treatment page and every page where care can go wrong quickly says when to call
+    112 at once, cites its sources, and never sends an emergency to the clinic."""
+    lc = content.languages[lang]
+    pages = WARNING_PAGES | {t.id for t in lc.topics.values() if t.treatment is not None}
+    for topic_id in pages:
+        block = lc.topics[topic_id].warning_signs
+        assert block is not None and block.sources and not block.practical, topic_id
+        lines = block.text + block.bullets
+        assert any("112" in line for line in lines), topic_id
+    urgent = next(e for e in lc.faq if e.id == "urgent-help")
+    assert urgent.sources and not urgent.practical
+    assert any("112" in line for line in urgent.answer)
+
+
+STUDY_PLACEHOLDERS = re.compile(
+    r"\{(study_name|ethics_committee|ethics_decision_date|ethics_decision_number"
+    r"|permit_number|cell_product|cell_source)\}"
+)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_study_placeholders_only_where_a_study_is_required(content: Content, lang: str) -> None:
+    """The clinic's study details are filled in only on items shown with an approved study."""
+    from kiosk.validation import _texts
+
+    lc = content.languages[lang]
+    items = [*lc.topics.values(), *lc.faq, *lc.sections]
+    used = set()
+    for item in items:
+        text = " ".join(t for _p, t in _texts(item, "$"))
+        if STUDY_PLACEHOLDERS.search(text):
+            assert item.requires == "study", item.id
+            used.add(item.id)
+    assert {"clinic-before", "clinic-day", "how-long", "study-cells", "study-cost"} <= used
+    clinic = lc.section("clinic")
+    assert clinic.requires == "study"
+    assert all(lc.topics[t].requires == "study" for t in clinic.items)
