@@ -13,7 +13,7 @@ import msgspec
 
 from kiosk import paths
 from kiosk.content import Problem
-from kiosk.textnorm import fold, fold_variants, phrase_body, phrase_key
+from kiosk.textnorm import fold, fold_variants, phrase_body, phrase_key, phrase_words
 
 BANNED_CLAIMS_FILE = "data/banned-claims.json"
 
@@ -87,7 +87,8 @@ def load_banned_claims(path: Path | None = None) -> BannedClaims:
 
 @dataclass(frozen=True)
 class Claim:
-    """One banned claim found in a text: its category and the phrase (or pattern) hit."""
+    """One banned claim found in a text: its category, the listed phrase (or, for a pattern,
+    the words it matched) and the folded words found."""
 
     category: str
     phrase: str
@@ -147,7 +148,7 @@ class Matcher:
         for name, cat in banned.categories.items():
             for lang, phrases in cat.phrases.items():
                 for phrase in phrases:
-                    words = tuple(fold(phrase.rstrip("*"), lang).split())
+                    words = tuple(phrase_words(phrase, lang))
                     label = phrase.rstrip("*")
                     self.rules.append(
                         _Rule(name, label, words[0], words, phrase, lang, None, cat.negatable)
@@ -198,23 +199,25 @@ class Matcher:
         )
 
     def _find(self, variants: list[str], rules: list[_Rule]) -> list[Claim]:
-        found: dict[tuple[str, str], Claim] = {}
+        """One claim per category (the first phrase that matches, else a pattern's match):
+        a text stuffed with superlatives gives one clear line, not ten."""
+        found: dict[str, Claim] = {}
         for folded in variants:
             if self.allow is not None and any(k in folded for k in self.allow_keys):
                 # An allowed safety statement ("permanent heart block") is blanked out; the
                 # NUL keeps the words on either side from joining into a new phrase.
                 folded = self.allow.sub("\0", folded)
             for rule in rules:
-                if (rule.category, rule.label) in found:
+                if rule.category in found:
                     continue
                 if rule.key is not None and rule.key not in folded:
                     continue
                 pos = 0
                 while (m := rule.search(folded, pos)) is not None:
                     if not (rule.negatable and self._negated(folded, m.start(), m.end())):
-                        found[rule.category, rule.label] = Claim(
-                            rule.category, rule.label, m.group()
-                        )
+                        # A pattern is named by what it matched, a phrase as it is listed.
+                        phrase = m.group() if rule.key is None else rule.label
+                        found[rule.category] = Claim(rule.category, phrase, m.group())
                         break
                     pos = m.start() + 1
         return list(found.values())

@@ -29,6 +29,9 @@ _LOOKALIKE_TO = (
     "DRTiYAJEWMHYGhZbRWSVSLCPKdGBrrHIKMNOoPpCcTYXLiirwzvsc"
 )
 _TO_LATIN = str.maketrans(_LOOKALIKE_FROM, _LOOKALIKE_TO)
+# Look-alikes that NFKD would turn into other Greek letters (ϲ into ς): read as Latin first.
+# They are symbols, not letters of running Greek text.
+_BEFORE_NFKD = str.maketrans("ϲϹϱϒ", "cCpY")
 _LOOKALIKES = frozenset(_LOOKALIKE_FROM)
 # The reverse, for a mostly-Cyrillic word with Latin letters slipped in ("лечeние").
 _TO_CYRILLIC = str.maketrans("aceopxyABEKMHOPCTXY", "асеорхуАВЕКМНОРСТХУ")
@@ -37,11 +40,13 @@ _TO_CYRILLIC = str.maketrans("aceopxyABEKMHOPCTXY", "асеорхуАВЕКМН�
 _SAME_AS = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "٪": "%", "\u0640": None})
 
 _WORD = re.compile(r"\w+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 # Three or more single letters or digits, each followed by one separator: "c u r e",
 # "c.u.r.e", "g-a-r-a-n-t-i". A wider gap ends the run, so "b e s t  c l i n i c" keeps
 # its two words apart and normal text (at most one or two one-letter words) is untouched.
 _SPACED = re.compile(r"(?<!\w)\w(?:[ .·•*_/|~+\-]\w){2,}(?!\w)")
 _SEPARATORS = re.compile(r"[ .·•*_/|~+\-]")
+_INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 
 
 def _is_latin(ch: str) -> bool:
@@ -55,22 +60,29 @@ def _unconfuse(text: str, lang: str) -> str:
 
     Only where a word mixes scripts (or, in a Latin-script language's file, where a word is
     made of look-alikes alone): a genuine Russian or Greek word is left as it is, so it can
-    only ever match phrases of its own language.
+    only ever match phrases of its own language, and a Russian word with a Latin letter
+    slipped in is read as Russian.
     """
-    if _LOOKALIKES.isdisjoint(text):
+    if _LOOKALIKES.isdisjoint(text) and not _CYRILLIC.search(text):
         return text
 
     def fix(match: re.Match[str]) -> str:
         word = match.group()
-        if _LOOKALIKES.isdisjoint(word):
+        if word.isascii():
             return word
         latin = sum(_is_latin(ch) for ch in word)
         if latin == 0:
             if lang in _NON_LATIN_SCRIPT or not _LOOKALIKES.issuperset(word):
                 return word
             return word.translate(_TO_LATIN)
-        cyrillic = sum(unicodedata.name(ch, "").startswith("CYRILLIC") for ch in word)
-        if cyrillic > latin:
+        if latin == len(word):
+            return word
+        # Mixed scripts. If every other letter has a Latin face, it is a Latin word in
+        # disguise ("сurе", "clаѕѕ"); if a Cyrillic letter has none, it is a Russian word
+        # with Latin look-alikes slipped in ("лечeние").
+        if _LOOKALIKES.issuperset(ch for ch in word if not _is_latin(ch)):
+            return word.translate(_TO_LATIN)
+        if _CYRILLIC.search(word):
             return word.translate(_TO_CYRILLIC)
         return word.translate(_TO_LATIN)
 
@@ -81,7 +93,7 @@ def _strip(text: str, lang: str) -> str:
     """Decompose ``text`` and drop accents and invisible format characters."""
     if lang in _TURKIC:
         text = text.replace("I", "ı").replace("İ", "i")
-    decomposed = unicodedata.normalize("NFKD", text).translate(_SAME_AS)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_BEFORE_NFKD)).translate(_SAME_AS)
     # Drop accents, and invisible format characters (soft hyphen, zero-width space) that
     # could hide a banned word from the lint while the screen shows it whole.
     # Each distinct character is looked at once (a text has few), not every occurrence.
@@ -134,7 +146,12 @@ def phrase_body(phrase: str, lang: str) -> tuple[re.Pattern[str], bool]:
     """
     open_end = phrase.endswith("*")
     core = fold(phrase.rstrip("*").strip(), lang)
-    body = r"\s+".join(re.escape(part) for part in core.split())
+    # A hyphen inside a word may also be written as a space or a spaced hyphen: "risk-free"
+    # matches "risk free" and "risk - free".
+    body = r"\s+".join(
+        r"(?:\s*-\s*|\s+)".join(re.escape(piece) for piece in _INNER_HYPHEN.split(part))
+        for part in core.split()
+    )
     tail = r"\w*" if open_end else ""
     end = r"(?!\w)" if open_end or _edge(core[-1]) else ""
     return re.compile(f"{body}{tail}{end}"), _edge(core[0])
@@ -152,9 +169,16 @@ def phrase_pattern(phrase: str, lang: str) -> re.Pattern[str]:
     return re.compile((r"(?<!\w)" if head else "") + body.pattern)
 
 
+def phrase_words(phrase: str, lang: str) -> list[str]:
+    """The folded words of ``phrase`` (a hyphenated word gives its pieces): every match
+    contains each of them literally, in this order."""
+    core = fold(phrase.rstrip("*").strip(), lang)
+    return [piece for part in core.split() for piece in _INNER_HYPHEN.split(part)]
+
+
 def phrase_key(phrase: str, lang: str) -> str:
     """The first folded word of ``phrase``: every match contains it literally."""
-    return fold(phrase.rstrip("*").strip(), lang).split()[0]
+    return phrase_words(phrase, lang)[0]
 
 
 @lru_cache(maxsize=64)
