@@ -249,6 +249,8 @@ def matcher(banned: BannedClaims) -> Matcher:
     """Return the compiled matcher of ``banned`` (built once per list)."""
     entry = _MATCHERS.get(id(banned))
     if entry is None or entry[0] is not banned:
+        if len(_MATCHERS) >= 8:
+            _MATCHERS.clear()  # lists loaded again and again (each check) must not pile up
         entry = (banned, Matcher(banned))
         _MATCHERS[id(banned)] = entry
     return entry[1]
