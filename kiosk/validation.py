@@ -362,26 +362,26 @@ class _Checker:
 
     def check_banned(self, lc: LanguageContent) -> None:
         """Every language's claims, in every patient-facing text of this language's files."""
-        d = f"{lc.code}/"
         files: list[tuple[str, object, str]] = [
-            (d + "meta.json", lc.meta, "$"),
-            (d + "ui.json", lc.ui, "$"),
-            (d + "sections.json", list(lc.sections), "$.sections"),
-            (d + "topics.json", list(lc.topics.values()), "$.topics"),
-            (d + "tables.json", list(lc.tables.values()), "$.tables"),
-            (d + "faq.json", list(lc.faq), "$.entries"),
-            (d + "disclaimers.json", list(lc.disclaimers.values()), "$.disclaimers"),
-            (d + "appointment.json", lc.form, "$"),
-            (d + "staff.json", lc.staff, "$"),
+            ("meta.json", lc.meta, "$"),
+            ("ui.json", lc.ui, "$"),
+            ("sections.json", list(lc.sections), "$.sections"),
+            ("topics.json", list(lc.topics.values()), "$.topics"),
+            ("tables.json", list(lc.tables.values()), "$.tables"),
+            ("faq.json", list(lc.faq), "$.entries"),
+            ("disclaimers.json", list(lc.disclaimers.values()), "$.disclaimers"),
+            ("appointment.json", lc.form, "$"),
+            ("staff.json", lc.staff, "$"),
+        ]
+        items = [
+            ((f"{lc.code}/{name}", path), text)
+            for name, value, root in files
+            for path, text in _texts(value, root)
         ]
         if lc.code == min(self.c.languages):
             # The bibliography is shown on screen too: checked once, with the first language.
-            files.append(("sources.json", list(self.c.sources.values()), "$.sources"))
-        items = [
-            ((file, path), text)
-            for file, value, root in files
-            for path, text in _texts(value, root)
-        ]
+            sources = _texts(list(self.c.sources.values()), "$.sources")
+            items += [(("sources.json", path), text) for path, text in sources]
         for (file, path), text, claim in matcher(self.banned).scan(items, lc.code):
             self.error(file, path, claim_message(claim, text))
         for topic in lc.topics.values():
