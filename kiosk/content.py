@@ -207,6 +207,9 @@ class Topic(_Model, frozen=True):
     image: Annotated[str, Meta(description="Image path relative to the content folder.")] | None = (
         None
     )
+    image_reviewed: Annotated[
+        bool, Meta(description="A reviewer checked the image for claims (before/after, reviews).")
+    ] = False
     blocks: list[Block] = []
     treatment: Treatment | None = None
     # When to call 112 at once and when to call the doctor the same day: shown first, in a

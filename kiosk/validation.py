@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from string import Formatter
 from urllib.parse import urlsplit
 
 import msgspec
 
-from kiosk import __version__, paths, textnorm
+from kiosk import __version__, claims, paths, textnorm
 from kiosk import content as content_module
 from kiosk.appointment import (
     CONSENTS,
@@ -21,6 +21,15 @@ from kiosk.appointment import (
     TIME_WINDOWS,
     TOPICS,
 )
+from kiosk.claims import (
+    BANNED_CLAIMS_FILE,
+    BannedClaims,
+    claim_message,
+    lint_texts,
+    load_banned_claims,
+    matcher,
+)
+from kiosk.clinic import STUDY_FIELDS, placeholders
 from kiosk.content import (
     Block,
     Content,
@@ -31,10 +40,6 @@ from kiosk.content import (
     UiStrings,
     decode_content,
 )
-from kiosk.clinic import STUDY_FIELDS, placeholders
-from kiosk.textnorm import find_phrases
-
-BANNED_CLAIMS_FILE = "data/banned-claims.json"
 
 # Every treatment page (and the comparison of treatments) must carry these cautions, so an
 # edit can never show a research therapy without "not an approved lupus treatment".
@@ -72,23 +77,6 @@ PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
 )
 
 
-class BannedClaims(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """``data/banned-claims.json``: phrases no content may contain, per language."""
-
-    all: list[str]
-    by_language: dict[str, list[str]]
-
-    def for_language(self, lang: str) -> list[str]:
-        """Return the phrases checked for ``lang``: the shared ones plus its own."""
-        return [*self.all, *self.by_language.get(lang, [])]
-
-
-def load_banned_claims(path: Path | None = None) -> BannedClaims:
-    """Load the banned-claims list shipped in ``data/``."""
-    path = path or paths.resource_path(BANNED_CLAIMS_FILE)
-    return msgspec.json.decode(path.read_bytes(), type=BannedClaims)
-
-
 def url_problem(url: str) -> str | None:
     """Return why ``url`` is not an acceptable https link, or None when it is."""
     try:
@@ -103,19 +91,53 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+# Fields that hold ids, references, file names or versions, never text a patient reads:
+# the claims lint skips them (an FAQ entry may be called "testimonial").
+NOT_TEXT_FIELDS = frozenset(
+    {
+        "id",
+        "items",
+        "sources",
+        "summary_sources",
+        "disclaimers",
+        "icon",
+        "image",
+        "version",
+        "notice_version",
+        "status",
+        "kind",
+        "direction",
+        "cards",
+        "doi",
+        "pmid",
+        "url",
+    }
+)
+
+
 def _texts(value: object, path: str) -> Iterator[tuple[str, str]]:
-    """Yield (json_path, text) for every string inside a decoded struct, list or dict."""
+    """Yield (json_path, text) for every patient-facing string inside a decoded struct, list
+    or dict: fields named in NOT_TEXT_FIELDS and dict keys (table column ids) are skipped."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, msgspec.Struct):
         for name in value.__struct_fields__:
-            yield from _texts(getattr(value, name), f"{path}.{name}")
+            if name not in NOT_TEXT_FIELDS:
+                yield from _texts(getattr(value, name), f"{path}.{name}")
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             yield from _texts(item, f"{path}[{i}]")
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _texts(item, f"{path}.{key}")
+
+
+def check_config_strings(
+    strings: Mapping[str, str], banned: BannedClaims | None = None
+) -> list[Problem]:
+    """Lint config strings shown on screen (``{"clinic_name": "..."}``) for banned claims:
+    one error Problem per claim, for file "config" and the key as its path."""
+    return lint_texts(strings.items(), banned, file="config")
 
 
 def _blocks(topic: Topic) -> Iterator[tuple[str, Block]]:
@@ -422,7 +444,7 @@ class _Checker:
                 self.error(file, f"{path}[{i}]", f"unknown disclaimer '{did}'")
 
     def check_banned(self, lc: LanguageContent) -> None:
-        phrases = self.banned.for_language(lc.code)
+        """Every language's claims, in every patient-facing text of this language's files."""
         files: list[tuple[str, object, str]] = [
             ("meta.json", lc.meta, "$"),
             ("ui.json", lc.ui, "$"),
@@ -434,12 +456,25 @@ class _Checker:
             ("appointment.json", lc.form, "$"),
             ("staff.json", lc.staff, "$"),
         ]
-        for name, value, root in files:
-            for path, text in _texts(value, root):
-                for phrase in find_phrases(text, phrases, lc.code):
-                    self.error(
-                        f"{lc.code}/{name}", path, f"banned claim '{phrase.rstrip('*')}': {text!r}"
-                    )
+        items = [
+            ((f"{lc.code}/{name}", path), text)
+            for name, value, root in files
+            for path, text in _texts(value, root)
+        ]
+        if lc.code == min(self.c.languages):
+            # The bibliography is shown on screen too: checked once, with the first language.
+            sources = _texts(list(self.c.sources.values()), "$.sources")
+            items += [(("sources.json", path), text) for path, text in sources]
+        for (file, path), text, claim in matcher(self.banned).scan(items, lc.code):
+            self.error(file, path, claim_message(claim, text))
+        for topic in lc.topics.values():
+            if topic.image is not None and not topic.image_reviewed:
+                self.error(
+                    f"{lc.code}/topics.json",
+                    f"$.topics[?id={topic.id}].image",
+                    "an image must be reviewed for claims (before/after photos, testimonials): "
+                    "set image_reviewed",
+                )
 
 
 def check_content(
@@ -467,7 +502,12 @@ def content_fingerprint(root: Path) -> str:
     """A digest of everything the content rules read: every file under ``root`` (name, size,
     modification time), the banned-claims list, the icon names, and this code."""
     digest = hashlib.sha256(f"kiosk {__version__}\n".encode())
-    rule_files = [Path(__file__), Path(content_module.__file__), Path(textnorm.__file__)]
+    rule_files = [
+        Path(__file__),
+        Path(content_module.__file__),
+        Path(textnorm.__file__),
+        Path(claims.__file__),
+    ]
     banned = paths.resource_path(BANNED_CLAIMS_FILE)
     for path in [*rule_files, banned, *sorted(p for p in root.rglob("*") if p.is_file())]:
         try:

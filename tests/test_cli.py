@@ -31,7 +31,7 @@ def test_content_check_broken(content_dir: Path, capsys: pytest.CaptureFixture[s
     faq.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     assert main(["content", "check", str(content_dir)]) == 1
     out = capsys.readouterr().out
-    assert "ERROR: tr/faq.json $.entries[0].answer[0]: banned claim 'kesin tedavi'" in out
+    assert "ERROR: tr/faq.json $.entries[0].answer[0]: banned claim (cure) 'kesin tedavi'" in out
     assert "source id 'unknown-source' is not in sources.json" in out
     assert "error(s)" in out
 

@@ -17,6 +17,12 @@ from kiosk.textnorm import find_phrases, fold
         ("Yan Etkisiz", "tr", "yan etkisiz"),
         ("Miracle CURE", "en", "miracle cure"),
         ("naïve café", "en", "naive cafe"),
+        ("GROSSE Straße", "de", "grosse strasse"),  # casefold: ß is ss
+        ("FDA’dan", "tr", "fda'dan"),  # one apostrophe for all
+        ("\u0441ur\u0435", "en", "cure"),  # Cyrillic с, е in a Latin word
+        ("\uff23\uff35\uff32\uff25", "en", "cure"),  # fullwidth
+        ("\u0639\u0640\u0644\u0627\u062c", "ar", "\u0639\u0644\u0627\u062c"),  # tatweel
+        ("лечение", "ru", "лечение"),  # a genuine Russian word is left alone
     ],
 )
 def test_fold(text: str, lang: str, expected: str) -> None:
@@ -38,6 +44,10 @@ def test_fold(text: str, lang: str, expected: str) -> None:
         ("1000% nonsense", ["100%"], "en", []),
         ("mucizevi bir yöntem", ["mucize*"], "tr", ["mucize*"]),
         ("Yan etkisı yok", ["yan etkisi yok*"], "tr", ["yan etkisi yok*"]),
+        ("A risk free drip", ["risk-free"], "en", ["risk-free"]),
+        ("Only €500", ["€"], "en", ["€"]),
+        ("It c u r e s", ["cure*"], "en", ["cure*"]),
+        ("a b c", ["abc"], "en", ["abc"]),  # three one-letter words: read joined too
     ],
 )
 def test_find_phrases(text: str, phrases: list[str], lang: str, found: list[str]) -> None:

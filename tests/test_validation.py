@@ -167,24 +167,26 @@ def test_overdue_review_is_a_warning_only(content_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "text", "phrase"),
+    ("lang", "text", "category", "phrase"),
     [
-        ("en", "This therapy can cure lupus.", "cure"),
-        ("en", "Results are GUARANTEED.", "guarantee"),
-        ("en", "It has no side effects at all", "no side effect"),
-        ("en", "A miracle for many", "miracle"),
-        ("en", "The definitive answer", "definitive"),
-        ("en", "Works in 100% of people", "100%"),
-        ("tr", "KESİN TEDAVİ sunuyoruz", "kesin tedavi"),
-        ("tr", "Sonuçlar garantilidir", "garanti"),
-        ("tr", "Tamamen yan etkisiz", "yan etkisiz"),
-        ("tr", "Mucizevi bir yöntem", "mucize"),
-        ("tr", "TAM İYİLEŞME mümkün", "tam iyileş"),
-        ("tr", "Tek çözüm budur", "tek çözüm"),
-        ("tr", "%100 başarı", "%100"),
+        ("en", "This therapy can cure lupus.", "cure", "cure"),
+        ("en", "Results are GUARANTEED.", "cure", "guarantee"),
+        ("en", "It has no side effects at all", "safety", "no side effect"),
+        ("en", "A miracle for many", "cure", "miracle"),
+        ("en", "The definitive answer", "cure", "definitive"),
+        ("en", "Works in 100% of people", "success_rate", "100%"),
+        ("tr", "KESİN TEDAVİ sunuyoruz", "cure", "kesin tedavi"),
+        ("tr", "Sonuçlar garantilidir", "cure", "garanti"),
+        ("tr", "Tamamen yan etkisiz", "safety", "yan etkisiz"),
+        ("tr", "Mucizevi bir yöntem", "cure", "mucize"),
+        ("tr", "TAM İYİLEŞME mümkün", "cure", "tam iyileş"),
+        ("tr", "Tek çözüm budur", "cure", "tek çözüm"),
+        ("tr", "%100 başarı", "success_rate", "%100"),
     ],
 )
-def test_banned_claims_are_caught(content_dir: Path, lang: str, text: str, phrase: str) -> None:
+def test_banned_claims_are_caught(
+    content_dir: Path, lang: str, text: str, category: str, phrase: str
+) -> None:
     """The claims lint matches case- and diacritic-insensitively, with Turkish İ/ı rules."""
     _edit(
         content_dir / lang / "faq.json",
@@ -193,7 +195,8 @@ def test_banned_claims_are_caught(content_dir: Path, lang: str, text: str, phras
     content, problems = check_content(content_dir, today=TODAY)
     assert content is None
     errors = _errors(problems)
-    assert any(f"banned claim '{phrase}'" in e and f"{lang}/faq.json" in e for e in errors), errors
+    claim = f"banned claim ({category}) '{phrase}'"
+    assert any(claim in e and f"{lang}/faq.json" in e for e in errors), errors
 
 
 def test_banned_claims_checked_in_ui_strings_too(content_dir: Path) -> None:
@@ -234,22 +237,23 @@ def test_url_problem(url: str, ok: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "text", "phrase"),
+    ("lang", "text", "category", "phrase"),
     [
-        ("tr", "Mu\u00adcize bir yöntem", "mucize"),  # soft hyphen inside the word
-        ("en", "It can c\u200bure you", "cure"),  # zero-width space
-        ("tr", "%100lük başarı", "%100"),
-        ("tr", "Yan etkileri yoktur", "yan etkileri yok"),
-        ("en", "Our only hope", "only hope"),
+        ("tr", "Mu\u00adcize bir yöntem", "cure", "mucize"),  # soft hyphen inside the word
+        ("en", "It can c\u200bure you", "cure", "cure"),  # zero-width space
+        ("tr", "%100lük başarı", "success_rate", "%100"),
+        ("tr", "Yan etkileri yoktur", "safety", "yan etkileri yok"),
+        ("en", "Our only hope", "cure", "only hope"),
     ],
 )
 def test_banned_claims_not_hidden_by_tricks(
-    content_dir: Path, lang: str, text: str, phrase: str
+    content_dir: Path, lang: str, text: str, category: str, phrase: str
 ) -> None:
     """Invisible characters and suffixes do not hide a banned claim."""
     _edit(content_dir / lang / "faq.json", lambda d: d["entries"][0].update(answer=[text]))
     _content, problems = check_content(content_dir, today=TODAY)
-    assert any(f"banned claim '{phrase}'" in e for e in _errors(problems)), _errors(problems)
+    claim = f"banned claim ({category}) '{phrase}'"
+    assert any(claim in e for e in _errors(problems)), _errors(problems)
 
 
 @pytest.mark.parametrize(
