@@ -227,7 +227,15 @@ def _content_for_run(settings: Settings, record: Path | None = None) -> tuple[Co
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from kiosk.golive import config_claims
+
     settings, source = load_settings(args.config)
+    claims = config_claims(settings)
+    for problem in claims:
+        print(problem)
+    if claims:
+        print(f"{source or 'built-in defaults'}: {len(claims)} banned claim(s) in texts shown")
+        return EXIT_FAIL
     print(f"{source or 'built-in defaults'}: config valid (kiosk_id {settings.kiosk_id})")
     return EXIT_OK
 
@@ -273,11 +281,12 @@ def cmd_version() -> int:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
-    from kiosk.golive import release_problems
+    from kiosk.golive import config_claims, release_problems
 
     settings = _settings(args)
     root = Path(args.dir) if args.dir else settings.content_path()
     content, problems = check_content(root)
+    problems += config_claims(settings)  # the clinic's name is on every screen
     if content is not None:
         # What the clinic still has to fill in: warnings while trying the kiosk out, errors
         # for a release.
@@ -388,6 +397,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     record = settings.database_path().parent / "content-checked"
     content, warning = _content_for_run(settings, record)
     languages = _languages(settings, content)
+    from kiosk.golive import config_claims
+
+    for problem in config_claims(settings):  # kiosk config check and doctor fail on these
+        log.error("config_banned_claim %s", problem)
     _require_display()
     from PySide6.QtCore import QLockFile
 

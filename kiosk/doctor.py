@@ -179,7 +179,14 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         settings, source = load_settings(config, db_path=db)
     except ConfigError as exc:
         return [CheckResult("config", False, str(exc)), check_display(), check_clock()]
-    results = [CheckResult("config", True, f"{source or 'built-in defaults'}: valid")]
+    from kiosk.golive import config_claims
+
+    claims = config_claims(settings)
+    if claims:
+        lines = "".join(f"\n        {p.path}: {p.message}" for p in claims)
+        results = [CheckResult("config", False, f"{source or 'built-in defaults'}:{lines}")]
+    else:
+        results = [CheckResult("config", True, f"{source or 'built-in defaults'}: valid")]
     checks: list[Callable[[], CheckResult]] = [
         check_display,
         check_fonts,

@@ -35,6 +35,37 @@ def is_example_url(url: str) -> bool:
     return not host or bool(_EXAMPLE_HOSTS.search(host.rstrip(".")))
 
 
+def shown_config_texts(settings: Settings) -> list[tuple[str, str]]:
+    """(key, text) for every config string a patient can read on screen."""
+    out: list[tuple[str, str]] = []
+
+    def add(key: str, value: str | dict[str, str]) -> None:
+        if isinstance(value, str):
+            out.append((key, value))
+        else:
+            out.extend((f"{key}.{code}", text) for code, text in value.items())
+
+    for key in (
+        "clinic_name",
+        "data_controller_name",
+        "data_controller_address",
+        "data_controller_contact",
+        "transfer_abroad_details",
+    ):
+        add(key, getattr(settings, key))
+    if settings.study is not None:
+        for key in ("name", "ethics_committee", "cell_product", "cell_source"):
+            add(f"study.{key}", getattr(settings.study, key))
+    return [(key, text) for key, text in out if text]
+
+
+def config_claims(settings: Settings) -> list[Problem]:
+    """Banned claims (superiority, prices, cure, ...) in config strings shown on screen."""
+    from kiosk.validation import check_config_strings
+
+    return check_config_strings(dict(shown_config_texts(settings)))
+
+
 def release_problems(settings: Settings, content: Content) -> list[Problem]:
     """Everything patient-facing that is still a placeholder or a default, one per line.
 

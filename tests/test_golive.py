@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -9,8 +10,9 @@ import msgspec
 import pytest
 
 from kiosk.cli import main
-from kiosk.config import Settings, load_settings
-from kiosk.content import Content
+from kiosk.clinic import for_clinic
+from kiosk.config import Settings, Study, load_settings
+from kiosk.content import Content, LanguageContent
 from kiosk.golive import is_example_url, is_placeholder, release_problems
 
 
@@ -169,3 +171,72 @@ def test_notice_states_the_clinics_facts(filled_config: Path, code: str) -> None
     )
     text = _notice(without_kep, load_content(settings.content_path()), code)
     assert "KEP" not in text and "to our e-mail host in the EU" in text and "  " not in text
+
+
+def _iso(lang: LanguageContent, day: dt.date) -> str:
+    return f"{lang.code}:{day.isoformat()}"
+
+
+# --- the study pages ----------------------------------------------------------------------
+
+
+def _study_ids(content: Content) -> set[str]:
+    ids = set()
+    for lang in content.languages.values():
+        ids |= {s.id for s in lang.sections if s.requires}
+        ids |= {t.id for t in lang.topics.values() if t.requires}
+        ids |= {e.id for e in lang.faq if e.requires}
+    return ids
+
+
+def test_study_pages_are_hidden_without_an_approved_study(content: Content) -> None:
+    """Without a [study] named in full nothing that needs one is shown, in any language."""
+    assert _study_ids(content), "the bundled content has study pages"
+    incomplete = Study(name="MSC study", ethics_committee="Anka EC")
+    for settings in (Settings(), Settings(study=incomplete)):
+        shown = for_clinic(content, settings, _iso)
+        assert _study_ids(shown) == set()
+        for lang in shown.languages.values():
+            for section in lang.sections:
+                if section.kind == "topics":
+                    assert section.items and all(i in lang.topics for i in section.items)
+
+
+def test_an_approved_study_is_shown_with_its_details(study_config: Path) -> None:
+    from kiosk.validation import load_content
+
+    settings, _ = load_settings(study_config)
+    assert settings.approved_study() is not None
+    content = load_content(settings.content_path())
+    shown = for_clinic(content, settings, _iso)
+    assert _study_ids(shown) == _study_ids(content)
+    for code, lang in shown.languages.items():
+        texts = json.dumps(
+            msgspec.to_builtins([*lang.topics.values(), *lang.faq, *lang.sections]),
+            ensure_ascii=False,
+        )
+        assert "{" not in texts.replace('{"', "").replace("{}", ""), "a placeholder was left"
+        study = settings.study
+        assert study is not None
+        name = study.name[code] if isinstance(study.name, dict) else study.name
+        assert name in texts
+        assert f"{code}:2026-03-14" in texts  # the date, written by the language's formatter
+
+
+def test_a_claim_in_the_clinic_name_fails_config_check_and_doctor(
+    filled_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Config strings patients read are linted like the content, in every language."""
+    from kiosk.doctor import run_checks
+
+    text = filled_config.read_text("utf-8").replace(
+        'tr = "Anka Romatoloji Kliniği"', 'tr = "En iyi lupus kliniği"'
+    )
+    filled_config.write_text(text, "utf-8")
+    assert main(["config", "check", "--config", str(filled_config)]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR: config clinic_name.tr: banned claim (superiority)" in out
+    assert main(["content", "check", "--config", str(filled_config)]) == 1
+    assert "ERROR: config clinic_name.tr" in capsys.readouterr().out
+    first = run_checks(str(filled_config))[0]
+    assert first.name == "config" and not first.ok and "clinic_name.tr" in first.detail

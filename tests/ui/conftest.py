@@ -6,10 +6,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk import crypto
+from kiosk.clinic import for_clinic
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.storage import AppointmentStore, memory_database
 from kiosk.ui.app import load_fonts
+from kiosk.ui.context import format_date
 from kiosk.ui.main_window import MainWindow
 
 from uihelpers import LANDSCAPE
@@ -18,6 +20,13 @@ from uihelpers import LANDSCAPE
 @pytest.fixture(scope="session", autouse=True)
 def _fonts(qapp) -> None:  # noqa: ANN001 - pytest-qt's QApplication
     load_fonts()
+
+
+@pytest.fixture(scope="session")
+def content(content: Content) -> Content:
+    """The bundled content as the kiosk shows it with the default settings: no study named,
+    so the study pages are hidden (MainWindow shapes any content it is given this way)."""
+    return for_clinic(content, Settings(), format_date)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Settings, load_settings
@@ -65,3 +65,47 @@ def test_home_names_the_clinic_in_the_visitors_language(qtbot: QtBot, filled_con
     window.go_home()
     assert "Anka Romatoloji Kliniği" in _texts(window)
     assert window.windowTitle() == "Anka Rheumatology Clinic"  # the default language's
+
+
+def test_treatment_pages_open_with_the_warning_signs(
+    qtbot: QtBot, settings: Settings, content: Content
+) -> None:
+    """On every treatment page the warning signs come first (above the summary), say 112,
+    and research pages ask "who was studied", never "who it may be for"."""
+    window = _window(qtbot, settings, content)
+    for code in ("en", "tr"):
+        window.set_language(code)
+        lang = content.languages[code]
+        for topic in lang.topics.values():
+            if topic.treatment is None:
+                continue
+            window.navigate(Route("topic", topic.id))
+            screen = window.current_screen()
+            warning = screen.findChild(QWidget, "warning-box")
+            summary = screen.findChild(QWidget, "summary-box")
+            assert warning is not None and summary is not None, topic.id
+            top = warning.mapTo(screen, warning.rect().topLeft()).y()
+            assert top < summary.mapTo(screen, summary.rect().topLeft()).y(), topic.id
+            warning_text = " ".join(lab.text() for lab in warning.findChildren(QLabel))
+            assert "112" in warning_text, topic.id
+            texts = _texts(window)
+            research = topic.treatment.status in ("research", "preclinical")
+            assert (lang.ui.heading_who_studied in texts) is research, topic.id
+            assert (lang.ui.heading_who in texts) is not research, topic.id
+
+
+def test_study_pages_appear_only_with_an_approved_study(
+    qtbot: QtBot, settings: Settings, study_config: Path
+) -> None:
+    """Home has no study tile without [study]; with it, the pages name the study."""
+    bundled = load_content(settings.content_path())
+    plain = _window(qtbot, settings, bundled)
+    assert "clinic" not in plain.current_screen().tiles
+    with_study, _ = load_settings(study_config)
+    window = _window(qtbot, with_study, load_content(with_study.content_path()))
+    assert "clinic" in window.current_screen().tiles
+    for code, name in (("en", "MSC in lupus nephritis"), ("tr", "Lupus nefritinde MSC")):
+        window.set_language(code)
+        window.navigate(Route("topic", "clinic-before"))
+        texts = " ".join(_texts(window))
+        assert name in texts and "{" not in texts

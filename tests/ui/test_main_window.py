@@ -148,8 +148,11 @@ def test_source_chip_opens_that_source(qtbot: QtBot, window: MainWindow) -> None
     window.navigate(Route("topic", "msc"))
     topic = window.current_screen()
     assert isinstance(topic, TopicScreen)
+    # The first chips are the warning signs' (the first box on the page).
+    warning = topic.topic.warning_signs
+    assert warning is not None
     chip = topic.chips[0].buttons[0]
-    source_id = topic.topic.summary_sources[0]
+    source_id = warning.sources[0]
     chip.click()
     sources = window.current_screen()
     assert isinstance(sources, SourcesScreen)

@@ -16,7 +16,11 @@ from uihelpers import LANDSCAPE, PORTRAIT, settle
 def test_topic_pages_fit_two_screens(
     window: MainWindow, content: Content, size: tuple[int, int], lang: str
 ) -> None:
-    """A tired reader scrolls at most once per topic (page length <= 2 screens)."""
+    """A tired reader scrolls at most once per topic (page length <= 2 screens).
+
+    A treatment page may take a quarter of a screen more in landscape (1080 px high): it
+    carries the fixed template (six parts), the warning signs and every caution, none of
+    which may be left out or hidden behind a tap."""
     window.resize(*size)
     window.set_language(lang)
     lengths = {}
@@ -25,4 +29,6 @@ def test_topic_pages_fit_two_screens(
         settle()
         lengths[topic_id] = round(page_length(window.current_screen()), 2)
         window.go_home()
-    assert lengths and max(lengths.values()) <= 2.0, lengths
+    treatments = {t.id for t in content.languages[lang].topics.values() if t.treatment}
+    limit = {t: 2.25 if t in treatments and size == LANDSCAPE else 2.0 for t in lengths}
+    assert lengths and all(lengths[t] <= limit[t] for t in lengths), lengths

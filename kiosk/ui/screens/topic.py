@@ -9,6 +9,7 @@ from kiosk.content import Block, Topic
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips, boxed, bullets
+from kiosk.ui.widgets.columns import BalancedColumns
 from kiosk.ui.widgets.painted import Panel
 from kiosk.ui.widgets.text import label
 
@@ -90,25 +91,18 @@ class TopicScreen(QWidget):
             ):
                 cells.append(self._block(heading, block))
         notes = [ctx.lang.disclaimers[d].text for d in topic.disclaimers]
-        if notes:
-            box = boxed("notice-box", [ui.please_note, *notes], "secondary-text")
-            box.setObjectName("notice-box")
-            cells.append(box)
 
         if self.columns == 1:
+            if notes:
+                cells.append(boxed("notice-box", [ui.please_note, *notes], "secondary-text"))
             for cell in cells:
                 body.addWidget(cell)
         else:
-            grid_widget = QWidget()
-            grid_widget.setObjectName("topic-grid")
-            grid = QGridLayout(grid_widget)
-            grid.setContentsMargins(0, 0, 0, 0)
-            grid.setSpacing(m.gap)
-            for i, cell in enumerate(cells):
-                grid.addWidget(cell, i // 2, i % 2)
-            grid.setColumnStretch(0, 1)
-            grid.setColumnStretch(1, 1)
-            body.addWidget(grid_widget)
+            body.addWidget(BalancedColumns(cells, m.gap))
+            if notes:
+                # Across the page, in two columns of its own: every caution stays in view
+                # at a third of the height it takes in one column.
+                body.addWidget(self._notes(ui.please_note, notes))
         self.page.finish()
 
     def _chips(self, ids: list[str]) -> SourceChips:
@@ -118,21 +112,34 @@ class TopicScreen(QWidget):
         self.chips.append(chips)
         return chips
 
+    def _notes(self, title: str, notes: list[str]) -> Panel:
+        box = Panel("notice-box")
+        grid = QGridLayout(box)
+        grid.setContentsMargins(28, 20, 28, 20)
+        grid.setHorizontalSpacing(self._ctx.metrics.gap * 2)
+        grid.setVerticalSpacing(10)
+        grid.addWidget(label(title, "secondary-text"), 0, 0, 1, 2)
+        half = (len(notes) + 1) // 2
+        for i, note in enumerate(notes):
+            grid.addWidget(
+                label(note, "secondary-text"), 1 + i % half, i // half, Qt.AlignmentFlag.AlignTop
+            )
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(1 + half, 1)
+        return box
+
     def _warning(self, block: Block) -> Panel:
         card = Panel("warning-box")
-        row = QHBoxLayout(card)
-        row.setContentsMargins(28, 20, 28, 24)
-        row.setSpacing(20)
         icon = QLabel()
         icon.setObjectName("warning-icon")
         icon.setPixmap(
             self._ctx.icons.pixmap("triangle-alert", LIGHT.error, self._ctx.metrics.icon)
         )
-        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        box = QVBoxLayout()
+        box = QVBoxLayout(card)
+        box.setContentsMargins(28, 20, 28, 24)
         box.setSpacing(12)
-        self._fill(box, block.heading, block)
-        row.addLayout(box, 1)
+        self._fill(box, block.heading, block, icon)
         return card
 
     def _block(self, heading: str | None, block: Block) -> Panel:
@@ -144,12 +151,16 @@ class TopicScreen(QWidget):
         box.addStretch(1)
         return card
 
-    def _fill(self, box: QVBoxLayout, heading: str | None, block: Block) -> None:
+    def _fill(
+        self, box: QVBoxLayout, heading: str | None, block: Block, icon: QLabel | None = None
+    ) -> None:
         chips = self._chips(block.sources) if block.sources else None
         if heading:
             # Sources sit beside the sub-title, so they cost no extra line of scrolling.
             row = QHBoxLayout()
             row.setSpacing(16)
+            if icon is not None:
+                row.addWidget(icon, 0, Qt.AlignmentFlag.AlignVCenter)
             row.addWidget(label(heading, "block-heading"), 1, Qt.AlignmentFlag.AlignVCenter)
             if chips is not None:
                 row.addWidget(chips, 0, Qt.AlignmentFlag.AlignVCenter)
