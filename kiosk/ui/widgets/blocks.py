@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.ui.widgets.painted import PaintedButton, Panel
 from kiosk.ui.widgets.text import label
@@ -39,6 +47,9 @@ def bullets(items: Sequence[str]) -> QWidget:
     return widget
 
 
+CHIPS_PER_ROW = 6
+
+
 class SourceChips(QWidget):
     """ "Sources: [1] [4]" - each number is a full-size target that opens the Sources screen.
 
@@ -55,17 +66,18 @@ class SourceChips(QWidget):
         super().__init__()
         self.setObjectName("source-chips")
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(12)
-        row.addWidget(label(caption, "secondary-text"), 0, Qt.AlignmentFlag.AlignVCenter)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(12)
+        grid.addWidget(label(caption, "secondary-text"), 0, 0, Qt.AlignmentFlag.AlignVCenter)
         self.buttons: list[QPushButton] = []
-        for source_id in ids:
+        for i, source_id in enumerate(ids):
             number = order.index(source_id) + 1
             button = PaintedButton(str(number))
             button.setObjectName("source-chip")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # no focus ring after a tap
             button.setAccessibleName(chip_name.format(n=number))
             button.clicked.connect(lambda _=False, s=source_id: self.source_chosen.emit(s))
-            row.addWidget(button)
+            # Rows of a few chips: a table citing a dozen sources still fits a portrait page.
+            grid.addWidget(button, i // CHIPS_PER_ROW, 1 + i % CHIPS_PER_ROW)
             self.buttons.append(button)
