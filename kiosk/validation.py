@@ -294,6 +294,12 @@ class _Checker:
             if topic.icon is not None and not (icons / f"{topic.icon}.svg").is_file():
                 self.error(f_topics, f"{base}.icon", f"icon '{topic.icon}' not in resources/icons")
             self.check_disclaimer_refs(lc, f_topics, f"{base}.disclaimers", topic.disclaimers)
+            if topic.treatment is not None and topic.warning_signs is None:
+                self.error(
+                    f_topics,
+                    f"{base}.warning_signs",
+                    "a treatment page must say when to call 112 and when to call the same day",
+                )
             if topic.treatment is not None:
                 missing = [d for d in TREATMENT_DISCLAIMERS if d not in topic.disclaimers]
                 if missing:

@@ -56,6 +56,12 @@ CASES = [
         id="study-page-in-an-open-section",
     ),
     pytest.param(
+        "tr/topics.json",
+        lambda d: _topic(d, "msc").pop("warning_signs"),
+        "a treatment page must say when to call 112",
+        id="treatment-page-without-warning-signs",
+    ),
+    pytest.param(
         "en/topics.json",
         lambda d: _topic(d, "sle").update(
             warning_signs={"heading": "Call 112", "text": ["Chest pain: call 112."]}
