@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import msgspec
+
 from kiosk import __version__, paths
-from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.config import ConfigError, Settings, load_settings, load_settings_leniently
 from kiosk.content import Content, ContentError, json_schemas
 from kiosk.logs import setup_logging
 from kiosk.validation import check_content, load_content, load_content_remembered
@@ -204,6 +206,18 @@ def _languages(settings: Settings, content: Content) -> tuple[str, ...]:
     return offered
 
 
+def _languages_for_run(settings: Settings, content: Content) -> tuple[Settings, tuple[str, ...]]:
+    """Like :func:`_languages`, but never fails: without content for the default language
+    the kiosk starts in the first configured language the content has (logged)."""
+    try:
+        return settings, _languages(settings, content)
+    except ConfigError as exc:
+        offered = tuple(code for code in settings.languages if code in content.languages)
+        offered = offered or tuple(sorted(content.languages))
+        log.error("config_invalid %s; starting in %s", exc, offered[0])
+        return msgspec.structs.replace(settings, default_language=offered[0]), offered
+
+
 def _content_for_run(settings: Settings, record: Path | None = None) -> tuple[Content, str | None]:
     """Load the configured content; fall back to the bundled set if it is broken.
 
@@ -389,18 +403,24 @@ def _open_store_for_run(settings: Settings) -> AppointmentStore | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    # A broken config must not stop the kiosk (systemd would restart it for ever): a bad key
+    # takes its default, an unreadable file gives the defaults, and the log says so.
+    settings, _path, config_problems = load_settings_leniently(
+        args.config, db_path=getattr(args, "db", None)
+    )
     log_file = setup_logging(settings.log_path())
     log.info("kiosk_start version=%s log=%s", __version__, log_file)
+    for problem in config_problems:
+        log.error("config_invalid %s; using the default", problem)
     # A record next to the database of the content that last passed every rule: start-up
     # then only decodes it (the rules run again after any change).
     record = settings.database_path().parent / "content-checked"
     content, warning = _content_for_run(settings, record)
-    languages = _languages(settings, content)
+    settings, languages = _languages_for_run(settings, content)
     from kiosk.golive import config_claims
 
-    for problem in config_claims(settings):  # kiosk config check and doctor fail on these
-        log.error("config_banned_claim %s", problem)
+    for claim in config_claims(settings):  # kiosk config check and doctor fail on these
+        log.error("config_banned_claim %s", claim)
     _require_display()
     from PySide6.QtCore import QLockFile
 

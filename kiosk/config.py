@@ -12,6 +12,7 @@ from msgspec import Meta, Struct
 
 from kiosk import paths
 from kiosk.appointment import LANGUAGE_NAMES
+from kiosk.content import read_text_file
 from kiosk.golive import is_placeholder
 from kiosk.validation import url_problem
 
@@ -72,7 +73,14 @@ class Study(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
 
 
 class ConfigError(Exception):
-    """The config file is missing, unreadable or invalid; the message names file and key."""
+    """The config file is missing, unreadable or invalid; the message names file and key.
+
+    ``key`` is the top-level key at fault, when one is (None: the whole file).
+    """
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -209,27 +217,65 @@ def _check(settings: Settings, name: str) -> None:
             if bad or not value:
                 raise ConfigError(
                     f"{name}: key '{key}': give one text, or one per screen language "
-                    f"({', '.join(settings.languages)}); unknown: {', '.join(bad) or 'none given'}"
+                    f"({', '.join(settings.languages)}); unknown: {', '.join(bad) or 'none given'}",
+                    key,
                 )
     if isinstance(settings.clinic_name, str) and not settings.clinic_name.strip():
-        raise ConfigError(f"{name}: key 'clinic_name': must not be empty")
+        raise ConfigError(f"{name}: key 'clinic_name': must not be empty", "clinic_name")
     for key in ("appointment_url", "privacy_notice_url"):
         value = getattr(settings, key)
         if why := url_problem(value):
-            raise ConfigError(f"{name}: key '{key}': {why} (got {value!r})")
+            raise ConfigError(f"{name}: key '{key}': {why} (got {value!r})", key)
     if settings.default_language not in settings.languages:
         raise ConfigError(
             f"{name}: key 'default_language': '{settings.default_language}' "
-            f"is not one of languages {settings.languages}"
+            f"is not one of languages {settings.languages}",
+            "default_language",
         )
     unknown = [code for code in settings.contact_languages if code not in LANGUAGE_NAMES]
     if unknown:
         raise ConfigError(
             f"{name}: key 'contact_languages': unknown {unknown}; "
-            f"choose from {', '.join(LANGUAGE_NAMES)}"
+            f"choose from {', '.join(LANGUAGE_NAMES)}",
+            "contact_languages",
         )
     if len(set(settings.languages)) != len(settings.languages):
-        raise ConfigError(f"{name}: key 'languages': a language is listed twice")
+        raise ConfigError(f"{name}: key 'languages': a language is listed twice", "languages")
+
+
+def _read_config(path: Path) -> dict[str, object]:
+    """Decode the TOML file at ``path``; relative paths made relative to it. ConfigError."""
+    name = str(path)
+    try:
+        raw = read_text_file(path)
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read config file ({exc.strerror})") from None
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+    try:
+        data = msgspec.toml.decode(raw, type=dict[str, object])
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"{name}: not valid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError(f"{name}: cannot decode: {exc}") from None
+    # Relative paths in a config file mean "next to this file", as IT would expect.
+    for key in PATH_KEYS:
+        value = data.get(key)
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            data[key] = str(path.parent / value)
+    return data
+
+
+def _build(data: dict[str, object], name: str) -> Settings:
+    try:
+        settings = msgspec.convert(data, type=Settings, str_keys=True)
+    except msgspec.ValidationError as exc:
+        message = _describe(str(exc))
+        raise ConfigError(f"{name}: {message}", _key_of(str(exc))) from None
+    _check(settings, name)
+    return settings
 
 
 def load_settings(
@@ -240,32 +286,58 @@ def load_settings(
     ``overrides`` (e.g. ``db_path`` from ``--db``) win over the file. Raises ConfigError.
     """
     path = find_config_file(explicit)
-    data: dict[str, object] = {}
-    name = "defaults"
-    if path is not None:
-        name = str(path)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise ConfigError(f"{name}: config file not found") from None
-        except OSError as exc:
-            raise ConfigError(f"{name}: cannot read config file ({exc.strerror})") from None
-        try:
-            data = msgspec.toml.decode(raw, type=dict[str, object])
-        except msgspec.DecodeError as exc:
-            raise ConfigError(f"{name}: not valid TOML: {exc}") from None
-        # Relative paths in a config file mean "next to this file", as IT would expect.
-        for key in PATH_KEYS:
-            value = data.get(key)
-            if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
-                data[key] = str(path.parent / value)
+    data = _read_config(path) if path is not None else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
+    return _build(data, str(path) if path else "defaults"), path
+
+
+def load_settings_leniently(
+    explicit: str | os.PathLike[str] | None = None, **overrides: object
+) -> tuple[Settings, Path | None, list[str]]:
+    """Like :func:`load_settings`, for ``kiosk run``: a broken config never stops the kiosk.
+
+    A key that is wrong takes its default; a file that cannot be read or decoded at all
+    gives the defaults. Returns the settings, the file, and one line per problem (for the
+    log): under systemd an exception here would restart the kiosk for ever.
+    """
     try:
-        settings = msgspec.convert(data, type=Settings, str_keys=True)
-    except msgspec.ValidationError as exc:
-        raise ConfigError(f"{name}: {_describe(str(exc))}") from None
-    _check(settings, name)
-    return settings, path
+        settings, path = load_settings(explicit, **overrides)
+        return settings, path, []
+    except ConfigError as exc:
+        problems = [str(exc)]
+    path = find_config_file(explicit)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        data = _read_config(path) if path is not None else {}
+    except ConfigError:
+        data = {}  # the whole file is unusable: problems[0] says why
+    data.update(given)
+    name = str(path) if path else "defaults"
+    for _ in range(len(data) + 1):
+        try:
+            return _build(data, name), path, problems
+        except ConfigError as exc:
+            if exc.key is None or exc.key not in data:
+                break
+            if str(exc) not in problems:
+                problems.append(str(exc))
+            del data[exc.key]
+    try:
+        return _build(given, name), path, problems
+    except ConfigError as exc:  # an override itself is wrong: only defaults are left
+        problems.append(str(exc))
+        return Settings(), path, problems
+
+
+def _key_of(message: str) -> str | None:
+    """The top-level key msgspec's message is about ("... - at `$.study.name`")."""
+    marker = " - at `$."
+    if marker in message:
+        return message.rpartition(marker)[2].rstrip("`").split(".")[0].split("[")[0]
+    unknown = "Object contains unknown field `"
+    if message.startswith(unknown):
+        return message[len(unknown) :].split("`")[0]
+    return None
 
 
 def _describe(message: str) -> str:

@@ -595,15 +595,55 @@ def _line_col(raw: bytes, message: str) -> str:
     return message.replace(match.group(0), f"(line {line}, column {col})")
 
 
+# No content or config file is anywhere near this; a bigger one is a mistake (a copied
+# video, a log), and reading it whole would cost the kiosk its memory.
+MAX_TEXT_FILE = 4 * 1024 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def text_problem(raw: bytes) -> str | None:
+    """Why ``raw`` is not usable UTF-8 text (None when it is), naming line and column.
+
+    Editors on Windows save Turkish as Windows-1254 or as UTF-16 unless told otherwise:
+    the message says what to do about it.
+    """
+    if len(raw) > MAX_TEXT_FILE:
+        return f"file is too large ({len(raw) // 1024} KiB; at most {MAX_TEXT_FILE // 1024} KiB)"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return (
+            f"not UTF-8 text at line {line}, column {col} (byte 0x{raw[exc.start]:02X}); "
+            "save the file as UTF-8"
+        )
+    return None
+
+
+def read_text_file(path: Path) -> bytes:
+    """Read a UTF-8 text file for decoding: a leading byte-order mark is dropped (Notepad
+    writes one). Raises OSError, or ValueError saying why the bytes are not usable text."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_TEXT_FILE + 1)  # never more than that into memory
+    raw = raw.removeprefix(UTF8_BOM)
+    if problem := text_problem(raw):
+        raise ValueError(problem)
+    return raw
+
+
 def decode_file(path: Path, model: type[M], display: str | None = None) -> M:
     """Decode one JSON file into ``model``; raise ContentError naming file and JSON path."""
     name = display or str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_text_file(path)
     except FileNotFoundError:
         raise ContentError([Problem(name, "", "file is missing")]) from None
     except OSError as exc:
         raise ContentError([Problem(name, "", f"cannot read file ({exc.strerror})")]) from None
+    except ValueError as exc:
+        raise ContentError([Problem(name, "", str(exc))]) from None
     try:
         return msgspec.json.decode(raw, type=model)
     except msgspec.ValidationError as exc:
@@ -613,6 +653,8 @@ def decode_file(path: Path, model: type[M], display: str | None = None) -> M:
         raise ContentError(
             [Problem(name, "", f"not valid JSON: {_line_col(raw, str(exc))}")]
         ) from None
+    except (ValueError, RecursionError) as exc:  # e.g. nesting too deep for the decoder
+        raise ContentError([Problem(name, "", f"cannot decode: {exc}")]) from None
 
 
 def language_folders(root: Path) -> list[str]:
