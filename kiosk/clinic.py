@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 import msgspec
 
 from kiosk.content import Content, FaqEntry, LanguageContent, Section, Topic
-from kiosk.golive import is_placeholder
+from kiosk.golive import is_placeholder, is_real_email
 
 if TYPE_CHECKING:
     from kiosk.config import Settings, Study
@@ -117,10 +117,10 @@ def notice_values(settings: Settings, lc: LanguageContent) -> dict[str, str]:
         return otherwise if is_placeholder(text) else text
 
     address = settings.controller_address(lc.code)
-    if address and settings.data_controller_phone and not is_placeholder(address):
-        address = f"{address}, {settings.data_controller_phone}"
     email = settings.data_controller_email
-    details = local_text(settings.transfer_abroad_details, lc.code, fallback)
+    phone = settings.data_controller_phone
+    kep = settings.data_controller_kep
+    details = local_text(settings.transfer_abroad_details, lc.code, fallback).strip().rstrip(".")
     if settings.transfer_abroad is None or (settings.transfer_abroad and is_placeholder(details)):
         abroad = parts.abroad_ask
     elif settings.transfer_abroad:
@@ -128,15 +128,18 @@ def notice_values(settings: Settings, lc: LanguageContent) -> dict[str, str]:
     else:
         abroad = parts.abroad_no
     months = settings.desk_retention_months
+    written = not is_placeholder(address) and is_real_email(email)
     return {
         "controller": given(
             local_text(settings.data_controller_name, lc.code, fallback), parts.controller_unknown
         ),
         "address": given(address, parts.ask_desk),
-        "email": given(email if "@" in email else "", parts.ask_desk),
-        "kep": ""
-        if is_placeholder(settings.data_controller_kep)
-        else parts.kep.format(kep=settings.data_controller_kep),
+        "phone": "" if is_placeholder(phone) else parts.phone.format(phone=phone),
+        "email": email if is_real_email(email) else parts.ask_desk,
+        # A whole sentence either way: a fallback dropped into "Write to {address}" would
+        # read "Write to please ask at the desk".
+        "apply": parts.apply.format(address=address, email=email) if written else parts.apply_ask,
+        "kep": parts.kep.format(kep=kep) if is_real_email(kep) else "",
         "days": str(settings.retention_days),
         "after_export": parts.kept_after_export_ask
         if months is None

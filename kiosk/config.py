@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -57,19 +58,29 @@ class Study(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     cell_product: LocalText = ""
     cell_source: LocalText = ""
 
-    def missing(self) -> list[str]:
-        """Return the keys still empty or placeholders (none: the study may be shown)."""
+    def missing(self, languages: Sequence[str] = ()) -> list[str]:
+        """Return the keys still empty or placeholders (none: the study may be shown).
+
+        A text patients read as a sentence (the cell product) must be given per language
+        when there are several: spliced into a Turkish sentence, English would not do.
+        """
         out = []
         for key in self.__struct_fields__:
             value = getattr(self, key)
             if value is None:
                 out.append(key)
             elif isinstance(value, dict):
-                if not value or any(is_placeholder(v) for v in value.values()):
+                missing_language = any(code not in value for code in languages)
+                if not value or missing_language or any(is_placeholder(v) for v in value.values()):
                     out.append(key)
-            elif isinstance(value, str) and is_placeholder(value):
-                out.append(key)
+            elif isinstance(value, str):
+                if is_placeholder(value) or (key in SENTENCES and len(languages) > 1):
+                    out.append(key)
         return out
+
+
+# Study texts read as words of a sentence, so they must be in the reader's language.
+SENTENCES = frozenset({"cell_product"})
 
 
 class ConfigError(Exception):
@@ -153,7 +164,7 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
 
     def approved_study(self) -> Study | None:
         """Return the study when every detail is given, else None (its pages stay hidden)."""
-        if self.study is None or self.study.missing():
+        if self.study is None or self.study.missing(self.languages):
             return None
         return self.study
 

@@ -302,8 +302,9 @@ class NoticeItem(_Model, frozen=True):
     """One layer of the short information notice (KVKK Art. 10: who, why, how and on what
     grounds, who receives it, how long, rights, how to apply).
 
-    ``{controller}``, ``{address}``, ``{email}``, ``{kep}``, ``{days}``, ``{after_export}``
-    and ``{abroad}`` are filled in from the config (kiosk.clinic.notice_values).
+    ``{controller}``, ``{address}``, ``{phone}``, ``{email}``, ``{apply}``, ``{kep}``,
+    ``{days}``, ``{after_export}`` and ``{abroad}`` are filled in from the config
+    (kiosk.clinic.notice_values).
     """
 
     heading: Text
@@ -318,6 +319,11 @@ class NoticeParts(_Model, frozen=True):
         Text, Meta(description="For {controller} while the config does not name it.")
     ]
     ask_desk: Annotated[Text, Meta(description="For {address} or {email} not yet given.")]
+    phone: Annotated[Text, Meta(description="{phone}: the clinic's phone; left out without one.")]
+    apply: Annotated[
+        Text, Meta(description="How to apply in writing: {address} and {email} are filled in.")
+    ]
+    apply_ask: Annotated[Text, Meta(description="Instead of apply while either is missing.")]
     kep: Annotated[Text, Meta(description="{kep} is the KEP address; left out without one.")]
     kept_after_export: Annotated[
         Text, Meta(description="{months}: how long the desk keeps a request after export.")
@@ -376,6 +382,9 @@ class AppointmentStrings(_Model, frozen=True):
     notice_items: Annotated[list[NoticeItem], Meta(min_length=1)]
     notice_parts: NoticeParts
     notice_full: Text
+    notice_full_desk: Annotated[
+        Text, Meta(description="Instead of notice_full while no real notice URL is set.")
+    ]
     notice_phone: Text
     name_title: Text
     name_label: Text

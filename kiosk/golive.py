@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -13,7 +14,9 @@ if TYPE_CHECKING:
 
 # "[Clinic legal name]", "[İçeriği gözden geçiren hekim]": the clinic's own words still to come.
 _BRACKETED = re.compile(r"\[[^\]]*\]")
-_FILLERS = re.compile(r"(?i)\b(?:lorem ipsum|todo|tbd|xxx+|placeholder|to be filled in)\b")
+_FILLERS = re.compile(
+    r"(?i)\b(?:lorem ipsum|todo|tbd|xxx+|placeholder|to be filled in|example|örnek)\b|…|\.\.\."
+)
 # RFC 2606 / 6761 names that can never be a clinic's real site.
 _EXAMPLE_HOSTS = re.compile(
     r"(?i)(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost)$"
@@ -23,7 +26,17 @@ _EXAMPLE_HOSTS = re.compile(
 def is_placeholder(text: str) -> bool:
     """Whether ``text`` is empty or still a placeholder the clinic has to replace."""
     stripped = text.strip()
-    return not stripped or bool(_BRACKETED.search(stripped) or _FILLERS.search(stripped))
+    if not re.search(r"\w", stripped):  # empty, "-", "…": nothing a patient could use
+        return True
+    return bool(_BRACKETED.search(stripped) or _FILLERS.search(stripped))
+
+
+def is_real_email(address: str) -> bool:
+    """Whether ``address`` looks like a real mailbox (not a placeholder or example domain)."""
+    local, at, domain = address.strip().rpartition("@")
+    return bool(at and local and "." in domain) and not (
+        is_placeholder(address) or is_example_url(f"https://{domain}")
+    )
 
 
 def is_example_url(url: str) -> bool:
@@ -90,34 +103,57 @@ def release_problems(settings: Settings, content: Content) -> list[Problem]:
         need("manifest.json", "$.reviewed_on", "set the date of the physician's sign-off")
 
     config = "config"
-    for code in settings.languages:
+    codes = settings.languages
+
+    def each_language(key: str, value: str | dict[str, str], message: str) -> None:
+        """One problem for a per-language text that is missing or a stand-in in any language."""
+        if any(
+            is_placeholder(local_text(value, code, settings.default_language)) for code in codes
+        ):
+            need(config, key, message)
+
+    for code in codes:
         name = settings.clinic_name_in(code)
         if name == DEFAULT_CLINIC_NAME or is_placeholder(name):
             need(config, "clinic_name", f"give the clinic's own name ({code})")
             break
-    for code in settings.languages:
-        if is_placeholder(
-            local_text(settings.data_controller_name, code, settings.default_language)
-        ):
-            need(config, "data_controller_name", "give the data controller's legal name")
-            break
-    if is_placeholder(settings.controller_address(settings.default_language)):
+    each_language(
+        "data_controller_name",
+        settings.data_controller_name,
+        "give the data controller's legal name",
+    )
+    if any(is_placeholder(settings.controller_address(code)) for code in codes):
         need(config, "data_controller_address", "give the controller's postal address")
-    if is_placeholder(settings.data_controller_email) or "@" not in settings.data_controller_email:
+    if not is_real_email(settings.data_controller_email):
         need(config, "data_controller_email", "give the e-mail address for KVKK applications")
+    if settings.data_controller_phone and is_placeholder(settings.data_controller_phone):
+        need(config, "data_controller_phone", "a placeholder: give the phone or leave it empty")
+    if settings.data_controller_kep and not is_real_email(settings.data_controller_kep):
+        need(config, "data_controller_kep", "not a KEP address: give it or leave it empty")
     for key in ("privacy_notice_url", "appointment_url"):
         url = getattr(settings, key)
         if is_example_url(url):
             need(config, key, f"still an example address: {url}")
     if settings.transfer_abroad is None:
         need(config, "transfer_abroad", "say whether patients' details leave Türkiye (true/false)")
-    elif settings.transfer_abroad and is_placeholder(
-        local_text(settings.transfer_abroad_details, settings.default_language, "en")
-    ):
-        need(config, "transfer_abroad_details", "say where the details go abroad, and why")
+    elif settings.transfer_abroad:
+        each_language(
+            "transfer_abroad_details",
+            settings.transfer_abroad_details,
+            "say where the details go abroad, and why, in every screen language",
+        )
+        if isinstance(settings.transfer_abroad_details, str) and len(codes) > 1:
+            need(
+                config,
+                "transfer_abroad_details",
+                "a sentence patients read: give it in every screen language",
+            )
     if settings.desk_retention_months is None:
         need(config, "desk_retention_months", "say how long the desk keeps requests (months)")
+    manifest = content.manifest
+    if manifest.next_review is not None and manifest.next_review < dt.date.today():
+        need("manifest.json", "$.next_review", "the content review is overdue")
     if settings.study is not None:
-        for key in settings.study.missing():
+        for key in settings.study.missing(codes):
             need(config, f"study.{key}", "missing or a placeholder: the study pages stay hidden")
     return out

@@ -100,8 +100,13 @@ def content() -> Content:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Default settings with the database in a fresh temp dir."""
-    return Settings(db_path=str(tmp_path / "kiosk.db"))
+    """Default settings with the database in a fresh temp dir, and the clinic's real links
+    (with the example links the kiosk shows no QR code to patients)."""
+    return Settings(
+        db_path=str(tmp_path / "kiosk.db"),
+        appointment_url="https://anka-klinik.com.tr/lupus/randevu",
+        privacy_notice_url="https://anka-klinik.com.tr/kvkk",
+    )
 
 
 # The passcode of the key files the fixtures below make (cheap Argon2id: tests only).

@@ -131,46 +131,68 @@ def _notice(settings: Settings, content: Content, code: str) -> str:
 
 @pytest.mark.parametrize("code", ["en", "tr"])
 def test_notice_never_shows_a_placeholder(content: Content, code: str) -> None:
-    """With the defaults (and with an old bracketed config) the notice says "ask at the
-    desk" where a fact is missing: no bracket, no brace, no example domain."""
+    """With the defaults (and with an old bracketed config, a placeholder phone, an example
+    e-mail) the notice says "ask at the desk" in whole sentences where a fact is missing."""
+    parts = content.languages[code].form.notice_parts
     for settings in (
         Settings(),
-        Settings(data_controller_name="[Clinic legal name]", data_controller_contact="[...]"),
+        Settings(
+            data_controller_name="[Clinic legal name]",
+            data_controller_contact="[...]",
+            data_controller_phone="[phone]",
+            data_controller_email="kvkk@clinic.example.org",
+        ),
     ):
         text = _notice(settings, content, code)
         assert not any(ch in text for ch in "[]{}"), text
-        parts = content.languages[code].form.notice_parts
-        assert parts.controller_unknown in text and parts.ask_desk in text
+        assert "example" not in text
+        assert parts.controller_unknown in text and parts.apply_ask in text
         assert parts.abroad_ask in text and parts.kept_after_export_ask in text
+        # The fallback is never dropped into a sentence about writing to an address.
+        assert f"{parts.ask_desk} adresine" not in text and f"to {parts.ask_desk}" not in text
 
 
 @pytest.mark.parametrize("code", ["en", "tr"])
 def test_notice_states_the_clinics_facts(filled_config: Path, code: str) -> None:
-    """Controller, address, e-mail, KEP, retention on the kiosk and at the desk, transfer
-    abroad, the Art. 11 rights and the 30-day answer are all on the screen."""
-    settings, _ = load_settings(filled_config)
+    """Controller, address, phone, e-mail, KEP, retention on the kiosk and at the desk,
+    transfer abroad, the Art. 11 rights and the 30-day answer are all on the screen."""
     from kiosk.validation import load_content
 
-    text = _notice(settings, load_content(settings.content_path()), code)
+    settings, _ = load_settings(filled_config)
+    settings = msgspec.structs.replace(
+        settings, retention_days=45, desk_retention_months=7, data_controller_phone="+90 312 555"
+    )
+    content = load_content(settings.content_path())
+    text = _notice(settings, content, code)
     for fact in (
         "Anka Sağlık Hizmetleri A.Ş.",
         "Atatürk Bulvarı 1, 06420 Çankaya, Ankara",
+        "+90 312 555",
         "kvkk@anka-klinik.com.tr",
         "anka.saglik@hs01.kep.tr",
-        " 30 ",
-        " 6 ",
-        "11",
+        " 45 ",
+        " 7",
+        content.languages[code].form.notice_parts.abroad_no,
     ):
         assert fact in text, fact
-    assert "  " not in text
-    without_kep = msgspec.structs.replace(
+    assert "  " not in text and ".." not in text
+    abroad = msgspec.structs.replace(
         settings,
         data_controller_kep="",
         transfer_abroad=True,
-        transfer_abroad_details="to our e-mail host in the EU",
+        transfer_abroad_details={
+            "en": "to our e-mail host in the EU.",
+            "tr": "AB'deki e-posta hizmetimize.",
+        },
     )
-    text = _notice(without_kep, load_content(settings.content_path()), code)
-    assert "KEP" not in text and "to our e-mail host in the EU" in text and "  " not in text
+    text = _notice(abroad, content, code)
+    details = "to our e-mail host in the EU" if code == "en" else "AB'deki e-posta hizmetimize"
+    assert "KEP" not in text and details in text and "  " not in text and ".." not in text
+
+
+def test_notice_retention_reads_right_for_one_month(content: Content) -> None:
+    text = _notice(Settings(desk_retention_months=1), content, "en")
+    assert "1 months" not in text and "1-month period" in text
 
 
 def _iso(lang: LanguageContent, day: dt.date) -> str:
@@ -240,3 +262,43 @@ def test_a_claim_in_the_clinic_name_fails_config_check_and_doctor(
     assert "ERROR: config clinic_name.tr" in capsys.readouterr().out
     first = run_checks(str(filled_config))[0]
     assert first.name == "config" and not first.ok and "clinic_name.tr" in first.detail
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        ({"data_controller_email": "kvkk@clinic.example.org"}, "config data_controller_email"),
+        ({"data_controller_email": "@"}, "config data_controller_email"),
+        ({"data_controller_phone": "[phone]"}, "config data_controller_phone"),
+        (
+            {"data_controller_address": {"en": "1 Main St", "tr": "[adres]"}},
+            "config data_controller_address",
+        ),
+        ({"data_controller_name": {"en": "Anka Ltd", "tr": "…"}}, "config data_controller_name"),
+        (
+            {"transfer_abroad": True, "transfer_abroad_details": "to the EU"},
+            "config transfer_abroad_details",
+        ),
+        (
+            {"study": Study(name="…", ethics_committee="...", ethics_decision_number="-")},
+            "config study.name",
+        ),
+        (
+            {"study": Study(name="S", ethics_committee="Example University Ethics Committee")},
+            "config study.ethics_committee",
+        ),
+    ],
+)
+def test_gate_catches_stand_ins_the_clinic_might_leave(
+    filled_config: Path, change: dict[str, object], line: str
+) -> None:
+    """Ellipses, example domains and names, a placeholder in one language only, a sentence
+    given in one language for a two-language kiosk: each fails the gate by name."""
+    from kiosk.validation import load_content
+
+    settings, _ = load_settings(filled_config)
+    content = load_content(settings.content_path())
+    assert release_problems(settings, content) == []
+    broken = msgspec.structs.replace(settings, **change)
+    assert line in {f"{p.file} {p.path}" for p in release_problems(broken, content)}
+    assert broken.approved_study() is None

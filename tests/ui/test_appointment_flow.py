@@ -18,6 +18,7 @@ from kiosk.content import Content
 from kiosk.storage import AppointmentStore, open_database
 from kiosk.ui.main_window import HOME, MainWindow, Route
 from kiosk.ui.screens.appointment import AppointmentScreen
+from kiosk.ui.widgets.qr_widget import QrWidget
 
 from uihelpers import LANDSCAPE, settle
 
@@ -29,9 +30,8 @@ def store(make_store: Callable[..., AppointmentStore]) -> AppointmentStore:
 
 
 @pytest.fixture
-def flow(qtbot: QtBot, tmp_path: Path, content: Content, store: AppointmentStore) -> MainWindow:
+def flow(qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore) -> MainWindow:
     """The main window with a real database, opened on the form's first step in Türkçe."""
-    settings = Settings(db_path=str(tmp_path / "kiosk.db"), thank_you_seconds=1)
     window = MainWindow(settings, content, ("en", "tr"), store)
     qtbot.addWidget(window)
     window.resize(*LANDSCAPE)
@@ -212,9 +212,10 @@ def test_save_failure_shows_the_online_form(
     with qtbot.assertNotEmitted(form.submitted):
         form.next_button.click()
     assert form.step == "failed"
+    assert form.fallback_code is not None
     image = form.fallback_code.to_image().convertToFormat(QImage.Format.Format_Grayscale8)
     assert [b.text for b in zxingcpp.read_barcodes(image)] == [
-        "https://example.org/appointment?lang=tr&source=kiosk"
+        "https://anka-klinik.com.tr/lupus/randevu?lang=tr&source=kiosk"
     ]
     store.db.execute("PRAGMA query_only = OFF")
     assert store.count() == 0
@@ -291,12 +292,12 @@ def test_notice_codes(flow: MainWindow) -> None:
     settle()
     found = []
     for name in ("notice-qr", "online-form-qr"):
-        code = form.findChild(type(form.fallback_code), name)
+        code = form.findChild(QrWidget, name)
         image = code.to_image().convertToFormat(QImage.Format.Format_Grayscale8)
         found += [b.text for b in zxingcpp.read_barcodes(image)]
     assert found == [
-        "https://example.org/privacy?lang=tr",
-        "https://example.org/appointment?lang=tr&source=kiosk",
+        "https://anka-klinik.com.tr/kvkk?lang=tr",
+        "https://anka-klinik.com.tr/lupus/randevu?lang=tr&source=kiosk",
     ]
 
 

@@ -109,3 +109,20 @@ def test_study_pages_appear_only_with_an_approved_study(
         window.navigate(Route("topic", "clinic-before"))
         texts = " ".join(_texts(window))
         assert name in texts and "{" not in texts
+
+
+def test_no_code_to_an_example_site(qtbot: QtBot, content: Content) -> None:
+    """With the example links still in the config, the notice and the failed-save step show
+    no QR code (a patient's phone would open an example site): the desk has the notice."""
+    from kiosk.ui.screens.appointment import AppointmentScreen
+    from kiosk.ui.widgets.qr_widget import QrWidget
+
+    window = _window(qtbot, Settings(), content)
+    window.set_language("tr")
+    window.navigate(Route("appointment"))
+    form = window.current_screen()
+    assert isinstance(form, AppointmentScreen)
+    assert form.findChildren(QrWidget) == [] and form.fallback_code is None
+    texts = _texts(window)
+    assert content.languages["tr"].form.notice_full_desk in texts
+    assert not any("example" in t for t in texts)

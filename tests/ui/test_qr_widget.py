@@ -40,8 +40,8 @@ def test_notice_codes_are_at_least_35_mm(window: MainWindow) -> None:
     assert isinstance(screen, AppointmentScreen)
     codes = [screen.findChild(QrWidget, n) for n in ("notice-qr", "online-form-qr")]
     assert [_decode(code) for code in codes] == [
-        ["https://example.org/privacy?lang=tr"],
-        ["https://example.org/appointment?lang=tr&source=kiosk"],
+        ["https://anka-klinik.com.tr/kvkk?lang=tr"],
+        ["https://anka-klinik.com.tr/lupus/randevu?lang=tr&source=kiosk"],
     ]
     assert all(code.width() >= window.metrics().mm(35) for code in codes)
 

@@ -37,6 +37,7 @@ from kiosk.appointment import (
     validate_step,
 )
 from kiosk.clinic import fill_notice, notice_values
+from kiosk.golive import is_example_url
 from kiosk.qr import appointment_link, short_display, with_params
 from kiosk.storage import AppointmentStore, StoreError
 from kiosk.ui.context import FlowState, ScreenContext
@@ -267,6 +268,12 @@ class AppointmentScreen(QWidget):
             ("notice-qr", s.notice_full, notice_url),
             ("online-form-qr", s.notice_phone, online),
         ):
+            if is_example_url(url):
+                # Not set up yet (the go-live gate says so): a code would take a patient's
+                # phone to an example site. The printed notice is at the desk.
+                if name == "notice-qr":
+                    page.body.addWidget(label(s.notice_full_desk, "body-text"))
+                continue
             box = QVBoxLayout()
             box.addWidget(label(caption, "body-text"))
             code = QrWidget(url, self._ctx.metrics.qr_side)
@@ -437,11 +444,13 @@ class AppointmentScreen(QWidget):
         page.body.addWidget(label(s.failed_title, "screen-title"))
         page.body.addWidget(label(s.failed_body, "body-text"))
         link = appointment_link(ctx.settings.appointment_url, ctx.lang.code)
-        page.body.addWidget(label(ctx.lang.ui.appointment_scan, "block-heading"))
-        self.fallback_code = QrWidget(link, ctx.metrics.qr_side)
-        self.fallback_code.setObjectName("fallback-qr")
-        page.body.addWidget(self.fallback_code, 0, Qt.AlignmentFlag.AlignLeading)
-        page.body.addWidget(label(breakable(short_display(link)), "qr-url"))
+        self.fallback_code: QrWidget | None = None
+        if not is_example_url(link):
+            page.body.addWidget(label(ctx.lang.ui.appointment_scan, "block-heading"))
+            self.fallback_code = QrWidget(link, ctx.metrics.qr_side)
+            self.fallback_code.setObjectName("fallback-qr")
+            page.body.addWidget(self.fallback_code, 0, Qt.AlignmentFlag.AlignLeading)
+            page.body.addWidget(label(breakable(short_display(link)), "qr-url"))
         page.body.addWidget(label(s.failed_desk, "body-text"))
 
     def _forget_input(self, rebuild_keyboard: bool = True) -> None:
