@@ -156,6 +156,12 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         """Return the clinic's name as shown to someone reading ``lang``."""
         return local_text(self.clinic_name, lang, self.default_language) or DEFAULT_CLINIC_NAME
 
+    def clinic_name_given(self, lang: str) -> str | None:
+        """The clinic's own name in ``lang``, or None while it is the built-in stand-in
+        (screens then show the content's neutral name in the visitor's language)."""
+        name = self.clinic_name_in(lang)
+        return None if name == DEFAULT_CLINIC_NAME or is_placeholder(name) else name
+
     def controller_address(self, lang: str) -> str:
         """Return the controller's postal address ("" when not given)."""
         return local_text(self.data_controller_address, lang, self.default_language) or (

@@ -101,6 +101,9 @@ class UiStrings(_Model, frozen=True):
     bar_done: Text
     text_sizes: Annotated[list[Text], Meta(min_length=3, max_length=3)]
     home_welcome: Text
+    default_clinic_name: Annotated[
+        Text, Meta(description="The name on Home until the clinic's config gives its own.")
+    ]
     home_language: Text
     appointment_tile_title: Text
     appointment_tile_subtitle: Text

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 # "[Clinic legal name]", "[İçeriği gözden geçiren hekim]": the clinic's own words still to come.
 _BRACKETED = re.compile(r"\[[^\]]*\]")
 _FILLERS = re.compile(
-    r"(?i)\b(?:lorem ipsum|todo|tbd|xxx+|placeholder|to be filled in|example|örnek)\b|…|\.\.\."
+    r"(?i)\b(?:lorem ipsum|todo|tbd|xxx+|placeholder|to be filled in|example)\b|…|\.\.\."
 )
 # RFC 2606 / 6761 names that can never be a clinic's real site.
 _EXAMPLE_HOSTS = re.compile(

@@ -126,3 +126,16 @@ def test_no_code_to_an_example_site(qtbot: QtBot, content: Content) -> None:
     texts = _texts(window)
     assert content.languages["tr"].form.notice_full_desk in texts
     assert not any("example" in t for t in texts)
+
+
+def test_home_names_no_english_stand_in_on_turkish_screens(
+    qtbot: QtBot, settings: Settings, content: Content
+) -> None:
+    """Until the clinic gives its name, Home shows the content's neutral name in the
+    visitor's language, never the English default on a Turkish screen."""
+    window = _window(qtbot, settings, content)
+    assert content.languages["en"].ui.default_clinic_name in _texts(window)
+    window.set_language("tr")
+    window.go_home()
+    texts = _texts(window)
+    assert "Lupus Bilgi Noktası" in texts and "Lupus Information Point" not in texts

@@ -59,7 +59,10 @@ class HomeScreen(QWidget):
         self._tap_window = ctx.settings.staff_tap_seconds
         self.logo.installEventFilter(self)
         header.addWidget(self.logo, 0, Qt.AlignmentFlag.AlignVCenter)
-        name = label(ctx.settings.clinic_name_in(ctx.lang.code), "clinic-name")
+        name = label(
+            ctx.settings.clinic_name_given(ctx.lang.code) or ctx.lang.ui.default_clinic_name,
+            "clinic-name",
+        )
         header.addWidget(name, 1, Qt.AlignmentFlag.AlignVCenter)
 
         self.language_buttons: dict[str, QPushButton] = {}
