@@ -140,6 +140,22 @@ def _alternation(words: Iterable[tuple[str, str]]) -> str:
 _WORD = re.compile(r"\w+")
 
 
+# Turkish says "not" inside the word: onaylan-ma-mış, onaylan-maz, onaylan-ma-dı (but
+# onaylan-mak, "to be approved", is not a negation).
+_TURKISH_NOT = re.compile(r"m[ae](?!k)")
+
+
+def _negative_suffix(rule: _Rule, match: re.Match[str]) -> bool:
+    """Whether the matched word carries a Turkish negative suffix after the phrase's stem."""
+    if rule.key is None or not rule.phrase.endswith("*"):
+        return False
+    words = _WORD.findall(match.group())
+    stem = rule.words[-1]
+    if not words or not words[-1].startswith(stem):
+        return False
+    return _TURKISH_NOT.match(words[-1], len(stem)) is not None
+
+
 class Matcher:
     """The compiled form of a :class:`BannedClaims`: finds every claim in a set of texts."""
 
@@ -214,7 +230,10 @@ class Matcher:
                     continue
                 pos = 0
                 while (m := rule.search(folded, pos)) is not None:
-                    if not (rule.negatable and self._negated(folded, m.start(), m.end())):
+                    negated = rule.negatable and (
+                        self._negated(folded, m.start(), m.end()) or _negative_suffix(rule, m)
+                    )
+                    if not negated:
                         # A pattern is named by what it matched, a phrase as it is listed.
                         phrase = m.group() if rule.key is None else rule.label
                         found[rule.category] = Claim(rule.category, phrase, m.group())

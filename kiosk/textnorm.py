@@ -45,6 +45,7 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 # "c.u.r.e", "g-a-r-a-n-t-i". A wider gap ends the run, so "b e s t  c l i n i c" keeps
 # its two words apart and normal text (at most one or two one-letter words) is untouched.
 _SPACED = re.compile(r"(?<!\w)\w(?:[ .·•*_/|~+\-]\w){2,}(?!\w)")
+_SPACED_ANY = re.compile(r"(?<!\w)\w(?:[ .·•*_/|~+\-]\w)+(?!\w)")
 _SEPARATORS = re.compile(r"[ .·•*_/|~+\-]")
 _INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 
@@ -120,16 +121,21 @@ def fold(text: str, lang: str) -> str:
 
 def fold_variants(text: str, lang: str) -> list[str]:
     """Return ``fold(text)``, and also the folded text with spaced-out letters joined up
-    ("c u r e" → "cure") when it has any."""
+    ("c u r e" → "cure") and with hyphens inside words dropped ("gua-ran-teed"), when it
+    has any."""
     if text.isascii():
         folded = stripped = text.lower()
     else:
         stripped = _strip(text, lang)
         folded = _unconfuse(stripped, lang).casefold().replace("ı", "i")
-    if not _SPACED.search(stripped):
-        return [folded]
-    joined = _SPACED.sub(lambda m: _SEPARATORS.sub("", m.group()), stripped)
-    return [folded, _unconfuse(joined, lang).casefold().replace("ı", "i")]
+    variants = [folded]
+    if _SPACED.search(stripped):
+        # Someone spaced letters out: join every run, pairs too ("N o  s i d e").
+        joined = _SPACED_ANY.sub(lambda m: _SEPARATORS.sub("", m.group()), stripped)
+        variants.append(_unconfuse(joined, lang).casefold().replace("ı", "i"))
+    if _INNER_HYPHEN.search(folded):
+        variants.append(_INNER_HYPHEN.sub("", folded))  # "gua-ran-teed" → "guaranteed"
+    return variants
 
 
 def _edge(ch: str) -> bool:

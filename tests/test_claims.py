@@ -188,11 +188,14 @@ def test_genuine_russian_is_not_folded_to_latin() -> None:
 
 def test_spaced_letters_do_not_glue_normal_text() -> None:
     """Only runs of three or more one-letter tokens are joined; normal text stays."""
+    # Only the hyphen inside "check-ups" is dropped in a second reading; no digits glued.
     assert fold_variants("Check-ups at 1, 3, 6 and 12 months; type 1 or 2.", "en") == [
-        "check-ups at 1, 3, 6 and 12 months; type 1 or 2."
+        "check-ups at 1, 3, 6 and 12 months; type 1 or 2.",
+        "checkups at 1, 3, 6 and 12 months; type 1 or 2.",
     ]
     assert fold_variants("c u r e", "en")[1] == "cure"
     assert fold_variants("b e s t  c l i n i c", "en")[1] == "best  clinic"
+    assert fold_variants("N o  s i d e", "en")[1] == "no  side"  # a pair joins beside a run
 
 
 # Latin letters and look-alikes of other scripts that stand for them (from the fold table).
@@ -394,3 +397,47 @@ def test_a_smaller_list_can_be_passed() -> None:
     """The functions take any list, e.g. a clinic's own."""
     own = BannedClaims(categories={})
     assert check_config_strings({"clinic_name": "Best Lupus Clinic"}, own) == []
+
+
+@pytest.mark.parametrize(
+    ("category", "lang", "text"),
+    [
+        ("superiority", "en", "More effective than conventional medicines."),
+        ("superiority", "en", "We offer the only effective stem cell therapy."),
+        ("superiority", "en", "Our award-winning doctors, the No.1 stem cell centre."),
+        ("superiority", "tr", "İlaçlardan daha etkili bir yöntem."),
+        ("superiority", "tr", "Ödüllü doktorlarımız."),
+        ("testimonials", "en", "Trusted by thousands of patients."),
+        ("testimonials", "tr", "Binlerce hastanın güvendiği klinik."),
+        ("prices", "tr", "Tedavi bedeli 4.900 avro."),
+        ("approval", "en", "Certified by the Turkish Ministry of Health."),
+        ("approval", "tr", "FDA onayı alınmıştır."),
+        ("cure", "en", "Say goodbye to lupus forever."),
+        ("cure", "tr", "Lupusa kesin bir çözüm sunuyoruz."),
+        ("cure", "tr", "İlaçlarınızdan kurtulun."),
+        ("cure", "en", "Gua-ran-teed results."),
+        ("safety", "en", "N o  s i d e  e f f e c t s."),
+    ],
+)
+def test_review_misses_are_caught(category: str, lang: str, text: str) -> None:
+    """Insertions an independent review found the first version of the lint let through."""
+    assert category in _categories(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("tr", "Bu tedavi Sağlık Bakanlığı tarafından onaylanmamıştır."),
+        ("tr", "Hiçbir kök hücre ürünü TİTCK tarafından onaylanmadı."),
+        ("tr", "Lupusun doğal seyri kişiden kişiye değişir."),
+    ],
+)
+def test_turkish_negation_in_the_word_and_natural_history_pass(lang: str, text: str) -> None:
+    """Turkish says "not" inside the verb (onaylan-ma-mış); "doğal seyir" is the medical
+    term for the natural course of a disease."""
+    assert _categories(text, lang) == set()
+
+
+def test_a_turkish_infinitive_is_not_a_negation() -> None:
+    """-mak is "to": "onaylanmak üzere" still claims an approval."""
+    assert "approval" in _categories("Tedavimiz Bakanlıkça onaylanmak üzere.", "tr")
