@@ -207,3 +207,26 @@ def test_page_cache_is_bounded(tmp_path: Path) -> None:
     db = open_database(tmp_path / "k.db")
     assert db.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB
     db.close()
+
+
+def test_a_save_waits_for_another_writer(store: AppointmentStore, tmp_path: Path) -> None:
+    """Another process holding the write lock (a CLI purge, a backup, doctor) makes a
+    patient's save wait its turn, not fail: the save takes the lock first (BEGIN
+    IMMEDIATE), so SQLite's busy timeout applies. A deferred BEGIN failed at once."""
+    import sqlite3
+    import threading
+
+    _add(store)  # the hour's data key exists: the next save starts by reading
+    other = sqlite3.connect(tmp_path / "kiosk.db", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO audit (at, event, detail) VALUES ('x', 'other', '{}')")
+    locked = threading.Event()
+    release = threading.Timer(0.5, lambda: (other.execute("COMMIT"), locked.set()))
+    release.start()
+    try:
+        reference = _add(store)
+    finally:
+        release.join()
+        other.close()
+    assert locked.is_set()  # the other writer's lock was held while the save waited
+    assert store.get(reference) is not None and store.count() == 2
