@@ -19,6 +19,7 @@ from kiosk import __version__, paths
 from kiosk.config import ConfigError, Settings, load_settings, load_settings_leniently
 from kiosk.content import Content, ContentError, json_schemas
 from kiosk.logs import setup_logging
+from kiosk.memory import forbid_core_dumps
 from kiosk.validation import check_content, load_content, load_content_remembered
 
 if TYPE_CHECKING:
@@ -785,6 +786,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "run")
+    # Before anything reads a passcode, a key or a request: no core dump may ever hold them.
+    forbid_core_dumps()
     parser = build_parser()
     args = parser.parse_args(argv)
     # The running kiosk logs its events; one-shot commands only say what went wrong.

@@ -41,3 +41,50 @@ def release_free_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+# prctl(2) options (linux/prctl.h).
+_PR_SET_DUMPABLE = 4
+_PR_GET_DUMPABLE = 3
+
+
+def forbid_core_dumps() -> bool:
+    """Make sure no copy of this process's memory is written to disk; True if done.
+
+    A core dump (a crash, or the watchdog's SIGABRT) holds whatever was in memory: the last
+    visitor's name and phone, an unlocked staff key. The core file size limit goes to 0
+    and, on Linux, the process is marked not dumpable (no core, no core pattern pipe such as
+    systemd-coredump or apport, and no other process of the same user may read its memory).
+    """
+    done = False
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        done = True
+    except (ImportError, ValueError, OSError):  # Windows has no resource module
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            done = prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 and done
+        except (OSError, AttributeError):
+            done = False
+    return done
+
+
+def core_dumps_forbidden() -> bool:
+    """Whether :func:`forbid_core_dumps` is in force for this process."""
+    try:
+        import resource
+
+        if resource.getrlimit(resource.RLIMIT_CORE) != (0, 0):
+            return False
+    except ImportError:
+        return False
+    if sys.platform.startswith("linux"):
+        try:
+            return ctypes.CDLL(None).prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            return False
+    return True

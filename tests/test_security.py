@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import crypto
+from kiosk import crypto, paths
 from kiosk.appointment import AppointmentRequest, FormData, validate_request
 from kiosk.export import ExportError, export_requests
 from kiosk.storage import (
@@ -225,7 +225,7 @@ def test_tampered_row_is_refused_not_misread(make_store: Callable[..., Appointme
 WRITER = """
 import sys
 from pathlib import Path
-from kiosk import crypto
+from kiosk import crypto, paths
 from kiosk.appointment import FormData, validate_request
 from kiosk.storage import AppointmentStore, open_database
 
@@ -347,7 +347,7 @@ def _without_root_powers() -> list[str] | None:
 READ_ONLY_SAVER = """
 import sys
 from pathlib import Path
-from kiosk import crypto
+from kiosk import crypto, paths
 from kiosk.appointment import FormData, validate_request
 from kiosk.storage import AppointmentStore, StoreError, open_database
 
@@ -574,3 +574,28 @@ def test_doctor_flags_a_clock_behind_the_database(
     bad = check_clock(settings, now=NOW - dt.timedelta(days=30))
     assert not bad.ok and "behind the newest record" in bad.detail
     assert check_clock(settings, now=NOW + dt.timedelta(hours=2)).ok
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl and RLIMIT_CORE")
+def test_no_command_can_leave_a_core_dump() -> None:
+    """Every kiosk command forbids core dumps before it touches a passcode, a key or a
+    request: the core size limit is 0 and the process is not dumpable (a crash or the
+    watchdog's SIGABRT writes nothing). Checked in a child process, as the kiosk runs."""
+    code = (
+        "import sys\n"
+        "from kiosk.memory import core_dumps_forbidden\n"
+        "assert not core_dumps_forbidden()\n"
+        "from kiosk.cli import main\n"
+        "main(['--version'])\n"
+        "print('forbidden' if core_dumps_forbidden() else 'allowed')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "forbidden"
+
+
+def test_the_unit_forbids_core_dumps() -> None:
+    unit = (paths.bundle_root() / "resources" / "systemd" / "kiosk.service").read_text("utf-8")
+    assert "\nLimitCORE=0\n" in unit
