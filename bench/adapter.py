@@ -150,4 +150,8 @@ def staff_unlock(folder: Path) -> dict[str, float]:
     key = crypto.unlock(keys, PASSCODE)
     seconds = time.perf_counter() - t0
     assert key is not None
-    return {"seconds": seconds}
+    # A wrong passcode must cost what a right one does (nothing to learn from the time).
+    t0 = time.perf_counter()
+    assert crypto.unlock(keys, "1357913579") is None
+    wrong = time.perf_counter() - t0
+    return {"seconds": seconds, "wrong_seconds": wrong, "wrong_over_right": wrong / seconds}

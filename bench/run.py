@@ -434,6 +434,12 @@ class Bench:
             [r["seconds"] for r in results],
         )
         self.row(
+            "unlock_wrong_ratio",
+            "staff sign-in: a wrong passcode's time over a right one's (same work: about 1)",
+            "×",
+            [r["wrong_over_right"] for r in results],
+        )
+        self.row(
             "unlock_peak_mib",
             "staff sign-in: peak memory of that process",
             "MiB",

@@ -27,6 +27,7 @@ from kiosk.storage import (
     PersonalFields,
     StoredRequest,
     StoreError,
+    write_transaction,
 )
 
 Format = Literal["csv", "xlsx"]
@@ -496,7 +497,7 @@ def export_requests(
     except StoreError as exc:
         raise ExportError(f"could not read the requests: {exc}") from exc
     try:
-        with store.db.atomic():
+        with write_transaction(store.db):
             if mark_exported and ids:
                 # Contacted requests stay contacted: exporting them again changes nothing.
                 stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -12,7 +12,7 @@ from typing import Literal
 
 from kiosk import crypto
 from kiosk.crypto import KeysError, Unlocked
-from kiosk.storage import AppointmentStore, StoreError
+from kiosk.storage import AppointmentStore, StoreError, write_transaction
 
 FREE_ATTEMPTS = 5
 FIRST_LOCK_SECONDS = 60
@@ -97,7 +97,7 @@ class StaffAuth:
     def clear_lockout(self, event: str) -> None:
         """Forget failed attempts (after a new passcode) and audit ``event``."""
         try:
-            with self._db.atomic():
+            with write_transaction(self._db):
                 self._db.execute(
                     "INSERT INTO staff_auth (id, passcode_hash, failures, locked_until) "
                     "VALUES (1, NULL, 0, NULL) ON CONFLICT (id) DO UPDATE SET "
@@ -142,7 +142,7 @@ class StaffAuth:
         # authenticated decryption, then one database write.
         key = crypto.unlock(self._keys_path, code)
         if key is not None:
-            with self._db.atomic():
+            with write_transaction(self._db):
                 self._db.execute(
                     "INSERT INTO staff_auth (id, failures, locked_until) VALUES (1, 0, NULL) "
                     "ON CONFLICT (id) DO UPDATE SET failures = 0, locked_until = NULL"
@@ -152,7 +152,7 @@ class StaffAuth:
         failures = int(str(row.get("failures") or 0)) + 1
         wait = lock_seconds(failures)
         until_text = (now + dt.timedelta(seconds=wait)).isoformat() if wait else None
-        with self._db.atomic():
+        with write_transaction(self._db):
             self._db.execute(
                 "INSERT INTO staff_auth (id, failures, locked_until) VALUES (1, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET failures = excluded.failures, "

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Nothing a test runs (in this process or a child kiosk) may write into the user's home:
+# the kiosk's default data, log and config folders point into one throw-away folder.
+_HOME = Path(tempfile.mkdtemp(prefix="kiosk-tests-home-"))
+for _var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+    os.environ[_var] = str(_HOME / _var.lower())
+for _var in ("LOCALAPPDATA", "APPDATA"):  # the same folders on Windows
+    os.environ[_var] = str(_HOME / _var.lower())
+os.environ.pop("KIOSK_CONFIG", None)
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 
 from kiosk import crypto, paths  # noqa: E402
 from kiosk.config import Settings  # noqa: E402
