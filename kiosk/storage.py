@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -148,7 +149,7 @@ def open_database(path: Path, *, busy_timeout_ms: int = 5000) -> Database:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        new = not path.exists()
+        _create_private(path)
         try:
             db = _open(path, busy_timeout_ms)
         except (_Corrupt, sqlite3.DatabaseError) as exc:
@@ -156,13 +157,39 @@ def open_database(path: Path, *, busy_timeout_ms: int = 5000) -> Database:
                 raise
             moved = _move_aside(path)
             log.error("database_corrupt error=%s moved_to=%s", _error_name(exc), moved.name)
+            _create_private(path)
             db = _open(path, busy_timeout_ms)
-            new = True
-        if new and os.name == "posix":
-            path.chmod(0o600)  # patients' data: readable by the kiosk's account only
+        _make_private(path)
     except (sqlite3.Error, OSError, _Corrupt) as exc:
         raise StoreError(f"cannot open database: {type(exc).__name__}: {exc}") from exc
     return db
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file readable by the kiosk's account only, before SQLite
+    opens it: SQLite gives the -wal and -shm files it makes the database file's mode, so
+    they are born private too (a chmod afterwards came too late for them)."""
+    if os.name != "posix" or path.exists():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # created meanwhile: _make_private sees to its mode
+
+
+def _make_private(path: Path) -> None:
+    """Patients' data: the database and its -wal and -shm files, the kiosk's account only."""
+    if os.name != "posix":
+        return
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = stat.S_IMODE(part.stat().st_mode)
+            if mode & 0o077:
+                part.chmod(mode & 0o700)  # group and others out; the owner's rights stay
+        except FileNotFoundError:
+            pass
+        except PermissionError:  # another account's file: say so, the kiosk still works
+            log.warning("database_file_not_private file=%s", part.name)
 
 
 @contextlib.contextmanager

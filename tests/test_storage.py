@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import stat
 from pathlib import Path
 
 from kiosk.storage import migrations, open_database
@@ -230,3 +233,24 @@ def test_a_save_waits_for_another_writer(store: AppointmentStore, tmp_path: Path
         other.close()
     assert locked.is_set()  # the other writer's lock was held while the save waited
     assert store.get(reference) is not None and store.count() == 2
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_database_and_its_wal_files_are_private(tmp_path: Path) -> None:
+    """The database, -wal and -shm are 0600 from the start, whatever the umask; an older
+    database with looser files is tightened when opened."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "kiosk.db"
+        db = open_database(path)
+        db.execute("INSERT INTO audit (at, event, detail) VALUES ('x', 'y', '{}')")
+        for name in ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm"):
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+        db.close()
+        loose = tmp_path / "old.db"
+        sqlite3.connect(loose).execute("CREATE TABLE t (x)").connection.close()
+        loose.chmod(0o644)
+        open_database(loose).close()
+        assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
