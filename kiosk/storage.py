@@ -38,6 +38,8 @@ migrations = Migrations("kiosk")
 # No 0/O, 1/I/L: a code read aloud at the desk or copied by hand stays unambiguous.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 STATUSES = ("new", "exported", "contacted")
+# Consents whose answer says something about health: stored only inside the sealed part.
+SEALED_CONSENTS = ("health_topic",)
 
 
 @migrations()
@@ -113,6 +115,38 @@ def m004_sealed_personal(db: Database) -> None:
     # The staff passcode now unwraps the private key (Argon2id); an old, cheaper scrypt
     # hash left here would let a thief test guesses faster, so it goes.
     db.execute("UPDATE staff_auth SET passcode_hash = NULL")
+
+
+@migrations()
+def m005_health_stays_sealed(db: Database) -> None:
+    """Nothing that reveals health outside the sealed part: the weekly figures lose their
+    topic (a week with one request named that request's topic); topics are counted once,
+    all time, with no week or language beside them. The health-topic consent of each request
+    moves into its sealed data."""
+    db.execute(
+        "CREATE TABLE topic_counts (topic TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute(
+        "INSERT INTO topic_counts (topic, count) SELECT topic, SUM(count) FROM request_counts "
+        "WHERE topic != '' GROUP BY topic"
+    )
+    db.execute(
+        "CREATE TABLE request_counts_new (week TEXT, language TEXT, count INTEGER, "
+        "PRIMARY KEY (week, language))"
+    )
+    db.execute(
+        "INSERT INTO request_counts_new (week, language, count) "
+        "SELECT week, language, SUM(count) FROM request_counts GROUP BY week, language"
+    )
+    db.execute("DROP TABLE request_counts")
+    db.execute("ALTER TABLE request_counts_new RENAME TO request_counts")
+    # Requests saved before: their clear consent record loses the health-topic answer. It is
+    # not lost: a topic is only ever stored with that consent (kiosk.appointment), so the
+    # sealed topic itself says it was given (AppointmentStore._row).
+    db.execute(
+        "UPDATE requests SET consents = json_remove(consents, '$.items.health_topic') "
+        "WHERE json_extract(consents, '$.items.health_topic') IS NOT NULL"
+    )
 
 
 # A data key seals the requests of at most one hour: a memory dump of a running kiosk
@@ -487,15 +521,21 @@ class AppointmentStore:
             raise StoreError("no encryption key: run `kiosk keys init`")
         self._check_file()
         now = self._clock().astimezone(dt.UTC)
+        items = {
+            cid: {"given": given, "version": consent_versions.get(cid, "")}
+            for cid, given in request.consents.items()
+        }
+        # Whether a topic was kept says something about health: that consent is sealed with
+        # the personal fields, never stored in the clear.
+        health = {cid: items.pop(cid) for cid in SEALED_CONSENTS if cid in items}
         consents = {
             "notice_version": notice_version,
             "given_at": now.isoformat(timespec="seconds"),
-            "items": {
-                cid: {"given": given, "version": consent_versions.get(cid, "")}
-                for cid, given in request.consents.items()
-            },
+            "items": items,
         }
-        personal = json.dumps(request.personal(), ensure_ascii=False).encode("utf-8")
+        personal = json.dumps(
+            {**request.personal(), "consents": health}, ensure_ascii=False
+        ).encode("utf-8")
         week = now.strftime("%G-W%V")
         for _attempt in range(5):
             reference = new_reference()
@@ -519,11 +559,18 @@ class AppointmentStore:
                     self.db.table("requests").insert(row)
                     # Anonymous figures for the clinic; they outlive the request itself.
                     self.db.execute(
-                        "INSERT INTO request_counts (week, language, topic, count) "
-                        "VALUES (?, ?, ?, 1) ON CONFLICT (week, language, topic) "
+                        "INSERT INTO request_counts (week, language, count) "
+                        "VALUES (?, ?, 1) ON CONFLICT (week, language) "
                         "DO UPDATE SET count = count + 1",
-                        [week, request.language, request.topic or ""],
+                        [week, request.language],
                     )
+                    if request.topic:
+                        # All time, nothing beside it: a count no request can be traced to.
+                        self.db.execute(
+                            "INSERT INTO topic_counts (topic, count) VALUES (?, 1) "
+                            "ON CONFLICT (topic) DO UPDATE SET count = count + 1",
+                            [request.topic],
+                        )
             except sqlite3.IntegrityError:
                 continue  # the random code was taken: draw another
             except (sqlite3.Error, OSError) as exc:
@@ -606,6 +653,16 @@ class AppointmentStore:
 
     def _row(self, row: dict[str, Any]) -> StoredRequest:
         personal, locked = self._personal(row)
+        consents = _decode(row["consents"] or "{}")
+        sealed_consents = personal.pop("consents", None)
+        items = consents.get("items")
+        if isinstance(items, dict):
+            if isinstance(sealed_consents, dict):
+                items.update(sealed_consents)
+            elif personal.get("topic") and "health_topic" not in items:
+                # Saved before the consent was sealed (m005): the topic is only ever kept
+                # with that consent, so its presence is the record of it.
+                items["health_topic"] = {"given": True, "version": ""}
         return StoredRequest(
             id=row["id"],
             reference=row["reference"],
@@ -613,7 +670,7 @@ class AppointmentStore:
             kiosk_id=row["kiosk_id"],
             language=row["language"],
             personal=personal,
-            consents=_decode(row["consents"] or "{}"),
+            consents=consents,
             content_version=row["content_version"] or "",
             status=row["status"],
             exported_at=row["exported_at"],
@@ -768,16 +825,19 @@ class AppointmentStore:
             raise StoreError(f"could not read the destruction log: {exc}") from exc
 
     def figures(self) -> dict[str, dict[str, int]]:
-        """Anonymous counts per week, per language and per topic (they survive retention)."""
+        """Anonymous counts per week and per language, and all-time counts per topic (they
+        survive retention)."""
         out: dict[str, dict[str, int]] = {"week": {}, "language": {}, "topic": {}}
         try:
             rows = list(self.db.query("select * from request_counts"))
+            topics = list(self.db.query("select topic, count from topic_counts"))
         except sqlite3.Error as exc:
             raise StoreError(f"could not read the figures: {exc}") from exc
         for row in rows:
-            for key in out:
+            for key in ("week", "language"):
                 value = row[key] or "-"
                 out[key][value] = out[key].get(value, 0) + int(row["count"])
+        out["topic"] = {row["topic"]: int(row["count"]) for row in topics}
         return out
 
     def set_status(self, ids: list[int], status: str, audit_event: str) -> int:

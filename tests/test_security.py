@@ -4,6 +4,7 @@ vanished files, clocks that jump."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import shutil
@@ -599,3 +600,96 @@ def test_no_command_can_leave_a_core_dump() -> None:
 def test_the_unit_forbids_core_dumps() -> None:
     unit = (paths.bundle_root() / "resources" / "systemd" / "kiosk.service").read_text("utf-8")
     assert "\nLimitCORE=0\n" in unit
+
+
+# --- health stays sealed -------------------------------------------------------------------
+
+
+def _with_topic(topic: str) -> AppointmentRequest:
+    result = validate_request(
+        FormData(
+            name=NAME,
+            phone="0532 123 45 67",
+            contact_language="tr",
+            contact_method="sms",
+            time_window="evening",
+            topic=topic,
+            consents={"notice_read": True, "contact": True, "health_topic": True},
+        ),
+        "tr",
+    )
+    assert isinstance(result, AppointmentRequest)
+    return result
+
+
+def test_nothing_outside_the_seal_says_which_topic(
+    make_store: Callable[..., AppointmentStore], tmp_path: Path
+) -> None:
+    """A request with a health topic: no table in the clear names the topic or records the
+    health-topic consent (the weekly figures had the topic beside a week with one request);
+    the staff, unlocked, read both; topics are counted all time, with nothing beside them."""
+    store = make_store()
+    reference = store.add_request(
+        _with_topic("cell-research"),
+        kiosk_id="k",
+        content_version="v",
+        consent_versions={"health_topic": "tr-3"},
+        notice_version="n",
+    )
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = _files(tmp_path)
+    assert b"cell-research" in raw  # as a count in topic_counts only, checked next
+    clear = [
+        json.dumps([v.hex() if isinstance(v, bytes) else v for v in row])
+        for table in ("requests", "request_counts", "audit", "destruction_log")
+        for row in store.db.execute(f"select * from {table}")  # noqa: S608 - fixed names
+    ]
+    assert not any("cell-research" in row or "health_topic" in row for row in clear), clear
+    counts = list(store.db.execute("select * from topic_counts"))
+    assert counts == [("cell-research", 1)]
+    assert store.figures()["topic"] == {"cell-research": 1}
+    saved = store.get(reference)
+    assert saved is not None and saved.personal["topic"] == "cell-research"
+    assert saved.consents["items"]["health_topic"] == {"given": True, "version": "tr-3"}
+    assert "consents" not in saved.personal
+
+
+def test_older_databases_lose_the_topic_beside_the_week(tmp_path: Path) -> None:
+    """A database from before: the migration moves topics out of the weekly figures (their
+    totals kept), and takes the health-topic answer out of the clear consent record, where
+    the sealed topic now stands for it."""
+    from kiosk.storage import migrations
+
+    path = tmp_path / "old.db"
+    db = open_database_at_version(path, "m005_health_stays_sealed")
+    db.execute(
+        "INSERT INTO request_counts (week, language, topic, count) VALUES "
+        "('2026-W40', 'tr', 'cell-research', 1), ('2026-W40', 'tr', '', 2), "
+        "('2026-W41', 'en', 'cell-research', 3)"
+    )
+    db.execute(
+        "INSERT INTO requests (reference, created_at, kiosk_id, language, personal, consents, "
+        "content_version, status) VALUES ('ABC123', '2026-10-01T10:00:00+00:00', 'k', 'tr', "
+        "'{}', ?, 'v', 'new')",
+        [json.dumps({"items": {"contact": {"given": True}, "health_topic": {"given": True}}})],
+    )
+    migrations.apply(db)
+    assert sorted(db.execute("select * from request_counts")) == [
+        ("2026-W40", "tr", 3),
+        ("2026-W41", "en", 3),
+    ]
+    assert list(db.execute("select * from topic_counts")) == [("cell-research", 4)]
+    (consents,) = db.execute("select consents from requests").fetchone()
+    assert json.loads(consents) == {"items": {"contact": {"given": True}}}
+    db.close()
+
+
+def open_database_at_version(path: Path, stop_before: str):  # noqa: ANN201
+    """A database with the migrations before ``stop_before`` only (an older kiosk's)."""
+    from sqlite_utils import Database
+
+    from kiosk.storage import migrations
+
+    db = Database(path)
+    migrations.apply(db, stop_before=stop_before)
+    return db

@@ -31,6 +31,7 @@ def test_reopen_is_idempotent(tmp_path: Path) -> None:
         "m002_demo_flag",
         "m003_audit_and_figures",
         "m004_sealed_personal",
+        "m005_health_stays_sealed",
     ]
     db.close()
 
