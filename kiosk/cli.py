@@ -392,7 +392,7 @@ def _store_error() -> type[Exception]:
 def _open_store_for_run(settings: Settings) -> AppointmentStore | None:
     """The kiosk's store, or None (logged) when the database cannot be opened."""
     try:
-        store = open_store(settings)
+        store = open_store(settings, keys_optional=True)
     except _store_error() as exc:
         # Information screens still work; the form offers the online-form QR code instead.
         log.error("database_unavailable %s", exc)
@@ -536,9 +536,14 @@ def cmd_qr(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def open_store(settings: Settings) -> AppointmentStore:
+def open_store(settings: Settings, *, keys_optional: bool = False) -> AppointmentStore:
     """Open the database with the public key (if keys exist), sealing any requests an
-    earlier kiosk without keys stored in the clear. Raises StoreError."""
+    earlier kiosk without keys stored in the clear. Raises StoreError.
+
+    With ``keys_optional`` (the running kiosk) a damaged key file leaves the store without
+    its public key instead: nothing can be saved (the form offers the online form), but
+    retention still deletes what is due, and the log and ``kiosk doctor`` name the file.
+    """
     from kiosk.crypto import KeysError, load_sealer
     from kiosk.storage import AppointmentStore, StoreError, open_database
 
@@ -549,8 +554,10 @@ def open_store(settings: Settings) -> AppointmentStore:
         try:
             sealer = load_sealer(keys_path)
         except KeysError as exc:
-            db.close()
-            raise StoreError(str(exc)) from None
+            if not keys_optional:
+                db.close()
+                raise StoreError(str(exc)) from None
+            log.error("keys_unusable %s; nothing can be saved, retention continues", exc)
     store = AppointmentStore(db, sealer=sealer)
     store.seal_plaintext_rows()
     return store

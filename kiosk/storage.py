@@ -579,6 +579,13 @@ class AppointmentStore:
                 raise StoreError(f"could not save the request: {exc}") from exc
             if new_key is not None:
                 self._data_key = new_key  # only once its row is committed
+            # Replaced while we wrote? Then the row went into the old, unlinked file: say
+            # it failed (the visitor gets the online form) rather than thank them for it.
+            try:
+                self._check_file()
+            except StoreError:
+                log.error("request_save_failed error=DatabaseReplaced")
+                raise
             log.info("request_saved")
             return reference
         raise StoreError("could not draw a free reference code")

@@ -693,3 +693,44 @@ def open_database_at_version(path: Path, stop_before: str):  # noqa: ANN201
     db = Database(path)
     migrations.apply(db, stop_before=stop_before)
     return db
+
+
+def test_a_database_replaced_during_the_save_is_no_thank_you(
+    make_store: Callable[..., AppointmentStore], tmp_path: Path
+) -> None:
+    """The file swapped for another while the request is written (a restore, a careless
+    copy): the row went into the old, unlinked file, so the save reports a failure (the
+    visitor is offered the online form) instead of a reference code."""
+    store = make_store()
+    other = tmp_path / "other.db"
+    open_database(other).close()
+
+    def swap(sql: str) -> None:
+        if sql.startswith("COMMIT"):
+            os.replace(other, tmp_path / "kiosk.db")
+
+    store.db.conn.set_trace_callback(swap)
+    with pytest.raises(StoreError, match="replaced"):
+        _add(store)
+
+
+def test_a_damaged_key_file_does_not_stop_retention(tmp_path: Path) -> None:
+    """The running kiosk with an unreadable key file: nothing can be saved, but the store
+    opens, so retention still deletes what is due (it needs no key)."""
+    from kiosk.cli import _open_store_for_run
+    from kiosk.config import Settings
+
+    settings = Settings(db_path=str(tmp_path / "kiosk.db"))
+    crypto.init_keys(settings.keys_path(), CODE, crypto.MIN_COST)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
+    old = AppointmentStore(
+        open_database(settings.database_path()),
+        sealer=crypto.load_sealer(settings.keys_path()),
+        clock=lambda: past,
+    )
+    _add(old)  # a request saved two months ago
+    old.db.close()
+    settings.keys_path().write_text('{"version": 1, "damaged', "utf-8")
+    store = _open_store_for_run(settings)
+    assert store is not None and not store.can_save
+    assert store.purge_older_than(30) == 1
