@@ -1,18 +1,23 @@
 """Staff passcode: it unlocks the clinic's private key (Argon2id), with a lockout that
-survives restarts (no Qt)."""
+survives restarts and is shared by every process that uses the same key file (no Qt)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import filelock
+
 from kiosk import crypto
 from kiosk.crypto import KeysError, Unlocked
-from kiosk.storage import AppointmentStore, StoreError, write_transaction
+from kiosk.storage import AppointmentStore, StoreError
 
 FREE_ATTEMPTS = 5
 FIRST_LOCK_SECONDS = 60
@@ -53,10 +58,68 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# How long an attempt waits for another process's attempt on the same key file (each takes
+# about a second: the Argon2id derivation).
+ATTEMPT_LOCK_SECONDS = 30
+
+
+class Lockout:
+    """The wrong-attempt count and lock time of one key file, in a file beside it
+    (``<key file>.attempts``).
+
+    It belongs to the key file, not the database: the command line with ``--db`` pointing
+    at a scratch database guesses against the same key and meets the same lockout. Every
+    attempt holds ``<key file>.attempts.lock`` from reading the count to writing it, so
+    guesses made in parallel (two kiosks, many command lines) are each counted.
+    """
+
+    def __init__(self, keys_path: Path) -> None:
+        self.path = keys_path.with_name(keys_path.name + ".attempts")
+        self._lock = filelock.FileLock(
+            keys_path.with_name(keys_path.name + ".attempts.lock"), mode=0o600
+        )
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for one whole attempt. Raises StoreError after a long wait."""
+        try:
+            with self._lock.acquire(timeout=ATTEMPT_LOCK_SECONDS):
+                yield
+        except filelock.Timeout:
+            raise StoreError("another passcode check is still running; try again") from None
+
+    def read(self) -> tuple[int, dt.datetime | None]:
+        """(failures, locked until) as stored: none yet without the file; a damaged file
+        counts as a full set of free attempts used, so spoiling it buys a guesser nothing."""
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            failures = int(data.get("failures", 0))
+            until = data.get("locked_until")
+            return failures, dt.datetime.fromisoformat(until) if until else None
+        except FileNotFoundError:
+            return 0, None
+        except (OSError, ValueError, TypeError, AttributeError):
+            # Damaged: count it as one lockout's worth, so deleting bytes buys nothing.
+            return FREE_ATTEMPTS, None
+
+    def write(self, failures: int, until: dt.datetime | None) -> None:
+        """Store the count atomically (a crash leaves the old or the new, never half)."""
+        partial = self.path.with_name(self.path.name + ".tmp")
+        text = json.dumps(
+            {"failures": failures, "locked_until": until.isoformat() if until else None}
+        )
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, self.path)
+
+
 class StaffAuth:
     """The staff passcode and its lockout. The passcode is checked by unwrapping the
-    private key in the key file; the lockout lives in the database so a restart resets
-    nothing."""
+    private key in the key file; the lockout lives beside the key file (:class:`Lockout`),
+    so neither a restart nor another database resets it."""
 
     def __init__(
         self,
@@ -65,17 +128,13 @@ class StaffAuth:
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
         self._store = store
-        self._db = store.db
         self._keys_path = keys_path
+        self._lockout = Lockout(keys_path)
         self._clock = clock
 
     @property
     def keys_path(self) -> Path:
         return self._keys_path
-
-    def _row(self) -> dict[str, object] | None:
-        rows = list(self._db.query("select * from staff_auth where id = 1"))
-        return rows[0] if rows else None
 
     def is_configured(self) -> bool:
         """Whether a key file with a passcode exists (False if it cannot be read)."""
@@ -97,41 +156,38 @@ class StaffAuth:
     def clear_lockout(self, event: str) -> None:
         """Forget failed attempts (after a new passcode) and audit ``event``."""
         try:
-            with write_transaction(self._db):
-                self._db.execute(
-                    "INSERT INTO staff_auth (id, passcode_hash, failures, locked_until) "
-                    "VALUES (1, NULL, 0, NULL) ON CONFLICT (id) DO UPDATE SET "
-                    "failures = 0, locked_until = NULL"
-                )
-                self._store.audit_in_transaction(event, {})
-        except sqlite3.Error as exc:
-            raise StoreError(f"could not store the passcode state: {exc}") from exc
+            with self._lockout.held():
+                self._lockout.write(0, None)
+        except OSError as exc:
+            raise StoreError(f"could not store the passcode state: {exc.strerror}") from None
+        self._store.audit(event)
 
     def attempt(self, code: str) -> Attempt:
         """Check ``code``: every attempt is audited; wrong ones count towards the lockout.
 
-        Raises StoreError if the database or the key file cannot be read or written.
+        Raises StoreError if the database, the key file or the lockout file cannot be read
+        or written.
         """
         try:
-            return self._attempt(code)
+            if not self._keys_path.exists():
+                self._store.audit("staff_login", outcome="not_configured")
+                return Attempt("not_configured")
+            with self._lockout.held():
+                return self._attempt(code)
         except sqlite3.Error as exc:
             raise StoreError(f"could not check the passcode: {exc}") from exc
         except KeysError as exc:
             raise StoreError(str(exc)) from None
+        except OSError as exc:
+            raise StoreError(f"could not store the passcode state: {exc.strerror}") from None
 
     def _attempt(self, code: str) -> Attempt:
-        if not self._keys_path.exists():
-            self._store.audit("staff_login", outcome="not_configured")
-            return Attempt("not_configured")
-        row = self._row() or {}
+        failures, until = self._lockout.read()
         now = self._clock().astimezone(dt.UTC)
-        locked_until = row.get("locked_until")
-        if isinstance(locked_until, str) and locked_until:
-            until = dt.datetime.fromisoformat(locked_until)
-            if now < until:
-                wait = int((until - now).total_seconds()) + 1
-                self._store.audit("staff_login", outcome="locked")
-                return Attempt("locked", wait)
+        if until is not None and now < until:
+            wait = int((until - now).total_seconds()) + 1
+            self._store.audit("staff_login", outcome="locked")
+            return Attempt("locked", wait)
         try:
             check_format(code)
         except PasscodeError:
@@ -139,27 +195,14 @@ class StaffAuth:
             self._store.audit("staff_login", outcome="malformed")
             return Attempt("wrong")
         # The same work for a right and a wrong code: one Argon2id derivation, one
-        # authenticated decryption, then one database write.
+        # authenticated decryption, one write of the count, one audit entry.
         key = crypto.unlock(self._keys_path, code)
         if key is not None:
-            with write_transaction(self._db):
-                self._db.execute(
-                    "INSERT INTO staff_auth (id, failures, locked_until) VALUES (1, 0, NULL) "
-                    "ON CONFLICT (id) DO UPDATE SET failures = 0, locked_until = NULL"
-                )
-                self._store.audit_in_transaction("staff_login", {"outcome": "ok"})
+            self._lockout.write(0, None)
+            self._store.audit("staff_login", outcome="ok")
             return Attempt("ok", key=key)
-        failures = int(str(row.get("failures") or 0)) + 1
+        failures += 1
         wait = lock_seconds(failures)
-        until_text = (now + dt.timedelta(seconds=wait)).isoformat() if wait else None
-        with write_transaction(self._db):
-            self._db.execute(
-                "INSERT INTO staff_auth (id, failures, locked_until) VALUES (1, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET failures = excluded.failures, "
-                "locked_until = excluded.locked_until",
-                [failures, until_text],
-            )
-            self._store.audit_in_transaction(
-                "staff_login", {"outcome": "wrong", "failures": failures}
-            )
+        self._lockout.write(failures, now + dt.timedelta(seconds=wait) if wait else None)
+        self._store.audit("staff_login", outcome="wrong", failures=failures)
         return Attempt("locked", wait) if wait else Attempt("wrong")

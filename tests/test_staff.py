@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from kiosk import crypto
-from kiosk.staff import PasscodeError, StaffAuth, check_format, lock_seconds
+from kiosk.staff import (
+    FREE_ATTEMPTS,
+    Lockout,
+    PasscodeError,
+    StaffAuth,
+    check_format,
+    lock_seconds,
+)
 from kiosk.storage import AppointmentStore, open_database
 
 CODE = "482913"
@@ -125,6 +132,7 @@ def test_passcode_never_stored(db_path: Path, clock: Clock) -> None:
     assert b"7391045820" not in raw and CODE.encode() not in raw
     rows = list(AppointmentStore(open_database(db_path)).db.query("select * from staff_auth"))
     assert all(r["passcode_hash"] is None for r in rows)
+    assert CODE not in Lockout(_keys(db_path)).path.read_text("utf-8")
     assert auth.attempt(CODE).result == "wrong"
     assert auth.attempt("7391045820").result == "ok"
 
@@ -196,3 +204,53 @@ def test_wrong_and_right_passcodes_do_the_same_work(
         work[outcome] = sorted(calls)
     expected = sorted([f"kdf {cost.opslimit} {cost.memlimit}", "decrypt", "begin"])
     assert work["ok"] == work["wrong"] == expected, work
+
+
+def test_another_database_does_not_reset_the_lockout(tmp_path: Path, clock: Clock) -> None:
+    """The command line with --db naming a scratch database guesses against the same key
+    file: it meets the lockout the kiosk's own database saw, because the lockout belongs to
+    the key file."""
+    kiosk_db, scratch_db = tmp_path / "kiosk.db", tmp_path / "scratch.db"
+    crypto.init_keys(_keys(kiosk_db), CODE, crypto.MIN_COST)
+    kiosk = _auth(kiosk_db, clock)
+    for i in range(FREE_ATTEMPTS):
+        kiosk.attempt(f"{200000 + i:06d}")
+    scratch = StaffAuth(
+        AppointmentStore(open_database(scratch_db), clock=clock), _keys(kiosk_db), clock=clock
+    )
+    attempt = scratch.attempt(CODE)
+    assert attempt.result == "locked" and attempt.key is None
+
+
+def test_parallel_guesses_are_each_counted(db_path: Path, clock: Clock) -> None:
+    """Guesses made at the same time (threads here; processes take the same file lock) are
+    counted one by one, none lost to a race between reading and writing the count."""
+    import threading
+
+    crypto.init_keys(_keys(db_path), CODE, crypto.MIN_COST)
+    _auth(db_path, clock)  # the database exists before the guessers open it
+    guessers = 4
+    start = threading.Barrier(guessers, timeout=60)
+    outcomes: list[str] = []
+
+    def guess(n: int) -> None:
+        auth = _auth(db_path, clock)  # each its own connection, as each process has
+        start.wait()
+        outcomes.append(auth.attempt(f"{300000 + n:06d}").result)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guessers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["wrong"] * guessers
+    failures, _until = Lockout(_keys(db_path)).read()
+    assert failures == guessers
+
+
+def test_a_damaged_lockout_file_buys_nothing(db_path: Path, clock: Clock) -> None:
+    """Spoiling the count file leaves every free attempt used: the next wrong one locks."""
+    auth = _auth(db_path, clock)
+    auth.attempt("222222")
+    Lockout(_keys(db_path)).path.write_text("{not json", "utf-8")
+    assert auth.attempt("333333").result == "locked"
