@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -229,7 +230,8 @@ def _content_for_run(settings: Settings, record: Path | None = None) -> tuple[Co
         return load_content_remembered(settings.content_path(), record), None
     except ContentError as exc:
         bundled = paths.bundled_content_dir()
-        if settings.content_path().resolve() == bundled.resolve():
+        # realpath, not resolve(): a symlink loop in content_dir must not crash the start.
+        if os.path.realpath(settings.content_path()) == os.path.realpath(bundled):
             raise
         log.error(
             "content_invalid dir=%s problems=%d; using bundled content",

@@ -330,20 +330,29 @@ def load_settings_leniently(
         data = {}  # the whole file is unusable: problems[0] says why
     data.update(given)
     name = str(path) if path else "defaults"
-    for _ in range(len(data) + 1):
+    for _ in range(len(data) + 2):
         try:
             return _build(data, name), path, problems
         except ConfigError as exc:
-            if exc.key is None or exc.key not in data:
-                break
             if str(exc) not in problems:
                 problems.append(str(exc))
-            del data[exc.key]
-    try:
-        return _build(given, name), path, problems
-    except ConfigError as exc:  # an override itself is wrong: only defaults are left
-        problems.append(str(exc))
-        return Settings(), path, problems
+            if exc.key in data:
+                del data[exc.key]
+            elif exc.key == "default_language" and data.get("languages"):
+                # The default "en" is not among the clinic's languages: start in its first.
+                languages = data["languages"]
+                data["default_language"] = languages[0] if isinstance(languages, list) else ""
+            else:
+                break
+    # Still wrong: keep at least where the patients' data and keys are (a kiosk must never
+    # start saving into another database under another key), and the defaults for the rest.
+    kept = {k: v for k, v in data.items() if k in PATH_KEYS or k in given}
+    for attempt in (kept, given):
+        try:
+            return _build(attempt, name), path, problems
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return Settings(), path, problems
 
 
 def _key_of(message: str) -> str | None:

@@ -620,7 +620,7 @@ def text_problem(raw: bytes) -> str | None:
     the message says what to do about it.
     """
     if len(raw) > MAX_TEXT_FILE:
-        return f"file is too large ({len(raw) // 1024} KiB; at most {MAX_TEXT_FILE // 1024} KiB)"
+        return f"file is too large (more than {MAX_TEXT_FILE // 1024} KiB)"
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:

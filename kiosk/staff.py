@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -18,6 +19,8 @@ import filelock
 from kiosk import crypto
 from kiosk.crypto import KeysError, Unlocked
 from kiosk.storage import AppointmentStore, StoreError
+
+log = logging.getLogger(__name__)
 
 FREE_ATTEMPTS = 5
 FIRST_LOCK_SECONDS = 60
@@ -60,7 +63,7 @@ def _utcnow() -> dt.datetime:
 
 # How long an attempt waits for another process's attempt on the same key file (each takes
 # about a second: the Argon2id derivation).
-ATTEMPT_LOCK_SECONDS = 30
+ATTEMPT_LOCK_SECONDS = 10  # well inside the watchdog's 30 s
 
 
 class Lockout:
@@ -78,42 +81,74 @@ class Lockout:
         self._lock = filelock.FileLock(
             keys_path.with_name(keys_path.name + ".attempts.lock"), mode=0o600
         )
+        # The count this process could not store (a read-only folder): still enforced here.
+        self._unsaved: tuple[int, dt.datetime | None] | None = None
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        """Hold the lock for one whole attempt. Raises StoreError after a long wait."""
+        """Hold the lock for one whole attempt. Raises StoreError after a long wait.
+
+        A folder the kiosk cannot write (a read-only key folder) must not make sign-in
+        impossible: the attempt goes ahead unlocked, and the log says why.
+        """
         try:
-            with self._lock.acquire(timeout=ATTEMPT_LOCK_SECONDS):
-                yield
+            self._lock.acquire(timeout=ATTEMPT_LOCK_SECONDS)
         except filelock.Timeout:
             raise StoreError("another passcode check is still running; try again") from None
+        except OSError as exc:
+            log.warning("lockout_unlocked error=%s", exc.strerror or type(exc).__name__)
+            yield
+            return
+        try:
+            yield
+        finally:
+            self._lock.release()
 
-    def read(self) -> tuple[int, dt.datetime | None]:
-        """(failures, locked until) as stored: none yet without the file; a damaged file
-        counts as a full set of free attempts used, so spoiling it buys a guesser nothing."""
+    def read(self, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+        """(failures, locked until) as stored: none yet without the file. A damaged file
+        counts as a full set of free attempts used, so spoiling it buys a guesser nothing;
+        a lock is never longer than the longest the kiosk sets (a far-future date written
+        into the file must not lock the desk out for ever)."""
+        if self._unsaved is not None:
+            failures, until = self._unsaved
+            if until is not None:
+                until = min(until, now + dt.timedelta(seconds=MAX_LOCK_SECONDS))
+            return failures, until
         try:
             data = json.loads(self.path.read_text("utf-8"))
-            failures = int(data.get("failures", 0))
-            until = data.get("locked_until")
-            return failures, dt.datetime.fromisoformat(until) if until else None
+            failures = max(0, int(data.get("failures", 0)))
+            text = data.get("locked_until")
+            until = dt.datetime.fromisoformat(text) if text else None
+            if until is not None and until.tzinfo is None:
+                raise ValueError("a lock time without its time zone")
         except FileNotFoundError:
             return 0, None
         except (OSError, ValueError, TypeError, AttributeError):
-            # Damaged: count it as one lockout's worth, so deleting bytes buys nothing.
             return FREE_ATTEMPTS, None
+        if until is not None:
+            until = min(until, now + dt.timedelta(seconds=MAX_LOCK_SECONDS))
+        return failures, until
 
     def write(self, failures: int, until: dt.datetime | None) -> None:
-        """Store the count atomically (a crash leaves the old or the new, never half)."""
+        """Store the count atomically (a crash leaves the old or the new, never half).
+        A folder the kiosk cannot write keeps the count from being stored, not the staff
+        from signing in: logged."""
         partial = self.path.with_name(self.path.name + ".tmp")
         text = json.dumps(
             {"failures": failures, "locked_until": until.isoformat() if until else None}
         )
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, self.path)
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, self.path)
+        except OSError as exc:
+            log.warning("lockout_not_saved error=%s", exc.strerror or type(exc).__name__)
+            self._unsaved = (failures, until)
+            return
+        self._unsaved = None
 
 
 class StaffAuth:
@@ -182,8 +217,8 @@ class StaffAuth:
             raise StoreError(f"could not store the passcode state: {exc.strerror}") from None
 
     def _attempt(self, code: str) -> Attempt:
-        failures, until = self._lockout.read()
         now = self._clock().astimezone(dt.UTC)
+        failures, until = self._lockout.read(now)
         if until is not None and now < until:
             wait = int((until - now).total_seconds()) + 1
             self._store.audit("staff_login", outcome="locked")

@@ -197,3 +197,36 @@ def test_kiosk_run_starts_on_windows_1254_files(tmp_path: Path, broken: str) -> 
     logs = "".join(p.read_text("utf-8") for p in tmp_path.rglob("kiosk.log"))
     expected = "content_invalid" if broken == "content" else "config_invalid"
     assert expected in logs and "not UTF-8 text at line" in logs
+
+
+@pytest.mark.parametrize("default", ["", 'default_language = "de"\n'])
+def test_a_default_language_outside_the_list_keeps_everything_else(
+    tmp_path: Path, default: str
+) -> None:
+    """A mistake between two keys (the default language not among the languages) starts the
+    kiosk in the first listed language, and keeps the database, the key file and the
+    clinic's name: nothing may start saving into another database under another key."""
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        'languages = ["tr", "ar"]\n' + default + 'db_path = "data/kiosk.db"\n'
+        'keys_file = "data/keys.json"\nclinic_name = "Anka Romatoloji Kliniği"\n',
+        "utf-8",
+    )
+    settings, _source, problems = load_settings_leniently(path)
+    assert settings.default_language == "tr" and settings.languages == ["tr", "ar"]
+    assert settings.database_path() == tmp_path / "data" / "kiosk.db"
+    assert settings.keys_path() == tmp_path / "data" / "keys.json"
+    assert settings.clinic_name_in("tr") == "Anka Romatoloji Kliniği"
+    assert problems and "default_language" in problems[0]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_a_content_folder_that_loops_falls_back(tmp_path: Path) -> None:
+    """content_dir naming a symbolic-link loop: the bundled content, and a warning for the
+    staff screen, not a traceback at every start."""
+    from kiosk.cli import _content_for_run
+
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    content, warning = _content_for_run(Settings(content_dir=str(tmp_path / "a")))
+    assert content.root == paths.bundled_content_dir() and warning

@@ -10,6 +10,7 @@ import pytest
 from kiosk import crypto
 from kiosk.staff import (
     FREE_ATTEMPTS,
+    MAX_LOCK_SECONDS,
     Lockout,
     PasscodeError,
     StaffAuth,
@@ -244,7 +245,7 @@ def test_parallel_guesses_are_each_counted(db_path: Path, clock: Clock) -> None:
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["wrong"] * guessers
-    failures, _until = Lockout(_keys(db_path)).read()
+    failures, _until = Lockout(_keys(db_path)).read(clock())
     assert failures == guessers
 
 
@@ -254,3 +255,30 @@ def test_a_damaged_lockout_file_buys_nothing(db_path: Path, clock: Clock) -> Non
     auth.attempt("222222")
     Lockout(_keys(db_path)).path.write_text("{not json", "utf-8")
     assert auth.attempt("333333").result == "locked"
+
+
+def test_a_forged_lock_time_cannot_shut_the_desk_out(db_path: Path, clock: Clock) -> None:
+    """A lock time without a time zone counts as a damaged file (no crash on comparing it),
+    and one far in the future is cut to the longest lock the kiosk ever sets."""
+    auth = _auth(db_path, clock)
+    lockout = Lockout(_keys(db_path))
+    lockout.path.write_text('{"failures": 1, "locked_until": "2099-01-01T00:00:00"}', "utf-8")
+    assert auth.attempt(CODE).result == "ok"
+    lockout.path.write_text(
+        '{"failures": -1000, "locked_until": "2099-01-01T00:00:00+00:00"}', "utf-8"
+    )
+    failures, until = lockout.read(clock())
+    assert failures == 0
+    assert until is not None and until <= clock() + dt.timedelta(seconds=MAX_LOCK_SECONDS)
+
+
+def test_a_count_that_cannot_be_stored_does_not_stop_sign_in(db_path: Path, clock: Clock) -> None:
+    """Where the count cannot be written (here its name is taken by a folder; in the field,
+    a read-only key folder) the right passcode still opens the staff screen."""
+    auth = _auth(db_path, clock)
+    Lockout(_keys(db_path)).path.mkdir()
+    assert auth.attempt(CODE).result == "ok"
+    # ... and the count is still kept, in the memory of this process: guessing stays slow.
+    for i in range(FREE_ATTEMPTS):
+        auth.attempt(f"{400000 + i:06d}")
+    assert auth.attempt(CODE).result == "locked"

@@ -229,10 +229,12 @@ def test_a_save_waits_for_another_writer(store: AppointmentStore, tmp_path: Path
     release.start()
     try:
         reference = _add(store)
+        # The save returned after the other writer let go: it waited for the lock.
+        waited = locked.is_set()
     finally:
         release.join()
         other.close()
-    assert locked.is_set()  # the other writer's lock was held while the save waited
+    assert waited
     assert store.get(reference) is not None and store.count() == 2
 
 
