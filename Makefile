@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 DIST_STAMP := $(VENV)/.installed-dist
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint typecheck imports pytest x11 system-packages screenshots schema dist dist-test bench clean
+.PHONY: run test lint typecheck imports pytest x11 system-packages screenshots schema dist dist-test bench pythons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -97,5 +97,18 @@ screenshots: $(RUN_STAMP)
 schema: $(RUN_STAMP)
 	$(BIN)/kiosk content schema
 
+## The headless suite on the other Python versions requires-python names, each in its own
+# virtual environment (.venv-3.12, ...). Name the interpreters: make pythons PYTHONS="python3.12 python3.13"
+PYTHONS ?= python3.12 python3.13
+pythons:
+	@set -e; for py in $(PYTHONS); do \
+	  v=.venv-$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	  echo "== $$py ($$v)"; \
+	  [ -x $$v/bin/python ] || $$py -m venv $$v; \
+	  $$v/bin/python -m pip install --quiet -e ".[test]"; \
+	  QT_QPA_PLATFORM=offscreen $$v/bin/pytest -p no:xvfb -p no:cacheprovider -q \
+	    --ignore=tests/test_bundle.py --ignore=tests/x11; \
+	done
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-3.* build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

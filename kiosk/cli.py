@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -499,7 +500,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     settings = _settings(args)
     try:
-        store = open_store(settings)
+        store = _keep(args, open_store(settings))
         added = fill_demo(store, args.count, force=args.force)
     except RealDataError as exc:
         print(f"kiosk demo-data: refused: {exc}; use --force to add demo rows anyway")
@@ -565,8 +566,14 @@ def open_store(settings: Settings, *, keys_optional: bool = False) -> Appointmen
     return store
 
 
+def _keep(args: argparse.Namespace, store: AppointmentStore) -> AppointmentStore:
+    """Close ``store``'s database when the command ends, whichever way it returns."""
+    args.resources.callback(store.db.close)
+    return store
+
+
 def _store(args: argparse.Namespace) -> AppointmentStore:
-    return open_store(_settings(args))
+    return _keep(args, open_store(_settings(args)))
 
 
 class _Cancelled(Exception):
@@ -651,7 +658,7 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
     except crypto.KeysError as exc:
         print(f"kiosk keys: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    store = open_store(settings)  # seals any requests stored in the clear
+    store = _keep(args, open_store(settings))  # seals any requests stored in the clear
     StaffAuth(store, keys_path).clear_lockout("keys_created")
     print(f"Key pair created: {keys_path}")
     print("Staff passcode set.")
@@ -683,7 +690,7 @@ def cmd_keys_recover(args: argparse.Namespace) -> int:
     except crypto.KeysError as exc:
         print(f"kiosk keys: {exc}; nothing changed", file=sys.stderr)
         return EXIT_FAIL
-    StaffAuth(open_store(settings), keys_path).clear_lockout("passcode_recovered")
+    StaffAuth(_keep(args, open_store(settings)), keys_path).clear_lockout("passcode_recovered")
     print("New staff passcode set.")
     return EXIT_OK
 
@@ -692,7 +699,7 @@ def cmd_staff_set_passcode(args: argparse.Namespace) -> int:
     from kiosk.staff import StaffAuth
 
     settings = _settings(args)
-    store = open_store(settings)
+    store = _keep(args, open_store(settings))
     auth = StaffAuth(store, settings.keys_path())
     if not auth.is_configured():
         print("kiosk staff: no keys on this kiosk yet: run `kiosk keys init`", file=sys.stderr)
@@ -804,6 +811,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(None, level)
     if args.version:
         return cmd_version()
+    # Whatever a command opens (a database) is closed when it ends, however it ends.
+    args.resources = contextlib.ExitStack()
+    with args.resources:
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command == "content":
             if args.content_command == "check":

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from msgspec import Meta, Struct
@@ -760,11 +761,26 @@ def decode_content(root: Path) -> tuple[Content | None, list[Problem]]:
     return Content(root=root, manifest=manifest, sources=sources, languages=langs), problems
 
 
+def _clean_descriptions(node: Any) -> Any:
+    """Docstrings as every Python writes them: 3.13 strips their indentation itself, 3.11
+    and 3.12 keep it; cleaned, the committed schemas are the same on all three."""
+    if isinstance(node, dict):
+        return {
+            key: inspect.cleandoc(value)
+            if key == "description" and isinstance(value, str)
+            else _clean_descriptions(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_clean_descriptions(item) for item in node]
+    return node
+
+
 def json_schemas() -> dict[str, dict[str, object]]:
     """Return a JSON Schema per content file name, generated from the models above."""
     out: dict[str, dict[str, object]] = {}
     for name, model in {**SHARED_FILES, **LANGUAGE_FILES}.items():
-        schema = msgspec.json.schema(model)
+        schema = _clean_descriptions(msgspec.json.schema(model))
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = f"Kiosk content file {name}"
         out[name] = schema

@@ -235,9 +235,13 @@ def test_parallel_guesses_are_each_counted(db_path: Path, clock: Clock) -> None:
     outcomes: list[str] = []
 
     def guess(n: int) -> None:
-        auth = _auth(db_path, clock)  # each its own connection, as each process has
-        start.wait()
-        outcomes.append(auth.attempt(f"{300000 + n:06d}").result)
+        store = AppointmentStore(open_database(db_path), clock=clock)  # as each process has
+        try:
+            auth = StaffAuth(store, _keys(db_path), clock=clock)
+            start.wait()
+            outcomes.append(auth.attempt(f"{300000 + n:06d}").result)
+        finally:
+            store.db.close()
 
     threads = [threading.Thread(target=guess, args=(n,)) for n in range(guessers)]
     for t in threads:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
@@ -13,6 +14,11 @@ class _Emitter(QObject):
     tapped = Signal()
 
 
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12),
+    reason="from Python 3.12 None and True are immortal (PEP 683): their counts are no longer "
+    "kept exactly, and no drain can free them",
+)
 def test_void_calls_and_emits_do_not_drain_none_true_false(qtbot: QtBot) -> None:
     """PySide6 6.12.0 on Python 3.11 returned None from void methods and True from
     Signal.emit without a reference: each call lowered the count by one until CPython
