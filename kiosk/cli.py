@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 
 from kiosk import __version__, paths
-from kiosk.config import ConfigError, Settings, load_settings, load_settings_leniently
+from kiosk.config import (
+    ConfigError,
+    Settings,
+    config_readable,
+    load_settings,
+    load_settings_leniently,
+)
 from kiosk.content import Content, ContentError, json_schemas
 from kiosk.logs import setup_logging
 from kiosk.memory import forbid_core_dumps
@@ -416,6 +422,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     log.info("kiosk_start version=%s log=%s", __version__, log_file)
     for problem in config_problems:
         log.error("config_invalid %s; using the default", problem)
+    # A config that cannot be read at all does not say where the patients' database and key
+    # are: saving into the default ones could put requests under another (a development)
+    # key. Information screens work; the form offers the online form until IT fixes it.
+    saving = not (config_problems and _path is not None and not config_readable(_path))
+    if not saving:
+        log.error("config_unreadable: requests are not saved until the config file is fixed")
     # A record next to the database of the content that last passed every rule: start-up
     # then only decodes it (the rules run again after any change).
     record = settings.database_path().parent / "content-checked"
@@ -454,7 +466,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         languages,
         warning,
         kiosk_mode=kiosk_mode,
-        open_store=lambda: _open_store_for_run(settings),
+        open_store=lambda: _open_store_for_run(settings) if saving else None,
         after_first_paint=after_first_paint,
     )
     window.exit_requested.connect(lambda: app.exit(EXIT_STAFF_EXIT))

@@ -285,6 +285,15 @@ def _read_config(path: Path) -> dict[str, object]:
     return data
 
 
+def config_readable(path: Path) -> bool:
+    """Whether the file at ``path`` can be read and decoded at all (its keys aside)."""
+    try:
+        _read_config(path)
+    except ConfigError:
+        return False
+    return True
+
+
 def _build(data: dict[str, object], name: str) -> Settings:
     try:
         settings = msgspec.convert(data, type=Settings, str_keys=True)

@@ -4,10 +4,12 @@ that stops: a clear problem, the bundled content or the default settings."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,17 @@ def content_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@contextlib.contextmanager
+def _replaced(target: Path, data: bytes) -> Iterator[None]:
+    """``target`` holds ``data`` inside the block, its own bytes again after it."""
+    original = target.read_bytes()
+    target.write_bytes(data)
+    try:
+        yield
+    finally:
+        target.write_bytes(original)
+
+
 def _damaged(original: bytes, how: str, where: float, byte: int) -> bytes:
     """``original`` re-encoded or damaged at a point past its first bytes."""
     if how in ENCODINGS:
@@ -62,53 +75,37 @@ def test_a_damaged_content_file_is_a_problem_never_a_crash(
     """Past the first byte (inside a string, where Turkish letters are): the content loads
     (a BOM, latin-1 without Turkish letters) or ContentError names the file and why."""
     target = content_copy / relative
-    original = target.read_bytes()
-    try:
-        target.write_bytes(_damaged(original, how, where, byte))
+    with _replaced(target, _damaged(target.read_bytes(), how, where, byte)):
         try:
             load_content(content_copy)
         except ContentError as exc:
             assert exc.problems and all(p.file and p.message for p in exc.problems)
-    finally:
-        target.write_bytes(original)
 
 
 def test_windows_1254_names_line_and_column(content_copy: Path) -> None:
     """The usual mistake, Turkish saved as "ANSI", says where and what to do."""
     target = content_copy / "tr" / "faq.json"
-    original = target.read_bytes()
-    try:
-        target.write_bytes(original.decode("utf-8").encode("cp1254"))
+    with _replaced(target, target.read_text("utf-8").encode("cp1254")):
         content, problems = decode_content(content_copy)
-        assert content is None
-        (problem,) = problems
-        assert problem.file == "tr/faq.json"
-        assert problem.message.startswith("not UTF-8 text at line ")
-        assert "save the file as UTF-8" in problem.message
-    finally:
-        target.write_bytes(original)
+    assert content is None
+    (problem,) = problems
+    assert problem.file == "tr/faq.json"
+    assert problem.message.startswith("not UTF-8 text at line ")
+    assert "save the file as UTF-8" in problem.message
 
 
 def test_a_byte_order_mark_is_accepted(content_copy: Path) -> None:
     """Notepad writes UTF-8 with a BOM: that is still UTF-8."""
     target = content_copy / "tr" / "faq.json"
-    original = target.read_bytes()
-    try:
-        target.write_bytes(b"\xef\xbb\xbf" + original)
+    with _replaced(target, b"\xef\xbb\xbf" + target.read_bytes()):
         assert load_content(content_copy).languages["tr"].faq
-    finally:
-        target.write_bytes(original)
 
 
 def test_an_oversized_file_is_refused_unread(content_copy: Path) -> None:
     target = content_copy / "en" / "faq.json"
-    original = target.read_bytes()
-    try:
-        target.write_bytes(b" " * (5 * 1024 * 1024) + original)
+    with _replaced(target, b" " * (5 * 1024 * 1024) + target.read_bytes()):
         with pytest.raises(ContentError, match="too large"):
             load_content(content_copy)
-    finally:
-        target.write_bytes(original)
 
 
 @PROPERTY
@@ -197,6 +194,10 @@ def test_kiosk_run_starts_on_windows_1254_files(tmp_path: Path, broken: str) -> 
     logs = "".join(p.read_text("utf-8") for p in tmp_path.rglob("kiosk.log"))
     expected = "content_invalid" if broken == "content" else "config_invalid"
     assert expected in logs and "not UTF-8 text at line" in logs
+    # An unreadable config does not say where the database is: no store is opened (no
+    # request could land in another database under another key).
+    assert ("config_unreadable" in logs) is (broken == "config")
+    assert ("database_open" in logs) is (broken == "content")
 
 
 @pytest.mark.parametrize("default", ["", 'default_language = "de"\n'])

@@ -106,9 +106,7 @@ def test_reviewer_placeholder_fails_the_release(
     assert "ERROR: tr/meta.json $.reviewed_by: name the physician" in capsys.readouterr().out
 
 
-def test_doctor_names_what_is_missing(
-    filled_config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_doctor_names_what_is_missing(filled_config: Path) -> None:
     from kiosk.doctor import check_go_live
 
     settings, _ = load_settings(filled_config)
