@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -101,6 +102,9 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     clinic_name: LocalText = DEFAULT_CLINIC_NAME
     clinic_logo: str | None = None
     kiosk_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = "kiosk-1"
+    # The clinic's time zone (IANA name): the staff list and every export show times in it,
+    # with its offset, whatever the kiosk's own clock setting says.
+    time_zone: str = "Europe/Istanbul"
     appointment_url: str = "https://example.org/appointment"
     privacy_notice_url: str = "https://example.org/privacy"
     # The KVKK information notice (Art. 10): who is responsible and how to apply in writing.
@@ -173,6 +177,10 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         if self.study is None or self.study.missing(self.languages):
             return None
         return self.study
+
+    def zone(self) -> dt.tzinfo:
+        """The clinic's time zone (checked when the settings are loaded)."""
+        return zoneinfo.ZoneInfo(self.time_zone)
 
     def logo_path(self) -> Path | None:
         """Return the clinic logo file, or None to show the built-in clinic icon."""
@@ -256,6 +264,14 @@ def _check(settings: Settings, name: str) -> None:
             f"choose from {', '.join(LANGUAGE_NAMES)}",
             "contact_languages",
         )
+    try:
+        settings.zone()
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"{name}: key 'time_zone': not a time zone name like \"Europe/Istanbul\" "
+            f"(got {settings.time_zone!r})",
+            "time_zone",
+        ) from None
     if len(set(settings.languages)) != len(settings.languages):
         raise ConfigError(f"{name}: key 'languages': a language is listed twice", "languages")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,10 @@ def test_db_override(tmp_path: Path) -> None:
         ("languages = ['en']\ndefault_language = 'tr'", "key 'default_language'"),
         ("screen_dpi = -5", "key 'screen_dpi'"),
         ("clinic_name = ", "not valid TOML"),
+        ("time_zone = 'Nowhere/Land'", "key 'time_zone'"),
+        ("time_zone = 'Europe'", "key 'time_zone'"),
+        ("time_zone = '../etc/passwd'", "key 'time_zone'"),
+        ("time_zone = ''", "key 'time_zone'"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, toml: str, expected: str) -> None:
@@ -98,3 +103,13 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     assert settings.content_path() == folder / "content"
     assert settings.database_path() == folder / "db" / "k.db"
     assert settings.logo_path() == folder / "logo.png"
+
+
+def test_time_zone_is_the_clinics(tmp_path: Path) -> None:
+    """The clinic's zone is used as written, whatever the machine's own zone."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('time_zone = "Europe/Berlin"\n', "utf-8")
+    settings, _ = load_settings(cfg)
+    winter = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC).astimezone(settings.zone())
+    assert winter.utcoffset() == dt.timedelta(hours=1)
+    assert Settings().zone().utcoffset(dt.datetime(2026, 7, 1)) == dt.timedelta(hours=3)
