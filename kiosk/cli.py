@@ -186,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--mark-exported", action="store_true", help="mark the exported rows as exported"
     )
+    export.add_argument(
+        "--include-demo",
+        action="store_true",
+        help="also export demo requests (made by `kiosk demo-data`; marked in a Demo column)",
+    )
 
     shots = sub.add_parser(
         "screenshots", parents=[common], help="render every screen to PNG files (offscreen)"
@@ -771,8 +776,9 @@ def cmd_requests_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kiosk.export import ExportError, export_requests
+    from kiosk.export import ExportError, ExportStyle, export_requests
 
+    settings = _settings(args)
     store = _store(args)
     if not _unlock(args, store):
         return EXIT_FAIL
@@ -785,9 +791,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             status=args.status,
             since=args.since,
             mark_exported=args.mark_exported,
+            include_demo=args.include_demo,
             destination="command-line",
+            style=ExportStyle(settings.time_zone, settings.kiosk_id),
         )
     except ExportError as exc:
+        if exc.reason == "empty":
+            print("no request matches: no file written")
+            return EXIT_OK
         print(f"kiosk export: {exc}", file=sys.stderr)
         return EXIT_FAIL
     finally:

@@ -1,20 +1,26 @@
-"""Exporting requests for the front desk: CSV or XLSX, injection-safe, written atomically
-(no Qt)."""
+"""Exporting requests for the front desk: CSV or XLSX, injection-safe, checked on the drive
+before anything is marked (no Qt)."""
 
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
+import errno
+import hashlib
 import io
+import logging
 import os
 import re
+import stat
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sized
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator, Sized
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, Protocol
 
+import phonenumbers
 import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.utility
@@ -29,17 +35,24 @@ from kiosk.storage import (
     StoreError,
     write_transaction,
 )
+from kiosk.times import offset_text
+
+log = logging.getLogger(__name__)
 
 Format = Literal["csv", "xlsx"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx")
 # OWASP CSV injection: a cell starting with one of these may be run as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+# (key, title, width). The received time is the clinic's local time (its zone in the title)
+# and its offset from UTC has a column of its own: an XLSX date cannot carry one.
 COLUMNS = (
     ("reference", "Reference", 12),
-    ("received", "Received (UTC)", 20),
+    ("received", "Received ({zone})", 20),
+    ("offset", "UTC offset", 10),
+    ("kiosk", "Kiosk", 14),
     ("name", "Name", 28),
-    ("phone", "Phone", 18),
+    ("phone", "Phone", 20),
     ("email", "E-mail", 30),
     ("contact_language", "Contact language", 12),
     ("contact_method", "Contact method", 14),
@@ -48,11 +61,51 @@ COLUMNS = (
     ("status", "Status", 11),
     ("marketing", "Marketing consent", 18),
     ("kiosk_language", "Screen language", 10),
+    ("demo", "Demo", 8),
 )
+_RECEIVED = 1  # the column holding the time
 
 
 class ExportError(Exception):
-    """The export could not be written; no file was left behind."""
+    """The export could not be written; no file was left behind.
+
+    ``reason`` says what staff can do about it: ``gone`` (the stick or folder is not there
+    any more), ``own-disk`` (it is on the kiosk's own disk), ``full``, ``read-only``,
+    ``unverified`` (the file read back differently), ``exists`` (a file of that name is
+    there), ``locked`` (the requests are sealed), ``failed`` (anything else).
+    """
+
+    def __init__(self, message: str, reason: str = "failed") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an export goes, as it was when staff were offered it.
+
+    ``device`` is the folder's filesystem (``st_dev``) when it was offered: at save time the
+    folder must still be on it, and the file written must be too. A stick pulled out leaves
+    its mount folder on the kiosk's own disk; its device has changed, so nothing is written
+    there. ``own`` are the kiosk's own folders (its disk, its data): an export is refused on
+    their filesystems, so no plain copy of patients' data lands on the kiosk.
+    """
+
+    path: Path
+    kind: str = "command-line"  # "usb", "folder" or "command-line"
+    device: int | None = None
+    own: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportStyle:
+    """How an export reads: the clinic's time zone, and the kiosk's name for file names."""
+
+    zone: str = "UTC"
+    kiosk_id: str = ""
+
+    def tzinfo(self) -> dt.tzinfo:
+        return zoneinfo.ZoneInfo(self.zone)
 
 
 def neutralise(value: str) -> str:
@@ -60,9 +113,15 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def export_filename(fmt: Format, now: dt.datetime) -> str:
-    """Return ``kiosk-requests-YYYYMMDD-HHMM.<fmt>`` for the local time ``now``."""
-    return f"kiosk-requests-{now:%Y%m%d-%H%M}.{fmt}"
+def export_filename(fmt: Format, now: dt.datetime, kiosk_id: str = "") -> str:
+    """Return ``kiosk-requests-[<kiosk id>-]YYYYMMDD-HHMM.<fmt>`` for the local time ``now``."""
+    kiosk = f"{kiosk_id}-" if kiosk_id else ""
+    return f"kiosk-requests-{kiosk}{now:%Y%m%d-%H%M}.{fmt}"
+
+
+def headers(style: ExportStyle) -> list[str]:
+    """The header row, the received column naming the clinic's time zone."""
+    return [title.format(zone=style.zone) for _key, title, _w in COLUMNS]
 
 
 _NO_PERSONAL = PersonalFields()
@@ -77,9 +136,44 @@ _MARKETING = {
 }
 
 
-def _row(r: ExportRow) -> list[str]:
-    """The cells of one request, each neutralised, with the stored ISO 8601 creation time
-    in the second cell (each format writes it its own way, see :func:`_received`)."""
+def _country_code(digits: str) -> int:
+    """How many leading digits of an E.164 number (without its +) are its country code:
+    codes are prefix-free, 1 to 3 digits."""
+    for length in (1, 2, 3):
+        if int(digits[:length] or 0) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return length
+    return 0
+
+
+def dialable(phone: str) -> str:
+    """A stored E.164 number as a CSV shows it: ``00 90 5321234567``.
+
+    It is what one dials from Türkiye (and most countries) and no spreadsheet reads it as
+    a formula (a leading + is one) or a number (the spaces), so it needs no apostrophe.
+    Anything else stored is returned as it is (and neutralised like any cell).
+    """
+    if not (phone.startswith("+") and phone[1:].isascii() and phone[1:].isdigit()):
+        return phone
+    digits = phone[1:]
+    length = _country_code(digits)
+    if not length or length == len(digits):
+        return phone
+    return f"00 {digits[:length]} {digits[length:]}"
+
+
+def readable(phone: str) -> str:
+    """A stored E.164 number as an XLSX shows it: ``+90 532 123 45 67`` (a text cell, which
+    a spreadsheet never runs as a formula)."""
+    try:
+        parsed = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _cells(r: ExportRow, phone: Callable[[str], str]) -> list[str]:
+    """The text cells of one request, the stored ISO 8601 time in the received column
+    (each format writes it its own way) and an empty offset cell after it."""
     p = r.personal or _NO_PERSONAL
     m = r.marketing
     marketing = _MARKETING[
@@ -89,45 +183,53 @@ def _row(r: ExportRow) -> list[str]:
             m.marketing_call is not None and bool(m.marketing_call.given),
         )
     ]
-    starts = FORMULA_STARTS
-    # neutralise() written out inline: this runs for every cell of every request.
     return [
-        "'" + v if v.startswith(starts) else v
-        for v in (
-            r.reference,
-            r.created_at,
-            p.name or "",
-            p.phone or "",
-            p.email or "",
-            p.contact_language or "",
-            p.contact_method or "",
-            p.time_window or "",
-            p.topic or "",
-            r.status,
-            marketing,
-            r.language,
-        )
+        r.reference,
+        r.created_at,
+        "",
+        r.kiosk_id,
+        p.name or "",
+        phone(p.phone) if p.phone else "",
+        p.email or "",
+        p.contact_language or "",
+        p.contact_method or "",
+        p.time_window or "",
+        p.topic or "",
+        r.status,
+        marketing,
+        r.language,
+        "demo" if r.is_demo else "",
     ]
+
+
+class _Clock:
+    """Stored UTC times in the clinic's zone, remembering each hour's offset (a zone's
+    offset changes at most a few times a year, and the conversion is the costly part)."""
+
+    def __init__(self, zone: dt.tzinfo) -> None:
+        self._zone = zone
+        self._hours: dict[str, tuple[dt.timedelta, str]] = {}
+
+    def local(self, stored: str) -> tuple[dt.datetime, str]:
+        """The stored time as a naive local time, and its offset as ``+03:00``."""
+        if _STORED_UTC.fullmatch(stored):
+            hour = stored[:13]
+            known = self._hours.get(hour)
+            if known is None:
+                when = dt.datetime.fromisoformat(stored).astimezone(self._zone)
+                offset = when.utcoffset() or dt.timedelta(0)
+                known = self._hours[hour] = (offset, offset_text(when))
+            utc = dt.datetime.fromisoformat(stored[:19])
+            return utc + known[0], known[1]
+        when = dt.datetime.fromisoformat(stored)  # refuses a damaged time
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        local = when.astimezone(self._zone)
+        return local.replace(tzinfo=None), offset_text(local)
 
 
 # How this kiosk stores every time (UTC, seconds): read by slicing, the common case.
 _STORED_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", re.ASCII)
-
-
-def _received(stored: str) -> dt.datetime:
-    """The stored creation time as a naive UTC datetime (what the spreadsheet shows)."""
-    when = dt.datetime.fromisoformat(stored)
-    if _STORED_UTC.fullmatch(stored):
-        return when.replace(tzinfo=None)
-    return when.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def _received_text(stored: str) -> str:
-    """The stored creation time as CSV shows it: ``YYYY-MM-DD HH:MM`` in UTC."""
-    when = dt.datetime.fromisoformat(stored)  # also refuses a damaged time, as before
-    if _STORED_UTC.fullmatch(stored):
-        return stored[:10] + " " + stored[11:16]
-    return f"{when.astimezone(dt.UTC):%Y-%m-%d %H:%M}"
 
 
 def _export_row(r: StoredRequest) -> ExportRow:
@@ -149,6 +251,8 @@ def _export_row(r: StoredRequest) -> ExportRow:
                 for c in MarketingConsents.__struct_fields__
             }
         ),
+        kiosk_id=r.kiosk_id,
+        is_demo=r.is_demo,
     )
 
 
@@ -157,37 +261,58 @@ def _records(rows: Iterable[StoredRequest | ExportRow]) -> Iterator[ExportRow]:
         yield r if isinstance(r, ExportRow) else _export_row(r)
 
 
-# A CSV cell needs quoting when it holds one of these (or the delimiter, counted apart).
-_CSV_QUOTED = re.compile('["\r\n]')
+# A CSV cell is quoted when it holds a quote, a line break or either list separator: a
+# spreadsheet set to the semicolon (Turkish, German, Russian Excel) splits an unquoted
+# cell at its semicolons, and a part after one could start a formula.
+_CSV_QUOTED = re.compile('["\r\n,;]')
 
 
-def _write_csv(handle: io.BufferedWriter, rows: Iterable[ExportRow]) -> None:
+# A semicolon or line break followed by a formula start: a spreadsheet set to the semicolon
+# honours quotes only at a cell's start, so the text after either starts a cell of its own
+# there, and gets an apostrophe too.
+_AFTER_BREAK = re.compile(r"([;\r\n])(\s*)(?=[=+\-@])")
+
+
+def _csv_cell(value: str) -> str:
+    """RFC 4180: quoted, with quotes doubled, where needed."""
+    return '"' + value.replace('"', '""') + '"' if _CSV_QUOTED.search(value) else value
+
+
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+def _write_csv(
+    handle: _Writable, rows: Iterable[StoredRequest | ExportRow], style: ExportStyle
+) -> None:
     # The byte-order mark makes Excel read UTF-8, so Turkish and Arabic names survive.
     handle.write(codecs.BOM_UTF8)
-    # RFC 4180: CRLF line ends, quotes only where needed, doubled inside quoted cells. The
-    # csv module writes the lines that need quotes (and the header); every other line is
-    # the cells joined by commas, which is what it would write too, at a fifth of the cost.
-    quoted = io.StringIO()
-    writer = csv.writer(quoted, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([title for _key, title, _w in COLUMNS])
-    commas = len(COLUMNS) - 1
+    # RFC 4180: CRLF line ends, quotes only where needed, doubled inside quoted cells. Most
+    # lines need none: their cells joined by commas is the line, at a fifth of the cost.
+    clock = _Clock(style.tzinfo())
     needs_quotes = _CSV_QUOTED.search
-    row = _row
+    starts = FORMULA_STARTS
+    line_of = ",".join
+    breaks = re.compile("[;\r\n]").search
     # Rows are written as they are read, a thousand lines at a time: 100,000 requests never
     # sit in memory at once.
-    chunk: list[str] = [quoted.getvalue()]
-    for r in rows:
-        cells = row(r)
-        # A date never starts with a formula character, so it needs no neutralising.
-        cells[1] = _received_text(cells[1])
+    chunk: list[str] = [",".join(_csv_cell(t) for t in headers(style)) + "\r\n"]
+    for r in _records(rows):
+        cells = _cells(r, dialable)
+        local, offset = clock.local(cells[_RECEIVED])
+        # neutralise() written out inline: this runs for every cell of every request. The
+        # time and its offset ("UTC+03:00") never start with a formula character.
+        cells = ["'" + v if v.startswith(starts) else v for v in cells]
+        if breaks(line_of(cells)):
+            cells = [_AFTER_BREAK.sub(r"\1\2'", v) for v in cells]
+        cells[_RECEIVED] = f"{local:%Y-%m-%d %H:%M}"
+        cells[_RECEIVED + 1] = "UTC" + offset
         line = ",".join(cells)
-        if line.count(",") == commas and not needs_quotes(line):
-            chunk.append(line + "\r\n")
-        else:
-            quoted.seek(0)
-            quoted.truncate()
-            writer.writerow(cells)
-            chunk.append(quoted.getvalue())
+        if needs_quotes(line) and (
+            line.count(",") != len(cells) - 1 or any(needs_quotes(c) for c in cells)
+        ):
+            line = ",".join(_csv_cell(c) for c in cells)
+        chunk.append(line + "\r\n")
         if len(chunk) >= 1000:
             handle.write("".join(chunk).encode("utf-8"))
             chunk.clear()
@@ -251,25 +376,33 @@ class _Template:
     """The workbook xlsxwriter writes around the data: every part as bytes, and the sheet
     split where the data rows go."""
 
-    def __init__(self, folder: Path, rows: int) -> None:
+    def __init__(self, rows: int, style: ExportStyle) -> None:
         buffer = io.BytesIO()
-        # tmpdir: xlsxwriter's own temporary files stay on the export's drive, as before.
-        book = xlsxwriter.Workbook(
-            buffer,
-            {"constant_memory": True, "tmpdir": str(folder), "strings_to_formulas": False},
-        )
-        sheet = book.add_worksheet("Requests")
-        bold = book.add_format({"bold": True})
-        date = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        for c, (_key, title, width) in enumerate(COLUMNS):
-            sheet.set_column(c, c, width)
-            sheet.write_string(0, c, title, bold)
-        if rows:
-            # One dated cell, so that the date format is in the styles; its row is taken
-            # out again below, and its style number read from it.
-            sheet.write_datetime(1, 1, _EXCEL_EPOCH, date)
-        sheet.freeze_panes(1, 0)
-        book.close()
+        # xlsxwriter's temporary files (the header only, no patient's data) go to a folder
+        # of their own that is removed with them: never onto the stick, even when it is full.
+        with tempfile.TemporaryDirectory(prefix="kiosk-xlsx-") as scratch:
+            book = xlsxwriter.Workbook(
+                buffer,
+                {"constant_memory": True, "tmpdir": scratch, "strings_to_formulas": False},
+            )
+            sheet = book.add_worksheet("Requests")
+            bold = book.add_format({"bold": True})
+            date = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+            for c, ((_key, _title, width), title) in enumerate(
+                zip(COLUMNS, headers(style), strict=True)
+            ):
+                sheet.set_column(c, c, width)
+                sheet.write_string(0, c, title, bold)
+            if rows:
+                # One dated cell, so that the date format is in the styles; its row is
+                # taken out again below, and its style number read from it.
+                sheet.write_datetime(1, _RECEIVED, _EXCEL_EPOCH, date)
+            sheet.freeze_panes(1, 0)
+            # Printed: landscape, every column on one page's width, the header on each page.
+            sheet.set_landscape()
+            sheet.fit_to_pages(1, 0)
+            sheet.repeat_rows(0)
+            book.close()
         with zipfile.ZipFile(buffer) as archive:
             self.parts = [(info, archive.read(info)) for info in archive.infolist()]
         xml = dict((info.filename, data) for info, data in self.parts)[_SHEET].decode("utf-8")
@@ -293,7 +426,7 @@ def _row_formats(date_style: str) -> tuple[str, str]:
     fast, slow = ['<row r="{0}">'], ['<row r="{0}">']
     for c in range(len(COLUMNS)):
         col = xlsxwriter.utility.xl_col_to_name(c)
-        if c == 1:
+        if c == _RECEIVED:
             cell = f'<c r="{col}{{0}}" s="{date_style}"><v>{{{c + 1}}}</v></c>'
             fast.append(cell)
             slow.append(cell)
@@ -303,16 +436,19 @@ def _row_formats(date_style: str) -> tuple[str, str]:
     return "".join(fast) + "</row>", "".join(slow) + "</row>"
 
 
-def _write_xlsx(path: Path, rows: Iterable[ExportRow], count: int) -> None:
-    """Write ``count`` requests (the sheet's size is stated before its rows)."""
+def _write_xlsx(
+    handle: IO[bytes], rows: Iterable[StoredRequest | ExportRow], count: int, style: ExportStyle
+) -> None:
+    """Write ``count`` requests (the sheet's size is stated before its rows) into the open
+    file ``handle``, which the caller closes. Every cell is a typed text cell, which a
+    spreadsheet never runs as a formula: nothing needs an apostrophe."""
     if count + 1 > _MAX_ROWS:
         raise ExportError(f"{count:,} requests do not fit in one sheet: export fewer")
-    template = _Template(path.parent, count)
+    template = _Template(count, style)
     fast, slow = _row_formats(template.date_style)
     fast_format, slow_format = fast.format, slow.format
     special = _SPECIAL.search
-    row = _row
-    handle = open(path, "wb")  # noqa: SIM115 (closed below, or by _abandon)
+    clock = _Clock(style.tzinfo())
     archive = zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED)
     sheet: IO[bytes] | None = None
     try:
@@ -324,13 +460,15 @@ def _write_xlsx(path: Path, rows: Iterable[ExportRow], count: int) -> None:
             sheet.write(template.head)
             chunk: list[str] = []
             n = 1
-            for r in rows:
+            for r in _records(rows):
                 n += 1
-                cells = row(r)
-                cells[1] = _excel_serial(_received(cells[1]))
+                cells = _cells(r, readable)
+                local, offset = clock.local(cells[_RECEIVED])
+                cells[_RECEIVED] = _excel_serial(local)
+                cells[_RECEIVED + 1] = "UTC" + offset
                 joined = "|".join(cells)
                 if special(joined) or len(joined) > _STRMAX // 2:
-                    cells = [t if c == 1 else _inline_text(t) for c, t in enumerate(cells)]
+                    cells = [t if c == _RECEIVED else _inline_text(t) for c, t in enumerate(cells)]
                     chunk.append(slow_format(n, *cells))
                 else:
                     chunk.append(fast_format(n, *cells))
@@ -343,7 +481,6 @@ def _write_xlsx(path: Path, rows: Iterable[ExportRow], count: int) -> None:
             sheet.write(template.tail)
             sheet.close()
         archive.close()
-        handle.close()
     except BaseException:
         _abandon(handle, sheet, archive)
         raise
@@ -363,87 +500,210 @@ def _abandon(handle: IO[bytes], sheet: IO[bytes] | None, archive: zipfile.ZipFil
 def write_export(
     rows: Iterable[StoredRequest | ExportRow],
     fmt: Format,
-    target: Path,
+    target: Path | Target,
     now: dt.datetime | None = None,
     *,
     count: int | None = None,
+    style: ExportStyle = ExportStyle(),  # noqa: B008 (frozen: one shared default is safe)
 ) -> Path:
     """Write ``rows`` to ``target`` (a folder, or a file path) and return the file written.
 
-    The data goes to a temporary file in the same folder, is flushed and fsynced, and is
-    then renamed into place: a pulled USB stick, a full disk or an error while reading the
-    rows leaves no partial file. Raises ExportError (or the error the rows raised).
+    The destination is checked first (:func:`check_target`). The file is created under its
+    final name, never over an existing file (a folder gets ``-2``, ``-3``... names; a file
+    name that exists is refused), written, fsynced, and read back from the drive and
+    compared before this returns. Any failure removes it again: no partial file and no
+    hidden temporary file is left. Raises ExportError (or the error the rows raised).
 
     An XLSX sheet states its size before its rows: pass ``count`` with an iterator (it is
     checked), or a sized collection; any other iterable is read into memory first.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}")
+    if isinstance(target, Path):
+        target = Target(target)
     if fmt == "xlsx" and count is None:
         if not isinstance(rows, Sized):
             rows = list(rows)
         count = len(rows)
-    now = now or dt.datetime.now()
-    if target.is_dir():
-        final = _free_name(target, export_filename(fmt, now))
-    elif target.suffix.lower() == f".{fmt}":
-        final = target
-    else:
-        # Neither a folder nor a file name of this format: most likely a stick that was
-        # pulled out. Never write "usb" as a file into the folder above it.
-        raise ExportError(f"folder does not exist: {target}")
-    folder = final.parent
-    if not folder.is_dir():
-        raise ExportError(f"folder does not exist: {folder}")
-    tmp: Path | None = None
+    now = now or dt.datetime.now(style.tzinfo())
+    check_target(target)
+    path, handle = _create(target, fmt, export_filename(fmt, now, style.kiosk_id))
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".kiosk-export-", suffix=f".{fmt}", dir=folder)
-        tmp = Path(tmp_name)
+        if target.device is not None and os.fstat(handle.fileno()).st_dev != target.device:
+            # Unmounted between the check and the creation: the file is on the kiosk.
+            raise ExportError(f"{target.path} is not the drive it was", "gone")
         if fmt == "csv":
-            with os.fdopen(fd, "wb") as handle:
-                _write_csv(handle, _records(rows))
-                handle.flush()
-                os.fsync(handle.fileno())
+            hashing = _Hashing(handle)
+            _write_csv(hashing, rows, style)
+            expected: str | None = hashing.hexdigest()
         else:
-            os.close(fd)
             assert count is not None
-            _write_xlsx(tmp, _records(rows), count)
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
-        os.replace(tmp, final)
-        _fsync_dir(folder)
-    except (OSError, zipfile.BadZipFile, xlsxwriter.exceptions.XlsxWriterException) as exc:
-        if tmp is not None:
-            _unlink_quietly(tmp)
+            _write_xlsx(handle, rows, count, style)
+            expected = None
+        handle.flush()
+        os.fsync(handle.fileno())
+        _read_back(handle, path, expected)
+        handle.close()
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        _drop(handle, path)
+        raise ExportError(f"could not write the export: {exc}", _reason(exc)) from exc
+    except (zipfile.BadZipFile, xlsxwriter.exceptions.XlsxWriterException) as exc:
+        _drop(handle, path)
         raise ExportError(f"could not write the export: {exc}") from exc
     except BaseException:
-        if tmp is not None:
-            _unlink_quietly(tmp)
+        _drop(handle, path)
         raise
-    return final
+    return path
 
 
-def _unlink_quietly(path: Path) -> None:
+def own_devices(folders: Iterable[Path]) -> set[int]:
+    """The filesystems (``st_dev``) of the kiosk's own folders that exist."""
+    found = set()
+    for folder in folders:
+        try:
+            found.add(os.stat(folder).st_dev)
+        except OSError:
+            continue
+    return found
+
+
+def check_target(target: Target) -> None:
+    """Refuse a destination that is gone or on the kiosk's own disk. Raises ExportError.
+
+    By device, not by folder name: a pulled stick leaves its mount folder behind, an
+    ordinary folder on the kiosk's disk.
+    """
+    if target.kind == "command-line":
+        return  # IT names the file; it is created exclusively like any other
+    try:
+        found = os.stat(target.path)
+    except OSError:
+        raise ExportError(f"{target.path} is not there any more", "gone") from None
+    if not stat.S_ISDIR(found.st_mode):
+        raise ExportError(f"{target.path} is not a folder", "gone")
+    if target.device is not None and found.st_dev != target.device:
+        raise ExportError(f"{target.path} is not the drive it was", "gone")
+    if target.kind == "usb" and not os.path.ismount(target.path):
+        raise ExportError(f"{target.path} is no longer a mounted drive", "gone")
+    if found.st_dev in own_devices(target.own):
+        raise ExportError(f"{target.path} is on the kiosk's own disk", "own-disk")
+
+
+def _create(target: Target, fmt: Format, name: str) -> tuple[Path, IO[bytes]]:
+    """Create the export file exclusively: a folder gets a free name (``-2``, ``-3``...), a
+    file name must not exist. Creating and checking are one step, so two exports at once
+    can never write over each other."""
+    folder = target.path
+    if folder.is_dir():
+        stem, suffix = Path(name).stem, Path(name).suffix
+        for n in range(1, 1000):
+            candidate = folder / (name if n == 1 else f"{stem}-{n}{suffix}")
+            try:
+                return candidate, open(candidate, "xb")  # noqa: SIM115 (closed by the caller)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise ExportError(f"could not write the export: {exc}", _reason(exc)) from exc
+        raise ExportError(f"{folder} holds too many exports of this minute", "exists")
+    _check_name(target, fmt)
+    try:
+        return target.path, open(target.path, "xb")  # noqa: SIM115 (closed by the caller)
+    except FileExistsError:
+        raise ExportError(
+            f"{target.path} already exists; an export never replaces a file: "
+            "name a new file or a folder",
+            "exists",
+        ) from None
+    except OSError as exc:
+        raise ExportError(f"could not write the export: {exc}", _reason(exc)) from exc
+
+
+def _check_name(target: Target, fmt: Format) -> None:
+    """Refuse a target that is neither a folder nor a file name of this format in one."""
+    if target.path.is_dir():
+        return
+    suffix = target.path.suffix.lower()
+    if suffix in {f".{f}" for f in FORMATS} and suffix != f".{fmt}":
+        raise ExportError(f"the file name ends in {suffix} but the format is {fmt}")
+    if suffix != f".{fmt}" or not target.path.parent.is_dir():
+        # Most likely a stick that was pulled out: never write "usb" as a file into the
+        # folder above it.
+        raise ExportError(f"folder does not exist: {target.path}", "gone")
+
+
+class _Hashing:
+    """A binary file that also hashes what is written to it (the CSV is read back and
+    compared with this)."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self._hash = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._hash.update(data)
+        return self._handle.write(data)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+def _read_back(handle: IO[bytes], path: Path, expected: str | None) -> None:
+    """Read the written file back from the drive and check it: the CSV against the hash of
+    what was written, the XLSX by every part's CRC. Raises ExportError ("unverified").
+
+    The kernel is first asked to forget its cached copy (Linux: written pages are clean
+    after the fsync and are dropped), so the read comes from the stick itself; elsewhere it
+    may come from the cache, and checks at least that the whole file is there.
+    """
+    fadvise = getattr(os, "posix_fadvise", None)
+    if fadvise is not None:
+        fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    with open(path, "rb") as again:
+        mine, theirs = os.fstat(handle.fileno()), os.fstat(again.fileno())
+        if (mine.st_dev, mine.st_ino) != (theirs.st_dev, theirs.st_ino):
+            raise ExportError(f"{path} is not the file that was written", "unverified")
+        if expected is not None:
+            if hashlib.file_digest(again, "sha256").hexdigest() != expected:
+                raise ExportError(
+                    f"{path} reads back differently from what was written", "unverified"
+                )
+            return
+        try:
+            with zipfile.ZipFile(again) as archive:
+                bad = archive.testzip()
+        except zipfile.BadZipFile:
+            bad = "the workbook"
+        if bad is not None:
+            raise ExportError(f"{path}: {bad} reads back damaged", "unverified")
+
+
+def _reason(exc: OSError) -> str:
+    """What staff can do about a failed write, from its error number."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "full"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "read-only"
+    if exc.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EIO, errno.ESTALE):
+        return "gone"
+    return "failed"
+
+
+def _drop(handle: IO[bytes], path: Path) -> None:
+    """Close and remove a file that is not a good export (quietly: the stick may be gone,
+    and its partial file with it)."""
+    try:
+        handle.close()
+    except (OSError, ValueError):
+        pass
     try:
         path.unlink(missing_ok=True)
     except OSError:
-        pass  # the stick is gone: so is the partial file
-
-
-def _free_name(folder: Path, name: str) -> Path:
-    """Return ``folder/name``, or ``name-2``, ``-3``... if taken: an export never replaces
-    an earlier file (it may hold requests already removed from the kiosk)."""
-    candidate = folder / name
-    stem, suffix = candidate.stem, candidate.suffix
-    n = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}-{n}{suffix}"
-        n += 1
-    return candidate
+        pass
 
 
 def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable where the platform allows it."""
+    """Make the new directory entry durable where the platform allows it."""
     if os.name != "posix":
         return
     fd = os.open(folder, os.O_RDONLY)
@@ -454,46 +714,93 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def count_requests(
-    store: AppointmentStore, status: str = "new", since: dt.date | None = None
+    store: AppointmentStore,
+    status: str = "new",
+    since: dt.date | None = None,
+    *,
+    include_demo: bool = False,
 ) -> int:
     """How many requests an export with these choices would hold (no decryption)."""
-    return store.count_matching(None if status == "all" else status, since)
+    return store.count_matching(
+        None if status == "all" else status, since, include_demo=include_demo
+    )
 
 
 def export_requests(
     store: AppointmentStore,
     fmt: Format,
-    target: Path,
+    target: Path | Target,
     *,
     status: str = "new",
     since: dt.date | None = None,
     mark_exported: bool = True,
-    destination: str = "folder",
+    include_demo: bool = False,
+    destination: str | None = None,
+    style: ExportStyle = ExportStyle(),  # noqa: B008 (frozen: one shared default is safe)
     now: dt.datetime | None = None,
 ) -> tuple[Path, list[int]]:
     """Export, then mark the rows exported and audit it in one transaction; return the
-    file and the ids of the exported requests.
+    file and the ids of the exported requests. Demo requests only with ``include_demo``.
 
-    The store must be unlocked (staff passcode). If the marking fails the file is removed
-    again, so a file on the stick always means the rows were marked, and a failure leaves
-    neither. Raises ExportError.
+    The store must be unlocked (staff passcode). The file is read back before anything is
+    marked; if the marking fails the file is removed again, so a file on the stick always
+    means the rows were marked, and a failure leaves neither. A failure is logged and
+    audited (its reason, never a patient's data). Raises ExportError; reason ``empty`` when
+    no request matches (no file is written).
     """
+    if isinstance(target, Path):
+        target = Target(target)
+    where = destination or target.kind
+    try:
+        return _export(
+            store, fmt, target, where, status, since, mark_exported, include_demo, style, now
+        )
+    except ExportError as exc:
+        if exc.reason != "empty":
+            log.warning("export_failed reason=%s format=%s destination=%s", exc.reason, fmt, where)
+            try:
+                store.audit("export_failed", reason=exc.reason, format=fmt, destination=where)
+            except Exception:  # noqa: BLE001 (the export's own error is the one to report)
+                pass  # the database is the trouble: the log line stands
+        raise
+
+
+def _export(
+    store: AppointmentStore,
+    fmt: Format,
+    target: Target,
+    where: str,
+    status: str,
+    since: dt.date | None,
+    mark_exported: bool,
+    include_demo: bool,
+    style: ExportStyle,
+    now: dt.datetime | None,
+) -> tuple[Path, list[int]]:
     ids: list[int] = []
     wanted = None if status == "all" else status
 
     def rows() -> Iterator[ExportRow]:
         add = ids.append
-        for r in store.iter_export_rows(wanted, since):
+        for r in store.iter_export_rows(wanted, since, include_demo=include_demo):
             if r.personal is None:
-                raise ExportError("the requests are locked: open them with the staff passcode")
+                raise ExportError(
+                    "the requests are locked: open them with the staff passcode", "locked"
+                )
             add(r.id)
             yield r
 
+    # Where it would go is checked before the count, so a wrong place is never hidden
+    # behind "nothing to export".
+    check_target(target)
+    _check_name(target, fmt)
     try:
         # Counted apart from the reading; a request saved in between is caught by the
         # XLSX writer, which then refuses (CSV needs no count).
-        count = store.count_matching(wanted, since) if fmt == "xlsx" else None
-        path = write_export(rows(), fmt, target, now, count=count)
+        count = store.count_matching(wanted, since, include_demo=include_demo)
+        if not count:
+            raise ExportError("no request matches: nothing was written", "empty")
+        path = write_export(rows(), fmt, target, now, count=count, style=style)
     except StoreError as exc:
         raise ExportError(f"could not read the requests: {exc}") from exc
     try:
@@ -511,7 +818,7 @@ def export_requests(
                     )
             store.audit_in_transaction(
                 "exported",
-                {"count": len(ids), "format": fmt, "destination": destination},
+                {"count": len(ids), "format": fmt, "destination": where},
             )
     except Exception as exc:
         path.unlink(missing_ok=True)

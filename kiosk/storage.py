@@ -394,12 +394,15 @@ class ExportRow(msgspec.Struct, frozen=True, gc=False):
     status: str
     personal: PersonalFields | None
     marketing: MarketingConsents
+    kiosk_id: str = ""
+    is_demo: bool = False
 
 
 _decode_personal = msgspec.json.Decoder(PersonalFields).decode
 _decode_consents = msgspec.json.Decoder(_StoredConsents).decode
 _EXPORT_COLUMNS = (
-    "id, reference, created_at, language, status, sealed, data_key_id, personal, consents"
+    "id, reference, created_at, language, status, sealed, data_key_id, personal, consents, "
+    "kiosk_id, is_demo"
 )
 
 
@@ -714,11 +717,16 @@ class AppointmentStore:
             raise StoreError(f"could not read requests: {exc}") from exc
 
     def iter_export_rows(
-        self, status: str | None = None, since: dt.date | None = None
+        self,
+        status: str | None = None,
+        since: dt.date | None = None,
+        *,
+        include_demo: bool = True,
     ) -> Iterator[ExportRow]:
         """The requests :meth:`iter_requests` would give, oldest first, as an export reads
-        them: only the shown columns, each data key opened once. Raises StoreError."""
-        where, params = self._filter(status, since)
+        them: only the shown columns, each data key opened once (demo requests only with
+        ``include_demo``). Raises StoreError."""
+        where, params = self._filter(status, since, include_demo=include_demo)
         unlocked = self._unlocked is not None
         openers = self._opened_keys
         reference = ""
@@ -737,6 +745,8 @@ class AppointmentStore:
                 key_id,
                 plain,
                 consents,
+                kiosk_id,
+                is_demo,
             ) in cursor:
                 if sealed is None:
                     # Written by a kiosk without keys; sealed at its next start with a key pair.
@@ -754,6 +764,8 @@ class AppointmentStore:
                     status_,
                     personal,
                     _decode_consents(consents or "{}").items,
+                    kiosk_id or "",
+                    bool(is_demo),
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"could not read requests: {exc}") from exc
@@ -777,8 +789,12 @@ class AppointmentStore:
         return True
 
     @staticmethod
-    def _filter(status: str | None, since: dt.date | None) -> tuple[str, list[str]]:
+    def _filter(
+        status: str | None, since: dt.date | None, *, include_demo: bool = True
+    ) -> tuple[str, list[str]]:
         clauses, params = [], []
+        if not include_demo:
+            clauses.append("is_demo = 0")
         if status is not None:
             clauses.append("status = ?")
             params.append(status)
@@ -788,9 +804,16 @@ class AppointmentStore:
             params.append(since.isoformat())
         return ("where " + " and ".join(clauses) if clauses else ""), params
 
-    def count_matching(self, status: str | None = None, since: dt.date | None = None) -> int:
-        """How many requests :meth:`list_requests` would return (nothing is opened)."""
-        where, params = self._filter(status, since)
+    def count_matching(
+        self,
+        status: str | None = None,
+        since: dt.date | None = None,
+        *,
+        include_demo: bool = True,
+    ) -> int:
+        """How many requests :meth:`list_requests` would return (nothing is opened); demo
+        requests only with ``include_demo``."""
+        where, params = self._filter(status, since, include_demo=include_demo)
         try:
             return int(
                 next(self.db.query(f"select count(*) as n from requests {where}", params))["n"]

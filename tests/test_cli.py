@@ -268,8 +268,11 @@ def test_requests_list_export_and_purge(
     assert main([*export, "--mark-exported"]) == 1
     assert list(folder.iterdir()) == []
     _stdin(monkeypatch, "482913")
-    assert main([*export, "--mark-exported"]) == 0
-    assert len(list(folder.glob("kiosk-requests-*.csv"))) == 1
+    assert main([*export, "--mark-exported"]) == 0  # demo requests stay out unless asked
+    assert "no file written" in capsys.readouterr().out and list(folder.iterdir()) == []
+    _stdin(monkeypatch, "482913")
+    assert main([*export, "--mark-exported", "--include-demo"]) == 0
+    assert len(list(folder.glob("kiosk-requests-kiosk-1-*.csv"))) == 1
     capsys.readouterr()
     _stdin(monkeypatch, "482913")
     assert main(["requests", "list", "--status", "exported", "--passcode-stdin", "--db", db]) == 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,9 +21,11 @@ from kiosk.export import (
     COLUMNS,
     ExportError,
     Format,
+    dialable,
     export_filename,
     export_requests,
     neutralise,
+    readable,
     write_export,
 )
 from kiosk.storage import AppointmentStore, StoredRequest, open_database
@@ -80,8 +84,8 @@ def test_csv_round_trip(store: AppointmentStore, stick: Path) -> None:
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert rows[0][:3] == ["Reference", "Received (UTC)", "Name"]
-    names = [r[2] for r in rows[1:]]
+    assert rows[0][:5] == ["Reference", "Received (UTC)", "UTC offset", "Kiosk", "Name"]
+    names = [r[4] for r in rows[1:]]
     assert names[:3] == NAMES[:3]
     assert names[3] == "'" + NAMES[3]  # the formula is neutralised
 
@@ -93,9 +97,10 @@ def test_xlsx_round_trip(store: AppointmentStore, stick: Path) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Reference" and len(rows) == 1 + len(NAMES)
     assert isinstance(rows[1][1], dt.datetime)
-    assert [r[2] for r in rows[1:4]] == NAMES[:3]
-    assert rows[4][2] == "'" + NAMES[3]
-    assert sheet.column_dimensions["C"].width > 20
+    assert [r[4] for r in rows[1:4]] == NAMES[:3]
+    # A typed text cell is never run as a formula: it needs no apostrophe.
+    assert rows[4][4] == NAMES[3]
+    assert sheet.column_dimensions["E"].width > 20
 
 
 @pytest.mark.parametrize(
@@ -110,7 +115,8 @@ def test_formula_injection_neutralised(
     payload: str,
     fmt: str,
 ) -> None:
-    """Every cell a spreadsheet would run as a formula starts with an apostrophe instead."""
+    """No cell can run as a formula: a CSV cell that would starts with an apostrophe, an
+    XLSX cell is a typed text cell holding the text exactly (no apostrophe to see)."""
     s = make_store(tmp_path / "inj.db")
     _add(s, "Safe Name", email="x@example.com")
     row = s.list_requests()[0]
@@ -118,17 +124,18 @@ def test_formula_injection_neutralised(
     path = write_export([row], fmt, stick, NOW)
     if fmt == "csv":
         cells = list(csv.reader(io.StringIO(path.read_text("utf-8-sig"), newline="")))[1]
-    else:
-        cells = [
-            c for c in list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))[1]
-        ]
-    # The reader may show a carriage return as \n (csv) or _x000D_ (xlsx); the guard is the
-    # leading apostrophe, which neutralise() adds exactly once.
-    assert neutralise(payload) == "'" + payload
-    assert cells[2].startswith("'") and payload.lstrip("\t\r")[-1] == cells[2][-1]
-    for cell in cells:
-        if isinstance(cell, str) and cell:
+        # The reader may show a carriage return as \n; the guard is the leading apostrophe,
+        # which neutralise() adds exactly once.
+        assert neutralise(payload) == "'" + payload
+        assert cells[4].startswith("'") and payload.lstrip("\t\r")[-1] == cells[4][-1]
+        for cell in cells:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    else:
+        sheet = openpyxl.load_workbook(path).active
+        typed = [(c.value, c.data_type) for c in list(sheet.iter_rows())[1]]
+        assert all(kind != "f" for _value, kind in typed)  # no formula anywhere
+        name, kind = typed[4]
+        assert kind == "s" and name.replace("_x000D_", "\r") == payload
 
 
 def test_export_marks_rows_and_audits(store: AppointmentStore, stick: Path) -> None:
@@ -145,15 +152,16 @@ def test_export_marks_rows_and_audits(store: AppointmentStore, stick: Path) -> N
 def test_failing_destination_leaves_nothing(
     store: AppointmentStore, stick: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A stick pulled mid-write (rename fails): no file at all, no row marked."""
+    """A stick pulled mid-write (its fsync fails): no file at all, no row marked."""
     import kiosk.export as export
 
     def pulled(*_args: object) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(export.os, "replace", pulled)
-    with pytest.raises(ExportError):
+    monkeypatch.setattr(export.os, "fsync", pulled)
+    with pytest.raises(ExportError) as failed:
         export_requests(store, "xlsx", stick)
+    assert failed.value.reason == "gone"
     assert list(stick.iterdir()) == []
     assert {r.status for r in store.list_requests()} == {"new"}
 
@@ -181,10 +189,14 @@ def test_failed_marking_removes_the_file(
 
 
 def test_filename_format() -> None:
-    """kiosk-requests-YYYYMMDD-HHMM.csv|xlsx."""
+    """kiosk-requests-[<kiosk>-]YYYYMMDD-HHMM.csv|xlsx."""
     assert (
         export_filename("xlsx", dt.datetime(2027, 1, 2, 3, 4))
         == "kiosk-requests-20270102-0304.xlsx"
+    )
+    assert (
+        export_filename("csv", dt.datetime(2027, 1, 2, 3, 4), "salon-2")
+        == "kiosk-requests-salon-2-20270102-0304.csv"
     )
 
 
@@ -233,15 +245,16 @@ def test_contacted_requests_stay_contacted(store: AppointmentStore, stick: Path)
 def test_unwritable_folder_is_an_export_error(
     store: AppointmentStore, stick: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Even the temporary file failing (read-only stick) is a clean ExportError."""
+    """Even creating the file failing (a write-protected stick) is a clean ExportError."""
     import kiosk.export as export
 
-    def refuse(*_args: object, **_kw: object) -> tuple[int, str]:
+    def refuse(*_args: object, **_kw: object) -> None:
         raise PermissionError(13, "Read-only file system")
 
-    monkeypatch.setattr(export.tempfile, "mkstemp", refuse)
-    with pytest.raises(ExportError):
+    monkeypatch.setattr(export, "open", refuse, raising=False)
+    with pytest.raises(ExportError) as failed:
         export_requests(store, "csv", stick)
+    assert failed.value.reason == "read-only"
     assert {r.status for r in store.list_requests()} == {"new"}
 
 
@@ -282,6 +295,9 @@ TRICKY = [
     "cr\rinside",
     "=1+1",
     "+90 532",
+    "+905321234567",
+    "a;=1+1",
+    "x; -2",
     "-5",
     "@SUM(A1)",
     "\t=tab",
@@ -330,8 +346,10 @@ def _tricky_rows(store: AppointmentStore) -> list[StoredRequest]:
     return rows
 
 
-def _old_cells(r: StoredRequest) -> list[str | dt.datetime]:
-    """The cells as the export computed them before it was made fast (the reference)."""
+def _expected_cells(r: StoredRequest, fmt: str) -> list[str | dt.datetime]:
+    """The cells an export should hold, computed the plain way (the reference): the time
+    in the zone (UTC here), its offset, the kiosk, phones dialable (CSV) or readable (XLSX),
+    and a CSV cell that could be a formula with its apostrophe."""
     p = r.personal
     items = r.consents.get("items", {})
     marketing = [
@@ -339,44 +357,52 @@ def _old_cells(r: StoredRequest) -> list[str | dt.datetime]:
         for c in ("marketing_sms", "marketing_email", "marketing_call")
         if items.get(c, {}).get("given")
     ]
-    return [
+    phone = p.get("phone") or ""
+    if phone:
+        phone = dialable(phone) if fmt == "csv" else readable(phone)
+    cells: list[str | dt.datetime] = [
         r.reference,
         r.created_at.astimezone(dt.UTC).replace(tzinfo=None),
+        "UTC+00:00",
+        r.kiosk_id,
+        p.get("name") or "",
+        phone,
         *(
             p.get(k) or ""
-            for k in (
-                "name",
-                "phone",
-                "email",
-                "contact_language",
-                "contact_method",
-                "time_window",
-                "topic",
-            )
+            for k in ("email", "contact_language", "contact_method", "time_window", "topic")
         ),
         r.status,
         ", ".join(marketing),
         r.language,
+        "demo" if r.is_demo else "",
     ]
+    if fmt == "csv":
+        cells = [
+            v.strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime) else neutralise(v)
+            for v in cells
+        ]
+        # In a semicolon spreadsheet the text after a semicolon or line break is a cell.
+        cells = [re.sub(r"([;\r\n])(\s*)(?=[=+\-@])", r"\1\2'", str(v)) for v in cells]
+    return cells
 
 
-def _old_csv(rows: list[StoredRequest]) -> bytes:
-    out = io.BytesIO()
-    stream = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([title for _key, title, _w in COLUMNS])
-    for r in rows:
-        writer.writerow(
-            [
-                neutralise(v.strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime) else v)
-                for v in _old_cells(r)
-            ]
-        )
-    stream.flush()
-    return out.getvalue()
+def _check_csv(path: Path, rows: list[StoredRequest]) -> None:
+    """The file reads back as the expected cells, split at commas by the csv module, and a
+    spreadsheet set to the semicolon (Turkish Excel) finds no cell starting a formula."""
+    raw = path.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    text = raw.decode("utf-8-sig")
+    assert text.count("\r\n") >= len(rows) + 1
+    read = list(csv.reader(io.StringIO(text, newline="")))
+    assert read[0] == [title.format(zone="UTC") for _key, title, _w in COLUMNS]
+    assert read[1:] == [_expected_cells(r, "csv") for r in rows]
+    for line in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
+        for cell in line:
+            assert not cell.lstrip().startswith(("=", "+", "-", "@")), cell
 
 
-def _old_xlsx(path: Path, rows: list[StoredRequest]) -> None:
+def _expected_xlsx(path: Path, rows: list[StoredRequest]) -> None:
+    """The workbook xlsxwriter's constant_memory mode writes for these rows (the reference)."""
     book = xlsxwriter.Workbook(
         str(path),
         {"constant_memory": True, "tmpdir": str(path.parent), "strings_to_formulas": False},
@@ -386,14 +412,17 @@ def _old_xlsx(path: Path, rows: list[StoredRequest]) -> None:
     date = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for c, (_key, title, width) in enumerate(COLUMNS):
         sheet.set_column(c, c, width)
-        sheet.write_string(0, c, title, bold)
+        sheet.write_string(0, c, title.format(zone="UTC"), bold)
     for n, r in enumerate(rows, start=1):
-        for c, value in enumerate(_old_cells(r)):
+        for c, value in enumerate(_expected_cells(r, "xlsx")):
             if isinstance(value, dt.datetime):
                 sheet.write_datetime(n, c, value, date)
             else:
-                sheet.write_string(n, c, neutralise(value))
+                sheet.write_string(n, c, value)
     sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
     book.close()
 
 
@@ -403,12 +432,12 @@ def _parts(path: Path) -> dict[str, bytes]:
         return {i.filename: archive.read(i) for i in archive.infolist() if "core" not in i.filename}
 
 
-def test_csv_is_byte_identical_to_the_csv_module(store: AppointmentStore, stick: Path) -> None:
-    """Quotes, commas, line breaks, formula starts and any script: the same bytes as the
-    csv module writes (the fast path joins cells itself)."""
+def test_csv_reads_back_as_the_cells(store: AppointmentStore, stick: Path) -> None:
+    """Quotes, commas, semicolons, line breaks, formula starts and any script: the csv
+    module reads back exactly the expected cells (the fast path joins cells itself)."""
     rows = _tricky_rows(store)
     path = write_export(rows, "csv", stick, NOW)
-    assert path.read_bytes() == _old_csv(rows)
+    _check_csv(path, rows)
 
 
 @pytest.mark.parametrize("count", [0, 1, len(TRICKY)])
@@ -421,7 +450,7 @@ def test_xlsx_is_the_workbook_xlsxwriter_writes(
     rows = _tricky_rows(store)[:count]
     path = write_export(rows, "xlsx", stick, NOW)
     reference = tmp_path / "reference.xlsx"
-    _old_xlsx(reference, rows)
+    _expected_xlsx(reference, rows)
     assert _parts(path) == _parts(reference)
     ours, theirs = openpyxl.load_workbook(path), openpyxl.load_workbook(reference)
     assert ours.sheetnames == theirs.sheetnames == ["Requests"]
@@ -451,7 +480,8 @@ def test_export_rows_match_the_stored_requests(
     assert [r.id for r in fast] == [r.id for r in rows]
     assert [r.personal.name for r in fast if r.personal] == ["First", "Second", "Third"]
     path, ids = export_requests(s, "csv", stick, now=NOW, mark_exported=False)
-    assert path.read_bytes() == _old_csv(rows) and ids == [r.id for r in rows]
+    _check_csv(path, rows)
+    assert ids == [r.id for r in rows]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

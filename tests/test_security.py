@@ -462,16 +462,16 @@ def test_export_target_removed_mid_write(
         _add(store, f"Kişi {i}")
     stick = tmp_path / "usb"
     stick.mkdir()
-    real_row = export._row
+    real_cells = export._cells
     written = []
 
-    def pull_after_two(r: object) -> object:
+    def pull_after_two(r: object, phone: object) -> object:
         written.append(r)
         if len(written) == 3:
             shutil.rmtree(stick)  # the stick and everything on it are gone
-        return real_row(r)  # type: ignore[arg-type]
+        return real_cells(r, phone)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(export, "_row", pull_after_two)
+    monkeypatch.setattr(export, "_cells", pull_after_two)
     for fmt in ("csv", "xlsx"):
         written.clear()
         stick.mkdir(exist_ok=True)
