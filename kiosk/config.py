@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
@@ -211,6 +212,20 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         if self.db_path:
             return Path(self.db_path).expanduser()
         return paths.default_data_dir() / "kiosk.db"
+
+    def own_folders(self) -> tuple[Path, ...]:
+        """The kiosk's own places (its system disk, its data, logs, home and temporary
+        files): an export is refused on their filesystems, so no plain copy of patients'
+        data stays on the kiosk beside the encrypted database."""
+        database = self.database_path()
+        return (
+            Path(database.anchor or "/"),
+            database.parent,
+            self.keys_path().parent,
+            self.log_path(),
+            Path.home(),
+            Path(tempfile.gettempdir()),
+        )
 
     def keys_path(self) -> Path:
         """Return the key file (public key, passcode-wrapped private key): configured, or

@@ -484,8 +484,22 @@ class StaffStrings(_Model, frozen=True):
     export_done: Annotated[Text, Meta(description="{count} and {file}.")]
     export_failed: Text
     nothing_to_export: Text
-    remove_exported: Text
+    remove_exported: Annotated[Text, Meta(description="{count} requests.")]
     removed: Annotated[Text, Meta(description="{count} requests.")]
+    remove_confirm: Annotated[
+        Text, Meta(description="{count} requests, {file} the export they stay in.")
+    ]
+    yes_remove: Text
+    no_keep_them: Text
+    folder_unavailable: Annotated[Text, Meta(description="{path} is the configured folder.")]
+    include_demo: Annotated[Text, Meta(description="{count} demo requests.")]
+    choose_destination: Text
+    saving: Annotated[Text, Meta(description="Shown while the file is written and checked.")]
+    export_gone: Text
+    export_own_disk: Text
+    export_full: Text
+    export_read_only: Text
+    export_unverified: Text
     log_title: Text
     figures_week: Text
     figures_language: Text

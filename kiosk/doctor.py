@@ -173,6 +173,36 @@ def check_logs(settings: Settings) -> CheckResult:
     return CheckResult("logs", True, f"{folder}: writable")
 
 
+def check_export_dir(settings: Settings) -> CheckResult:
+    """The desk folder (``export_dir``), if set: there, writable, and not on the kiosk's own
+    disk (the staff screen refuses exports there)."""
+    from kiosk.export import own_devices
+
+    folder = settings.export_path()
+    if folder is None:
+        return CheckResult("export folder", True, "not set: exports go to USB sticks only")
+    try:
+        device = os.stat(folder).st_dev
+    except OSError as exc:
+        return CheckResult(
+            "export folder", False, f"{folder}: {exc.strerror}; staff see it as not found"
+        )
+    if device in own_devices(settings.own_folders()):
+        return CheckResult(
+            "export folder",
+            False,
+            f"{folder} is on the kiosk's own disk: exports there are refused, so no plain copy "
+            "of patients' data stays on the kiosk (use a network share, or USB sticks only)",
+        )
+    try:
+        probe = folder / ".kiosk-write-test"
+        probe.write_text("ok", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        return CheckResult("export folder", False, f"{folder}: {exc.strerror}")
+    return CheckResult("export folder", True, f"{folder}: writable, not on the kiosk's disk")
+
+
 def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
     """Run every check; a broken config stops the ones that need it."""
     try:
@@ -197,6 +227,7 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         lambda: check_disk(settings),
         lambda: check_clock(settings),
         lambda: check_logs(settings),
+        lambda: check_export_dir(settings),
     ]
     for check in checks:
         try:

@@ -125,9 +125,10 @@ def headers(style: ExportStyle) -> list[str]:
 
 
 _NO_PERSONAL = PersonalFields()
-# Which marketing consents were given (SMS, e-mail, call) to the cell that lists them.
+# Which marketing consents were given (SMS, e-mail, call) to the cell that lists them
+# ("sms / email": no comma, so the common CSV line needs no quotes).
 _MARKETING = {
-    (sms, email, call): ", ".join(
+    (sms, email, call): " / ".join(
         name for name, given in (("sms", sms), ("email", email), ("call", call)) if given
     )
     for sms in (False, True)
@@ -163,7 +164,9 @@ def dialable(phone: str) -> str:
 
 def readable(phone: str) -> str:
     """A stored E.164 number as an XLSX shows it: ``+90 532 123 45 67`` (a text cell, which
-    a spreadsheet never runs as a formula)."""
+    a spreadsheet never runs as a formula). Anything else stored is returned as it is."""
+    if not (phone.startswith("+") and phone[1:].isascii() and phone[1:].isdigit()):
+        return phone
     try:
         parsed = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
@@ -209,6 +212,16 @@ class _Clock:
     def __init__(self, zone: dt.tzinfo) -> None:
         self._zone = zone
         self._hours: dict[str, tuple[dt.timedelta, str]] = {}
+        self._last = ("", "", "")
+
+    def text(self, stored: str) -> tuple[str, str]:
+        """The stored time as ``YYYY-MM-DD HH:MM`` in the zone, and its offset; requests
+        come in time order, so the last minute asked is often asked again."""
+        minute = stored[:16] + stored[19:]  # the minute and the stored offset
+        if minute != self._last[0]:
+            local, offset = self.local(stored)
+            self._last = (minute, f"{local:%Y-%m-%d %H:%M}", offset)
+        return self._last[1], self._last[2]
 
     def local(self, stored: str) -> tuple[dt.datetime, str]:
         """The stored time as a naive local time, and its offset as ``+03:00``."""
@@ -265,8 +278,11 @@ def _records(rows: Iterable[StoredRequest | ExportRow]) -> Iterator[ExportRow]:
 # spreadsheet set to the semicolon (Turkish, German, Russian Excel) splits an unquoted
 # cell at its semicolons, and a part after one could start a formula.
 _CSV_QUOTED = re.compile('["\r\n,;]')
-
-
+# A cell starting with a formula character, in a row's cells joined by commas (a comma
+# inside a cell may match too: that row just takes the careful way).
+_FORMULA_CELL = re.compile("(?:^|,)[=+\\-@\t\r]")
+# What makes a line need more than its cells joined by commas (commas are counted apart).
+_CSV_SPECIAL = re.compile('["\r\n;]')
 # A semicolon or line break followed by a formula start: a spreadsheet set to the semicolon
 # honours quotes only at a cell's start, so the text after either starts a cell of its own
 # there, and gets an apostrophe too.
@@ -290,28 +306,27 @@ def _write_csv(
     # RFC 4180: CRLF line ends, quotes only where needed, doubled inside quoted cells. Most
     # lines need none: their cells joined by commas is the line, at a fifth of the cost.
     clock = _Clock(style.tzinfo())
-    needs_quotes = _CSV_QUOTED.search
+    special = _CSV_SPECIAL.search
+    formula = _FORMULA_CELL.search
     starts = FORMULA_STARTS
-    line_of = ",".join
-    breaks = re.compile("[;\r\n]").search
+    commas = len(COLUMNS) - 1
     # Rows are written as they are read, a thousand lines at a time: 100,000 requests never
     # sit in memory at once.
     chunk: list[str] = [",".join(_csv_cell(t) for t in headers(style)) + "\r\n"]
     for r in _records(rows):
         cells = _cells(r, dialable)
-        local, offset = clock.local(cells[_RECEIVED])
-        # neutralise() written out inline: this runs for every cell of every request. The
-        # time and its offset ("UTC+03:00") never start with a formula character.
-        cells = ["'" + v if v.startswith(starts) else v for v in cells]
-        if breaks(line_of(cells)):
-            cells = [_AFTER_BREAK.sub(r"\1\2'", v) for v in cells]
-        cells[_RECEIVED] = f"{local:%Y-%m-%d %H:%M}"
+        # The time and its offset ("UTC+03:00") never start with a formula character.
+        cells[_RECEIVED], offset = clock.text(cells[_RECEIVED])
         cells[_RECEIVED + 1] = "UTC" + offset
         line = ",".join(cells)
-        if needs_quotes(line) and (
-            line.count(",") != len(cells) - 1 or any(needs_quotes(c) for c in cells)
-        ):
-            line = ",".join(_csv_cell(c) for c in cells)
+        if formula(line):
+            # Some cell starts with a formula character (or holds a comma followed by one):
+            # neutralise() written out inline, for this row only.
+            cells = ["'" + v if v.startswith(starts) else v for v in cells]
+            line = ",".join(cells)
+        if line.count(",") != commas or special(line):
+            cells = [_csv_cell(_AFTER_BREAK.sub(r"\1\2'", v)) for v in cells]
+            line = ",".join(cells)
         chunk.append(line + "\r\n")
         if len(chunk) >= 1000:
             handle.write("".join(chunk).encode("utf-8"))
@@ -582,10 +597,12 @@ def check_target(target: Target) -> None:
         raise ExportError(f"{target.path} is not there any more", "gone") from None
     if not stat.S_ISDIR(found.st_mode):
         raise ExportError(f"{target.path} is not a folder", "gone")
+    if target.kind == "usb" and target.device is None:
+        raise ExportError(f"{target.path} was offered without its drive", "gone")
     if target.device is not None and found.st_dev != target.device:
+        # The usual case: the stick was pulled out and its mount folder, now an ordinary
+        # folder on the kiosk's disk, stayed behind.
         raise ExportError(f"{target.path} is not the drive it was", "gone")
-    if target.kind == "usb" and not os.path.ismount(target.path):
-        raise ExportError(f"{target.path} is no longer a mounted drive", "gone")
     if found.st_dev in own_devices(target.own):
         raise ExportError(f"{target.path} is on the kiosk's own disk", "own-disk")
 

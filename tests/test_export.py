@@ -372,7 +372,7 @@ def _expected_cells(r: StoredRequest, fmt: str) -> list[str | dt.datetime]:
             for k in ("email", "contact_language", "contact_method", "time_window", "topic")
         ),
         r.status,
-        ", ".join(marketing),
+        " / ".join(marketing),
         r.language,
         "demo" if r.is_demo else "",
     ]

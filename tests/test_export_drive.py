@@ -142,9 +142,9 @@ def test_a_folder_that_is_not_the_offered_drive_is_refused(
     with pytest.raises(ExportError) as failed:
         export_requests(store, "csv", moved, now=NOW)
     assert failed.value.reason == "gone" and list(folder.iterdir()) == []
-    # A plain folder is no mount point, even on the right device.
-    with pytest.raises(ExportError, match="no longer a mounted drive"):
-        export_requests(store, "csv", _stick(folder, ()), now=NOW)
+    # A stick offered without knowing its drive is never trusted.
+    with pytest.raises(ExportError, match="without its drive"):
+        export_requests(store, "csv", Target(folder, "usb", None, ()), now=NOW)
     assert _statuses(store) == {"new"}
 
 

@@ -99,6 +99,7 @@ def test_doctor_passes_on_a_healthy_setup(
         "disk",
         "clock",
         "logs",
+        "export folder",
     ]
     assert all(r.ok for r in results), [str(r) for r in results if not r.ok]
     assert main(["doctor", "--config", str(cfg)]) == 0
@@ -115,6 +116,27 @@ def test_doctor_fails_on_broken_parts(tmp_path: Path, monkeypatch: pytest.Monkey
     failed = {r.name for r in run_checks(str(cfg)) if not r.ok}
     assert failed == {"database", "keys", "content", "go-live"}
     assert main(["doctor", "--config", str(cfg)]) == 1
+
+
+def test_doctor_checks_the_desk_folder(tmp_path: Path) -> None:
+    """A desk folder that is missing, or on the kiosk's own disk (exports there are
+    refused), fails; one on another filesystem passes."""
+    import tempfile
+
+    from kiosk.config import Settings
+    from kiosk.doctor import check_export_dir
+
+    base = Settings(db_path=str(tmp_path / "k.db"))
+    assert check_export_dir(base).ok
+    missing = check_export_dir(Settings(db_path=base.db_path, export_dir=str(tmp_path / "no")))
+    assert not missing.ok and "not found" in missing.detail
+    (tmp_path / "share").mkdir()
+    local = check_export_dir(Settings(db_path=base.db_path, export_dir=str(tmp_path / "share")))
+    assert not local.ok and "own disk" in local.detail
+    shm = Path("/dev/shm")
+    if shm.is_dir() and shm.stat().st_dev != tmp_path.stat().st_dev:
+        with tempfile.TemporaryDirectory(dir=shm) as share:
+            assert check_export_dir(Settings(db_path=base.db_path, export_dir=share)).ok
 
 
 def test_doctor_with_a_bad_config(tmp_path: Path) -> None:

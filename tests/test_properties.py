@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,7 +28,7 @@ from kiosk.appointment import (
     validate_step,
 )
 from kiosk.content import ContentError
-from kiosk.export import FORMULA_STARTS, neutralise, write_export
+from kiosk.export import COLUMNS, FORMULA_STARTS, dialable, neutralise, readable, write_export
 from kiosk.storage import AppointmentStore, StoredRequest, memory_database
 from kiosk.validation import load_content
 
@@ -220,26 +221,32 @@ def test_exports_keep_any_stored_text_and_never_a_formula(
     name: str, email: str, phone: str
 ) -> None:
     """Any text as it is stored (after the form's cleaning) comes back intact from CSV and
-    XLSX, only ever with the one apostrophe that stops a formula, and is never a formula."""
+    XLSX, and is never a formula: a CSV cell only ever gains the apostrophe that stops one
+    (at its start, or after a semicolon or line break, where a semicolon spreadsheet starts
+    a cell); an XLSX cell is typed text, exactly as stored. A phone number in E.164 is
+    written dialable (CSV) or grouped (XLSX), its digits unchanged."""
     values = [clean_text(v, 5000) for v in (name, email, phone)]
+    index = {key: i for i, (key, _title, _width) in enumerate(COLUMNS)}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         csv_path = write_export([_stored(*values)], "csv", folder)
         with csv_path.open(encoding="utf-8-sig", newline="") as handle:
             row = list(csv.reader(handle))[1]
-        cells = {"name": row[2], "phone": row[3], "email": row[4]}
         book = openpyxl.load_workbook(write_export([_stored(*values)], "xlsx", folder))
         sheet = book.active
-        xcells = {"name": sheet["C2"], "phone": sheet["D2"], "email": sheet["E2"]}
+        xrow = list(sheet.iter_rows())[1]
         for key, value in zip(("name", "email", "phone"), values, strict=True):
-            expected = neutralise(value)
-            assert cells[key] == expected
-            assert not cells[key].startswith(FORMULA_STARTS)
-            cell = xcells[key]
+            shown = dialable(value) if key == "phone" else value
+            expected = re.sub(r"([;\r\n])(\s*)(?=[=+\-@])", r"\1\2'", neutralise(shown))
+            cell_text = row[index[key]]
+            assert cell_text == expected
+            assert not cell_text.startswith(FORMULA_STARTS)
+            cell = xrow[index[key]]
             assert cell.data_type != "f"
             # OOXML escapes a literal "_xHHHH_" as "_x005F_xHHHH_"; Excel undoes it, openpyxl
             # does not, so the test does.
-            assert (cell.value or "").replace("_x005F_", "_") == expected
+            typed = readable(value) if key == "phone" else value
+            assert (cell.value or "").replace("_x005F_", "_") == typed
         book.close()
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QScroller,
     QSizePolicy,
@@ -21,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.export import ExportError, count_requests, export_requests
+from kiosk.export import ExportError, ExportStyle, Target, count_requests, export_requests
 from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copies
 from kiosk.ui.context import ScreenContext
-from kiosk.ui.drives import Destination
+from kiosk.ui.drives import Destination, device_of
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.requests_model import RequestsFilter, RequestsTableModel
@@ -66,6 +67,8 @@ class StaffScreen(QWidget):
         m = ctx.metrics
         self._status, self._days = "all", None
         self._export_format, self._export_which = "xlsx", "new"
+        self._include_demo = False
+        self._remove_question = ""
         self._destination: Destination | None = None
         self._last_export: list[int] = []
         self._pending_delete: int | None = None
@@ -177,7 +180,12 @@ class StaffScreen(QWidget):
         return row, buttons
 
     def _confirm_row(
-        self, question: str, yes: str, on_yes: Callable[[], None], name: str
+        self,
+        question: str,
+        yes: str,
+        on_yes: Callable[[], None],
+        name: str,
+        no: str | None = None,
     ) -> QWidget:
         row = QWidget()
         row.setObjectName("confirm-row")
@@ -185,7 +193,7 @@ class StaffScreen(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(label(question, "field-error"), 1)
         yes_button = self._button(yes, name, lambda: (row.hide(), on_yes()))
-        no_button = self._button(self._s.no_keep, "staff-cancel", row.hide)
+        no_button = self._button(no or self._s.no_keep, "staff-cancel", row.hide)
         box.addWidget(yes_button)
         box.addWidget(no_button)
         row.hide()
@@ -199,6 +207,19 @@ class StaffScreen(QWidget):
         self.model.set_rows([])
         self.detail.clear()
         self._last_export = []
+        self._hide_remove()
+        self.export_message.setText("")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self.panels.currentIndex() == list(self.tab_buttons).index("export"):
+            self._poll_destinations()
+            self.drive_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt API
+        # Nobody sees the list of sticks: stop looking for them.
+        self.drive_timer.stop()
+        super().hideEvent(event)
 
     def show_tab(self, key: str) -> None:
         """Show one of: requests, export, log, figures."""
@@ -207,6 +228,9 @@ class StaffScreen(QWidget):
         self.panels.setCurrentIndex(index)
         if key == "export":
             self._refresh_destinations()
+            self.drive_timer.start()
+        else:
+            self.drive_timer.stop()
         self.refresh()
 
     def refresh(self) -> None:
@@ -358,9 +382,21 @@ class StaffScreen(QWidget):
 
     def _build_export(self) -> QWidget:
         s = self._s
+        # The choices scroll; Save, its result and the offer to remove sit below them and
+        # never scroll away (two sticks and a folder pushed them below the fold).
+        panel = QWidget()
+        panel.setObjectName("export-panel")
+        outer = QVBoxLayout(panel)
+        outer.setContentsMargins(0, 0, 0, 0)
         page = self._ctx.pages.page(self._ctx.metrics, wide=True)
-        page.setObjectName("export-panel")
+        page.setObjectName("export-choices")
+        outer.addWidget(page, 1)
         body = page.body
+        # Where first: it is the choice that changes (sticks come and go), and it must
+        # never be scrolled out of sight.
+        body.addWidget(label(s.export_where, "field-label"))
+        self.destination_box = QVBoxLayout()
+        body.addLayout(self.destination_box)
         body.addWidget(label(s.export_format, "field-label"))
         row, self.format_buttons = self._choices(
             [("xlsx", "Excel (XLSX)"), ("csv", "CSV")], self._export_format, self._set_format
@@ -390,27 +426,52 @@ class StaffScreen(QWidget):
         self.since_row.setVisible(self._export_which == "since")
         body.addWidget(self.since_row)
         self._show_since()
-        body.addWidget(label(s.export_where, "field-label"))
-        self.destination_box = QVBoxLayout()
-        body.addLayout(self.destination_box)
-        self.export_button = self._button("", "staff-export", self.run_export)
-        body.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeading)
-        self.export_message = label("", "body-text")
-        body.addWidget(self.export_message)
-        self.remove_button = self._button(
-            s.remove_exported, "staff-remove-exported", self.remove_exported
-        )
-        self.remove_button.hide()
-        body.addWidget(self.remove_button)
+        # Demo requests (made to try the kiosk out) stay out of exports unless asked for.
+        self.demo_button = self._button("", "staff-include-demo", self._toggle_demo)
+        self.demo_button.setCheckable(True)
+        body.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignLeading)
         page.finish()
-        return page
+
+        footer = QWidget()
+        footer.setObjectName("export-footer")
+        foot = QVBoxLayout(footer)
+        foot.setContentsMargins(0, self._ctx.metrics.gap // 2, 0, 0)
+        line = QHBoxLayout()
+        self.export_button = self._button("", "staff-export", self.run_export)
+        line.addWidget(self.export_button, 0)
+        self.export_message = label("", "body-text")
+        self.export_message.setObjectName("export-message")
+        line.addWidget(self.export_message, 1)
+        foot.addLayout(line)
+        self.remove_button = self._button("", "staff-remove-exported", self._ask_remove)
+        self.remove_button.hide()
+        foot.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeading)
+        self.remove_row = self._confirm_row(
+            "", s.yes_remove, self.remove_exported, "staff-remove-confirm", s.no_keep_them
+        )
+        foot.addWidget(self.remove_row)
+        outer.addWidget(footer)
+        # Sticks come and go while the page is open: looked for every second.
+        self.drive_timer = QTimer(self)
+        self.drive_timer.setInterval(1000)
+        self.drive_timer.timeout.connect(self._poll_destinations)
+        return panel
 
     def destinations(self) -> list[Destination]:
         found = list(self._drives())
         folder = self._ctx.settings.export_path()
-        if folder is not None:
-            found.append(Destination("folder", str(folder), folder))
+        if folder is not None and folder.is_dir():
+            found.append(Destination("folder", str(folder), folder, device_of(folder)))
         return found
+
+    @staticmethod
+    def _identity(found: list[Destination]) -> list[tuple[str, str, int | None]]:
+        return [(d.kind, str(d.path), d.device) for d in found]
+
+    def _poll_destinations(self) -> None:
+        """Rebuild the list only when a stick came or went (the buttons keep still)."""
+        if self._identity(self.destinations()) != self._identity(self._listed):
+            self._refresh_destinations()
 
     def _refresh_destinations(self) -> None:
         while self.destination_box.count():
@@ -418,8 +479,15 @@ class StaffScreen(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         found = self.destinations()
+        first = not hasattr(self, "_listed")
+        previous = self._listed if not first else []
+        self._listed = found
         if not any(d.kind == "usb" for d in found):
             self.destination_box.addWidget(label(self._s.no_drive, "secondary-text"))
+        folder = self._ctx.settings.export_path()
+        if folder is not None and not folder.is_dir():
+            text = self._s.folder_unavailable.format(path=folder)
+            self.destination_box.addWidget(label(text, "secondary-text"))
         self.destination_buttons: dict[str, QPushButton] = {}
         group = QButtonGroup(self)
         for dest in found:
@@ -431,7 +499,16 @@ class StaffScreen(QWidget):
             group.addButton(button)
             self.destination_buttons[str(dest.path)] = button
             self.destination_box.addWidget(button)
-        keep = self._destination if self._destination in found else (found[0] if found else None)
+        if self._destination in found:
+            keep = self._destination
+        elif (first or not previous or self._destination is None) and len(found) == 1:
+            # The first look, or a stick put into an empty kiosk: the one place is chosen.
+            keep = found[0]
+        elif first and found:
+            keep = found[0]
+        else:
+            # The chosen stick went away: never switch to another drive unasked.
+            keep = None
         self._pick(keep)
 
     def _pick(self, dest: Destination | None) -> None:
@@ -442,10 +519,21 @@ class StaffScreen(QWidget):
 
     def _set_format(self, fmt: str) -> None:
         self._export_format = fmt
+        self._new_choice()
 
     def _set_which(self, key: str) -> None:
         self._export_which = key
         self.since_row.setVisible(key == "since")
+        self._new_choice()
+
+    def _toggle_demo(self) -> None:
+        self._include_demo = self.demo_button.isChecked()
+        self._new_choice()
+
+    def _new_choice(self) -> None:
+        """A new choice makes an earlier result stale: it goes, with its offer to remove."""
+        self.export_message.setText("")
+        self._hide_remove()
         self._update_export_button()
 
     def _shift(self, days: int) -> None:
@@ -453,7 +541,7 @@ class StaffScreen(QWidget):
         today = dt.datetime.now(dt.UTC).date()
         self.since_date = min(today, self.since_date + dt.timedelta(days=days))
         self._show_since()
-        self._update_export_button()
+        self._new_choice()
 
     def _show_since(self) -> None:
         self.since_text.setText(self._s.since_label.format(date=self.since_date.isoformat()))
@@ -470,40 +558,81 @@ class StaffScreen(QWidget):
             return
         status, since = self._selection()
         try:
-            count = count_requests(self._store, status, since)
+            real = count_requests(self._store, status, since)
+            every = count_requests(self._store, status, since, include_demo=True)
         except StoreError:
-            count = 0
+            real = every = 0
+        demo = every - real
+        count = every if self._include_demo else real
+        self.demo_button.setVisible(demo > 0)
+        self.demo_button.setText(self._s.include_demo.format(count=demo))
         self.export_button.setText(self._s.export_button.format(count=count))
         self.export_button.setEnabled(count > 0 and self._destination is not None)
+        if self._destination is None and hasattr(self, "_listed") and self._listed:
+            self.export_message.setText(self._s.choose_destination)
+
+    def _failure_text(self, reason: str) -> str:
+        s = self._s
+        return {
+            "gone": s.export_gone,
+            "own-disk": s.export_own_disk,
+            "full": s.export_full,
+            "read-only": s.export_read_only,
+            "unverified": s.export_unverified,
+            "empty": s.nothing_to_export,
+        }.get(reason, s.export_failed)
 
     def run_export(self) -> None:
-        """Write the file, mark the rows exported, and offer to remove them from the kiosk."""
-        if self._destination is None:
+        """Write the file, check it on the stick, mark the rows exported, and offer to
+        remove them from the kiosk."""
+        dest = self._destination
+        if dest is None:
             return
+        settings = self._ctx.settings
         status, since = self._selection()
-        self.remove_button.hide()
+        self._hide_remove()
+        # Writing and reading back takes a moment on a slow stick: say so first.
+        self.export_message.setText(self._s.saving)
+        self.export_message.repaint()
         try:
             path, ids = export_requests(
                 self._store,
                 "xlsx" if self._export_format == "xlsx" else "csv",
-                self._destination.path,
+                Target(dest.path, dest.kind, dest.device, settings.own_folders()),
                 status=status,
                 since=since,
                 mark_exported=True,
-                destination=self._destination.kind,
+                include_demo=self._include_demo,
+                style=ExportStyle(settings.time_zone, settings.kiosk_id),
             )
-        except (ExportError, StoreError):
+        except ExportError as exc:
+            self.export_message.setText("⚠ " + self._failure_text(exc.reason))
+            # A pulled stick leaves the list at once, not a second later.
+            self._refresh_destinations()
+            self.refresh()
+            return
+        except StoreError:
             self.export_message.setText("⚠ " + self._s.export_failed)
             self.refresh()
             return
-        if not ids:
-            path.unlink(missing_ok=True)
-            self.export_message.setText(self._s.nothing_to_export)
-            return
         self._last_export = ids
         self.export_message.setText(self._s.export_done.format(count=len(ids), file=path.name))
+        self.remove_button.setText(self._s.remove_exported.format(count=len(ids)))
         self.remove_button.show()
+        self._remove_question = self._s.remove_confirm.format(count=len(ids), file=path.name)
         self.refresh()
+
+    def _ask_remove(self) -> None:
+        """Removing is never one tap: it asks, naming how many and where they stay."""
+        question = self.remove_row.findChild(QLabel)
+        if question is not None:
+            question.setText(self._remove_question)
+        self.remove_button.hide()
+        self.remove_row.show()
+
+    def _hide_remove(self) -> None:
+        self.remove_button.hide()
+        self.remove_row.hide()
 
     def remove_exported(self) -> None:
         try:
@@ -512,7 +641,7 @@ class StaffScreen(QWidget):
             self.export_message.setText("⚠ " + self._s.export_failed)
             return
         self._last_export = []
-        self.remove_button.hide()
+        self._hide_remove()
         self.export_message.setText(self._s.removed.format(count=count))
         self.refresh()
 

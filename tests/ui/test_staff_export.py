@@ -1,0 +1,320 @@
+"""The Export page as the front desk meets it: a stick pulled or put in while it is open,
+two destinations, removing only after a question, demo requests left out, clear reasons."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from kiosk import crypto
+from kiosk.appointment import FormData, validate_request
+from kiosk.config import Settings
+from kiosk.content import Content
+from kiosk.demo import fill_demo
+from kiosk.storage import AppointmentStore, open_database
+from kiosk.ui.drives import Destination, device_of
+from kiosk.ui.main_window import MainWindow
+from kiosk.ui.screens.staff import StaffScreen
+from kiosk.ui.screens.staff_login import StaffLoginScreen
+
+from uihelpers import settle
+
+PASSCODE = "482913"
+SHM = Path("/dev/shm")
+
+
+def _add(store: AppointmentStore, name: str) -> None:
+    request = validate_request(
+        FormData(
+            name=name,
+            phone="0532 123 45 67",
+            contact_language="tr",
+            contact_method="phone",
+            time_window="morning",
+            consents={"notice_read": True, "contact": True},
+        ),
+        "tr",
+    )
+    assert not isinstance(request, list)
+    store.add_request(
+        request, kiosk_id="salon-1", content_version="v", consent_versions={}, notice_version="n"
+    )
+
+
+@pytest.fixture
+def store(settings: Settings, keys_file: Path) -> AppointmentStore:
+    """Three patients' requests and two demo ones; locked until staff sign in."""
+    s = AppointmentStore(
+        open_database(settings.database_path()), sealer=crypto.load_sealer(keys_file)
+    )
+    fill_demo(s, 2)
+    for name in ("Ayşe Yılmaz", "Mehmet Demir", "Elif Kaya"):
+        _add(s, name)
+    return s
+
+
+@pytest.fixture
+def stick(tmp_path: Path) -> Iterator[Path]:
+    """A folder on another filesystem than the kiosk's data (a stick, as far as the drive
+    check can tell): /dev/shm, a memory filesystem every Linux has."""
+    if not SHM.is_dir() or device_of(SHM) == device_of(tmp_path):
+        pytest.skip("needs /dev/shm on a filesystem of its own")
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-stick-", dir=SHM))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class Drives:
+    """The sticks the kiosk sees: a test puts them in and pulls them out."""
+
+    def __init__(self, *sticks: Destination) -> None:
+        self.sticks = list(sticks)
+
+    def __call__(self) -> list[Destination]:
+        return list(self.sticks)
+
+
+def usb(path: Path, name: str = "STICK") -> Destination:
+    return Destination("usb", name, path, device_of(path))
+
+
+def _desk(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    drives: Drives,
+    size: tuple[int, int] = (1920, 1080),
+) -> StaffScreen:
+    window = MainWindow(settings, content, ("en", "tr"), store, drives=drives)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    home = window.current_screen()
+    for t in (0, 0.5, 1, 1.5, 2):
+        home.tap_logo(t)  # type: ignore[attr-defined]
+    pad = window.current_screen()
+    assert isinstance(pad, StaffLoginScreen)
+    for digit in PASSCODE:
+        pad.digit_buttons[digit].click()
+    pad.press("open")
+    screen = window.current_screen()
+    assert isinstance(screen, StaffScreen)
+    screen.tab_buttons["export"].click()
+    settle()
+    return screen
+
+
+def _statuses(store: AppointmentStore) -> dict[str, int]:
+    tally: dict[str, int] = {}
+    for r in store.list_requests():
+        if not r.is_demo:
+            tally[r.status] = tally.get(r.status, 0) + 1
+    return tally
+
+
+def _on_screen(screen: StaffScreen, widget: object) -> bool:
+    """Shown, and inside the window (not scrolled or pushed below its bottom edge)."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QWidget
+
+    assert isinstance(widget, QWidget)
+    if not widget.isVisible() or widget.visibleRegion().isEmpty():
+        return False
+    window = screen.window()
+    box = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+    return window.rect().contains(box)
+
+
+def test_save_then_remove_after_a_question(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> None:
+    """Two taps save the patients' requests (demo ones stay out); removing them asks first,
+    naming how many and the file they stay in."""
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    assert screen.export_button.isEnabled() and "3" in screen.export_button.text()
+    assert screen.demo_button.isVisible() and "2 demo" in screen.demo_button.text()
+    qtbot.mouseClick(screen.export_button, Qt.MouseButton.LeftButton)
+    files = list(stick.glob("*.xlsx"))
+    assert len(files) == 1 and files[0].name.startswith("kiosk-requests-kiosk-1-")
+    assert _statuses(store) == {"exported": 3}
+    assert files[0].name in screen.export_message.text()
+    assert screen.remove_button.isVisible() and "3" in screen.remove_button.text()
+    screen.remove_button.click()
+    assert store.count(real_only=True) == 3  # nothing yet: a question first
+    assert screen.remove_row.isVisible()
+    assert "3" in screen.remove_row.findChild(type(screen.export_message)).text()
+    screen.findChild(type(screen.export_button), "staff-remove-confirm").click()
+    assert store.count(real_only=True) == 0 and store.count() == 2
+    assert "3 requests removed" in screen.export_message.text()
+
+
+def test_keeping_them_deletes_nothing(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> None:
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    screen.export_button.click()
+    screen.remove_button.click()
+    screen.remove_row.findChild(type(screen.export_button), "staff-cancel").click()
+    assert not screen.remove_row.isVisible() and store.count(real_only=True) == 3
+
+
+def test_a_stick_pulled_while_the_page_is_open(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    tmp_path: Path,
+) -> None:
+    """The review's blocker, by device: the stick's folder is still there but now on the
+    kiosk's own disk. Save says the stick is gone, writes nothing, marks nothing, and
+    offers nothing to remove."""
+    left_behind = tmp_path / "media" / "STICK"
+    left_behind.mkdir(parents=True)
+    offered = Destination("usb", "STICK", left_behind, device_of(stick))
+    drives = Drives(offered)
+    screen = _desk(qtbot, settings, content, store, drives)
+    assert screen.export_button.isEnabled()
+    screen.export_button.click()
+    assert "no longer there" in screen.export_message.text()
+    assert list(left_behind.iterdir()) == []
+    assert _statuses(store) == {"new": 3}
+    assert not screen.remove_button.isVisible()
+    assert store.audit_log()[0]["event"] == "export_failed"
+
+
+@contextlib.contextmanager
+def _tmpfs(folder: Path) -> Iterator[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.name != "posix" or os.geteuid() != 0:
+        pytest.skip("mounting a stand-in stick needs root")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip("this machine cannot mount")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def test_a_really_unmounted_stick(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, tmp_path: Path
+) -> None:
+    """The same with a real mount: unmounted under the open page, its folder stays."""
+    with _tmpfs(tmp_path / "media" / "STICK") as mount:
+        drives = Drives(usb(mount))
+        screen = _desk(qtbot, settings, content, store, drives)
+        subprocess.run(["umount", str(mount)], check=True)
+        screen.export_button.click()
+        assert "no longer there" in screen.export_message.text()
+        assert list(mount.iterdir()) == [] and _statuses(store) == {"new": 3}
+
+
+def test_sticks_come_and_go_while_the_page_is_open(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> None:
+    """Put in: listed and chosen within two seconds. Pulled: gone within two seconds, and
+    nothing is chosen in its place (never another drive unasked)."""
+    drives = Drives()
+    screen = _desk(qtbot, settings, content, store, drives)
+    assert not screen.export_button.isEnabled()
+    drives.sticks.append(usb(stick))
+    qtbot.waitUntil(lambda: len(screen.destination_buttons) == 1, timeout=2000)
+    assert screen.export_button.isEnabled()
+    second = Path(tempfile.mkdtemp(prefix="kiosk-stick2-", dir=SHM))
+    try:
+        drives.sticks.append(usb(second, "OTHER"))
+        qtbot.waitUntil(lambda: len(screen.destination_buttons) == 2, timeout=2000)
+        assert screen.destination_buttons[str(stick)].isChecked()  # the choice stays
+        drives.sticks.pop(0)
+        qtbot.waitUntil(lambda: len(screen.destination_buttons) == 1, timeout=2000)
+        assert not screen.export_button.isEnabled()
+        assert not screen.destination_buttons[str(second)].isChecked()
+        assert "Choose where" in screen.export_message.text()
+    finally:
+        shutil.rmtree(second, ignore_errors=True)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 800), (1080, 1920)])
+def test_save_and_its_result_stay_on_screen(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    size: tuple[int, int],
+) -> None:
+    """Two sticks and the desk folder listed, the date row open: Save, the result and the
+    offer to remove are still on screen."""
+    second = Path(tempfile.mkdtemp(prefix="kiosk-stick2-", dir=SHM))
+    try:
+        folder_settings = msgspec.structs.replace(settings, export_dir=str(second))
+        drives = Drives(usb(stick), usb(stick.parent, "SECOND"))
+        screen = _desk(qtbot, folder_settings, content, store, drives, size)
+        screen.which_buttons["since"].click()
+        settle()
+        assert len(screen.destination_buttons) == 3
+        assert _on_screen(screen, screen.export_button)
+        screen.export_button.click()
+        settle()
+        assert _on_screen(screen, screen.export_message)
+        assert _on_screen(screen, screen.remove_button)
+    finally:
+        shutil.rmtree(second, ignore_errors=True)
+
+
+def test_the_kiosks_own_disk_is_refused_with_a_reason(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, tmp_path: Path
+) -> None:
+    """A desk folder configured on the kiosk's own disk: nothing written, staff told why."""
+    folder = tmp_path / "desk-share"
+    folder.mkdir()
+    on_disk = msgspec.structs.replace(settings, export_dir=str(folder))
+    screen = _desk(qtbot, on_disk, content, store, Drives())
+    screen.export_button.click()
+    assert "kiosk's own disk" in screen.export_message.text()
+    assert list(folder.iterdir()) == [] and _statuses(store) == {"new": 3}
+
+
+def test_a_missing_desk_folder_is_named(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, tmp_path: Path
+) -> None:
+    missing = msgspec.structs.replace(settings, export_dir=str(tmp_path / "nowhere"))
+    screen = _desk(qtbot, missing, content, store, Drives())
+    texts = [w.text() for w in screen.findChildren(type(screen.export_message)) if w.isVisible()]
+    assert any("nowhere" in t and "cannot be found" in t for t in texts)
+    assert not screen.export_button.isEnabled()
+
+
+def test_demo_requests_only_when_asked(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> None:
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    screen.demo_button.click()
+    assert "5" in screen.export_button.text()
+    screen.export_button.click()
+    assert "5" in screen.export_message.text()
+    assert {r.status for r in store.list_requests()} == {"exported"}
+
+
+def test_a_new_choice_clears_the_old_result(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> None:
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    screen.export_button.click()
+    assert screen.export_message.text() and screen.remove_button.isVisible()
+    screen.which_buttons["all"].click()
+    assert screen.export_message.text() == "" and not screen.remove_button.isVisible()
