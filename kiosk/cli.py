@@ -767,7 +767,9 @@ def cmd_requests_purge(args: argparse.Namespace) -> int:
     from kiosk.storage import ClockError
 
     try:
-        deleted = _store(args).purge_older_than(args.older_than)
+        deleted = (
+            _store(args).purge_older_than(args.older_than, unexported_days=args.older_than).total
+        )
     except ClockError as exc:
         print(f"kiosk requests purge: {exc}; nothing deleted", file=sys.stderr)
         return EXIT_FAIL

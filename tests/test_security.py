@@ -560,7 +560,7 @@ def test_normal_days_still_purge(make_store: Callable[..., AppointmentStore]) ->
     for _ in range(31):
         clock.sleep(dt.timedelta(days=1))
         assert store.clock_problem() is None
-    assert store.purge_older_than(30) == 1
+    assert store.purge_older_than(30, unexported_days=30).total == 1
 
 
 def test_doctor_flags_a_clock_behind_the_database(
@@ -737,4 +737,4 @@ def test_a_damaged_key_file_does_not_stop_retention(tmp_path: Path) -> None:
     settings.keys_path().write_text('{"version": 1, "damaged', "utf-8")
     store = _open_store_for_run(settings)
     assert store is not None and not store.can_save
-    assert store.purge_older_than(30) == 1
+    assert store.purge_older_than(30, unexported_days=30).total == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -334,3 +336,21 @@ def test_lock_leaves_no_patient_data_in_widgets(desk: MainWindow) -> None:
     screen.lock_button.click()
     assert screen.model.rowCount() == 0
     assert not any(name in lab.text() for lab in desk.findChildren(QLabel))
+
+
+def test_the_running_kiosk_keeps_requests_nobody_exported(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    make_store: Callable[..., AppointmentStore],
+) -> None:
+    """Retention at start-up, on requests 45 to 73 days old: the exported one goes
+    (retention_days 30), the one nobody exported stays (it goes at unexported_max_days)."""
+    writer = make_store()
+    fill_demo(writer, 2, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=45 + 28))
+    exported, unexported = writer.list_requests()
+    writer.set_status([exported.id], "exported", "test")
+    store = make_store()
+    window = MainWindow(settings, content, ("en", "tr"), store)
+    qtbot.addWidget(window)
+    assert [r.reference for r in store.list_requests()] == [unexported.reference]
