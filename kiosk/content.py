@@ -497,6 +497,13 @@ class StaffStrings(_Model, frozen=True):
     ]
     clock_warning: Text
     no_keys_warning: Text
+    unexported_warning: Annotated[
+        Text,
+        Meta(
+            description="{count} requests were never exported; {date} is the day the kiosk "
+            "deletes the first of them."
+        ),
+    ]
 
 
 # --- loading -------------------------------------------------------------------------------

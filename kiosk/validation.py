@@ -89,6 +89,7 @@ PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("staff.json", "staff", "content_warning", frozenset({"problem"})),
     ("staff.json", "staff", "since_label", frozenset({"date"})),
     ("staff.json", "staff", "database_set_aside", frozenset({"file"})),
+    ("staff.json", "staff", "unexported_warning", frozenset({"count", "date"})),
 )
 
 

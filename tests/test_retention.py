@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from kiosk.appointment import FormData, validate_request
+from kiosk.config import Settings
+from kiosk.doctor import check_retention
 from kiosk.storage import (
     REACHED_STAFF,
     STATUSES,
@@ -179,3 +182,30 @@ def test_no_warning_when_nothing_is_due(
     with caplog.at_level(logging.INFO, logger="kiosk.storage"):
         store.apply_retention(30, 90)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_doctor_fails_while_unexported_requests_are_about_to_go(
+    aged: Callable[..., dict[str, str]], store: AppointmentStore, tmp_path: Path
+) -> None:
+    """kiosk doctor fails (exit 1 makes IT act) with the count and the first deletion time,
+    and passes again once the desk has exported them."""
+    refs = aged(soon=(86, "new"), later=(30, "new"))
+    settings = Settings(db_path=str(tmp_path / "kiosk.db"))
+    result = check_retention(settings, now=NOW)
+    assert not result.ok
+    assert "1 request(s) were never exported" in result.detail
+    assert "2026-11-26 12:00 UTC" in result.detail and "export them now" in result.detail
+    soon = store.get(refs["soon"])
+    assert soon is not None
+    store.set_status([soon.id], "exported", "test")
+    assert check_retention(settings, now=NOW).ok
+    assert NAME not in str(result) and refs["soon"] not in str(result)
+
+
+def test_doctor_uses_the_configured_limit(
+    aged: Callable[..., dict[str, str]], tmp_path: Path
+) -> None:
+    aged(soon=(86, "new"))
+    settings = Settings(db_path=str(tmp_path / "kiosk.db"), unexported_max_days=120)
+    result = check_retention(settings, now=NOW)
+    assert result.ok and "never exported ones after 120" in result.detail

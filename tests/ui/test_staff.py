@@ -354,3 +354,29 @@ def test_the_running_kiosk_keeps_requests_nobody_exported(
     window = MainWindow(settings, content, ("en", "tr"), store)
     qtbot.addWidget(window)
     assert [r.reference for r in store.list_requests()] == [unexported.reference]
+
+
+def test_staff_screen_says_which_requests_retention_deletes_soon(
+    desk: MainWindow, store: AppointmentStore, content: Content
+) -> None:
+    """A request nobody exported, five days from its hard limit (90 days): the notice box
+    says how many and on which day, and asks to export them now."""
+    from kiosk.demo import demo_requests
+    from kiosk.ui.context import format_date
+
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(days=85)
+    writer = AppointmentStore(store.db, clock=lambda: when, sealer=store.sealer)
+    writer.add_request(
+        demo_requests(1)[0],
+        kiosk_id="k",
+        content_version="v",
+        consent_versions={},
+        notice_version="n",
+    )
+    login(desk)
+    screen = staff(desk)
+    text = " ".join(lab.text() for lab in screen.warning_box.findChildren(QLabel))
+    lang = content.languages["en"]
+    day = format_date(lang, (when + dt.timedelta(days=90)).astimezone().date())
+    assert lang.staff.unexported_warning.format(count=1, date=day) in text
+    assert "Requests never exported: 1." in text and "Export them now" in text

@@ -119,7 +119,8 @@ class StaffScreen(QWidget):
     # --- helpers ---------------------------------------------------------------------------
 
     def _store_warnings(self) -> list[str]:
-        """What staff must pass on to IT: no key, a damaged database set aside, a bad clock."""
+        """What staff must pass on to IT (no key, a damaged database set aside, a bad clock)
+        or do themselves: export the requests that retention deletes within a week."""
         s, out = self._s, []
         if not self._store.can_save:
             out.append(s.no_keys_warning)
@@ -129,8 +130,12 @@ class StaffScreen(QWidget):
         try:
             if self._store.clock_problem():
                 out.append(s.clock_warning)
+            due = self._store.unexported_due(self._ctx.settings.unexported_limit_days())
         except StoreError:
-            pass  # the requests tab reports an unreadable database
+            return out  # the requests tab reports an unreadable database
+        if due is not None:
+            day = self._ctx.date_text(due.first.astimezone().date())  # the desk's own day
+            out.append(s.unexported_warning.format(count=due.count, date=day))
         return out
 
     def _button(self, text: str, name: str, slot: Callable[..., object]) -> QPushButton:
