@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
         "new passcode)",
     )
 
+    ksub.add_parser(
+        "unlock",
+        parents=[common, db, secret],
+        help="lift the staff lockout with the recovery key; the passcode stays the same "
+        "(stdin: recovery key)",
+    )
+
     requests = sub.add_parser("requests", help="appointment requests stored on this kiosk")
     rsub = requests.add_subparsers(dest="requests_command", metavar="ACTION", required=True)
     rlist = rsub.add_parser(
@@ -729,6 +736,28 @@ def cmd_keys_recover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_keys_unlock(args: argparse.Namespace) -> int:
+    from kiosk import crypto
+    from kiosk.staff import StaffAuth
+
+    settings = _settings(args)
+    keys_path = settings.keys_path()
+    recovery = _read_secret(args, "Recovery key: ")
+    store = _keep(args, open_store(settings))
+    try:
+        crypto.check_recovery_key(keys_path, recovery)
+    except crypto.KeysError as exc:
+        store.audit("lockout_clear_refused")
+        print(f"kiosk keys: {exc}; the lockout stays", file=sys.stderr)
+        return EXIT_FAIL
+    auth = StaffAuth(store, keys_path)
+    waited = auth.lock_remaining()
+    auth.clear_lockout("lockout_cleared_by_recovery")
+    was = f"it had {waited} s to run" if waited else "it was not locked"
+    print(f"staff lockout cleared, wrong attempts forgotten ({was}); the passcode is unchanged")
+    return EXIT_OK
+
+
 def cmd_staff_set_passcode(args: argparse.Namespace) -> int:
     from kiosk.staff import StaffAuth
 
@@ -904,6 +933,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "keys":
             if args.keys_command == "init":
                 return cmd_keys_init(args)
+            if args.keys_command == "unlock":
+                return cmd_keys_unlock(args)
             return cmd_keys_recover(args)
         if args.command == "requests":
             if args.requests_command == "list":

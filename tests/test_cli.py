@@ -234,6 +234,49 @@ def test_keys_init_set_passcode_and_recover(
     assert "3 request(s)" in capsys.readouterr().out
 
 
+def test_keys_unlock_lifts_the_lockout_with_the_recovery_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A locked-out desk: IT's recovery key lifts the lock at once and the same passcode
+    works again (the key file is untouched); a wrong recovery key lifts nothing and says so.
+    Both are audited."""
+    from kiosk import crypto
+    from kiosk.storage import AppointmentStore, open_database
+
+    db = tmp_path / "k.db"
+    keys = tmp_path / "kiosk-keys.json"
+    recovery = crypto.init_keys(keys, "482913", crypto.MIN_COST)
+    other = crypto.init_keys(tmp_path / "elsewhere" / "kiosk-keys.json", "482913", crypto.MIN_COST)
+    before = keys.read_bytes()
+    listing = ["requests", "list", "--passcode-stdin", "--db", str(db)]
+    for guess in range(5):
+        _stdin(monkeypatch, f"{300000 + guess}")
+        assert main(listing) == 1
+    capsys.readouterr()
+    unlock = ["keys", "unlock", "--passcode-stdin", "--db", str(db)]
+
+    _stdin(monkeypatch, other)
+    assert main(unlock) == 1
+    assert "another kiosk's key pair; the lockout stays" in capsys.readouterr().err
+    _stdin(monkeypatch, "482913")
+    assert main(listing) == 1
+    assert "too many wrong passcodes" in capsys.readouterr().err
+
+    _stdin(monkeypatch, recovery)
+    assert main(unlock) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("staff lockout cleared, wrong attempts forgotten (it had ")
+    assert out.endswith("; the passcode is unchanged\n") and recovery not in out
+    assert keys.read_bytes() == before
+    _stdin(monkeypatch, "482913")
+    assert main(listing) == 0
+    store = AppointmentStore(open_database(db))
+    events = [e["event"] for e in store.audit_log()]
+    store.db.close()
+    assert "lockout_clear_refused" in events and "lockout_cleared_by_recovery" in events
+    assert recovery not in repr(events)
+
+
 def test_set_passcode_asks_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -471,6 +514,7 @@ def test_it_commands_usage_errors(argv: list[str]) -> None:
         ["staff", "set-passcode", "--help"],
         ["keys", "init", "--help"],
         ["keys", "recover", "--help"],
+        ["keys", "unlock", "--help"],
         ["requests", "purge", "--help"],
     ],
 )

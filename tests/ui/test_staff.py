@@ -477,3 +477,32 @@ def test_the_countdown_in_turkish(
     assert pad.message.text().endswith("kalan süre: 1:00.")
     clock.advance(60)
     qtbot.waitUntil(lambda: pad.message.text() == "Şimdi yeniden deneyebilirsiniz.")
+
+
+def test_it_lifting_the_lock_ends_the_countdown_at_once(
+    qtbot: QtBot,
+    desk: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A locked pad on the running kiosk: `kiosk keys unlock` with the recovery key ends the
+    lock, and the pad says so within a second, without a restart."""
+    import io
+
+    from kiosk.cli import main
+
+    db = tmp_path / "it" / "kiosk.db"
+    keys = db.parent / "kiosk-keys.json"
+    recovery = crypto.init_keys(keys, PASSCODE, crypto.MIN_COST)
+    auth = StaffAuth(AppointmentStore(open_database(db)), keys)
+    pad = StaffLoginScreen(desk.context(), auth)
+    qtbot.addWidget(pad)
+    pad.show()
+    for _ in range(5):
+        enter(pad, "000000")
+    assert pad.countdown.isActive()
+    monkeypatch.setattr("sys.stdin", io.StringIO(recovery + "\n"))
+    assert main(["keys", "unlock", "--passcode-stdin", "--db", str(db)]) == 0
+    qtbot.waitUntil(lambda: pad.message.text() == "You can try again now.")
+    enter(pad, PASSCODE)
+    assert pad.message.text() == ""
