@@ -19,6 +19,7 @@ from kiosk.storage import (
     open_database,
     set_aside_copies,
 )
+from kiosk.times import clinic_time_text
 from kiosk.validation import check_content
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
@@ -193,7 +194,8 @@ def check_retention(settings: Settings, now: dt.datetime | None = None) -> Check
         "retention",
         False,
         f"{due.count} request(s) were never exported and will be deleted from "
-        f"{due.first:%Y-%m-%d %H:%M} UTC ({rules}); ask the front desk to export them now",
+        f"{clinic_time_text(due.first, settings.zone())} ({rules}); ask the front desk to "
+        "export them now",
     )
 
 

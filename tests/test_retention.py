@@ -194,7 +194,7 @@ def test_doctor_fails_while_unexported_requests_are_about_to_go(
     result = check_retention(settings, now=NOW)
     assert not result.ok
     assert "1 request(s) were never exported" in result.detail
-    assert "2026-11-26 12:00 UTC" in result.detail and "export them now" in result.detail
+    assert "2026-11-26 15:00 +03:00" in result.detail and "export them now" in result.detail
     soon = store.get(refs["soon"])
     assert soon is not None
     store.set_status([soon.id], "exported", "test")

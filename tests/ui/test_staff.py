@@ -359,11 +359,12 @@ def test_the_running_kiosk_keeps_requests_nobody_exported(
 
 
 def test_staff_screen_says_which_requests_retention_deletes_soon(
-    desk: MainWindow, store: AppointmentStore, content: Content
+    desk: MainWindow, store: AppointmentStore, content: Content, settings: Settings
 ) -> None:
     """A request nobody exported, five days from its hard limit (90 days): the notice box
-    says how many and on which day, and asks to export them now."""
+    says how many and on which day (the clinic's), and asks to export them now."""
     from kiosk.demo import demo_requests
+    from kiosk.times import clinic_time
     from kiosk.ui.context import format_date
 
     when = dt.datetime.now(dt.UTC) - dt.timedelta(days=85)
@@ -379,7 +380,7 @@ def test_staff_screen_says_which_requests_retention_deletes_soon(
     screen = staff(desk)
     text = " ".join(lab.text() for lab in screen.warning_box.findChildren(QLabel))
     lang = content.languages["en"]
-    day = format_date(lang, (when + dt.timedelta(days=90)).astimezone().date())
+    day = format_date(lang, clinic_time(when + dt.timedelta(days=90), settings.zone()).date())
     assert lang.staff.unexported_warning.format(count=1, date=day) in text
     assert "Requests never exported: 1." in text and "Export them now" in text
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.export import ExportError, count_requests, export_requests
 from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copies
+from kiosk.times import clinic_time
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination
 from kiosk.ui.widgets.blocks import boxed
@@ -134,7 +135,7 @@ class StaffScreen(QWidget):
         except StoreError:
             return out  # the requests tab reports an unreadable database
         if due is not None:
-            day = self._ctx.date_text(due.first.astimezone().date())  # the desk's own day
+            day = self._ctx.date_text(clinic_time(due.first, self._ctx.settings.zone()).date())
             out.append(s.unexported_warning.format(count=due.count, date=day))
         return out
 
