@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
         "new passcode)",
     )
 
+    ksub.add_parser(
+        "unlock",
+        parents=[common, db, secret],
+        help="lift the staff lockout with the recovery key; the passcode stays the same "
+        "(stdin: recovery key)",
+    )
+
     requests = sub.add_parser("requests", help="appointment requests stored on this kiosk")
     rsub = requests.add_subparsers(dest="requests_command", metavar="ACTION", required=True)
     rlist = rsub.add_parser(
@@ -170,9 +177,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rlist.add_argument("--status", choices=["new", "exported", "contacted", "all"], default="all")
     purge = rsub.add_parser(
-        "purge", parents=[common, db], help="delete requests older than DAYS days"
+        "purge",
+        parents=[common, db, secret],
+        help="delete the requests older than DAYS days that staff exported (asks the passcode)",
+        description="Delete requests received more than DAYS days ago that reached the staff "
+        "(exported or marked contacted). Requests nobody exported are kept unless "
+        "--include-unexported is given. Asks the staff passcode; wrong ones count towards "
+        "the lockout.",
     )
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    purge.add_argument(
+        "--include-unexported",
+        action="store_true",
+        help="also delete the requests nobody exported: those patients were never contacted",
+    )
+    purge.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only say how many would be deleted; deletes nothing and asks no passcode, as it "
+        "shows counts only (as kiosk doctor does)",
+    )
 
     export = sub.add_parser(
         "export",
@@ -712,6 +736,28 @@ def cmd_keys_recover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_keys_unlock(args: argparse.Namespace) -> int:
+    from kiosk import crypto
+    from kiosk.staff import StaffAuth
+
+    settings = _settings(args)
+    keys_path = settings.keys_path()
+    recovery = _read_secret(args, "Recovery key: ")
+    store = _keep(args, open_store(settings))
+    try:
+        crypto.check_recovery_key(keys_path, recovery)
+    except crypto.KeysError as exc:
+        store.audit("lockout_clear_refused")
+        print(f"kiosk keys: {exc}; the lockout stays", file=sys.stderr)
+        return EXIT_FAIL
+    auth = StaffAuth(store, keys_path)
+    waited = auth.lock_remaining()
+    auth.clear_lockout("lockout_cleared_by_recovery")
+    was = f"it had {waited} s to run" if waited else "it was not locked"
+    print(f"staff lockout cleared, wrong attempts forgotten ({was}); the passcode is unchanged")
+    return EXIT_OK
+
+
 def cmd_staff_set_passcode(args: argparse.Namespace) -> int:
     from kiosk.staff import StaffAuth
 
@@ -761,18 +807,48 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
 
 
 def cmd_requests_purge(args: argparse.Namespace) -> int:
-    if args.older_than < 0:
+    days = args.older_than
+    if days < 0:
         print("kiosk requests purge: --older-than must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
     from kiosk.storage import ClockError
 
+    store = _store(args)
+    include = args.include_unexported
+    if args.dry_run:
+        problem = store.clock_problem()
+        if problem:
+            print(f"kiosk requests purge: {problem}; a purge would delete nothing", file=sys.stderr)
+            return EXIT_FAIL
+        due = store.count_older_than(days)
+        would = due.total if include else due.reached_staff
+        print(_purge_line(would, days, due.never_reached, include, dry_run=True))
+        return EXIT_OK
+    if not _unlock(args, store):
+        return EXIT_FAIL
+    store.lock()  # deleting needs no key: the passcode only says who may
     try:
-        deleted = _store(args).purge_older_than(args.older_than)
+        purged = store.purge_older_than(
+            days, unexported_days=days if include else None, source="purge"
+        )
     except ClockError as exc:
         print(f"kiosk requests purge: {exc}; nothing deleted", file=sys.stderr)
         return EXIT_FAIL
-    print(f"deleted {deleted} request(s) older than {args.older_than} days")
+    never = purged.never_reached if include else store.count_older_than(days).never_reached
+    print(_purge_line(purged.total, days, never, include, dry_run=False))
     return EXIT_OK
+
+
+def _purge_line(count: int, days: int, never: int, included: bool, *, dry_run: bool) -> str:
+    """One line: how many requests went (or would go), and what of those nobody exported
+    (``never``: deleted with them if ``included``, else kept)."""
+    line = f"{'would delete' if dry_run else 'deleted'} {count} request(s) older than {days} days"
+    if never and included:
+        line += f", {never} of them never exported"
+    elif never:
+        kept = "would keep" if dry_run else "kept"
+        line += f"; {kept} {never} never exported (--include-unexported deletes them too)"
+    return f"dry run: {line}; nothing deleted" if dry_run else line
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -857,6 +933,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "keys":
             if args.keys_command == "init":
                 return cmd_keys_init(args)
+            if args.keys_command == "unlock":
+                return cmd_keys_unlock(args)
             return cmd_keys_recover(args)
         if args.command == "requests":
             if args.requests_command == "list":

@@ -140,7 +140,8 @@ def notice_values(settings: Settings, lc: LanguageContent) -> dict[str, str]:
         # read "Write to please ask at the desk".
         "apply": parts.apply.format(address=address, email=email) if written else parts.apply_ask,
         "kep": parts.kep.format(kep=kep) if is_real_email(kep) else "",
-        "days": str(settings.retention_days),
+        # "At most": a request nobody exported stays until the longer, hard limit.
+        "days": str(settings.unexported_limit_days()),
         "after_export": parts.kept_after_export_ask
         if months is None
         else parts.kept_after_export.format(months=months),

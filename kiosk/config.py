@@ -30,6 +30,8 @@ PATH_KEYS = (
     "heartbeat_file",
 )
 DEFAULT_CLINIC_NAME = "Lupus Information Point"
+# How long a request that never reached the staff is kept when the config does not say.
+DEFAULT_UNEXPORTED_MAX_DAYS = 90
 LANG_CODE = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
 
 
@@ -136,6 +138,11 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         default_factory=lambda: ["tr", "en", "ar", "ru", "de"]
     )
     retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
+    # The hard limit for a request that never reached the staff (never exported): kept past
+    # retention_days, so no patient's request is lost unread, but not for ever. Not set =
+    # DEFAULT_UNEXPORTED_MAX_DAYS, or retention_days if that is longer (older config files
+    # with a long retention_days keep loading).
+    unexported_max_days: Annotated[int, Meta(ge=1, le=3650)] | None = None
     export_dir: str | None = None
     staff_taps: Annotated[int, Meta(ge=3, le=10)] = 5
     staff_tap_seconds: Annotated[float, Meta(ge=1, le=10)] = 3.0
@@ -156,6 +163,12 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     hide_cursor: bool = False
     log_dir: str | None = None
     heartbeat_file: str | None = None
+
+    def unexported_limit_days(self) -> int:
+        """Days after which a request that never reached the staff is deleted all the same."""
+        if self.unexported_max_days is not None:
+            return self.unexported_max_days
+        return max(DEFAULT_UNEXPORTED_MAX_DAYS, self.retention_days)
 
     def clinic_name_in(self, lang: str) -> str:
         """Return the clinic's name as shown to someone reading ``lang``."""
@@ -287,6 +300,14 @@ def _check(settings: Settings, name: str) -> None:
             f"(got {settings.time_zone!r})",
             "time_zone",
         ) from None
+    limit = settings.unexported_max_days
+    if limit is not None and limit < settings.retention_days:
+        raise ConfigError(
+            f"{name}: key 'unexported_max_days': {limit} is shorter than retention_days "
+            f"({settings.retention_days}); a request nobody exported must be kept at least as "
+            "long as one that was",
+            "unexported_max_days",
+        )
     if len(set(settings.languages)) != len(settings.languages):
         raise ConfigError(f"{name}: key 'languages': a language is listed twice", "languages")
 

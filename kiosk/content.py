@@ -439,7 +439,20 @@ class StaffStrings(_Model, frozen=True):
     pad_cancel: Text
     pad_clear: Text
     wrong: Text
-    locked: Annotated[Text, Meta(description="{seconds} is the wait.")]
+    tries_left: Annotated[
+        Text,
+        Meta(
+            description="Shown after wrong: {tries} is how many more wrong passcodes lock the pad."
+        ),
+    ]
+    locked: Annotated[
+        Text,
+        Meta(
+            description="{time} is the wait as minutes:seconds, counting down each second "
+            "({seconds}: the same in seconds)."
+        ),
+    ]
+    lock_over: Annotated[Text, Meta(description="Shown when the lock has run out.")]
     title: Text
     tab_requests: Text
     tab_export: Text
@@ -511,6 +524,13 @@ class StaffStrings(_Model, frozen=True):
     ]
     clock_warning: Text
     no_keys_warning: Text
+    unexported_warning: Annotated[
+        Text,
+        Meta(
+            description="{count} requests were never exported; {date} is the day the kiosk "
+            "deletes the first of them."
+        ),
+    ]
 
 
 # --- loading -------------------------------------------------------------------------------

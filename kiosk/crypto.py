@@ -327,6 +327,21 @@ def change_passcode(
         raise KeysError(f"{path}: cannot write the key file ({exc.strerror})") from None
 
 
+def _matching_key_file(path: Path, private: PrivateKey) -> KeyFile:
+    """The key file at ``path``, if ``private`` is its key pair's. Raises KeysError."""
+    key_file = read_key_file(path)
+    if key_file.key_id != key_id_of(private.public_key):
+        raise KeysError(f"{path}: this recovery key belongs to another kiosk's key pair")
+    return key_file
+
+
+def check_recovery_key(path: Path, recovery_key: str) -> None:
+    """Check that ``recovery_key`` opens the key pair of the key file at ``path``, changing
+    nothing (IT lifting a staff lockout). Raises KeysError for a mistyped key, another
+    kiosk's key, or a missing or damaged key file."""
+    _matching_key_file(path, _private_from_secret(parse_recovery_key(recovery_key)))
+
+
 def recover(
     path: Path, recovery_key: str, new_passcode: str, cost: KdfCost = DEFAULT_COST
 ) -> Unlocked:
@@ -337,10 +352,7 @@ def recover(
     private = _private_from_secret(parse_recovery_key(recovery_key))
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     if path.exists():
-        old = read_key_file(path)
-        if old.key_id != key_id_of(private.public_key):
-            raise KeysError(f"{path}: this recovery key belongs to another kiosk's key pair")
-        created = old.created_at
+        created = _matching_key_file(path, private).created_at
     try:
         _write(path, _key_file_for(private, new_passcode, cost, created))
     except OSError as exc:

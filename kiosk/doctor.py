@@ -12,7 +12,14 @@ from pathlib import Path
 
 from kiosk import crypto, paths
 from kiosk.config import ConfigError, Settings, load_settings
-from kiosk.storage import AppointmentStore, StoreError, open_database, set_aside_copies
+from kiosk.storage import (
+    UNEXPORTED_WARNING_DAYS,
+    AppointmentStore,
+    StoreError,
+    open_database,
+    set_aside_copies,
+)
+from kiosk.times import clinic_time_text
 from kiosk.validation import check_content
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
@@ -161,6 +168,37 @@ def check_clock(settings: Settings | None = None, now: dt.datetime | None = None
     return CheckResult("clock", True, text)
 
 
+def check_retention(settings: Settings, now: dt.datetime | None = None) -> CheckResult:
+    """Requests nobody exported that retention deletes within a week. A failure, not a note:
+    each is a patient who asked to be contacted and has not been, and a failing doctor is
+    what makes IT act (the desk exports them, and the check passes again)."""
+    moment = now or dt.datetime.now(dt.UTC)
+    days, limit = settings.retention_days, settings.unexported_limit_days()
+    rules = f"exported requests go after {days} days, never exported ones after {limit}"
+    path = settings.database_path()
+    if not path.exists():
+        return CheckResult("retention", True, f"{rules}; no database yet")
+    try:
+        db = open_database(path)
+        try:
+            due = AppointmentStore(db, clock=lambda: moment).unexported_due(limit)
+        finally:
+            db.close()
+    except StoreError as exc:
+        return CheckResult("retention", False, f"could not read the database: {exc}")
+    if due is None:
+        return CheckResult(
+            "retention", True, f"{rules}; none due within {UNEXPORTED_WARNING_DAYS} days"
+        )
+    return CheckResult(
+        "retention",
+        False,
+        f"{due.count} request(s) were never exported and will be deleted from "
+        f"{clinic_time_text(due.first, settings.zone())} ({rules}); ask the front desk to "
+        "export them now",
+    )
+
+
 def check_logs(settings: Settings) -> CheckResult:
     folder = settings.log_path()
     try:
@@ -226,6 +264,7 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         lambda: check_go_live(settings),
         lambda: check_disk(settings),
         lambda: check_clock(settings),
+        lambda: check_retention(settings),
         lambda: check_logs(settings),
         lambda: check_export_dir(settings),
     ]

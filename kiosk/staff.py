@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -45,6 +46,8 @@ class Attempt:
 
     result: Literal["ok", "wrong", "locked", "not_configured"]
     wait_seconds: int = 0
+    # After a wrong passcode: how many more wrong ones lock the pad (the last of them does).
+    tries_left: int | None = None
     # The clinic's private key, for this staff session only (set when result is "ok").
     key: Unlocked | None = None
 
@@ -188,6 +191,16 @@ class StaffAuth:
             raise StoreError(str(exc)) from None
         self.clear_lockout("passcode_changed")
 
+    def lock_remaining(self) -> int:
+        """Whole seconds until the lock ends (rounded up), 0 when there is none. Read from
+        the lock time stored beside the key file, so a lock set elsewhere (the command line,
+        another kiosk) counts, and one IT cleared ends at once."""
+        now = self._clock().astimezone(dt.UTC)
+        _failures, until = self._lockout.read(now)
+        if until is None or until <= now:
+            return 0
+        return math.ceil((until - now).total_seconds())
+
     def clear_lockout(self, event: str) -> None:
         """Forget failed attempts (after a new passcode) and audit ``event``."""
         try:
@@ -228,7 +241,7 @@ class StaffAuth:
         except PasscodeError:
             # Could never be right (an empty or short entry): say "wrong", count nothing.
             self._store.audit("staff_login", outcome="malformed")
-            return Attempt("wrong")
+            return Attempt("wrong", tries_left=_tries_left(failures))
         # The same work for a right and a wrong code: one Argon2id derivation, one
         # authenticated decryption, one write of the count, one audit entry.
         key = crypto.unlock(self._keys_path, code)
@@ -240,4 +253,12 @@ class StaffAuth:
         wait = lock_seconds(failures)
         self._lockout.write(failures, now + dt.timedelta(seconds=wait) if wait else None)
         self._store.audit("staff_login", outcome="wrong", failures=failures)
-        return Attempt("locked", wait) if wait else Attempt("wrong")
+        return (
+            Attempt("locked", wait) if wait else Attempt("wrong", tries_left=_tries_left(failures))
+        )
+
+
+def _tries_left(failures: int) -> int:
+    """Wrong passcodes still possible before a lock, counting the one that locks: after the
+    free ones are used (a lock has run out), the next wrong one locks again."""
+    return max(1, FREE_ATTEMPTS - failures)

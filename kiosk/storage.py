@@ -38,6 +38,14 @@ migrations = Migrations("kiosk")
 # No 0/O, 1/I/L: a code read aloud at the desk or copied by hand stays unambiguous.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 STATUSES = ("new", "exported", "contacted")
+# The statuses of a request that reached the clinic's staff: exported to a file, or marked
+# contacted on the staff screen. Only these go after retention_days; any other request is kept
+# to its hard limit (Settings.unexported_max_days), so no patient's request is deleted unread.
+# This is the one place that says so: central delivery will add "delivered" here.
+REACHED_STAFF = ("exported", "contacted")
+# How long before its hard limit a request nobody exported is announced (staff screen,
+# kiosk doctor, the log).
+UNEXPORTED_WARNING_DAYS = 7
 # Consents whose answer says something about health: stored only inside the sealed part.
 SEALED_CONSENTS = ("health_topic",)
 
@@ -165,6 +173,28 @@ class StoreError(Exception):
 
 class ClockError(StoreError):
     """The system clock looks wrong, so retention did not delete anything."""
+
+
+@dataclass(frozen=True)
+class Purged:
+    """Requests deleted (or due) by age: those that reached the staff, and those that never
+    did (see REACHED_STAFF)."""
+
+    reached_staff: int = 0
+    never_reached: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.reached_staff + self.never_reached
+
+
+@dataclass(frozen=True)
+class UnexportedDue:
+    """Requests nobody exported that reach their hard limit soon: how many, and when the
+    first of them goes (UTC; already past while retention is paused)."""
+
+    count: int
+    first: dt.datetime
 
 
 class _Corrupt(Exception):
@@ -934,13 +964,46 @@ class AppointmentStore:
         )
         self.audit_in_transaction("deleted", {"count": count, "reason": reason})
 
-    def purge_older_than(self, days: int) -> int:
-        """Delete requests received more than ``days`` days ago; return how many went.
+    @staticmethod
+    def _reached_staff(reached: bool) -> tuple[str, list[str]]:
+        """The SQL condition (and its parameters) for requests that did, or did not, reach
+        the staff: REACHED_STAFF is the only definition."""
+        marks = ",".join("?" * len(REACHED_STAFF))
+        return f"status {'IN' if reached else 'NOT IN'} ({marks})", list(REACHED_STAFF)
 
-        Deletions go to the destruction log (date and count); every run is audited, so the
-        clinic can show that the periodic destruction ran. If the clock looks wrong (see
-        :meth:`clock_problem`) nothing is deleted and ClockError is raised: a clock set
-        years ahead must not make every request look old.
+    def _cutoff(self, days: int) -> str:
+        """The stored-time text before which a request is more than ``days`` days old."""
+        cutoff = self._clock().astimezone(dt.UTC) - dt.timedelta(days=days)
+        return cutoff.isoformat(timespec="seconds")
+
+    def _older_than(self, days: int, reached: bool) -> tuple[str, list[str]]:
+        condition, params = self._reached_staff(reached)
+        return f"created_at < ? AND {condition}", [self._cutoff(days), *params]
+
+    def count_older_than(self, days: int) -> Purged:
+        """How many requests are older than ``days`` days, by whether they reached the staff
+        (nothing is opened or deleted). Raises StoreError."""
+        counts = []
+        try:
+            for reached in (True, False):
+                where, params = self._older_than(days, reached)
+                row = self.db.execute(f"SELECT count(*) FROM requests WHERE {where}", params)
+                counts.append(int(row.fetchone()[0]))
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not count requests: {exc}") from exc
+        return Purged(*counts)
+
+    def purge_older_than(
+        self, days: int, *, unexported_days: int | None = None, source: str = "retention"
+    ) -> Purged:
+        """Delete requests that reached the staff (REACHED_STAFF) received more than ``days``
+        days ago, and the others only when more than ``unexported_days`` old (None: never).
+
+        Deletions go to the destruction log (date, count, and the rule as ``source``, days
+        and which requests); every run is audited, so the clinic can show that the periodic
+        destruction ran. If the clock looks wrong (see :meth:`clock_problem`) nothing is
+        deleted and ClockError is raised: a clock set years ahead must not make every
+        request look old.
         """
         problem = self.clock_problem()
         if problem:
@@ -950,24 +1013,77 @@ class AppointmentStore:
             except StoreError:
                 pass
             raise ClockError(f"retention paused: {problem}")
-        cutoff = (self._clock().astimezone(dt.UTC) - dt.timedelta(days=days)).isoformat(
-            timespec="seconds"
-        )
+        rules = [(days, True, f"{source} {days} days, reached staff")]
+        if unexported_days is not None:
+            rules.append(
+                (unexported_days, False, f"{source} {unexported_days} days, never reached staff")
+            )
+        counts = {True: 0, False: 0}
         try:
             with write_transaction(self.db):
-                cur = self.db.execute("DELETE FROM requests WHERE created_at < ?", [cutoff])
-                if cur.rowcount:
-                    self._destroyed(cur.rowcount, f"retention {days} days")
+                for limit, reached, reason in rules:
+                    where, params = self._older_than(limit, reached)
+                    cur = self.db.execute(f"DELETE FROM requests WHERE {where}", params)
+                    counts[reached] = cur.rowcount
+                    if cur.rowcount:
+                        self._destroyed(cur.rowcount, reason)
+                purged = Purged(counts[True], counts[False])
                 self.audit_in_transaction(
-                    "retention_checked", {"count": cur.rowcount, "days": days}
+                    "retention_checked",
+                    {
+                        "count": purged.total,
+                        "days": days,
+                        "unexported_days": unexported_days,
+                        "source": source,
+                    },
                 )
-            if cur.rowcount:
+            if purged.total:
                 self._forget_deleted()
         except sqlite3.Error as exc:
             raise StoreError(f"could not purge requests: {exc}") from exc
-        if cur.rowcount:
-            log.info("retention_purged count=%d", cur.rowcount)
-        return int(cur.rowcount)
+        if purged.total:
+            log.info(
+                "retention_purged count=%d reached_staff=%d never_reached=%d",
+                purged.total,
+                purged.reached_staff,
+                purged.never_reached,
+            )
+        return purged
+
+    def unexported_due(
+        self, max_days: int, within_days: int = UNEXPORTED_WARNING_DAYS
+    ) -> UnexportedDue | None:
+        """Requests that never reached the staff and will be more than ``max_days`` old
+        within ``within_days`` days (so retention deletes them), or None if there are none.
+        Raises StoreError."""
+        where, params = self._older_than(max_days - within_days, False)
+        try:
+            count, oldest = self.db.execute(
+                f"SELECT count(*), min(created_at) FROM requests WHERE {where}", params
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not count requests: {exc}") from exc
+        if not count:
+            return None
+        now = self._clock().astimezone(dt.UTC)
+        first = dt.datetime.fromisoformat(oldest) + dt.timedelta(days=max_days)
+        return UnexportedDue(int(count), max(first, now))
+
+    def apply_retention(self, days: int, unexported_max_days: int) -> Purged:
+        """The running kiosk's retention: requests that reached the staff go after ``days``,
+        the others after ``unexported_max_days``; then the log warns (counts only) about
+        requests nobody exported that go within UNEXPORTED_WARNING_DAYS. Raises ClockError
+        (nothing deleted) or StoreError."""
+        purged = self.purge_older_than(days, unexported_days=unexported_max_days)
+        due = self.unexported_due(unexported_max_days)
+        if due is not None:
+            now = self._clock().astimezone(dt.UTC)
+            log.warning(
+                "unexported_requests_due count=%d first_in_days=%d",
+                due.count,
+                max(0, (due.first - now).days),
+            )
+        return purged
 
     def _newest_trusted_time(self) -> dt.datetime | None:
         """The newest time this kiosk wrote with a clock it trusted: a request, or a

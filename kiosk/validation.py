@@ -79,7 +79,8 @@ PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("appointment.json", "form.notice_parts", "abroad_no", frozenset()),
     ("appointment.json", "form.notice_parts", "abroad_yes", frozenset({"details"})),
     ("appointment.json", "form.notice_parts", "abroad_ask", frozenset()),
-    ("staff.json", "staff", "locked", frozenset({"seconds"})),
+    ("staff.json", "staff", "locked", frozenset({"seconds", "time"})),
+    ("staff.json", "staff", "tries_left", frozenset({"tries"})),
     ("staff.json", "staff", "counts", frozenset({"new", "exported", "contacted"})),
     ("staff.json", "staff", "folder", frozenset({"path"})),
     ("staff.json", "staff", "drive", frozenset({"name"})),
@@ -89,6 +90,7 @@ PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("staff.json", "staff", "content_warning", frozenset({"problem"})),
     ("staff.json", "staff", "since_label", frozenset({"date"})),
     ("staff.json", "staff", "database_set_aside", frozenset({"file"})),
+    ("staff.json", "staff", "unexported_warning", frozenset({"count", "date"})),
 )
 
 

@@ -234,6 +234,49 @@ def test_keys_init_set_passcode_and_recover(
     assert "3 request(s)" in capsys.readouterr().out
 
 
+def test_keys_unlock_lifts_the_lockout_with_the_recovery_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A locked-out desk: IT's recovery key lifts the lock at once and the same passcode
+    works again (the key file is untouched); a wrong recovery key lifts nothing and says so.
+    Both are audited."""
+    from kiosk import crypto
+    from kiosk.storage import AppointmentStore, open_database
+
+    db = tmp_path / "k.db"
+    keys = tmp_path / "kiosk-keys.json"
+    recovery = crypto.init_keys(keys, "482913", crypto.MIN_COST)
+    other = crypto.init_keys(tmp_path / "elsewhere" / "kiosk-keys.json", "482913", crypto.MIN_COST)
+    before = keys.read_bytes()
+    listing = ["requests", "list", "--passcode-stdin", "--db", str(db)]
+    for guess in range(5):
+        _stdin(monkeypatch, f"{300000 + guess}")
+        assert main(listing) == 1
+    capsys.readouterr()
+    unlock = ["keys", "unlock", "--passcode-stdin", "--db", str(db)]
+
+    _stdin(monkeypatch, other)
+    assert main(unlock) == 1
+    assert "another kiosk's key pair; the lockout stays" in capsys.readouterr().err
+    _stdin(monkeypatch, "482913")
+    assert main(listing) == 1
+    assert "too many wrong passcodes" in capsys.readouterr().err
+
+    _stdin(monkeypatch, recovery)
+    assert main(unlock) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("staff lockout cleared, wrong attempts forgotten (it had ")
+    assert out.endswith("; the passcode is unchanged\n") and recovery not in out
+    assert keys.read_bytes() == before
+    _stdin(monkeypatch, "482913")
+    assert main(listing) == 0
+    store = AppointmentStore(open_database(db))
+    events = [e["event"] for e in store.audit_log()]
+    store.db.close()
+    assert "lockout_clear_refused" in events and "lockout_cleared_by_recovery" in events
+    assert recovery not in repr(events)
+
+
 def test_set_passcode_asks_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -280,8 +323,114 @@ def test_requests_list_export_and_purge(
     _stdin(monkeypatch, "482913")
     bad = ["export", "--format", "xlsx", "--out", str(tmp_path / "no" / "x.xlsx")]
     assert main([*bad, "--passcode-stdin", "--db", db]) == 1
-    assert main(["requests", "purge", "--older-than", "0", "--db", db]) == 0
+    _stdin(monkeypatch, "482913")
+    assert main(["requests", "purge", "--older-than", "0", "--passcode-stdin", "--db", db]) == 0
     assert "deleted 5 request(s)" in capsys.readouterr().out
+
+
+def _statuses(db: Path) -> list[str]:
+    from kiosk.storage import AppointmentStore, open_database
+
+    store = AppointmentStore(open_database(db))
+    try:
+        return sorted(r.status for r in store.list_requests())
+    finally:
+        store.db.close()
+
+
+def test_purge_asks_the_passcode_and_keeps_unexported_requests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """purge deletes only with the staff passcode, and by default only the requests that
+    reached the staff; the ones nobody exported go only with --include-unexported, and the
+    line says how many of them went. Each rule is in the destruction log."""
+    from kiosk.storage import AppointmentStore, open_database
+
+    db = tmp_path / "k.db"
+    _keys(db)
+    assert main(["demo-data", "--count", "5", "--db", str(db)]) == 0
+    store = AppointmentStore(open_database(db))
+    ids = [r.id for r in store.list_requests()]
+    store.set_status(ids[:1], "exported", "test")
+    store.set_status(ids[1:2], "contacted", "test")
+    store.db.close()
+    capsys.readouterr()
+    purge = ["requests", "purge", "--older-than", "0", "--passcode-stdin", "--db", str(db)]
+
+    _stdin(monkeypatch, "000000")
+    assert main(purge) == 1
+    assert "wrong passcode" in capsys.readouterr().err
+    assert len(_statuses(db)) == 5
+
+    _stdin(monkeypatch, "482913")
+    assert main(purge) == 0
+    assert capsys.readouterr().out == (
+        "deleted 2 request(s) older than 0 days; kept 3 never exported "
+        "(--include-unexported deletes them too)\n"
+    )
+    assert _statuses(db) == ["new", "new", "new"]
+
+    _stdin(monkeypatch, "482913")
+    assert main([*purge, "--include-unexported"]) == 0
+    assert capsys.readouterr().out == (
+        "deleted 3 request(s) older than 0 days, 3 of them never exported\n"
+    )
+    assert _statuses(db) == []
+    store = AppointmentStore(open_database(db))
+    reasons = {e["reason"]: e["count"] for e in store.destruction_log()}
+    events = [e["event"] for e in store.audit_log()]
+    store.db.close()
+    assert reasons == {"purge 0 days, reached staff": 2, "purge 0 days, never reached staff": 3}
+    assert events.count("staff_login") == 3 and events.count("retention_checked") == 2
+
+
+def test_purge_dry_run_counts_without_the_passcode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--dry-run says what would go, deletes nothing and asks nothing (it shows counts only)."""
+    from kiosk.storage import AppointmentStore, open_database
+
+    def no_prompt(_prompt: str = "") -> str:
+        raise AssertionError("a dry run asked for the passcode")
+
+    monkeypatch.setattr("getpass.getpass", no_prompt)
+    db = tmp_path / "k.db"
+    _keys(db)
+    assert main(["demo-data", "--count", "4", "--db", str(db)]) == 0
+    store = AppointmentStore(open_database(db))
+    store.set_status([store.list_requests()[0].id], "exported", "test")
+    store.db.close()
+    capsys.readouterr()
+    dry = ["requests", "purge", "--older-than", "0", "--dry-run", "--db", str(db)]
+    assert main(dry) == 0
+    assert capsys.readouterr().out == (
+        "dry run: would delete 1 request(s) older than 0 days; would keep 3 never exported "
+        "(--include-unexported deletes them too); nothing deleted\n"
+    )
+    assert main([*dry, "--include-unexported"]) == 0
+    assert "would delete 4 request(s) older than 0 days, 3 of them never exported" in (
+        capsys.readouterr().out
+    )
+    assert len(_statuses(db)) == 4
+
+
+def test_purge_meets_the_lockout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Guessing through purge counts towards the same lockout: locked, even the right
+    passcode deletes nothing."""
+    db = tmp_path / "k.db"
+    _keys(db)
+    assert main(["demo-data", "--count", "2", "--db", str(db)]) == 0
+    purge = ["requests", "purge", "--older-than", "0", "--include-unexported"]
+    for guess in range(5):
+        _stdin(monkeypatch, f"{200000 + guess}")
+        assert main([*purge, "--passcode-stdin", "--db", str(db)]) == 1
+    capsys.readouterr()
+    _stdin(monkeypatch, "482913")
+    assert main([*purge, "--passcode-stdin", "--db", str(db)]) == 1
+    assert "too many wrong passcodes" in capsys.readouterr().err
+    assert len(_statuses(db)) == 2
 
 
 def test_cli_brute_force_hits_the_lockout(
@@ -365,6 +514,8 @@ def test_it_commands_usage_errors(argv: list[str]) -> None:
         ["staff", "set-passcode", "--help"],
         ["keys", "init", "--help"],
         ["keys", "recover", "--help"],
+        ["keys", "unlock", "--help"],
+        ["requests", "purge", "--help"],
     ],
 )
 def test_help_on_each_command(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -70,6 +70,10 @@ def test_db_override(tmp_path: Path) -> None:
         ("languages = []", "key 'languages'"),
         ("languages = ['en']\ndefault_language = 'tr'", "key 'default_language'"),
         ("screen_dpi = -5", "key 'screen_dpi'"),
+        (
+            "retention_days = 60\nunexported_max_days = 45",
+            "key 'unexported_max_days': 45 is shorter than retention_days (60)",
+        ),
         ("clinic_name = ", "not valid TOML"),
         ("time_zone = 'Nowhere/Land'", "key 'time_zone'"),
         ("time_zone = 'Europe'", "key 'time_zone'"),
@@ -113,3 +117,34 @@ def test_time_zone_is_the_clinics(tmp_path: Path) -> None:
     winter = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC).astimezone(settings.zone())
     assert winter.utcoffset() == dt.timedelta(hours=1)
     assert Settings().zone().utcoffset(dt.datetime(2026, 7, 1)) == dt.timedelta(hours=3)
+
+
+@pytest.mark.parametrize(
+    ("toml", "limit"),
+    [
+        ("", 90),
+        ("retention_days = 14", 90),
+        ("unexported_max_days = 30", 30),
+        ("retention_days = 120", 120),  # an older config with a long retention keeps loading
+        ("retention_days = 30\nunexported_max_days = 30", 30),
+    ],
+)
+def test_unexported_requests_have_their_own_limit(tmp_path: Path, toml: str, limit: int) -> None:
+    """A request nobody exported is kept for unexported_max_days: 90 by default, never less
+    than retention_days."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(toml + "\n", "utf-8")
+    settings, _ = load_settings(cfg)
+    assert settings.unexported_limit_days() == limit
+
+
+def test_a_limit_shorter_than_retention_falls_back_in_the_running_kiosk(tmp_path: Path) -> None:
+    """kiosk run never stops on it: the limit takes its default, retention_days stays."""
+    from kiosk.config import load_settings_leniently
+
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text("retention_days = 100\nunexported_max_days = 40\nidle_seconds = 60\n", "utf-8")
+    settings, _, problems = load_settings_leniently(cfg)
+    assert settings.retention_days == 100 and settings.idle_seconds == 60
+    assert settings.unexported_limit_days() == 100
+    assert len(problems) == 1 and "unexported_max_days" in problems[0]

@@ -201,19 +201,20 @@ def test_filename_format() -> None:
 
 
 def test_retention_with_a_fake_clock(make_store: Callable[..., AppointmentStore]) -> None:
-    """Requests older than the retention period go; the destruction log keeps date and count;
-    the anonymous figures survive."""
+    """Exported requests older than the retention period go; the destruction log keeps date
+    and count; the anonymous figures survive."""
     now = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
     clock = Clock(now - dt.timedelta(days=45))
     writer = make_store(clock=clock)
     for days, name in ((45, "Old One"), (31, "Old Two"), (2, "Recent")):
         clock.now = now - dt.timedelta(days=days)
         _add(writer, name)
+    writer.set_status([r.id for r in writer.list_requests()], "exported", "exported")
     store = make_store(clock=lambda: now)  # a later start of the kiosk
-    assert store.purge_older_than(30) == 2
+    assert store.purge_older_than(30).total == 2
     assert [r.personal["name"] for r in store.list_requests()] == ["Recent"]
     [entry] = store.destruction_log()
-    assert entry["count"] == 2 and entry["reason"] == "retention 30 days"
+    assert entry["count"] == 2 and entry["reason"] == "retention 30 days, reached staff"
     assert sum(store.figures()["language"].values()) == 3
     assert "Old One" not in repr(store.audit_log()) + repr(store.destruction_log())
     with pytest.raises(Exception, match="append-only"):

@@ -158,7 +158,11 @@ def test_notice_states_the_clinics_facts(filled_config: Path, code: str) -> None
 
     settings, _ = load_settings(filled_config)
     settings = msgspec.structs.replace(
-        settings, retention_days=45, desk_retention_months=7, data_controller_phone="+90 312 555"
+        settings,
+        retention_days=45,
+        unexported_max_days=75,
+        desk_retention_months=7,
+        data_controller_phone="+90 312 555",
     )
     content = load_content(settings.content_path())
     text = _notice(settings, content, code)
@@ -168,7 +172,7 @@ def test_notice_states_the_clinics_facts(filled_config: Path, code: str) -> None
         "+90 312 555",
         "kvkk@anka-klinik.com.tr",
         "anka.saglik@hs01.kep.tr",
-        " 45 ",
+        " 75 ",  # at most: a request nobody exported stays until the hard limit
         " 7",
         content.languages[code].form.notice_parts.abroad_no,
     ):
@@ -186,6 +190,15 @@ def test_notice_states_the_clinics_facts(filled_config: Path, code: str) -> None
     text = _notice(abroad, content, code)
     details = "to our e-mail host in the EU" if code == "en" else "AB'deki e-posta hizmetimize"
     assert "KEP" not in text and details in text and "  " not in text and ".." not in text
+
+
+@pytest.mark.parametrize("code", ["en", "tr"])
+def test_notice_quotes_the_longest_a_request_stays(content: Content, code: str) -> None:
+    """The notice says "at most N days" with the hard limit for requests nobody exported
+    (90 by default), not the shorter retention_days of exported ones: that would promise
+    patients a deletion the kiosk does not make."""
+    text = _notice(Settings(retention_days=21), content, code)
+    assert " 90 " in text and " 21 " not in text
 
 
 def test_notice_retention_reads_right_for_one_month(content: Content) -> None:

@@ -98,6 +98,7 @@ def test_doctor_passes_on_a_healthy_setup(
         "go-live",
         "disk",
         "clock",
+        "retention",
         "logs",
         "export folder",
     ]

@@ -127,6 +127,25 @@ def test_recovery_key_of_another_kiosk_is_refused(tmp_path: Path) -> None:
     assert ours.read_bytes() == before
 
 
+def test_checking_a_recovery_key_changes_nothing(tmp_path: Path) -> None:
+    """The recovery key is checked against the key file (IT lifting a lockout) without
+    touching it: the passcode still opens the key. Another kiosk's key, a typo and a missing
+    key file are refused."""
+    ours, theirs = tmp_path / "ours.json", tmp_path / "theirs.json"
+    recovery = crypto.init_keys(ours, CODE, crypto.MIN_COST)
+    other = crypto.init_keys(theirs, CODE, crypto.MIN_COST)
+    before = ours.read_bytes()
+    crypto.check_recovery_key(ours, recovery.lower().replace("-", " "))
+    assert ours.read_bytes() == before and crypto.unlock(ours, CODE) is not None
+    with pytest.raises(crypto.KeysError, match="another kiosk"):
+        crypto.check_recovery_key(ours, other)
+    with pytest.raises(crypto.KeysError, match="typing mistake"):
+        crypto.check_recovery_key(ours, recovery[:-1] + ("A" if recovery[-1] != "A" else "B"))
+    with pytest.raises(crypto.KeysError, match="no key file"):
+        crypto.check_recovery_key(tmp_path / "lost.json", recovery)
+    assert ours.read_bytes() == before
+
+
 def test_recovery_key_format_and_checksum(tmp_path: Path) -> None:
     """Fourteen groups of four; case, spaces and dashes do not matter; a typo is caught."""
     key = crypto.init_keys(tmp_path / "k.json", CODE, crypto.MIN_COST)
@@ -560,7 +579,7 @@ def test_normal_days_still_purge(make_store: Callable[..., AppointmentStore]) ->
     for _ in range(31):
         clock.sleep(dt.timedelta(days=1))
         assert store.clock_problem() is None
-    assert store.purge_older_than(30) == 1
+    assert store.purge_older_than(30, unexported_days=30).total == 1
 
 
 def test_doctor_flags_a_clock_behind_the_database(
@@ -737,4 +756,4 @@ def test_a_damaged_key_file_does_not_stop_retention(tmp_path: Path) -> None:
     settings.keys_path().write_text('{"version": 1, "damaged', "utf-8")
     store = _open_store_for_run(settings)
     assert store is not None and not store.can_save
-    assert store.purge_older_than(30) == 1
+    assert store.purge_older_than(30, unexported_days=30).total == 1

@@ -109,6 +109,37 @@ def test_lockout_doubles_and_survives_restart(db_path: Path, clock: Clock) -> No
     assert restarted.attempt("000000").result == "wrong"  # the count started again
 
 
+def test_wrong_attempts_say_how_many_tries_are_left(db_path: Path, clock: Clock) -> None:
+    """Each wrong passcode says how many more lock the pad (the last of them does); a
+    malformed entry counts nothing and says the same; after a lock has run out, the next
+    wrong passcode locks again."""
+    auth = _auth(db_path, clock)
+    left = [auth.attempt("000000").tries_left for _ in range(FREE_ATTEMPTS - 1)]
+    assert left == [4, 3, 2, 1]
+    assert auth.attempt("12").tries_left == 1
+    assert auth.attempt("000000").result == "locked"
+    clock.advance(61)
+    assert auth.attempt("12").tries_left == 1
+    assert auth.attempt("000000").result == "locked"
+
+
+def test_lock_remaining_reads_the_stored_lock_time(db_path: Path, clock: Clock) -> None:
+    """The wait left, in whole seconds rounded up, from the lock time beside the key file:
+    a lock another process set counts, and none is 0."""
+    auth = _auth(db_path, clock)
+    assert auth.lock_remaining() == 0
+    other = _auth(db_path, clock)  # the command line, say
+    for _ in range(FREE_ATTEMPTS):
+        other.attempt("000000")
+    assert auth.lock_remaining() == 60
+    clock.advance(0.4)
+    assert auth.lock_remaining() == 60
+    clock.advance(20)
+    assert auth.lock_remaining() == 40
+    clock.advance(40)
+    assert auth.lock_remaining() == 0
+
+
 def test_every_attempt_is_audited_without_the_code(db_path: Path, clock: Clock) -> None:
     """Each attempt leaves an audit entry; neither the code nor its hash is in the log."""
     auth = _auth(db_path, clock)

@@ -932,13 +932,16 @@ class MainWindow(QWidget):
         self.heartbeat_timer.start()
 
     def run_retention(self) -> None:
-        """Delete requests older than the retention period (at start-up and every 6 hours)."""
+        """Delete requests older than the retention period, those nobody exported only at
+        their hard limit (at start-up and every 6 hours)."""
         if self._store is None:
             return
         from kiosk.storage import StoreError
 
         try:
-            self._store.purge_older_than(self._settings.retention_days)
+            self._store.apply_retention(
+                self._settings.retention_days, self._settings.unexported_limit_days()
+            )
         except StoreError as exc:
             log.error("retention_failed error=%s", type(exc).__name__)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from kiosk import crypto
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.demo import fill_demo
+from kiosk.staff import StaffAuth
 from kiosk.storage import AppointmentStore, open_database
 from kiosk.ui.drives import Destination
 from kiosk.ui.main_window import HOME, MainWindow
@@ -120,7 +123,8 @@ def test_wrong_then_right_passcode(desk: MainWindow) -> None:
     """A wrong code says so and stays; the right one opens the staff screen, masked entry."""
     login(desk, "111111")
     pad = desk.current_screen()
-    assert isinstance(pad, StaffLoginScreen) and pad.message.text() == "Wrong passcode."
+    assert isinstance(pad, StaffLoginScreen)
+    assert pad.message.text() == "Wrong passcode. Tries left before the pad locks: 4."
     pad.digit_buttons["4"].click()
     assert pad.display.text() == "●"
     pad.press("clear")
@@ -135,10 +139,10 @@ def test_lockout_shown_on_the_pad(desk: MainWindow) -> None:
     for _ in range(5):
         desk.go_home()
         login(desk, "000000")
-    assert "Try again in 60 seconds" in desk.current_screen().message.text()
+    assert "You can try again in 1:00." in desk.current_screen().message.text()
     desk.go_home()
     login(desk, PASSCODE)  # even the right code waits: guessing gains nothing
-    assert not desk.staff_unlocked and "Try again in" in desk.current_screen().message.text()
+    assert not desk.staff_unlocked and "try again in" in desk.current_screen().message.text()
 
 
 def test_staff_screen_passes_problems_on_to_it(
@@ -304,3 +308,172 @@ def test_lock_leaves_no_patient_data_in_widgets(desk: MainWindow) -> None:
     screen.lock_button.click()
     assert screen.model.rowCount() == 0
     assert not any(name in lab.text() for lab in desk.findChildren(QLabel))
+
+
+def test_the_running_kiosk_keeps_requests_nobody_exported(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    make_store: Callable[..., AppointmentStore],
+) -> None:
+    """Retention at start-up, on requests 45 to 73 days old: the exported one goes
+    (retention_days 30), the one nobody exported stays (it goes at unexported_max_days)."""
+    writer = make_store()
+    fill_demo(writer, 2, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=45 + 28))
+    exported, unexported = writer.list_requests()
+    writer.set_status([exported.id], "exported", "test")
+    store = make_store()
+    window = MainWindow(settings, content, ("en", "tr"), store)
+    qtbot.addWidget(window)
+    assert [r.reference for r in store.list_requests()] == [unexported.reference]
+
+
+def test_staff_screen_says_which_requests_retention_deletes_soon(
+    desk: MainWindow, store: AppointmentStore, content: Content, settings: Settings
+) -> None:
+    """A request nobody exported, five days from its hard limit (90 days): the notice box
+    says how many and on which day (the clinic's), and asks to export them now."""
+    from kiosk.demo import demo_requests
+    from kiosk.times import clinic_time
+    from kiosk.ui.context import format_date
+
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(days=85)
+    writer = AppointmentStore(store.db, clock=lambda: when, sealer=store.sealer)
+    writer.add_request(
+        demo_requests(1)[0],
+        kiosk_id="k",
+        content_version="v",
+        consent_versions={},
+        notice_version="n",
+    )
+    login(desk)
+    screen = staff(desk)
+    text = " ".join(lab.text() for lab in screen.warning_box.findChildren(QLabel))
+    lang = content.languages["en"]
+    day = format_date(lang, clinic_time(when + dt.timedelta(days=90), settings.zone()).date())
+    assert lang.staff.unexported_warning.format(count=1, date=day) in text
+    assert "Requests never exported: 1." in text and "Export them now" in text
+
+
+class Clock:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def pad(
+    qtbot: QtBot, desk: MainWindow, store: AppointmentStore, settings: Settings, clock: Clock
+) -> StaffLoginScreen:
+    """The passcode pad on its own, its lockout read through a clock the test moves."""
+    auth = StaffAuth(store, settings.keys_path(), clock=clock)
+    screen = StaffLoginScreen(desk.context(), auth)
+    qtbot.addWidget(screen)
+    screen.show()
+    return screen
+
+
+def enter(pad: StaffLoginScreen, code: str) -> None:
+    for digit in code:
+        pad.digit_buttons[digit].click()
+    pad.press("open")
+
+
+def test_the_lock_counts_down_each_second(
+    qtbot: QtBot, pad: StaffLoginScreen, clock: Clock, content: Content
+) -> None:
+    """Locked, the message shows the wait left and updates it every second, from the
+    stored lock time; when the lock ends it says the staff can try again."""
+    s = content.languages["en"].staff
+    for _ in range(5):
+        enter(pad, "000000")
+    assert pad.message.text() == "Too many wrong attempts. You can try again in 1:00."
+    assert pad.countdown.isActive() and pad.countdown.interval() == 1000
+    clock.advance(1)
+    qtbot.waitUntil(lambda: pad.message.text().endswith("try again in 0:59."))
+    clock.advance(58)
+    qtbot.waitUntil(lambda: pad.message.text().endswith("try again in 0:01."))
+    clock.advance(1)
+    qtbot.waitUntil(lambda: pad.message.text() == s.lock_over)
+    assert not pad.countdown.isActive()
+    enter(pad, "0")  # the pad stayed usable all along
+    assert pad.message.text() == f"{s.wrong} {s.tries_left.format(tries=1)}"
+
+
+def test_an_open_pad_shows_a_lock_set_elsewhere(
+    qtbot: QtBot,
+    pad: StaffLoginScreen,
+    store: AppointmentStore,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """Guesses on the command line lock the pad too: shown again, the pad counts down the
+    real time left, and stops counting while hidden."""
+    pad.hide()
+    elsewhere = StaffAuth(store, settings.keys_path(), clock=clock)
+    for _ in range(5):
+        elsewhere.attempt("000000")
+    clock.advance(20)
+    pad.show()
+    assert pad.message.text().endswith("try again in 0:40.") and pad.countdown.isActive()
+    pad.hide()
+    assert not pad.countdown.isActive()
+
+
+def test_the_countdown_in_turkish(
+    qtbot: QtBot, desk: MainWindow, store: AppointmentStore, settings: Settings, clock: Clock
+) -> None:
+    """Every language has the countdown, the end of the lock and the tries left."""
+    desk.set_language("tr")
+    auth = StaffAuth(store, settings.keys_path(), clock=clock)
+    pad = StaffLoginScreen(desk.context(), auth)
+    qtbot.addWidget(pad)
+    pad.show()
+    enter(pad, "000000")
+    assert pad.message.text() == "Şifre yanlış. Ekran kilitlenmeden önce kalan deneme hakkı: 4."
+    for _ in range(4):
+        enter(pad, "000000")
+    assert pad.message.text().endswith("kalan süre: 1:00.")
+    clock.advance(60)
+    qtbot.waitUntil(lambda: pad.message.text() == "Şimdi yeniden deneyebilirsiniz.")
+
+
+def test_it_lifting_the_lock_ends_the_countdown_at_once(
+    qtbot: QtBot,
+    desk: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A locked pad on the running kiosk: `kiosk keys unlock` with the recovery key ends the
+    lock, and the pad says so within a second, without a restart."""
+    import io
+
+    from kiosk.cli import main
+
+    db = tmp_path / "it" / "kiosk.db"
+    keys = db.parent / "kiosk-keys.json"
+    recovery = crypto.init_keys(keys, PASSCODE, crypto.MIN_COST)
+    auth = StaffAuth(AppointmentStore(open_database(db)), keys)
+    pad = StaffLoginScreen(desk.context(), auth)
+    qtbot.addWidget(pad)
+    pad.show()
+    for _ in range(5):
+        enter(pad, "000000")
+    assert pad.countdown.isActive()
+    monkeypatch.setattr("sys.stdin", io.StringIO(recovery + "\n"))
+    assert main(["keys", "unlock", "--passcode-stdin", "--db", str(db)]) == 0
+    qtbot.waitUntil(lambda: pad.message.text() == "You can try again now.")
+    enter(pad, PASSCODE)
+    assert pad.message.text() == ""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.export import ExportError, ExportStyle, Target, count_requests, export_requests
 from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copies
+from kiosk.times import clinic_time
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination, device_of
 from kiosk.ui.widgets.blocks import boxed
@@ -122,7 +123,8 @@ class StaffScreen(QWidget):
     # --- helpers ---------------------------------------------------------------------------
 
     def _store_warnings(self) -> list[str]:
-        """What staff must pass on to IT: no key, a damaged database set aside, a bad clock."""
+        """What staff must pass on to IT (no key, a damaged database set aside, a bad clock)
+        or do themselves: export the requests that retention deletes within a week."""
         s, out = self._s, []
         if not self._store.can_save:
             out.append(s.no_keys_warning)
@@ -132,8 +134,12 @@ class StaffScreen(QWidget):
         try:
             if self._store.clock_problem():
                 out.append(s.clock_warning)
+            due = self._store.unexported_due(self._ctx.settings.unexported_limit_days())
         except StoreError:
-            pass  # the requests tab reports an unreadable database
+            return out  # the requests tab reports an unreadable database
+        if due is not None:
+            day = self._ctx.date_text(clinic_time(due.first, self._ctx.settings.zone()).date())
+            out.append(s.unexported_warning.format(count=due.count, date=day))
         return out
 
     def _button(self, text: str, name: str, slot: Callable[..., object]) -> QPushButton:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.staff import StaffAuth
@@ -10,9 +11,20 @@ from kiosk.storage import StoreError
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.widgets.text import label
 
+COUNTDOWN_MS = 1000
+
+
+def wait_text(seconds: int) -> str:
+    """A wait as minutes:seconds (``1:05``): a lock lasts up to half an hour."""
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
 
 class StaffLoginScreen(QWidget):
     """A digit pad with masked entry. Until a passcode is set it only says so.
+
+    While the passcode is locked out, the message counts the wait down each second from the
+    lock time stored beside the key file (read through StaffAuth, and its clock), then says
+    the staff can try again. The pad stays usable throughout.
 
     Signals:
         unlocked(key): the right passcode was entered; carries the unlocked private key.
@@ -38,6 +50,10 @@ class StaffLoginScreen(QWidget):
         body.addWidget(label(self._s.pad_title, "screen-title"))
         self.display = label("", "passcode-display")
         self.message = label("" if self.configured else self._s.not_configured, "field-error")
+        # Only while the pad is on screen and locked: it stops when hidden (and goes with it).
+        self.countdown = QTimer(self)
+        self.countdown.setInterval(COUNTDOWN_MS)
+        self.countdown.timeout.connect(self.on_countdown_timeout)
         self.cancel_button = QPushButton(self._s.pad_cancel)
         self.cancel_button.setObjectName("pad-cancel")
         self.cancel_button.clicked.connect(self.cancelled.emit)
@@ -64,6 +80,35 @@ class StaffLoginScreen(QWidget):
         body.addWidget(self.message)
         body.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignLeading)
         self.page.finish()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Locked before the pad was opened (earlier guesses, the command line): say so now.
+        if self.configured and self._lock_remaining() > 0:
+            self._show_lock()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.countdown.stop()
+        super().hideEvent(event)
+
+    def _lock_remaining(self) -> int:
+        assert self._auth is not None
+        return self._auth.lock_remaining()
+
+    def _show_lock(self) -> None:
+        """Show the wait and keep counting it down."""
+        remaining = self._lock_remaining()
+        if remaining <= 0:
+            self.countdown.stop()
+            self.message.setText(self._s.lock_over)
+            return
+        self.message.setText(self._s.locked.format(seconds=remaining, time=wait_text(remaining)))
+        if not self.countdown.isActive():
+            self.countdown.start()
+
+    @Slot()
+    def on_countdown_timeout(self) -> None:
+        self._show_lock()
 
     def press(self, key: str) -> None:
         """Handle one key of the pad."""
@@ -92,8 +137,12 @@ class StaffLoginScreen(QWidget):
             self.message.setText("")
             self.unlocked.emit(result.key)
         elif result.result == "locked":
-            self.message.setText(self._s.locked.format(seconds=result.wait_seconds))
+            self._show_lock()
         elif result.result == "not_configured":
             self.message.setText(self._s.not_configured)
+        elif result.tries_left is not None:
+            self.message.setText(
+                f"{self._s.wrong} {self._s.tries_left.format(tries=result.tries_left)}"
+            )
         else:
             self.message.setText(self._s.wrong)
