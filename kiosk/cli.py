@@ -787,15 +787,28 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     rows = store.list_requests(None if args.status == "all" else args.status)
     store.lock()
-    header = ("reference", "received (UTC)", "status", "lang", "name", "contact")
+    from kiosk.times import clinic_time_text
+
+    settings = _settings(args)
+    zone = settings.zone()
+    header = (
+        "reference",
+        f"received ({settings.time_zone})",
+        "status",
+        "lang",
+        "name",
+        "contact",
+        "demo",
+    )
     table = [header] + [
         (
             r.reference,
-            r.created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+            clinic_time_text(r.created_at, zone),
             r.status,
             r.language,
             str(r.personal.get("name") or ""),
             str(r.personal.get("phone") or r.personal.get("email") or ""),
+            "demo" if r.is_demo else "",
         )
         for r in rows
     ]

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.export import ExportError, ExportStyle, Target, count_requests, export_requests
 from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copies
-from kiosk.times import clinic_time
+from kiosk.times import clinic_time, clinic_time_text
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination, device_of
 from kiosk.ui.widgets.blocks import boxed
@@ -669,8 +669,9 @@ class StaffScreen(QWidget):
             entries = self._store.audit_log(100)
         except StoreError:
             entries = []
+        zone = self._ctx.settings.zone()
         for entry in entries:
-            when = dt.datetime.fromisoformat(entry["at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+            when = clinic_time_text(dt.datetime.fromisoformat(entry["at"]), zone)
             detail = ", ".join(f"{k}={v}" for k, v in sorted(entry["detail"].items()))
             lines.append(f"{when}  {entry['event']}  {detail}")
         self.log_label.setText("\n".join(lines))
