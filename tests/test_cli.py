@@ -304,6 +304,7 @@ def test_requests_list_export_and_purge(
     assert main(["requests", "list", "--passcode-stdin", "--db", db]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("reference") and "5 request(s)" in out
+    assert "received (Europe/Istanbul)" in out and "+03:00" in out  # the clinic's time
     folder = tmp_path / "usb"
     folder.mkdir()
     export = ["export", "--format", "csv", "--out", str(folder), "--passcode-stdin", "--db", db]
