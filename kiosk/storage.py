@@ -595,13 +595,15 @@ class AppointmentStore:
                     }
                     self.db.table("requests").insert(row)
                     # Anonymous figures for the clinic; they outlive the request itself.
-                    self.db.execute(
-                        "INSERT INTO request_counts (week, language, count) "
-                        "VALUES (?, ?, 1) ON CONFLICT (week, language) "
-                        "DO UPDATE SET count = count + 1",
-                        [week, request.language],
-                    )
-                    if request.topic:
+                    # Demo requests (made to try the kiosk out) are not patients: not counted.
+                    if not is_demo:
+                        self.db.execute(
+                            "INSERT INTO request_counts (week, language, count) "
+                            "VALUES (?, ?, 1) ON CONFLICT (week, language) "
+                            "DO UPDATE SET count = count + 1",
+                            [week, request.language],
+                        )
+                    if request.topic and not is_demo:
                         # All time, nothing beside it: a count no request can be traced to.
                         self.db.execute(
                             "INSERT INTO topic_counts (topic, count) VALUES (?, 1) "

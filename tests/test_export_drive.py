@@ -240,3 +240,12 @@ def test_demo_requests_stay_out_unless_asked(
     path, ids = export_requests(s, "csv", tmp_path, status="all", include_demo=True, now=NOW)
     marked = {row[4]: row[-1] for row in _csv_rows(path)[1:]}
     assert marked == {"Gerçek Hasta": "", "Demo Kişi": "demo"}
+
+
+def test_demo_requests_stay_out_of_the_figures(make_store: Callable[..., AppointmentStore]) -> None:
+    """The clinic's figures count patients: a demo request adds nothing to them."""
+    s = make_store()
+    _add(s, "Demo Kişi", demo=True)
+    assert s.figures() == {"week": {}, "language": {}, "topic": {}}
+    _add(s, "Gerçek Hasta")
+    assert sum(s.figures()["language"].values()) == 1
