@@ -33,7 +33,6 @@ from kiosk.storage import (
     PersonalFields,
     StoredRequest,
     StoreError,
-    write_transaction,
 )
 from kiosk.times import offset_text
 
@@ -821,22 +820,7 @@ def _export(
     except StoreError as exc:
         raise ExportError(f"could not read the requests: {exc}") from exc
     try:
-        with write_transaction(store.db):
-            if mark_exported and ids:
-                # Contacted requests stay contacted: exporting them again changes nothing.
-                stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-                for start in range(0, len(ids), 500):  # SQLite's limit on bound values
-                    chunk = ids[start : start + 500]
-                    marks = ",".join("?" * len(chunk))
-                    store.db.execute(
-                        f"UPDATE requests SET status = 'exported', exported_at = ? "
-                        f"WHERE id IN ({marks}) AND status = 'new'",
-                        [stamp, *chunk],
-                    )
-            store.audit_in_transaction(
-                "exported",
-                {"count": len(ids), "format": fmt, "destination": where},
-            )
+        store.record_export(ids, mark_exported, {"format": fmt, "destination": where})
     except Exception as exc:
         path.unlink(missing_ok=True)
         raise ExportError(f"export written but not recorded, so it was removed: {exc}") from exc

@@ -937,6 +937,26 @@ class AppointmentStore:
             self.audit_in_transaction(audit_event, {"count": cur.rowcount, "status": status})
         return int(cur.rowcount)
 
+    def record_export(self, ids: list[int], mark: bool, detail: dict[str, object]) -> None:
+        """Mark the exported requests ``ids`` exported (if ``mark``) and audit the export,
+        in one transaction. Contacted requests stay contacted: exporting them again changes
+        nothing. Raises StoreError (then nothing is marked)."""
+        stamp = self._now_text()
+        try:
+            with write_transaction(self.db):
+                if mark:
+                    for start in range(0, len(ids), 500):  # SQLite's limit on bound values
+                        chunk = ids[start : start + 500]
+                        marks = ",".join("?" * len(chunk))
+                        self.db.execute(
+                            f"UPDATE requests SET status = 'exported', exported_at = ? "
+                            f"WHERE id IN ({marks}) AND status = 'new'",
+                            [stamp, *chunk],
+                        )
+                self.audit_in_transaction("exported", {"count": len(ids), **detail})
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not record the export: {exc}") from exc
+
     def delete(self, ids: list[int], reason: str) -> int:
         """Delete requests, logging the count (never their content) to the destruction log."""
         if not ids:
