@@ -70,8 +70,11 @@ class Run:
 SINGLETONS = Singletons()
 
 
-def make_window(folder: Path, size: tuple[int, int], **settings: object) -> tuple[object, object]:
-    """Build the application and the kiosk's main window as ``kiosk run`` does (windowed).
+def make_window(
+    folder: Path, size: tuple[int, int], keys: Path | None = None, **settings: object
+) -> tuple[object, object]:
+    """Build the application and the kiosk's main window as ``kiosk run`` does (windowed),
+    with a key pair made in ``folder`` unless ``keys`` names one.
 
     The reference counts of None, True and False are pinned first (see bench.refcounts):
     the run then always finishes, and SINGLETONS reports how fast they drain.
@@ -80,7 +83,7 @@ def make_window(folder: Path, size: tuple[int, int], **settings: object) -> tupl
     from kiosk.ui.app import create_app
     from kiosk.ui.main_window import MainWindow
 
-    keys = adapter.make_keys(folder)
+    keys = keys or adapter.make_keys(folder)
     # The driver taps as soon as a frame is out, faster than any person: the guard against
     # double taps (which would drop those taps) is off here.
     settings.setdefault("tap_guard_ms", 0)

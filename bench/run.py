@@ -46,6 +46,7 @@ PIECES = (
     "idle",
     "submission",
     "export",
+    "staff",
     "content",
     "unlock",
     "bundle",
@@ -89,6 +90,9 @@ BUDGETS: dict[str, Budget] = {
     "export_xlsx_s": Budget("<=", 10.0),
     "export_csv_peak_mib": Budget("<=", 200.0),
     "export_xlsx_peak_mib": Budget("<=", 200.0),
+    "staff_open_s": Budget("<=", 0.5),
+    "staff_scroll_p95_ms": Budget("<=", 16.0),
+    "staff_growth_mib": Budget("<=", 30.0),
     "frozen_ratio": Budget("<=", 1.1),
     "bundle_mb": Budget("<=", 150.0),
 }
@@ -364,11 +368,10 @@ class Bench:
 
     # --- 6. export --------------------------------------------------------------------------
 
-    def export(self) -> None:
+    def _requests_db(self) -> tuple[Path, int]:
+        """The database of 10,000 (quick) or 100,000 sealed requests the export and the staff
+        list read, filled once and kept (rebuilt when the store, crypto or adapter change)."""
         count = 10_000 if self.quick else 100_000
-        # Five runs each, the formats taking turns: this machine's speed drifts over tens of
-        # seconds (shared host), and a slow spell should not fall on one format only.
-        runs = 1 if self.quick else 5
         folder = ROOT / "build" / "bench-tmp" / f"export-{count}"
         db = folder / "kiosk.db"
         stamp = folder / "stamp"
@@ -382,6 +385,13 @@ class Bench:
             folder.mkdir(parents=True, exist_ok=True)
             run_piece("exporting", "fill", "--db", str(db), "--count", str(count), timeout=1800)
             stamp.write_text(source)
+        return db, count
+
+    def export(self) -> None:
+        db, count = self._requests_db()
+        # Five runs each, the formats taking turns: this machine's speed drifts over tens of
+        # seconds (shared host), and a slow spell should not fall on one format only.
+        runs = 1 if self.quick else 5
         by_format: dict[str, list[dict[str, Any]]] = {"csv": [], "xlsx": []}
         for _ in range(runs):
             for fmt, results in by_format.items():
@@ -403,7 +413,55 @@ class Bench:
                 [r["peak_rss_mib"] for r in results],
             )
 
-    # --- 7. content ---------------------------------------------------------------------------
+    # --- 7. staff list -----------------------------------------------------------------------
+
+    def staff(self) -> None:
+        db, count = self._requests_db()
+        runs = 1 if self.quick else 3
+        # A step is a page of the list (the rows it shows); quick runs scroll the first 2,000.
+        steps = ["--steps", "2000"] if self.quick else []
+        results = [
+            run_piece("staff_list", "--db", str(db), *steps, timeout=1800) for _ in range(runs)
+        ]
+        self.details["staff"] = results
+        self.row(
+            "staff_open_s",
+            f"staff list of {count:,} requests: open, to its first rows painted",
+            "s",
+            [r["open_s"] for r in results],
+        )
+        self.row(
+            "staff_scroll_p50_ms",
+            f"staff list: a page's scroll, to painted, p50 ({results[0]['steps']:,} pages)",
+            "ms",
+            [r["scroll_p50_ms"] for r in results],
+        )
+        self.row(
+            "staff_scroll_p95_ms",
+            f"staff list: a page's scroll, to painted, p95 ({results[0]['steps']:,} pages)",
+            "ms",
+            [r["scroll_p95_ms"] for r in results],
+        )
+        self.row(
+            "staff_growth_mib",
+            f"staff list: memory growth, opened and scrolled ({results[0]['steps']:,} pages)",
+            "MiB",
+            [r["growth_mib"] for r in results],
+        )
+        self.row(
+            "staff_sort_s",
+            "staff list: sort by reference, to painted",
+            "s",
+            [r["sort_reference_s"] for r in results],
+        )
+        self.row(
+            "staff_filter_s",
+            "staff list: filter to New (every request), to painted",
+            "s",
+            [r["filter_new_s"] for r in results],
+        )
+
+    # --- 8. content ---------------------------------------------------------------------------
 
     def content(self) -> None:
         runs = 2 if self.quick else 5
@@ -446,7 +504,7 @@ class Bench:
             [r["peak_rss_mib"] for r in results],
         )
 
-    # --- 8. bundle ---------------------------------------------------------------------------
+    # --- 9. bundle ---------------------------------------------------------------------------
 
     def bundle(self) -> None:
         folder = ROOT / "dist" / "kiosk"

@@ -476,6 +476,13 @@ class StaffStrings(_Model, frozen=True):
     col_language: Text
     col_time: Text
     col_status: Text
+    demo_reference: Annotated[
+        Text,
+        Meta(
+            description="{reference} is a request's code; shown for demo requests (made by "
+            "kiosk demo-data) so they are never taken for a patient's."
+        ),
+    ]
     open: Text
     mark_contacted: Text
     delete: Text
@@ -483,6 +490,9 @@ class StaffStrings(_Model, frozen=True):
     yes_delete: Text
     no_keep: Text
     select_first: Text
+    request_unreadable: Annotated[
+        Text, Meta(description="A request in the list could not be read from the database.")
+    ]
     export_format: Text
     export_which: Text
     export_where: Text

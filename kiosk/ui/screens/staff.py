@@ -29,7 +29,7 @@ from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination, device_of
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.grid import TileGrid
-from kiosk.ui.widgets.requests_model import RequestsFilter, RequestsTableModel
+from kiosk.ui.widgets.requests_model import RequestsTableModel
 from kiosk.ui.widgets.text import label
 
 PERIODS = (("all", None), ("week", 7), ("month", 30))
@@ -117,8 +117,7 @@ class StaffScreen(QWidget):
         tabs.addStretch(1)
         outer.addLayout(tabs)
         outer.addWidget(self.panels, 1)
-        self.refresh()
-        self.show_tab("requests")
+        self.show_tab("requests")  # (which reads everything from the database)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -209,9 +208,12 @@ class StaffScreen(QWidget):
         self.exit_row.show()
 
     def clear_personal(self) -> None:
-        """Drop every request from the table and the detail view (staff signed out)."""
-        self.model.set_rows([])
+        """Drop every request from the table (its opened rows too) and the detail view
+        (staff signed out)."""
+        self.model.clear()
         self.detail.clear()
+        self._pending_delete = None
+        self.delete_row.hide()
         self._last_export = []
         self._hide_remove()
         self.export_message.setText("")
@@ -241,14 +243,11 @@ class StaffScreen(QWidget):
 
     def refresh(self) -> None:
         """Reload everything from the database."""
+        self._load_requests()
         try:
-            rows = self._store.list_requests()
+            tally = self._store.count_by_status()
         except StoreError:
-            rows = []
-        self.model.set_rows(rows)
-        tally = {status: 0 for status in STATUSES}
-        for r in rows:
-            tally[r.status] = tally.get(r.status, 0) + 1
+            tally = dict.fromkeys(STATUSES, 0)
         self.counts.setText(self._s.counts.format(**tally))
         self._fill_log()
         self._fill_figures()
@@ -268,14 +267,17 @@ class StaffScreen(QWidget):
         # Two rows: seven filter buttons side by side do not fit a portrait screen.
         box.addLayout(row)
         box.addLayout(prow)
-        self.model = RequestsTableModel(s, self._ctx.lang.form)
-        self.proxy = RequestsFilter()
-        self.proxy.setSourceModel(self.model)
+        # Lazy: the model holds the listed requests' ids and opens only the rows on screen;
+        # filters and order are SQL (kiosk.storage.AppointmentStore.request_ids).
+        self.model = RequestsTableModel(
+            self._store, s, self._ctx.lang.form, self._ctx.settings.zone()
+        )
         self.table = QTableView()
         self.table.setObjectName("requests-table")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(RequestsTableModel.RECEIVED, Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._on_sort_changed)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -309,22 +311,48 @@ class StaffScreen(QWidget):
 
     def _set_status(self, status: str) -> None:
         self._status = status
-        self.proxy.set_filter(self._status, self._days)
+        self._load_requests()
 
     def _set_period(self, key: str) -> None:
         self._days = dict(PERIODS)[key]
-        self.proxy.set_filter(self._status, self._days)
+        self._load_requests()
+
+    def _load_requests(self) -> None:
+        """List the requests of the chosen status and period again, in the chosen order;
+        the selected request stays selected while it is listed."""
+        keep = self._selected_id()
+        since = (
+            (dt.datetime.now(dt.UTC) - dt.timedelta(days=self._days)).date() if self._days else None
+        )
+        try:
+            self.model.set_filter(None if self._status == "all" else self._status, since)
+        except StoreError:
+            pass  # the list stays empty, as when the database cannot be read at all
+        row = self.model.row_of(keep) if keep is not None else None
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _on_sort_changed(self, column: int, _order: Qt.SortOrder) -> None:
+        if column not in RequestsTableModel.SORTABLE:
+            # A sealed column: the model kept its order, so the arrow goes back to it.
+            self.table.horizontalHeader().setSortIndicator(*self.model.sort_column())
+
+    def _selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.request_id(rows[0].row()) if rows else None
 
     def selected(self) -> int | None:
-        """Return the source row of the selected request, or None."""
+        """Return the row of the selected request, or None (and ask for one)."""
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             self.action_message.setText(self._s.select_first)
             return None
-        return self.proxy.mapToSource(rows[0]).row()
+        return rows[0].row()
 
-    def select_row(self, source_row: int) -> None:
-        self.table.selectRow(self.proxy.mapFromSource(self.model.index(source_row, 0)).row())
+    def select_row(self, row: int) -> None:
+        """Select the request on ``row`` of the list as shown."""
+        self.table.selectRow(row)
 
     def open_selected(self) -> None:
         """Show the whole selected request below the table."""
@@ -332,13 +360,17 @@ class StaffScreen(QWidget):
         if row is None:
             return
         r = self.model.request(row)
+        if r is None:
+            self.action_message.setText("⚠ " + self._s.request_unreadable)
+            return
         form = self._ctx.lang.form
         p = r.personal
         given = [
             c.label for c in form.consents if r.consents.get("items", {}).get(c.id, {}).get("given")
         ]
         lines = [
-            f"{self._s.col_reference}: {r.reference} · {self.model.status_text(r.status)}",
+            f"{self._s.col_reference}: {self.model.reference_text(r)} · "
+            f"{self.model.status_text(r.status)}",
             f"{form.name_label}: {p.get('name') or ''}",
             f"{form.phone_label}: {p.get('phone') or '-'}",
             f"{form.email_label}: {p.get('email') or '-'}",
@@ -354,7 +386,9 @@ class StaffScreen(QWidget):
         row = self.selected()
         if row is None:
             return
-        request_id = self.model.request(row).id
+        request_id = self.model.request_id(row)
+        if request_id is None:
+            return
         self._guard(lambda: self._store.set_status([request_id], "contacted", "marked_contacted"))
         self.detail.clear()
         self.refresh()
@@ -364,7 +398,7 @@ class StaffScreen(QWidget):
         if row is not None:
             # Remember which request was asked about; a later tap on another row must
             # not change what "Yes, delete" deletes.
-            self._pending_delete = self.model.request(row).id
+            self._pending_delete = self.model.request_id(row)
             self.delete_row.show()
 
     def delete_selected(self) -> None:
