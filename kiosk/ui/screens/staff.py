@@ -156,14 +156,10 @@ class StaffScreen(QWidget):
         button.clicked.connect(slot)
         return button
 
-    def _choices(
-        self,
-        options: list[tuple[str, str]],
-        current: str,
-        slot: Callable[[str], None],
-        wrap: bool = False,
-    ) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
-        row = QHBoxLayout()
+    def _options(
+        self, options: list[tuple[str, str]], current: str, slot: Callable[[str], None]
+    ) -> dict[str, QPushButton]:
+        """One group of checkable option buttons (one chosen at a time), not yet placed."""
         group = QButtonGroup(self)
         buttons: dict[str, QPushButton] = {}
         for key, text in options:
@@ -173,6 +169,17 @@ class StaffScreen(QWidget):
             button.setProperty("choice", key)
             group.addButton(button)
             buttons[key] = button
+        return buttons
+
+    def _choices(
+        self,
+        options: list[tuple[str, str]],
+        current: str,
+        slot: Callable[[str], None],
+        wrap: bool = False,
+    ) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
+        row = QHBoxLayout()
+        buttons = self._options(options, current, slot)
         if wrap:
             # A grid that wraps: long labels go onto a second line of buttons instead of
             # pushing the window wider than a portrait screen (used where the page scrolls).
@@ -261,12 +268,14 @@ class StaffScreen(QWidget):
         box = QVBoxLayout(panel)
         box.setContentsMargins(0, 0, 0, 0)
         statuses = [("all", s.status_all), *((k, getattr(s, f"status_{k}")) for k in STATUSES)]
-        row, self.status_buttons = self._choices(statuses, "all", self._set_status)
+        self.status_buttons = self._options(statuses, "all", self._set_status)
         periods = [(k, getattr(s, f"period_{k}")) for k, _d in PERIODS]
-        prow, self.period_buttons = self._choices(periods, "all", self._set_period)
-        # Two rows: seven filter buttons side by side do not fit a portrait screen.
-        box.addLayout(row)
-        box.addLayout(prow)
+        self.period_buttons = self._options(periods, "all", self._set_period)
+        # Seven filter buttons: one line on a landscape screen, so the list keeps the height
+        # for its rows; they wrap onto more lines where they do not fit (portrait).
+        filters = [*self.status_buttons.values(), *self.period_buttons.values()]
+        widest = max(b.minimumWidth() for b in filters)
+        box.addWidget(TileGrid(filters, widest, len(filters), 12))
         # Lazy: the model holds the listed requests' ids and opens only the rows on screen;
         # filters and order are SQL (kiosk.storage.AppointmentStore.request_ids).
         self.model = RequestsTableModel(
@@ -287,8 +296,21 @@ class StaffScreen(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(m.target)
         self.table.verticalHeader().hide()
         self.table.setCornerButtonEnabled(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setMinimumHeight(m.target)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Reference and time are always as wide as their longest form ("K7Q-M4X · Demo",
+        # "2026-12-06 14:05 +03:00"): fixed, so neither wraps; the rest share what is left.
+        cell_font = QFont("Noto Sans")
+        cell_font.setPixelSize(m.body)  # as the style sheet sets it for the list's cells
+        metrics = QFontMetrics(cell_font)
+        sample = self.model.received_sample()
+        for column, text in (
+            (RequestsTableModel.REFERENCE, s.demo_reference.format(reference="WWW-WWW")),
+            (RequestsTableModel.RECEIVED, sample),
+        ):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, metrics.horizontalAdvance(text) + 32)
+        header.setMinimumHeight(m.target)
         QScroller.grabGesture(
             self.table.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
         )

@@ -243,6 +243,10 @@ class RequestsTableModel(QAbstractTableModel):
         """When it was received, in the clinic's time zone with its offset."""
         return clinic_time_text(r.created_at, self._zone)
 
+    def received_sample(self) -> str:
+        """A received time as the list shows it, for measuring its column."""
+        return clinic_time_text(dt.datetime(2026, 12, 28, 23, 58, tzinfo=dt.UTC), self._zone)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
             return None
