@@ -13,7 +13,7 @@ from kiosk import crypto
 from kiosk.appointment import FormData, validate_request
 from kiosk.config import Settings, load_settings
 from kiosk.content import Content
-from kiosk.export import write_export
+from kiosk.export import COLUMNS, write_export
 from kiosk.qr import appointment_link
 from kiosk.storage import AppointmentStore, open_database
 from kiosk.validation import load_content
@@ -112,7 +112,8 @@ def _export_both(store: AppointmentStore, folder: Path) -> None:
     out.mkdir()
     csv_path = write_export(rows, "csv", out)
     with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-        names = [r[2] for r in list(csv.reader(handle))[1:]]
+        name = [key for key, _title, _width in COLUMNS].index("name")
+        names = [r[name] for r in list(csv.reader(handle))[1:]]
     if names != [SELF_TEST_NAME]:
         raise SelfTestError(f"export: CSV read back {names!r}")
     xlsx_path = write_export(rows, "xlsx", out)

@@ -58,6 +58,8 @@ def test_bundle_has_what_the_kiosk_reads() -> None:
         "resources/icons/house.svg",
         "resources/keyboards/tr.json",
         "resources/keyboards/phone.json",
+        # The clinic's time zone without a system zone database (Windows, minimal images).
+        "tzdata/zoneinfo/Europe/Istanbul",
     ):
         assert (INTERNAL / relative).is_file(), relative
 

@@ -219,3 +219,16 @@ def test_exit_kiosk_status_matches_the_unit() -> None:
     unit = (paths.bundle_root() / "resources" / "systemd" / "kiosk.service").read_text("utf-8")
     assert "Type=notify" in unit and "WatchdogSec=" in unit and "Restart=always" in unit
     assert f"RestartPreventExitStatus={EXIT_STAFF_EXIT}" in unit
+
+
+def test_self_test_passes_from_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kiosk doctor --self-test` (paint, save, export, QR) passes from the source tree too,
+    so a change that breaks it fails here, not only in the bundle's test."""
+    from kiosk.selftest import run_self_test
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'db_path = "{tmp_path / "k.db"}"\nlog_dir = "logs"\n', "utf-8")
+    lines: list[str] = []
+    run_self_test(str(cfg), lines.append)
+    assert any(line.startswith("OK") and "export" in line for line in lines), lines
