@@ -243,7 +243,9 @@ def test_sticks_come_and_go_while_the_page_is_open(
         qtbot.waitUntil(lambda: len(screen.destination_buttons) == 1, timeout=2000)
         assert not screen.export_button.isEnabled()
         assert not screen.destination_buttons[str(second)].isChecked()
-        assert "Choose where" in screen.export_message.text()
+        assert "Choose where" in screen.destination_hint.text()
+        screen.destination_buttons[str(second)].click()
+        assert screen.export_button.isEnabled() and not screen.destination_hint.isVisible()
     finally:
         shutil.rmtree(second, ignore_errors=True)
 
@@ -267,6 +269,7 @@ def test_save_and_its_result_stay_on_screen(
         screen.which_buttons["since"].click()
         settle()
         assert len(screen.destination_buttons) == 3
+        screen.destination_buttons[str(stick)].click()
         assert _on_screen(screen, screen.export_button)
         screen.export_button.click()
         settle()
@@ -318,3 +321,50 @@ def test_a_new_choice_clears_the_old_result(
     assert screen.export_message.text() and screen.remove_button.isVisible()
     screen.which_buttons["all"].click()
     assert screen.export_message.text() == "" and not screen.remove_button.isVisible()
+
+
+def test_the_result_stays_when_the_stick_is_pulled_after_saving(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> None:
+    """Staff pull the stick they just saved to: "Saved N requests" and the offer to remove
+    stay; the list of places says to choose one."""
+    second = Path(tempfile.mkdtemp(prefix="kiosk-stick2-", dir=SHM))
+    try:
+        drives = Drives(usb(stick), usb(second, "OTHER"))
+        screen = _desk(qtbot, settings, content, store, drives)
+        # Two places on the first look: none is chosen for staff.
+        assert not screen.export_button.isEnabled()
+        assert "Choose where" in screen.destination_hint.text()
+        screen.destination_buttons[str(stick)].click()
+        screen.export_button.click()
+        saved = screen.export_message.text()
+        assert saved.startswith("Saved 3 requests")
+        drives.sticks.pop(0)
+        qtbot.waitUntil(lambda: len(screen.destination_buttons) == 1, timeout=2000)
+        assert screen.export_message.text() == saved and screen.remove_button.isVisible()
+    finally:
+        shutil.rmtree(second, ignore_errors=True)
+
+
+def test_a_failure_stays_on_screen(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    tmp_path: Path,
+) -> None:
+    """With two places, a failed save keeps its reason on screen (the list is refreshed
+    after it, and must not replace it)."""
+    left_behind = tmp_path / "media" / "STICK"
+    left_behind.mkdir(parents=True)
+    drives = Drives(Destination("usb", "GONE", left_behind, device_of(stick)), usb(stick))
+    screen = _desk(qtbot, settings, content, store, drives)
+    screen.destination_buttons[str(left_behind)].click()
+    drives.sticks.pop(0)  # pulled, a moment before Save: the page has not looked yet
+    screen.export_button.click()
+    assert "no longer there" in screen.export_message.text()
+    assert len(screen.destination_buttons) == 1  # the list was refreshed at once
+    with qtbot.waitSignal(screen.drive_timer.timeout, timeout=2000):
+        pass  # the page looks for sticks again
+    assert "no longer there" in screen.export_message.text()

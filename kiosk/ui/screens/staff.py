@@ -459,6 +459,10 @@ class StaffScreen(QWidget):
         body.addWidget(label(s.export_where, "field-label"))
         self.destination_box = QVBoxLayout()
         body.addLayout(self.destination_box)
+        self._destination_group = QButtonGroup(self)
+        self.destination_hint = label("", "body-text")
+        self.destination_hint.hide()
+        body.addWidget(self.destination_hint)
         body.addWidget(label(s.export_format, "field-label"))
         row, self.format_buttons = self._choices(
             [("xlsx", "Excel (XLSX)"), ("csv", "CSV")], self._export_format, self._set_format
@@ -536,13 +540,15 @@ class StaffScreen(QWidget):
             self._refresh_destinations()
 
     def _refresh_destinations(self) -> None:
+        for button in self._destination_group.buttons():
+            self._destination_group.removeButton(button)
         while self.destination_box.count():
             item = self.destination_box.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
         found = self.destinations()
         first = not hasattr(self, "_listed")
-        previous = self._listed if not first else []
+        previous = [] if first else self._listed
         self._listed = found
         if not any(d.kind == "usb" for d in found):
             self.destination_box.addWidget(label(self._s.no_drive, "secondary-text"))
@@ -551,25 +557,23 @@ class StaffScreen(QWidget):
             text = self._s.folder_unavailable.format(path=folder)
             self.destination_box.addWidget(label(text, "secondary-text"))
         self.destination_buttons: dict[str, QPushButton] = {}
-        group = QButtonGroup(self)
         for dest in found:
             text = (self._s.drive if dest.kind == "usb" else self._s.folder).format(
                 name=dest.name, path=dest.path
             )
             button = self._button(text, "staff-destination", lambda _=False, d=dest: self._pick(d))
             button.setCheckable(True)
-            group.addButton(button)
+            self._destination_group.addButton(button)
             self.destination_buttons[str(dest.path)] = button
             self.destination_box.addWidget(button)
         if self._destination in found:
             keep = self._destination
-        elif (first or not previous or self._destination is None) and len(found) == 1:
-            # The first look, or a stick put into an empty kiosk: the one place is chosen.
-            keep = found[0]
-        elif first and found:
+        elif len(found) == 1 and (first or not previous or self._destination is None):
+            # The only place, on the first look or put into an empty kiosk: chosen.
             keep = found[0]
         else:
-            # The chosen stick went away: never switch to another drive unasked.
+            # Several places and none chosen yet, or the chosen stick went away: staff
+            # choose; the kiosk never picks among drives, nor switches to another unasked.
             keep = None
         self._pick(keep)
 
@@ -577,6 +581,11 @@ class StaffScreen(QWidget):
         self._destination = dest
         if dest is not None:
             self.destination_buttons[str(dest.path)].setChecked(True)
+        # Asked beside the places, never in the footer: a result shown there stays.
+        self.destination_hint.setText(
+            self._s.choose_destination if dest is None and self._listed else ""
+        )
+        self.destination_hint.setVisible(dest is None and bool(self._listed))
         self._update_export_button()
 
     def _set_format(self, fmt: str) -> None:
@@ -630,8 +639,6 @@ class StaffScreen(QWidget):
         self.demo_button.setText(self._s.include_demo.format(count=demo))
         self.export_button.setText(self._s.export_button.format(count=count))
         self.export_button.setEnabled(count > 0 and self._destination is not None)
-        if self._destination is None and hasattr(self, "_listed") and self._listed:
-            self.export_message.setText(self._s.choose_destination)
 
     def _failure_text(self, reason: str) -> str:
         s = self._s
