@@ -351,6 +351,8 @@ def test_purge_asks_the_passcode_and_keeps_unexported_requests(
     _keys(db)
     assert main(["demo-data", "--count", "5", "--db", str(db)]) == 0
     store = AppointmentStore(open_database(db))
+    store.db.execute("UPDATE requests SET is_demo = 0")  # as patients' requests
+    store.db.conn.commit()
     ids = [r.id for r in store.list_requests()]
     store.set_status(ids[:1], "exported", "test")
     store.set_status(ids[1:2], "contacted", "test")
@@ -399,6 +401,8 @@ def test_purge_dry_run_counts_without_the_passcode(
     _keys(db)
     assert main(["demo-data", "--count", "4", "--db", str(db)]) == 0
     store = AppointmentStore(open_database(db))
+    store.db.execute("UPDATE requests SET is_demo = 0")  # as patients' requests
+    store.db.conn.commit()
     store.set_status([store.list_requests()[0].id], "exported", "test")
     store.db.close()
     capsys.readouterr()

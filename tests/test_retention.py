@@ -209,3 +209,18 @@ def test_doctor_uses_the_configured_limit(
     settings = Settings(db_path=str(tmp_path / "kiosk.db"), unexported_max_days=120)
     result = check_retention(settings, now=NOW)
     assert result.ok and "never exported ones after 120" in result.detail
+
+
+def test_demo_requests_are_not_patients_waiting(
+    make_store: Callable[..., AppointmentStore], store: AppointmentStore
+) -> None:
+    """Demo requests (never exported: exports leave them out) neither set off the warning
+    nor wait for the hard limit: they go after retention_days like handled requests."""
+    from kiosk.demo import fill_demo
+
+    old = make_store(clock=lambda: NOW - dt.timedelta(days=85))
+    fill_demo(old, 3, now=NOW - dt.timedelta(days=85))
+    assert store.unexported_due(90) is None
+    assert store.count_older_than(30) == Purged(reached_staff=3, never_reached=0)
+    store.purge_older_than(30, unexported_days=90)
+    assert store.count() == 0
