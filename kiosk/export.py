@@ -108,8 +108,9 @@ class ExportStyle:
 
 
 def neutralise(value: str) -> str:
-    """Prefix a cell that a spreadsheet would read as a formula with an apostrophe."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """Prefix a cell that a spreadsheet would read as a formula with an apostrophe (also
+    after leading spaces, which a spreadsheet may trim first)."""
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
 
 
 def export_filename(fmt: Format, now: dt.datetime, kiosk_id: str = "") -> str:
@@ -277,15 +278,16 @@ def _records(rows: Iterable[StoredRequest | ExportRow]) -> Iterator[ExportRow]:
 # spreadsheet set to the semicolon (Turkish, German, Russian Excel) splits an unquoted
 # cell at its semicolons, and a part after one could start a formula.
 _CSV_QUOTED = re.compile('["\r\n,;]')
-# A cell starting with a formula character, in a row's cells joined by commas (a comma
-# inside a cell may match too: that row just takes the careful way).
-_FORMULA_CELL = re.compile("(?:^|,)[=+\\-@\t\r]")
+# A cell starting with a formula character (after spaces), in a row's cells joined by
+# commas (a comma inside a cell may match too: that row just takes the careful way).
+_FORMULA_CELL = re.compile("(?:^|,) *[=+\\-@\t\r]")
 # What makes a line need more than its cells joined by commas (commas are counted apart).
 _CSV_SPECIAL = re.compile('["\r\n;]')
-# A semicolon or line break followed by a formula start: a spreadsheet set to the semicolon
-# honours quotes only at a cell's start, so the text after either starts a cell of its own
-# there, and gets an apostrophe too.
-_AFTER_BREAK = re.compile(r"([;\r\n])(\s*)(?=[=+\-@])")
+# A semicolon or line break followed by a formula start (spaces or quotes between): a
+# spreadsheet set to the semicolon honours quotes only at a cell's start, so the text after
+# either starts a cell of its own there (an empty quoted "" first, perhaps), and gets an
+# apostrophe too.
+_AFTER_BREAK = re.compile(r"([;\r\n])([\s\"]*)(?=[=+\-@])")
 
 
 def _csv_cell(value: str) -> str:
@@ -321,7 +323,7 @@ def _write_csv(
         if formula(line):
             # Some cell starts with a formula character (or holds a comma followed by one):
             # neutralise() written out inline, for this row only.
-            cells = ["'" + v if v.startswith(starts) else v for v in cells]
+            cells = ["'" + v if v.lstrip(" ").startswith(starts) else v for v in cells]
             line = ",".join(cells)
         if line.count(",") != commas or special(line):
             cells = [_csv_cell(_AFTER_BREAK.sub(r"\1\2'", v)) for v in cells]

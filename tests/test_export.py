@@ -299,6 +299,9 @@ TRICKY = [
     "+905321234567",
     "a;=1+1",
     "x; -2",
+    'a;"=1+1',
+    " =1+1",
+    'x\n"@SUM(1)',
     "-5",
     "@SUM(A1)",
     "\t=tab",
@@ -383,7 +386,7 @@ def _expected_cells(r: StoredRequest, fmt: str) -> list[str | dt.datetime]:
             for v in cells
         ]
         # In a semicolon spreadsheet the text after a semicolon or line break is a cell.
-        cells = [re.sub(r"([;\r\n])(\s*)(?=[=+\-@])", r"\1\2'", str(v)) for v in cells]
+        cells = [re.sub(r"([;\r\n])([\s\"]*)(?=[=+\-@])", r"\1\2'", str(v)) for v in cells]
     return cells
 
 
@@ -399,7 +402,7 @@ def _check_csv(path: Path, rows: list[StoredRequest]) -> None:
     assert read[1:] == [_expected_cells(r, "csv") for r in rows]
     for line in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
         for cell in line:
-            assert not cell.lstrip().startswith(("=", "+", "-", "@")), cell
+            assert not cell.lstrip(' "').startswith(("=", "+", "-", "@")), cell
 
 
 def _expected_xlsx(path: Path, rows: list[StoredRequest]) -> None:
@@ -512,3 +515,20 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(store: AppointmentStore, stic
     with pytest.raises(ExportError, match="do not fit"):
         write_export(iter([]), "xlsx", stick, NOW, count=1_048_576)
     assert list(stick.iterdir()) == []
+
+
+def test_csv_is_safe_where_the_semicolon_separates(store: AppointmentStore, stick: Path) -> None:
+    """Written out by hand (not by the rule the code uses): in a spreadsheet set to the
+    semicolon, the text after a semicolon or a line break starts a cell, even behind an
+    empty quoted "" or spaces; each gets its apostrophe, and so does a leading space."""
+    row = store.list_requests()[0]
+    for name, written in (
+        ('a;"=1+1', '"a;""\'=1+1"'),
+        ("a; =1+1", '"a; \'=1+1"'),
+        (" =1+1", "' =1+1"),
+        ("x\n@SUM(1)", '"x\n\'@SUM(1)"'),
+    ):
+        row.personal["name"] = name
+        path = write_export([row], "csv", stick, NOW)
+        assert "," + written + "," in path.read_text("utf-8-sig"), name
+        path.unlink()
