@@ -543,34 +543,57 @@ def write_export(
         count = len(rows)
     now = now or dt.datetime.now(style.tzinfo())
     check_target(target)
-    path, handle = _create(target, fmt, export_filename(fmt, now, style.kiosk_id))
+    folder, name, free = _place(target, fmt, export_filename(fmt, now, style.kiosk_id))
     try:
-        if target.device is not None and os.fstat(handle.fileno()).st_dev != target.device:
-            # Unmounted between the check and the creation: the file is on the kiosk.
-            raise ExportError(f"{target.path} is not the drive it was", "gone")
-        if fmt == "csv":
-            hashing = _Hashing(handle)
-            _write_csv(hashing, rows, style)
-            expected: str | None = hashing.hexdigest()
-        else:
-            assert count is not None
-            _write_xlsx(handle, rows, count, style)
-            expected = None
-        handle.flush()
-        os.fsync(handle.fileno())
-        _read_back(handle, path, expected)
-        handle.close()
-        _fsync_dir(path.parent)
+        held = _Folder(folder)
     except OSError as exc:
-        _drop(handle, path)
-        raise ExportError(f"could not write the export: {exc}", _reason(exc)) from exc
-    except (zipfile.BadZipFile, xlsxwriter.exceptions.XlsxWriterException) as exc:
-        _drop(handle, path)
-        raise ExportError(f"could not write the export: {exc}") from exc
-    except BaseException:
-        _drop(handle, path)
-        raise
-    return path
+        raise ExportError(f"could not open {folder}: {exc}", _reason(exc)) from exc
+    try:
+        if target.device is not None and held.device() != target.device:
+            # Unmounted between the check and now: the folder is on the kiosk's disk.
+            raise ExportError(f"{target.path} is not the drive it was", "gone")
+        name, handle = held.create(name, free)
+        try:
+            if fmt == "csv":
+                hashing = _Hashing(handle)
+                _write_csv(hashing, rows, style)
+                expected: str | None = hashing.hexdigest()
+            else:
+                assert count is not None
+                _write_xlsx(handle, rows, count, style)
+                expected = None
+            handle.flush()
+            os.fsync(handle.fileno())
+            _read_back(handle, held, name, expected)
+            handle.close()
+            held.fsync()
+            if target.device is not None and device_of(target.path) != target.device:
+                # Unmounted while it was written (a lazy unmount): the file is not where
+                # staff will look for it. Removed through the folder still held.
+                raise ExportError(f"{target.path} went away during the export", "gone")
+        except OSError as exc:
+            held.drop(handle, name)
+            raise ExportError(f"could not write the export: {exc}", _reason(exc)) from exc
+        except (ExportError, StoreError):
+            held.drop(handle, name)
+            raise
+        except Exception as exc:  # noqa: BLE001 (a damaged row, xlsxwriter, zipfile...)
+            held.drop(handle, name)
+            raise ExportError(f"could not write the export: {exc}") from exc
+        except BaseException:
+            held.drop(handle, name)
+            raise
+    finally:
+        held.close()
+    return folder / name
+
+
+def device_of(path: Path) -> int | None:
+    """The filesystem ``path`` is on now, or None if it cannot be reached."""
+    try:
+        return os.stat(path).st_dev
+    except OSError:
+        return None
 
 
 def own_devices(folders: Iterable[Path]) -> set[int]:
@@ -608,33 +631,83 @@ def check_target(target: Target) -> None:
         raise ExportError(f"{target.path} is on the kiosk's own disk", "own-disk")
 
 
-def _create(target: Target, fmt: Format, name: str) -> tuple[Path, IO[bytes]]:
-    """Create the export file exclusively: a folder gets a free name (``-2``, ``-3``...), a
-    file name must not exist. Creating and checking are one step, so two exports at once
-    can never write over each other."""
-    folder = target.path
-    if folder.is_dir():
+def _place(target: Target, fmt: Format, name: str) -> tuple[Path, str, bool]:
+    """The folder and file name an export goes to, and whether another free name may be
+    taken (a folder: ``-2``, ``-3``...) or the name must be new (a file name given)."""
+    if target.path.is_dir():
+        return target.path, name, True
+    _check_name(target, fmt)
+    return target.path.parent, target.path.name, False
+
+
+class _Folder:
+    """The export's folder, held open from the check to the end where the platform allows
+    it (POSIX): the file is created, read back and removed in that very folder, even if the
+    stick is unmounted meanwhile and its mount folder, on the kiosk's disk, takes its name.
+    Elsewhere (Windows) by path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+        if os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY"):
+            self.fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+
+    def _name(self, name: str) -> str:
+        return name if self.fd is not None else str(self.path / name)
+
+    def device(self) -> int:
+        return (os.fstat(self.fd) if self.fd is not None else os.stat(self.path)).st_dev
+
+    def create(self, name: str, free: bool) -> tuple[str, IO[bytes]]:
+        """Create ``name`` (or, if ``free``, the first free ``name-2``...) exclusively:
+        creating and checking are one step, so two exports at once never write over each
+        other, and nothing is ever written over an earlier file."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         stem, suffix = Path(name).stem, Path(name).suffix
-        for n in range(1, 1000):
-            candidate = folder / (name if n == 1 else f"{stem}-{n}{suffix}")
+        for n in range(1, 1000 if free else 2):
+            candidate = name if n == 1 else f"{stem}-{n}{suffix}"
             try:
-                return candidate, open(candidate, "xb")  # noqa: SIM115 (closed by the caller)
+                fd = os.open(self._name(candidate), flags, 0o600, dir_fd=self.fd)
             except FileExistsError:
+                if not free:
+                    raise ExportError(
+                        f"{self.path / name} already exists; an export never replaces a "
+                        "file: name a new file or a folder",
+                        "exists",
+                    ) from None
                 continue
             except OSError as exc:
                 raise ExportError(f"could not write the export: {exc}", _reason(exc)) from exc
-        raise ExportError(f"{folder} holds too many exports of this minute", "exists")
-    _check_name(target, fmt)
-    try:
-        return target.path, open(target.path, "xb")  # noqa: SIM115 (closed by the caller)
-    except FileExistsError:
-        raise ExportError(
-            f"{target.path} already exists; an export never replaces a file: "
-            "name a new file or a folder",
-            "exists",
-        ) from None
-    except OSError as exc:
-        raise ExportError(f"could not write the export: {exc}", _reason(exc)) from exc
+            return candidate, os.fdopen(fd, "wb")
+        raise ExportError(f"{self.path} holds too many exports of this minute", "exists")
+
+    def open_read(self, name: str) -> IO[bytes]:
+        return os.fdopen(
+            os.open(self._name(name), os.O_RDONLY | getattr(os, "O_BINARY", 0), dir_fd=self.fd),
+            "rb",
+        )
+
+    def drop(self, handle: IO[bytes], name: str) -> None:
+        """Close and remove a file that is not a good export (quietly: the stick may be
+        gone, and its partial file with it)."""
+        try:
+            handle.close()
+        except (OSError, ValueError):
+            pass
+        try:
+            os.unlink(self._name(name), dir_fd=self.fd)
+        except OSError:
+            pass
+
+    def fsync(self) -> None:
+        """Make the new directory entry durable where the platform allows it."""
+        if self.fd is not None:
+            os.fsync(self.fd)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _check_name(target: Target, fmt: Format) -> None:
@@ -666,7 +739,7 @@ class _Hashing:
         return self._hash.hexdigest()
 
 
-def _read_back(handle: IO[bytes], path: Path, expected: str | None) -> None:
+def _read_back(handle: IO[bytes], held: _Folder, name: str, expected: str | None) -> None:
     """Read the written file back from the drive and check it: the CSV against the hash of
     what was written, the XLSX by every part's CRC. Raises ExportError ("unverified").
 
@@ -677,12 +750,16 @@ def _read_back(handle: IO[bytes], path: Path, expected: str | None) -> None:
     fadvise = getattr(os, "posix_fadvise", None)
     if fadvise is not None:
         fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-    with open(path, "rb") as again:
+    path = held.path / name
+    with held.open_read(name) as again:
         mine, theirs = os.fstat(handle.fileno()), os.fstat(again.fileno())
         if (mine.st_dev, mine.st_ino) != (theirs.st_dev, theirs.st_ino):
             raise ExportError(f"{path} is not the file that was written", "unverified")
         if expected is not None:
-            if hashlib.file_digest(again, "sha256").hexdigest() != expected:
+            digest = hashlib.sha256()
+            for block in iter(lambda: again.read(1 << 20), b""):
+                digest.update(block)
+            if digest.hexdigest() != expected:
                 raise ExportError(
                     f"{path} reads back differently from what was written", "unverified"
                 )
@@ -705,30 +782,6 @@ def _reason(exc: OSError) -> str:
     if exc.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EIO, errno.ESTALE):
         return "gone"
     return "failed"
-
-
-def _drop(handle: IO[bytes], path: Path) -> None:
-    """Close and remove a file that is not a good export (quietly: the stick may be gone,
-    and its partial file with it)."""
-    try:
-        handle.close()
-    except (OSError, ValueError):
-        pass
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the new directory entry durable where the platform allows it."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def count_requests(
@@ -823,7 +876,14 @@ def _export(
         raise ExportError(f"could not read the requests: {exc}") from exc
     try:
         store.record_export(ids, mark_exported, {"format": fmt, "destination": where})
-    except Exception as exc:
-        path.unlink(missing_ok=True)
-        raise ExportError(f"export written but not recorded, so it was removed: {exc}") from exc
+    except BaseException as exc:
+        # A file on the stick always means its requests were marked: without the mark,
+        # no file (quietly: the stick may have gone too).
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        if isinstance(exc, Exception):
+            raise ExportError(f"export written but not recorded, so it was removed: {exc}") from exc
+        raise
     return path, ids

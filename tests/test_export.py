@@ -249,10 +249,14 @@ def test_unwritable_folder_is_an_export_error(
     """Even creating the file failing (a write-protected stick) is a clean ExportError."""
     import kiosk.export as export
 
-    def refuse(*_args: object, **_kw: object) -> None:
-        raise PermissionError(13, "Read-only file system")
+    real_open = export.os.open
 
-    monkeypatch.setattr(export, "open", refuse, raising=False)
+    def refuse(path: object, flags: int, *args: object, **kw: object) -> int:
+        if flags & export.os.O_CREAT:
+            raise PermissionError(13, "Read-only file system")
+        return real_open(path, flags, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export.os, "open", refuse)
     with pytest.raises(ExportError) as failed:
         export_requests(store, "csv", stick)
     assert failed.value.reason == "read-only"

@@ -249,3 +249,49 @@ def test_demo_requests_stay_out_of_the_figures(make_store: Callable[..., Appoint
     assert s.figures() == {"week": {}, "language": {}, "topic": {}}
     _add(s, "Gerçek Hasta")
     assert sum(s.figures()["language"].values()) == 1
+
+
+def test_a_stick_unmounted_during_the_write(
+    make_store: Callable[..., AppointmentStore],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lazy unmount while the rows are written: the file went to a filesystem staff can
+    no longer reach, so it is "gone", removed through the folder still held, and nothing
+    is marked."""
+    s = make_store()
+    for n in range(5):
+        _add(s, f"Hasta {n}")
+    real_cells = export._cells
+    written: list[object] = []
+    with _tmpfs(tmp_path / "STICK") as mount:
+        target = _stick(mount, own=(tmp_path,))
+
+        def unmount_after_two(r: object, phone: object) -> object:
+            written.append(r)
+            if len(written) == 2:
+                subprocess.run(["umount", "-l", str(mount)], check=True)
+            return real_cells(r, phone)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(export, "_cells", unmount_after_two)
+        with pytest.raises(ExportError) as failed:
+            export_requests(s, "csv", target, now=NOW)
+        assert failed.value.reason == "gone"
+        assert list(mount.iterdir()) == []
+    assert _statuses(s) == {"new"}
+
+
+def test_a_failure_after_the_check_never_leaves_an_unmarked_file(
+    store: AppointmentStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted between the checked file and its mark (Ctrl+C, a database error): the
+    file goes, so a file always means its requests were marked."""
+
+    def interrupted(*_args: object, **_kw: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "record_export", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export_requests(store, "csv", tmp_path, now=NOW)
+    assert not list(tmp_path.glob("kiosk-requests-*"))
+    assert _statuses(store) == {"new"}
