@@ -318,6 +318,8 @@ def test_the_running_kiosk_keeps_requests_nobody_exported(
     (retention_days 30), the one nobody exported stays (it goes at unexported_max_days)."""
     writer = make_store()
     fill_demo(writer, 2, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=45 + 28))
+    writer.db.execute("UPDATE requests SET is_demo = 0")  # as patients' requests
+    writer.db.conn.commit()
     exported, unexported = writer.list_requests()
     writer.set_status([exported.id], "exported", "test")
     store = make_store()
