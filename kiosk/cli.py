@@ -866,6 +866,7 @@ def _purge_line(count: int, days: int, never: int, included: bool, *, dry_run: b
 
 def cmd_export(args: argparse.Namespace) -> int:
     from kiosk.export import ExportError, ExportStyle, export_requests
+    from kiosk.times import day_start
 
     settings = _settings(args)
     store = _store(args)
@@ -878,7 +879,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             args.format,
             out,
             status=args.status,
-            since=args.since,
+            # The clinic's day, as the staff screen counts it.
+            since=day_start(args.since, settings.zone()) if args.since else None,
             mark_exported=args.mark_exported,
             include_demo=args.include_demo,
             destination="command-line",

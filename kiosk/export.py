@@ -787,7 +787,7 @@ def _reason(exc: OSError) -> str:
 def count_requests(
     store: AppointmentStore,
     status: str = "new",
-    since: dt.date | None = None,
+    since: dt.date | dt.datetime | None = None,
     *,
     include_demo: bool = False,
 ) -> int:
@@ -803,7 +803,7 @@ def export_requests(
     target: Path | Target,
     *,
     status: str = "new",
-    since: dt.date | None = None,
+    since: dt.date | dt.datetime | None = None,
     mark_exported: bool = True,
     include_demo: bool = False,
     destination: str | None = None,
@@ -842,7 +842,7 @@ def _export(
     target: Target,
     where: str,
     status: str,
-    since: dt.date | None,
+    since: dt.date | dt.datetime | None,
     mark_exported: bool,
     include_demo: bool,
     style: ExportStyle,

@@ -744,14 +744,14 @@ class AppointmentStore:
         )
 
     def list_requests(
-        self, status: str | None = None, since: dt.date | None = None
+        self, status: str | None = None, since: dt.date | dt.datetime | None = None
     ) -> list[StoredRequest]:
         """Return requests, oldest first, optionally of one status and received on or after
         ``since`` (UTC). Sealed personal data is opened only while the store is unlocked."""
         return list(self.iter_requests(status, since))
 
     def iter_requests(
-        self, status: str | None = None, since: dt.date | None = None
+        self, status: str | None = None, since: dt.date | dt.datetime | None = None
     ) -> Iterator[StoredRequest]:
         """Like :meth:`list_requests`, one at a time (exports of any size in little memory)."""
         where, params = self._filter(status, since)
@@ -766,7 +766,7 @@ class AppointmentStore:
     def iter_export_rows(
         self,
         status: str | None = None,
-        since: dt.date | None = None,
+        since: dt.date | dt.datetime | None = None,
         *,
         include_demo: bool = True,
     ) -> Iterator[ExportRow]:
@@ -837,7 +837,7 @@ class AppointmentStore:
 
     @staticmethod
     def _filter(
-        status: str | None, since: dt.date | None, *, include_demo: bool = True
+        status: str | None, since: dt.date | dt.datetime | None, *, include_demo: bool = True
     ) -> tuple[str, list[str]]:
         clauses, params = [], []
         if not include_demo:
@@ -846,15 +846,19 @@ class AppointmentStore:
             clauses.append("status = ?")
             params.append(status)
         if since is not None:
-            # Stored times are ISO 8601 in UTC, so text order is time order.
+            # Stored times are ISO 8601 in UTC, so text order is time order. A moment (the
+            # start of the clinic's day) is compared in the stored form; a date, as UTC.
             clauses.append("created_at >= ?")
-            params.append(since.isoformat())
+            if isinstance(since, dt.datetime):
+                params.append(since.astimezone(dt.UTC).isoformat(timespec="seconds"))
+            else:
+                params.append(since.isoformat())
         return ("where " + " and ".join(clauses) if clauses else ""), params
 
     def request_ids(
         self,
         status: str | None = None,
-        since: dt.date | None = None,
+        since: dt.date | dt.datetime | None = None,
         order: str = "received",
         descending: bool = True,
     ) -> array[int]:
@@ -907,7 +911,7 @@ class AppointmentStore:
     def count_matching(
         self,
         status: str | None = None,
-        since: dt.date | None = None,
+        since: dt.date | dt.datetime | None = None,
         *,
         include_demo: bool = True,
     ) -> int:

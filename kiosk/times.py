@@ -24,3 +24,15 @@ def clinic_time_text(when: dt.datetime, zone: dt.tzinfo) -> str:
     """``2026-12-06 14:05 +03:00``: minutes, and the offset so the time cannot be misread."""
     local = clinic_time(when, zone)
     return f"{local:%Y-%m-%d %H:%M} {offset_text(local)}"
+
+
+def clinic_today(zone: dt.tzinfo, now: dt.datetime | None = None) -> dt.date:
+    """Today's date at the clinic (not in UTC: between midnight and 03:00 in Istanbul, UTC
+    is still on yesterday)."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
+
+
+def day_start(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """The moment the clinic's ``day`` began, in UTC: requests "since" a day are those
+    received from then on."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)

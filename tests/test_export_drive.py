@@ -295,3 +295,17 @@ def test_a_failure_after_the_check_never_leaves_an_unmarked_file(
         export_requests(store, "csv", tmp_path, now=NOW)
     assert not list(tmp_path.glob("kiosk-requests-*"))
     assert _statuses(store) == {"new"}
+
+
+def test_since_a_day_means_the_clinics_day(make_store: Callable[..., AppointmentStore]) -> None:
+    """A request at 01:30 in Istanbul on 10 December (22:30 UTC on the 9th) is one of the
+    requests "since 10 December", as the list and the file show it."""
+    from kiosk.times import day_start
+
+    istanbul = ExportStyle(zone="Europe/Istanbul").tzinfo()
+    night = dt.datetime(2026, 12, 9, 22, 30, tzinfo=dt.UTC)
+    s = make_store(clock=lambda: night)
+    _add(s, "Gece Hastası")
+    since = day_start(dt.date(2026, 12, 10), istanbul)
+    assert s.count_matching("new", since) == 1
+    assert s.count_matching("new", day_start(dt.date(2026, 12, 11), istanbul)) == 0

@@ -28,3 +28,14 @@ def test_daylight_saving_and_negative_offsets() -> None:
 
 def test_a_naive_time_is_utc() -> None:
     assert clinic_time_text(dt.datetime(2026, 1, 1, 0, 0), ISTANBUL) == "2026-01-01 03:00 +03:00"
+
+
+def test_the_clinics_day() -> None:
+    """Between midnight and 03:00 in Istanbul, UTC is still on the day before."""
+    from kiosk.times import clinic_today, day_start
+
+    just_after_midnight = dt.datetime(2026, 12, 9, 22, 30, tzinfo=dt.UTC)  # 01:30 there
+    assert clinic_today(ISTANBUL, just_after_midnight) == dt.date(2026, 12, 10)
+    assert day_start(dt.date(2026, 12, 10), ISTANBUL) == dt.datetime(
+        2026, 12, 9, 21, 0, tzinfo=dt.UTC
+    )

@@ -17,6 +17,7 @@ from kiosk.content import Content
 from kiosk.demo import fill_demo
 from kiosk.staff import StaffAuth
 from kiosk.storage import AppointmentStore, open_database
+from kiosk.times import clinic_today, day_start
 from kiosk.ui.drives import Destination
 from kiosk.ui.main_window import HOME, MainWindow
 from kiosk.ui.screens.home import HomeScreen
@@ -272,7 +273,9 @@ def test_table_columns(desk: MainWindow) -> None:
     settle()
 
 
-def test_export_since_a_chosen_date(desk: MainWindow, store: AppointmentStore, stick: Path) -> None:
+def test_export_since_a_chosen_date(
+    desk: MainWindow, store: AppointmentStore, stick: Path, settings: Settings
+) -> None:
     """ "Since a date" exports the requests received from the chosen day until now."""
 
     login(desk)
@@ -284,13 +287,14 @@ def test_export_since_a_chosen_date(desk: MainWindow, store: AppointmentStore, s
     for _ in range(3):
         screen.findChild(type(screen.lock_button), "staff-since-earlier").click()
     since = screen.since_date
-    assert since == (dt.datetime.now(dt.UTC) - dt.timedelta(days=10)).date()
+    zone = settings.zone()
+    assert since == clinic_today(zone) - dt.timedelta(days=10)  # the clinic's days
     assert since.isoformat() in screen.since_text.text()
-    expected = [r for r in store.list_requests() if r.created_at.date() >= since]
+    expected = [r for r in store.list_requests() if r.created_at >= day_start(since, zone)]
     assert f"Save {len(expected)} requests" == screen.export_button.text()
     for _ in range(30):
         screen.findChild(type(screen.lock_button), "staff-since-later").click()
-    assert screen.since_date == dt.datetime.now(dt.UTC).date()  # never past today
+    assert screen.since_date == clinic_today(zone)  # never past today
 
 
 def test_lock_leaves_no_patient_data_in_widgets(desk: MainWindow) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.export import ExportError, ExportStyle, Target, count_requests, export_requests
 from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copies
-from kiosk.times import clinic_time, clinic_time_text
+from kiosk.times import clinic_time, clinic_time_text, clinic_today, day_start
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination, device_of
 from kiosk.ui.widgets.blocks import boxed
@@ -76,7 +76,9 @@ class StaffScreen(QWidget):
         self._destination: Destination | None = None
         self._last_export: list[int] = []
         self._pending_delete: int | None = None
-        self.since_date = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).date()
+        self._zone = ctx.settings.zone()
+        # Days are the clinic's: "since 10 December" starts at midnight there.
+        self.since_date = clinic_today(self._zone) - dt.timedelta(days=7)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(m.margin, m.margin // 2, m.margin, m.margin // 2)
@@ -347,7 +349,9 @@ class StaffScreen(QWidget):
         the selected request stays selected while it is listed."""
         keep = self._selected_id()
         since = (
-            (dt.datetime.now(dt.UTC) - dt.timedelta(days=self._days)).date() if self._days else None
+            day_start(clinic_today(self._zone) - dt.timedelta(days=self._days), self._zone)
+            if self._days
+            else None
         )
         try:
             self.model.set_filter(None if self._status == "all" else self._status, since)
@@ -612,7 +616,7 @@ class StaffScreen(QWidget):
 
     def _shift(self, days: int) -> None:
         """Move the first exported day, never past today."""
-        today = dt.datetime.now(dt.UTC).date()
+        today = clinic_today(self._zone)
         self.since_date = min(today, self.since_date + dt.timedelta(days=days))
         self._show_since()
         self._new_choice()
@@ -620,11 +624,12 @@ class StaffScreen(QWidget):
     def _show_since(self) -> None:
         self.since_text.setText(self._s.since_label.format(date=self.since_date.isoformat()))
 
-    def _selection(self) -> tuple[str, dt.date | None]:
+    def _selection(self) -> tuple[str, dt.datetime | None]:
         key, status, days = next(w for w in WHICH if w[0] == self._export_which)
         if key == "since":
-            return status, self.since_date
-        since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).date() if days else None
+            return status, day_start(self.since_date, self._zone)
+        today = clinic_today(self._zone)
+        since = day_start(today - dt.timedelta(days=days), self._zone) if days else None
         return status, since
 
     def _update_export_button(self) -> None:

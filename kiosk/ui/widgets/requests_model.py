@@ -60,7 +60,7 @@ class RequestsTableModel(QAbstractTableModel):
         self._ids: array[int] = array("q")
         self._pages: OrderedDict[int, list[StoredRequest | None]] = OrderedDict()
         self._status: str | None = None
-        self._since: dt.date | None = None
+        self._since: dt.date | dt.datetime | None = None
         self._sort_column = self.RECEIVED
         self._sort_order = Qt.SortOrder.DescendingOrder
         # Until the first load, sorting only records the order (the view sorts once when
@@ -79,7 +79,7 @@ class RequestsTableModel(QAbstractTableModel):
 
     # --- what is listed ---------------------------------------------------------------------
 
-    def set_filter(self, status: str | None, since: dt.date | None) -> None:
+    def set_filter(self, status: str | None, since: dt.date | dt.datetime | None) -> None:
         """List requests of ``status`` (None: all) received on or after ``since`` (None:
         any). Raises StoreError (the list is then empty)."""
         self._status, self._since = status, since
