@@ -503,6 +503,9 @@ class StaffStrings(_Model, frozen=True):
     no_drive: Text
     folder: Annotated[Text, Meta(description="{path} is the configured export folder.")]
     drive: Annotated[Text, Meta(description="{name} is the USB stick's name.")]
+    drive_read_only: Annotated[
+        Text, Meta(description="{name}: a write-protected stick, shown but not offered.")
+    ]
     export_button: Annotated[Text, Meta(description="{count} requests.")]
     export_done: Annotated[Text, Meta(description="{count} and {file}.")]
     export_failed: Text

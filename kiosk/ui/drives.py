@@ -6,13 +6,14 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QStorageInfo
 
-# Where Linux puts the kernel's view of each block device.
-SYSFS_BLOCK = Path("/sys/class/block")
+# The kernel's view of block devices (Linux).
+SYSFS = Path("/sys")
 _DRIVE_REMOVABLE = 2  # GetDriveTypeW: a USB stick or a memory card
 
 
@@ -22,13 +23,14 @@ class Destination:
 
     ``device`` is the filesystem (``st_dev``) the place was on when it was listed; the
     export checks it again at save time, so a stick pulled and its mount folder left
-    behind is never mistaken for the stick.
+    behind is never mistaken for the stick. A ``read_only`` stick is shown, not offered.
     """
 
     kind: str  # "usb" or "folder"
     name: str
     path: Path
     device: int | None = None
+    read_only: bool = False
 
 
 def device_of(path: Path) -> int | None:
@@ -39,26 +41,61 @@ def device_of(path: Path) -> int | None:
         return None
 
 
-def is_removable_block(device: str, sysfs: Path = SYSFS_BLOCK) -> bool:
-    """Whether a Linux block device (``/dev/sdb1``) is a USB stick or a memory card: the
-    kernel reaches it through USB, or marks it (or the disk it is part of) removable.
-    Anything else (an internal disk, tmpfs, a network share) is not offered as a stick."""
-    if not device.startswith("/dev/"):
-        return False
-    entry = sysfs / Path(device).name
-    try:
-        real = entry.resolve(strict=True)
-    except OSError:
-        return False
-    if "/usb" in real.as_posix():
-        return True
-    for folder in (real, real.parent):  # a partition's disk is its parent
+def _node(device: int | None, name: str, sysfs: Path) -> Path | None:
+    """The block device's folder in /sys: by its number (``st_dev``), or else by its name
+    (``/dev/sdb1``; a FUSE filesystem such as NTFS has no number of its own)."""
+    candidates = []
+    if device is not None:
+        candidates.append(sysfs / "dev" / "block" / f"{os.major(device)}:{os.minor(device)}")
+    if name.startswith("/dev/"):
+        candidates.append(sysfs / "class" / "block" / Path(name).name)
+    for entry in candidates:
         try:
-            if (folder / "removable").read_text("ascii").strip() == "1":
-                return True
+            return entry.resolve(strict=True)
         except OSError:
             continue
-    return False
+    return None
+
+
+def disks_under(device: int | None, name: str = "", sysfs: Path = SYSFS) -> set[Path]:
+    """The physical disks a filesystem lives on: a partition's disk is the folder above it
+    in /sys; an encrypted or LVM volume (device mapper) is followed to its disks."""
+    start = _node(device, name, sysfs)
+    if start is None:
+        return set()
+    found: set[Path] = set()
+    todo, seen = [start], set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        try:
+            below = [p.resolve(strict=True) for p in (node / "slaves").iterdir()]
+        except OSError:
+            below = []
+        if below:
+            todo.extend(below)
+        else:
+            found.add(node.parent if (node / "partition").exists() else node)
+    return found
+
+
+def is_removable_disk(disk: Path) -> bool:
+    """Whether the kernel reaches a disk through USB, or marks it removable (a memory
+    card): a USB disk that does not call itself removable is still a stick for the desk."""
+    if "/usb" in disk.as_posix():
+        return True
+    try:
+        return (disk / "removable").read_text("ascii").strip() == "1"
+    except OSError:
+        return False
+
+
+def is_stick(disks: set[Path], own_disks: set[Path]) -> bool:
+    """Whether a filesystem on ``disks`` is offered as a stick: every disk under it is
+    removable, and none of them holds one of the kiosk's own folders."""
+    return bool(disks) and all(is_removable_disk(d) for d in disks) and not disks & own_disks
 
 
 def _is_removable_windows(root: str) -> bool:
@@ -66,25 +103,31 @@ def _is_removable_windows(root: str) -> bool:
     return bool(kernel32.GetDriveTypeW(ctypes.c_wchar_p(root)) == _DRIVE_REMOVABLE)
 
 
-def removable_drives() -> list[Destination]:
-    """Return mounted, writable removable volumes (USB sticks, memory cards), never the
-    system disk, each with the filesystem it is on now."""
+def removable_drives(own: Iterable[Path] = (), sysfs: Path = SYSFS) -> list[Destination]:
+    """Mounted removable volumes (USB sticks, memory cards), never the system disk nor any
+    disk holding one of the kiosk's ``own`` folders (a kiosk that boots from a USB disk must
+    not offer its own second partition), each with the filesystem it is on now. A
+    write-protected stick is listed as such, to be shown but not chosen."""
     system_root = QStorageInfo.root().rootPath()
+    linux = not sys.platform.startswith("win")
+    own_disks: set[Path] = set()
+    if linux:
+        for folder in own:
+            own_disks |= disks_under(device_of(folder), sysfs=sysfs)
     found: list[Destination] = []
     for volume in QStorageInfo.mountedVolumes():
         root = volume.rootPath()
-        if not (volume.isValid() and volume.isReady()) or volume.isReadOnly():
-            continue
-        if root == system_root:
-            continue
-        if sys.platform.startswith("win"):
-            if not _is_removable_windows(root):
-                continue
-        elif not is_removable_block(volume.device().data().decode(errors="replace")):
+        if not (volume.isValid() and volume.isReady()) or root == system_root:
             continue
         device = device_of(Path(root))
         if device is None:
             continue
+        if linux:
+            disks = disks_under(device, volume.device().data().decode(errors="replace"), sysfs)
+            if not is_stick(disks, own_disks):
+                continue
+        elif not _is_removable_windows(root):
+            continue
         name = volume.displayName() or Path(root).name or root
-        found.append(Destination("usb", name, Path(root), device))
+        found.append(Destination("usb", name, Path(root), device, volume.isReadOnly()))
     return found

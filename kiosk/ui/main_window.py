@@ -133,7 +133,7 @@ class MainWindow(QWidget):
         languages: tuple[str, ...],
         store: AppointmentStore | None = None,
         content_warning: str | None = None,
-        drives: Callable[[], list[Destination]] = removable_drives,
+        drives: Callable[[], list[Destination]] | None = None,
         kiosk_mode: bool = False,
         parent: QWidget | None = None,
     ) -> None:
@@ -173,7 +173,9 @@ class MainWindow(QWidget):
         self.form = FormData()
         self.flow = FlowState()
         self._content_warning = content_warning
-        self._drives = drives
+        # The sticks on the Export page, never a disk that holds the kiosk's own folders.
+        own = settings.own_folders()
+        self._drives = drives or (lambda: removable_drives(own))
         self._staff_unlocked = False
         # Any touch restarts the staff screen's idle clock; no polling. The filter watches
         # the window's own events (where every touch, click and key arrives from the

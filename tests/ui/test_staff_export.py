@@ -368,3 +368,22 @@ def test_a_failure_stays_on_screen(
     with qtbot.waitSignal(screen.drive_timer.timeout, timeout=2000):
         pass  # the page looks for sticks again
     assert "no longer there" in screen.export_message.text()
+
+
+def test_a_write_protected_stick_is_shown_not_chosen(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> None:
+    """Staff see the stick was found and why it cannot be used; Save stays off."""
+    locked = Destination("usb", "LOCKED", stick, device_of(stick), read_only=True)
+    screen = _desk(qtbot, settings, content, store, Drives(locked))
+    button = screen.destination_buttons[str(stick)]
+    assert not button.isEnabled() and "write-protected" in button.text()
+    assert not screen.export_button.isEnabled() and not screen.destination_hint.isVisible()
+
+
+def test_the_kiosk_looks_for_sticks_without_failing(qtbot: QtBot) -> None:
+    """The real look at this machine's drives: whatever it finds, never its own disk."""
+    from kiosk.ui.drives import removable_drives
+
+    found = removable_drives((Path("/"), Path.home()))
+    assert all(d.kind == "usb" and d.device != device_of(Path("/")) for d in found)

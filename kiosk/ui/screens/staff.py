@@ -565,19 +565,23 @@ class StaffScreen(QWidget):
             self.destination_box.addWidget(label(text, "secondary-text"))
         self.destination_buttons: dict[str, QPushButton] = {}
         for dest in found:
-            text = (self._s.drive if dest.kind == "usb" else self._s.folder).format(
+            kind = self._s.drive_read_only if dest.read_only else self._s.drive
+            text = (kind if dest.kind == "usb" else self._s.folder).format(
                 name=dest.name, path=dest.path
             )
             button = self._button(text, "staff-destination", lambda _=False, d=dest: self._pick(d))
             button.setCheckable(True)
+            # A write-protected stick is shown (staff see it was found) but cannot be chosen.
+            button.setEnabled(not dest.read_only)
             self._destination_group.addButton(button)
             self.destination_buttons[str(dest.path)] = button
             self.destination_box.addWidget(button)
-        if self._destination in found:
+        usable = [d for d in found if not d.read_only]
+        if self._destination in usable:
             keep = self._destination
-        elif len(found) == 1 and (first or not previous or self._destination is None):
+        elif len(usable) == 1 and (first or not previous or self._destination is None):
             # The only place, on the first look or put into an empty kiosk: chosen.
-            keep = found[0]
+            keep = usable[0]
         else:
             # Several places and none chosen yet, or the chosen stick went away: staff
             # choose; the kiosk never picks among drives, nor switches to another unasked.
@@ -589,10 +593,9 @@ class StaffScreen(QWidget):
         if dest is not None:
             self.destination_buttons[str(dest.path)].setChecked(True)
         # Asked beside the places, never in the footer: a result shown there stays.
-        self.destination_hint.setText(
-            self._s.choose_destination if dest is None and self._listed else ""
-        )
-        self.destination_hint.setVisible(dest is None and bool(self._listed))
+        choose = dest is None and any(not d.read_only for d in self._listed)
+        self.destination_hint.setText(self._s.choose_destination if choose else "")
+        self.destination_hint.setVisible(choose)
         self._update_export_button()
 
     def _set_format(self, fmt: str) -> None:
