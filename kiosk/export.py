@@ -211,7 +211,8 @@ class _Clock:
 
     def __init__(self, zone: dt.tzinfo) -> None:
         self._zone = zone
-        self._hours: dict[str, tuple[dt.timedelta, str]] = {}
+        # None: the offset changes within that hour (some zones change on the half hour).
+        self._hours: dict[str, tuple[dt.timedelta, str] | None] = {}
         self._last = ("", "", "")
 
     def text(self, stored: str) -> tuple[str, str]:
@@ -227,18 +228,28 @@ class _Clock:
         """The stored time as a naive local time, and its offset as ``+03:00``."""
         if _STORED_UTC.fullmatch(stored):
             hour = stored[:13]
-            known = self._hours.get(hour)
-            if known is None:
-                when = dt.datetime.fromisoformat(stored).astimezone(self._zone)
-                offset = when.utcoffset() or dt.timedelta(0)
-                known = self._hours[hour] = (offset, offset_text(when))
-            utc = dt.datetime.fromisoformat(stored[:19])
-            return utc + known[0], known[1]
+            if hour not in self._hours:
+                self._hours[hour] = self._hour_offset(hour)
+            known = self._hours[hour]
+            if known is not None:
+                utc = dt.datetime.fromisoformat(stored[:19])
+                return utc + known[0], known[1]
         when = dt.datetime.fromisoformat(stored)  # refuses a damaged time
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
         local = when.astimezone(self._zone)
         return local.replace(tzinfo=None), offset_text(local)
+
+    def _hour_offset(self, hour: str) -> tuple[dt.timedelta, str] | None:
+        """The zone's offset through a whole UTC hour (``YYYY-MM-DDTHH``), or None if it
+        changes within it."""
+        utc = dt.datetime.fromisoformat(hour + ":00:00+00:00")
+        # Added in UTC: an aware local time adds on the wall clock, across the change.
+        start = utc.astimezone(self._zone)
+        end = (utc + dt.timedelta(minutes=59, seconds=59)).astimezone(self._zone)
+        if start.utcoffset() != end.utcoffset():
+            return None
+        return start.utcoffset() or dt.timedelta(0), offset_text(start)
 
 
 # How this kiosk stores every time (UTC, seconds): read by slicing, the common case.

@@ -309,3 +309,18 @@ def test_since_a_day_means_the_clinics_day(make_store: Callable[..., Appointment
     since = day_start(dt.date(2026, 12, 10), istanbul)
     assert s.count_matching("new", since) == 1
     assert s.count_matching("new", day_start(dt.date(2026, 12, 11), istanbul)) == 0
+
+
+def test_a_zone_that_changes_on_the_half_hour(tmp_path: Path) -> None:
+    """Adelaide moves to summer time at 16:30 UTC: rows on either side of it, in one hour,
+    each get their own offset (the export remembers offsets per hour only when they hold
+    for the whole hour)."""
+    from kiosk.export import _Clock
+
+    clock = _Clock(ExportStyle(zone="Australia/Adelaide").tzinfo())
+    assert clock.local("2026-10-03T16:15:00+00:00")[1] == "+09:30"
+    assert clock.local("2026-10-03T16:45:00+00:00") == (
+        dt.datetime(2026, 10, 4, 3, 15),
+        "+10:30",
+    )
+    assert clock.text("2026-10-03T16:50:00+00:00") == ("2026-10-04 03:20", "+10:30")
