@@ -387,3 +387,22 @@ def test_the_kiosk_looks_for_sticks_without_failing(qtbot: QtBot) -> None:
 
     found = removable_drives((Path("/"), Path.home()))
     assert all(d.kind == "usb" and d.device != device_of(Path("/")) for d in found)
+
+
+def test_the_warning_goes_once_the_requests_are_exported(
+    qtbot: QtBot, settings: Settings, content: Content, keys_file: Path, stick: Path
+) -> None:
+    """The notice box asks to export requests nobody exported before retention deletes
+    them; once they are saved it goes at once, not at the next sign-in."""
+    import datetime as dt
+
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=85)
+    db = open_database(settings.database_path())
+    writer = AppointmentStore(db, clock=lambda: old, sealer=crypto.load_sealer(keys_file))
+    _add(writer, "Bekleyen Hasta")
+    store = AppointmentStore(db, sealer=crypto.load_sealer(keys_file))
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    assert screen.warning_box is not None
+    screen.export_button.click()
+    assert _statuses(store) == {"exported": 1}
+    assert screen.warning_box is None

@@ -96,11 +96,14 @@ class StaffScreen(QWidget):
             s.exit_confirm, s.exit_kiosk, self.exit_requested.emit, "staff-exit-confirm"
         )
         outer.addWidget(self.exit_row)
-        warnings = [s.content_warning.format(problem=content_warning)] if content_warning else []
-        warnings += self._store_warnings()
-        if warnings:
-            self.warning_box = boxed("notice-box", warnings)
-            outer.addWidget(self.warning_box)
+        self._content_warning = content_warning
+        # The notice box for IT and for requests nobody exported; filled by refresh(), so
+        # it changes as soon as, say, the requests it names are exported.
+        self._warnings: list[str] = []
+        self.warning_box: QWidget | None = None
+        self._warning_slot = QVBoxLayout()
+        self._warning_slot.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(self._warning_slot)
 
         tabs = QHBoxLayout()
         self.tab_group = QButtonGroup(self)
@@ -253,8 +256,26 @@ class StaffScreen(QWidget):
             self.drive_timer.stop()
         self.refresh()
 
+    def _update_warnings(self) -> None:
+        """Show what staff must pass on to IT or act on, as it is now."""
+        s = self._s
+        problem = self._content_warning
+        warnings = [s.content_warning.format(problem=problem)] if problem else []
+        warnings += self._store_warnings()
+        if warnings == self._warnings:
+            return
+        self._warnings = warnings
+        if self.warning_box is not None:
+            self._warning_slot.removeWidget(self.warning_box)
+            self.warning_box.deleteLater()
+            self.warning_box = None
+        if warnings:
+            self.warning_box = boxed("notice-box", warnings)
+            self._warning_slot.addWidget(self.warning_box)
+
     def refresh(self) -> None:
         """Reload everything from the database."""
+        self._update_warnings()
         self._load_requests()
         try:
             tally = self._store.count_by_status()
