@@ -21,10 +21,11 @@ from kiosk.times import clinic_time_text
 
 Index = QModelIndex | QPersistentModelIndex
 
-# Rows opened together when the view asks for one not yet open: a screenful or more, in one
-# query. At most CACHE_PAGES pages stay open, the least recently shown dropped first, so
-# scrolling through 100,000 requests keeps about 500 opened at a time, never all of them.
-PAGE_ROWS = 64
+# Rows opened together when the view asks for one not yet open: about a screenful (five
+# rows on a landscape screen, fifteen in portrait), in one query, so hardly more personal
+# data is opened than is shown. At most CACHE_PAGES pages stay open, the least recently
+# shown dropped first: scrolling through 100,000 requests keeps 128 opened, never all.
+PAGE_ROWS = 16
 CACHE_PAGES = 8
 
 
