@@ -3,79 +3,37 @@ read-back checks, readable cells (time zone, kiosk, phones) and demo requests le
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import logging
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 import kiosk.export as export
-from kiosk.appointment import FormData, validate_request
 from kiosk.export import ExportError, ExportStyle, Target, export_requests
 from kiosk.storage import AppointmentStore
 
+from testkit import save_patient, stand_in_stick
+
 NOW = dt.datetime(2026, 12, 6, 14, 5)
-
-
-def _add(store: AppointmentStore, name: str, *, demo: bool = False, kiosk: str = "salon-1") -> str:
-    request = validate_request(
-        FormData(
-            name=name,
-            phone="0532 123 45 67",
-            email="a@example.com",
-            contact_language="tr",
-            contact_method="phone",
-            time_window="morning",
-            consents={"notice_read": True, "contact": True},
-        ),
-        "tr",
-    )
-    assert not isinstance(request, list)
-    return store.add_request(
-        request,
-        kiosk_id=kiosk,
-        content_version="v",
-        consent_versions={},
-        notice_version="n",
-        is_demo=demo,
-    )
 
 
 @pytest.fixture
 def store(make_store: Callable[..., AppointmentStore]) -> AppointmentStore:
     s = make_store()
-    _add(s, "Ayşe Yılmaz")
-    _add(s, "Mehmet Demir")
+    save_patient(s, "Ayşe Yılmaz")
+    save_patient(s, "Mehmet Demir")
     return s
 
 
 def _statuses(store: AppointmentStore) -> set[str]:
     return {r.status for r in store.list_requests()}
-
-
-@contextlib.contextmanager
-def _tmpfs(folder: Path, size: str = "4m") -> Iterator[Path]:
-    """A real mounted filesystem standing in for a USB stick (root only)."""
-    folder.mkdir(exist_ok=True)
-    if os.name != "posix" or os.geteuid() != 0:
-        pytest.skip("mounting a stand-in stick needs root")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(folder)],
-        capture_output=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"this machine cannot mount: {done.stderr.decode(errors='replace')}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
 def _stick(folder: Path, own: tuple[Path, ...]) -> Target:
@@ -89,7 +47,7 @@ def test_a_pulled_stick_gets_nothing_and_nothing_is_marked(
     """The review's blocker: a stick unmounted while the Export page is open leaves its
     empty mount folder on the kiosk's disk. Save must write nothing there, mark nothing,
     and log and audit the failure without a patient's data."""
-    with _tmpfs(tmp_path / "STICK") as mount:
+    with stand_in_stick(tmp_path / "STICK") as mount:
         offered = _stick(mount, own=(tmp_path,))
         subprocess.run(["umount", str(mount)], check=True)
         assert mount.is_dir()  # the folder stays, now on the kiosk's own disk
@@ -107,7 +65,7 @@ def test_a_pulled_stick_gets_nothing_and_nothing_is_marked(
 
 def test_a_mounted_stick_gets_a_checked_file(store: AppointmentStore, tmp_path: Path) -> None:
     """On a real mounted filesystem the export is written, read back, then marked."""
-    with _tmpfs(tmp_path / "STICK") as mount:
+    with stand_in_stick(tmp_path / "STICK") as mount:
         path, ids = export_requests(store, "csv", _stick(mount, own=(tmp_path,)), now=NOW)
         assert path.parent == mount and len(ids) == 2
         assert "Ayşe Yılmaz" in path.read_text("utf-8-sig")
@@ -123,8 +81,8 @@ def test_a_full_stick_keeps_nothing(
     files), nothing marked."""
     s = make_store()
     for n in range(300):
-        _add(s, f"Hasta Numara {n} Uzunadlı-Soyadlı")
-    with _tmpfs(tmp_path / "SMALL", size="8k") as mount:
+        save_patient(s, f"Hasta Numara {n} Uzunadlı-Soyadlı")
+    with stand_in_stick(tmp_path / "SMALL", size="8k") as mount:
         with pytest.raises(ExportError) as failed:
             export_requests(s, fmt, _stick(mount, own=(tmp_path,)), now=NOW)  # type: ignore[arg-type]
         assert failed.value.reason == "full"
@@ -230,8 +188,8 @@ def test_demo_requests_stay_out_unless_asked(
     make_store: Callable[..., AppointmentStore], tmp_path: Path
 ) -> None:
     s = make_store()
-    _add(s, "Gerçek Hasta")
-    _add(s, "Demo Kişi", demo=True)
+    save_patient(s, "Gerçek Hasta")
+    save_patient(s, "Demo Kişi", demo=True)
     path, ids = export_requests(s, "csv", tmp_path, now=NOW)
     names = [row[4] for row in _csv_rows(path)[1:]]
     assert names == ["Gerçek Hasta"] and len(ids) == 1
@@ -245,9 +203,9 @@ def test_demo_requests_stay_out_unless_asked(
 def test_demo_requests_stay_out_of_the_figures(make_store: Callable[..., AppointmentStore]) -> None:
     """The clinic's figures count patients: a demo request adds nothing to them."""
     s = make_store()
-    _add(s, "Demo Kişi", demo=True)
+    save_patient(s, "Demo Kişi", demo=True)
     assert s.figures() == {"week": {}, "language": {}, "topic": {}}
-    _add(s, "Gerçek Hasta")
+    save_patient(s, "Gerçek Hasta")
     assert sum(s.figures()["language"].values()) == 1
 
 
@@ -261,10 +219,10 @@ def test_a_stick_unmounted_during_the_write(
     is marked."""
     s = make_store()
     for n in range(5):
-        _add(s, f"Hasta {n}")
+        save_patient(s, f"Hasta {n}")
     real_cells = export._cells
     written: list[object] = []
-    with _tmpfs(tmp_path / "STICK") as mount:
+    with stand_in_stick(tmp_path / "STICK") as mount:
         target = _stick(mount, own=(tmp_path,))
 
         def unmount_after_two(r: object, phone: object) -> object:
@@ -305,7 +263,7 @@ def test_since_a_day_means_the_clinics_day(make_store: Callable[..., Appointment
     istanbul = ExportStyle(zone="Europe/Istanbul").tzinfo()
     night = dt.datetime(2026, 12, 9, 22, 30, tzinfo=dt.UTC)
     s = make_store(clock=lambda: night)
-    _add(s, "Gece Hastası")
+    save_patient(s, "Gece Hastası")
     since = day_start(dt.date(2026, 12, 10), istanbul)
     assert s.count_matching("new", since) == 1
     assert s.count_matching("new", day_start(dt.date(2026, 12, 11), istanbul)) == 0

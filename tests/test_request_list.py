@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from kiosk.appointment import FormData, validate_request
+from kiosk.appointment import AppointmentRequest
 from kiosk.storage import AppointmentStore, StoredRequest
+
+from testkit import count_opened, patient_request
 
 START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 # Minutes after START each request is received; two arrive in the same second.
@@ -17,18 +18,8 @@ MINUTES = [30, 0, 90, 60, 60, 10]
 STATUS_OF = ["new", "contacted", "exported", "new", "contacted", "exported"]
 
 
-def _request(name: str) -> Any:
-    data = FormData(
-        name=name,
-        phone="0532 123 45 67",
-        contact_language="tr",
-        contact_method="sms",
-        time_window="evening",
-        consents={"notice_read": True, "contact": True},
-    )
-    result = validate_request(data, "tr")
-    assert not isinstance(result, list)
-    return result
+def _request(name: str) -> AppointmentRequest:
+    return patient_request(name, contact_method="sms", time_window="evening")
 
 
 @pytest.fixture
@@ -54,16 +45,7 @@ def store(make_store: Callable[..., AppointmentStore]) -> AppointmentStore:
 
 
 def _opened(store: AppointmentStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the store's openings of sealed data (its decrypt path), by request id."""
-    opened: list[int] = []
-    real = store._personal
-
-    def counting(row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        opened.append(row["id"])
-        return real(row)
-
-    monkeypatch.setattr(store, "_personal", counting)
-    return opened
+    return count_opened(store, monkeypatch)
 
 
 def test_ids_in_received_order(store: AppointmentStore) -> None:

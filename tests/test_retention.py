@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.appointment import FormData, validate_request
 from kiosk.config import Settings
 from kiosk.doctor import check_retention
 from kiosk.storage import (
@@ -22,27 +21,15 @@ from kiosk.storage import (
     UnexportedDue,
 )
 
+from testkit import save_patient
+
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 NAME = "Zeynep Unexported-Kaya"
 PHONE = "0532 765 43 21"
 
 
 def _add(store: AppointmentStore) -> str:
-    request = validate_request(
-        FormData(
-            name=NAME,
-            phone=PHONE,
-            contact_language="tr",
-            contact_method="sms",
-            time_window="morning",
-            consents={"notice_read": True, "contact": True},
-        ),
-        "tr",
-    )
-    assert not isinstance(request, list)
-    return store.add_request(
-        request, kiosk_id="k", content_version="v", consent_versions={}, notice_version="n"
-    )
+    return save_patient(store, NAME, phone=PHONE, contact_method="sms", kiosk="k")
 
 
 @pytest.fixture

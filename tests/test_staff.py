@@ -19,20 +19,9 @@ from kiosk.staff import (
 )
 from kiosk.storage import AppointmentStore, open_database
 
+from testkit import Clock
+
 CODE = "482913"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
 from kiosk.ui.widgets.requests_model import RequestsTableModel
 
+from testkit import Clock
 from uihelpers import LANDSCAPE, settle
 
 PASSCODE = "482913"
@@ -357,19 +358,6 @@ def test_staff_screen_says_which_requests_retention_deletes_soon(
     day = format_date(lang, clinic_time(when + dt.timedelta(days=90), settings.zone()).date())
     assert lang.staff.unexported_warning.format(count=1, date=day) in text
     assert "Requests never exported: 1." in text and "Export them now" in text
-
-
-class Clock:
-    """A wall clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ two destinations, removing only after a question, demo requests left out, clear 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -17,7 +15,6 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from kiosk import crypto
-from kiosk.appointment import FormData, validate_request
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.demo import fill_demo
@@ -27,28 +24,11 @@ from kiosk.ui.main_window import MainWindow
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
 
+from testkit import save_patient, stand_in_stick
 from uihelpers import settle
 
 PASSCODE = "482913"
 SHM = Path("/dev/shm")
-
-
-def _add(store: AppointmentStore, name: str) -> None:
-    request = validate_request(
-        FormData(
-            name=name,
-            phone="0532 123 45 67",
-            contact_language="tr",
-            contact_method="phone",
-            time_window="morning",
-            consents={"notice_read": True, "contact": True},
-        ),
-        "tr",
-    )
-    assert not isinstance(request, list)
-    store.add_request(
-        request, kiosk_id="salon-1", content_version="v", consent_versions={}, notice_version="n"
-    )
 
 
 @pytest.fixture
@@ -59,7 +39,7 @@ def store(settings: Settings, keys_file: Path) -> AppointmentStore:
     )
     fill_demo(s, 2)
     for name in ("Ayşe Yılmaz", "Mehmet Demir", "Elif Kaya"):
-        _add(s, name)
+        save_patient(s, name)
     return s
 
 
@@ -70,6 +50,14 @@ def stick(tmp_path: Path) -> Iterator[Path]:
     if not SHM.is_dir() or device_of(SHM) == device_of(tmp_path):
         pytest.skip("needs /dev/shm on a filesystem of its own")
     folder = Path(tempfile.mkdtemp(prefix="kiosk-stick-", dir=SHM))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def other_stick(stick: Path) -> Iterator[Path]:
+    """A second stand-in stick beside ``stick``."""
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-stick2-", dir=SHM))
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -194,27 +182,11 @@ def test_a_stick_pulled_while_the_page_is_open(
     assert store.audit_log()[0]["event"] == "export_failed"
 
 
-@contextlib.contextmanager
-def _tmpfs(folder: Path) -> Iterator[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    if os.name != "posix" or os.geteuid() != 0:
-        pytest.skip("mounting a stand-in stick needs root")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], capture_output=True
-    )
-    if done.returncode != 0:
-        pytest.skip("this machine cannot mount")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
-
-
 def test_a_really_unmounted_stick(
     qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, tmp_path: Path
 ) -> None:
     """The same with a real mount: unmounted under the open page, its folder stays."""
-    with _tmpfs(tmp_path / "media" / "STICK") as mount:
+    with stand_in_stick(tmp_path / "media" / "STICK") as mount:
         drives = Drives(usb(mount))
         screen = _desk(qtbot, settings, content, store, drives)
         subprocess.run(["umount", str(mount)], check=True)
@@ -224,7 +196,12 @@ def test_a_really_unmounted_stick(
 
 
 def test_sticks_come_and_go_while_the_page_is_open(
-    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    other_stick: Path,
 ) -> None:
     """Put in: listed and chosen within two seconds. Pulled: gone within two seconds, and
     nothing is chosen in its place (never another drive unasked)."""
@@ -234,20 +211,17 @@ def test_sticks_come_and_go_while_the_page_is_open(
     drives.sticks.append(usb(stick))
     qtbot.waitUntil(lambda: len(screen.destination_buttons) == 1, timeout=2000)
     assert screen.export_button.isEnabled()
-    second = Path(tempfile.mkdtemp(prefix="kiosk-stick2-", dir=SHM))
-    try:
-        drives.sticks.append(usb(second, "OTHER"))
-        qtbot.waitUntil(lambda: len(screen.destination_buttons) == 2, timeout=2000)
-        assert screen.destination_buttons[str(stick)].isChecked()  # the choice stays
-        drives.sticks.pop(0)
-        qtbot.waitUntil(lambda: len(screen.destination_buttons) == 1, timeout=2000)
-        assert not screen.export_button.isEnabled()
-        assert not screen.destination_buttons[str(second)].isChecked()
-        assert "Choose where" in screen.destination_hint.text()
-        screen.destination_buttons[str(second)].click()
-        assert screen.export_button.isEnabled() and not screen.destination_hint.isVisible()
-    finally:
-        shutil.rmtree(second, ignore_errors=True)
+    second = other_stick
+    drives.sticks.append(usb(second, "OTHER"))
+    qtbot.waitUntil(lambda: len(screen.destination_buttons) == 2, timeout=2000)
+    assert screen.destination_buttons[str(stick)].isChecked()  # the choice stays
+    drives.sticks.pop(0)
+    qtbot.waitUntil(lambda: len(screen.destination_buttons) == 1, timeout=2000)
+    assert not screen.export_button.isEnabled()
+    assert not screen.destination_buttons[str(second)].isChecked()
+    assert "Choose where" in screen.destination_hint.text()
+    screen.destination_buttons[str(second)].click()
+    assert screen.export_button.isEnabled() and not screen.destination_hint.isVisible()
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 800), (1080, 1920)])
@@ -258,25 +232,23 @@ def test_save_and_its_result_stay_on_screen(
     store: AppointmentStore,
     stick: Path,
     size: tuple[int, int],
+    other_stick: Path,
 ) -> None:
     """Two sticks and the desk folder listed, the date row open: Save, the result and the
     offer to remove are still on screen."""
-    second = Path(tempfile.mkdtemp(prefix="kiosk-stick2-", dir=SHM))
-    try:
-        folder_settings = msgspec.structs.replace(settings, export_dir=str(second))
-        drives = Drives(usb(stick), usb(stick.parent, "SECOND"))
-        screen = _desk(qtbot, folder_settings, content, store, drives, size)
-        screen.which_buttons["since"].click()
-        settle()
-        assert len(screen.destination_buttons) == 3
-        screen.destination_buttons[str(stick)].click()
-        assert _on_screen(screen, screen.export_button)
-        screen.export_button.click()
-        settle()
-        assert _on_screen(screen, screen.export_message)
-        assert _on_screen(screen, screen.remove_button)
-    finally:
-        shutil.rmtree(second, ignore_errors=True)
+    second = other_stick
+    folder_settings = msgspec.structs.replace(settings, export_dir=str(second))
+    drives = Drives(usb(stick), usb(stick.parent, "SECOND"))
+    screen = _desk(qtbot, folder_settings, content, store, drives, size)
+    screen.which_buttons["since"].click()
+    settle()
+    assert len(screen.destination_buttons) == 3
+    screen.destination_buttons[str(stick)].click()
+    assert _on_screen(screen, screen.export_button)
+    screen.export_button.click()
+    settle()
+    assert _on_screen(screen, screen.export_message)
+    assert _on_screen(screen, screen.remove_button)
 
 
 def test_the_kiosks_own_disk_is_refused_with_a_reason(
@@ -324,26 +296,28 @@ def test_a_new_choice_clears_the_old_result(
 
 
 def test_the_result_stays_when_the_stick_is_pulled_after_saving(
-    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    other_stick: Path,
 ) -> None:
     """Staff pull the stick they just saved to: "Saved N requests" and the offer to remove
     stay; the list of places says to choose one."""
-    second = Path(tempfile.mkdtemp(prefix="kiosk-stick2-", dir=SHM))
-    try:
-        drives = Drives(usb(stick), usb(second, "OTHER"))
-        screen = _desk(qtbot, settings, content, store, drives)
-        # Two places on the first look: none is chosen for staff.
-        assert not screen.export_button.isEnabled()
-        assert "Choose where" in screen.destination_hint.text()
-        screen.destination_buttons[str(stick)].click()
-        screen.export_button.click()
-        saved = screen.export_message.text()
-        assert saved.startswith("Saved 3 requests")
-        drives.sticks.pop(0)
-        qtbot.waitUntil(lambda: len(screen.destination_buttons) == 1, timeout=2000)
-        assert screen.export_message.text() == saved and screen.remove_button.isVisible()
-    finally:
-        shutil.rmtree(second, ignore_errors=True)
+    second = other_stick
+    drives = Drives(usb(stick), usb(second, "OTHER"))
+    screen = _desk(qtbot, settings, content, store, drives)
+    # Two places on the first look: none is chosen for staff.
+    assert not screen.export_button.isEnabled()
+    assert "Choose where" in screen.destination_hint.text()
+    screen.destination_buttons[str(stick)].click()
+    screen.export_button.click()
+    saved = screen.export_message.text()
+    assert saved.startswith("Saved 3 requests")
+    drives.sticks.pop(0)
+    qtbot.waitUntil(lambda: len(screen.destination_buttons) == 1, timeout=2000)
+    assert screen.export_message.text() == saved and screen.remove_button.isVisible()
 
 
 def test_a_failure_stays_on_screen(
@@ -399,7 +373,7 @@ def test_the_warning_goes_once_the_requests_are_exported(
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=85)
     db = open_database(settings.database_path())
     writer = AppointmentStore(db, clock=lambda: old, sealer=crypto.load_sealer(keys_file))
-    _add(writer, "Bekleyen Hasta")
+    save_patient(writer, "Bekleyen Hasta")
     store = AppointmentStore(db, sealer=crypto.load_sealer(keys_file))
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
     assert screen.warning_box is not None

@@ -8,13 +8,12 @@ import gc
 import weakref
 import zoneinfo
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from kiosk.appointment import FormData, validate_request
+from kiosk.appointment import AppointmentRequest
 from kiosk.content import Content
 from kiosk.demo import fill_demo
 from kiosk.storage import AppointmentStore
@@ -23,24 +22,15 @@ from kiosk.ui.main_window import MainWindow
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.widgets.requests_model import PAGE_ROWS, RequestsTableModel
 
+from testkit import count_opened, patient_request
 from uihelpers import LANDSCAPE
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 Model = RequestsTableModel
 
 
-def _request(name: str) -> Any:
-    data = FormData(
-        name=name,
-        phone="0532 123 45 67",
-        contact_language="tr",
-        contact_method="sms",
-        time_window="evening",
-        consents={"notice_read": True, "contact": True},
-    )
-    result = validate_request(data, "tr")
-    assert not isinstance(result, list)
-    return result
+def _request(name: str) -> AppointmentRequest:
+    return patient_request(name, contact_method="sms", time_window="evening")
 
 
 def _fill(store: AppointmentStore, now: list[dt.datetime], times: list[dt.datetime]) -> None:
@@ -89,16 +79,7 @@ def _screen(qtbot: QtBot, window: MainWindow, store: AppointmentStore) -> StaffS
 
 
 def _opened(store: AppointmentStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The ids of the requests the store opens from now on (its decrypt path, counted)."""
-    opened: list[int] = []
-    real = store._personal
-
-    def counting(row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        opened.append(row["id"])
-        return real(row)
-
-    monkeypatch.setattr(store, "_personal", counting)
-    return opened
+    return count_opened(store, monkeypatch)
 
 
 def _listed(model: RequestsTableModel) -> list[int]:
