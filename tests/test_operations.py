@@ -232,3 +232,21 @@ def test_self_test_passes_from_source(tmp_path: Path, monkeypatch: pytest.Monkey
     lines: list[str] = []
     run_self_test(str(cfg), lines.append)
     assert any(line.startswith("OK") and "export" in line for line in lines), lines
+
+
+def test_every_core_module_is_held_to_knowing_no_qt() -> None:
+    """Each module of the package outside the UI and the entry points (the command line,
+    doctor, the self-test) is in the import contract that forbids Qt, so a new core
+    module cannot slip past it."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
+    contract = next(
+        c
+        for c in config["tool"]["importlinter"]["contracts"]
+        if c["name"] == "The core knows no Qt"
+    )
+    entry = {"kiosk.__init__", "kiosk.__main__", "kiosk.cli", "kiosk.doctor", "kiosk.selftest"}
+    core = {f"kiosk.{p.stem}" for p in (root / "kiosk").glob("*.py")} - entry
+    assert core - set(contract["source_modules"]) == set()
