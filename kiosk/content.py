@@ -517,6 +517,7 @@ class StaffStrings(_Model, frozen=True):
     ]
     yes_remove: Text
     no_keep_them: Text
+    remove_failed: Text
     folder_unavailable: Annotated[Text, Meta(description="{path} is the configured folder.")]
     include_demo: Annotated[Text, Meta(description="{count} demo requests.")]
     choose_destination: Text

@@ -380,3 +380,28 @@ def test_the_warning_goes_once_the_requests_are_exported(
     screen.export_button.click()
     assert _statuses(store) == {"exported": 1}
     assert screen.warning_box is None
+
+
+def test_a_failed_removal_says_so(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database refusing the deletion: staff read that the requests are still on the
+    kiosk (and in the file), not that the export failed."""
+    from kiosk.storage import StoreError
+
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    screen.export_button.click()
+    screen.remove_button.click()
+
+    def refuse(*_args: object) -> int:
+        raise StoreError("database is locked")
+
+    monkeypatch.setattr(store, "delete", refuse)
+    screen.findChild(type(screen.export_button), "staff-remove-confirm").click()
+    assert "could not be removed" in screen.export_message.text()
+    assert store.count(real_only=True) == 3

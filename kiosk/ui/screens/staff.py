@@ -741,7 +741,7 @@ class StaffScreen(QWidget):
         try:
             count = self._store.delete(self._last_export, "removed after export")
         except StoreError:
-            self.export_message.setText("⚠ " + self._s.export_failed)
+            self.export_message.setText("⚠ " + self._s.remove_failed)
             return
         self._last_export = []
         self._hide_remove()
