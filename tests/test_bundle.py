@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,30 @@ def test_frozen_self_test(tmp_path: Path) -> None:
     assert "self-test passed" in result.stdout
     for step in ("config", "content", "screens", "database", "export", "qr code"):
         assert f"OK    {step}" in result.stdout
+
+
+def test_bundle_runs_on_the_linux_the_docs_name() -> None:
+    """The newest glibc symbol version any program or library in the bundle asks for is no
+    newer than the minimum docs/deploy.md states (the bundle runs on the glibc it was built
+    with or newer: a build on a newer system must change the docs)."""
+    import re
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc is Linux's")
+    stated = re.search(
+        r"needs \*\*glibc (\d+)\.(\d+) or later",
+        (Path(__file__).parent.parent / "docs" / "deploy.md").read_text("utf-8"),
+    )
+    assert stated, "docs/deploy.md no longer states the glibc the bundle needs"
+    newest, where = (0, 0), ""
+    for path in BUNDLE.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        with path.open("rb") as handle:
+            if handle.read(4) != b"\x7fELF":
+                continue
+        for found in re.finditer(rb"GLIBC_(\d+)\.(\d+)", path.read_bytes()):
+            version = (int(found[1]), int(found[2]))
+            if version > newest:
+                newest, where = version, str(path.relative_to(BUNDLE))
+    assert newest <= (int(stated[1]), int(stated[2])), (newest, where)
