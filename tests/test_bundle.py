@@ -73,6 +73,17 @@ def test_bundle_leaves_out_unused_qt() -> None:
     assert found == []
 
 
+def test_bundle_leaves_out_readline_and_pillow() -> None:
+    """No GNU readline (GPL; the kiosk needs no line editing) and no Pillow (unused, and
+    bundled only where the build machine happened to have it)."""
+    found = [
+        str(p.relative_to(BUNDLE))
+        for p in BUNDLE.rglob("*")
+        if "readline" in p.name.lower() or p.name == "PIL" or p.name.startswith("pillow")
+    ]
+    assert found == []
+
+
 def test_bundle_size() -> None:
     """At most 150 MB unpacked (symlinks counted once)."""
     total = sum(p.stat().st_size for p in BUNDLE.rglob("*") if p.is_file() and not p.is_symlink())
