@@ -405,3 +405,24 @@ def test_a_failed_removal_says_so(
     screen.findChild(type(screen.export_button), "staff-remove-confirm").click()
     assert "could not be removed" in screen.export_message.text()
     assert store.count(real_only=True) == 3
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 800), (1080, 1920), (800, 1280)])
+def test_the_list_keeps_every_column_in_view(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    size: tuple[int, int],
+) -> None:
+    """Reference and time are kept whole where the screen is wide; where it is narrow all
+    columns share it: never a list scrolled sideways with the names out of view."""
+    from kiosk.ui.widgets.requests_model import RequestsTableModel as Model
+
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)), size)
+    screen.tab_buttons["requests"].click()
+    settle()
+    table = screen.table
+    assert table.horizontalScrollBar().maximum() == 0
+    assert table.horizontalHeader().sectionSize(Model.NAME) >= table.viewport().width() // 10

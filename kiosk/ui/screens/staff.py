@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -324,18 +324,21 @@ class StaffScreen(QWidget):
         self.table.setCornerButtonEnabled(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        # Reference and time are always as wide as their longest form ("K7Q-M4X · Demo",
-        # "2026-12-06 14:05 +03:00"): fixed, so neither wraps; the rest share what is left.
+        # Reference and time as wide as their longest form ("K7Q-M4X · Demo",
+        # "2026-12-06 14:05 +03:00") where the screen is wide enough, so neither wraps; on a
+        # narrow one every column shares the width (see _fit_columns).
         cell_font = QFont("Noto Sans")
         cell_font.setPixelSize(m.body)  # as the style sheet sets it for the list's cells
         metrics = QFontMetrics(cell_font)
-        sample = self.model.received_sample()
-        for column, text in (
-            (RequestsTableModel.REFERENCE, s.demo_reference.format(reference="WWW-WWW")),
-            (RequestsTableModel.RECEIVED, sample),
-        ):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
-            header.resizeSection(column, metrics.horizontalAdvance(text) + 32)
+        self._fixed_columns = {
+            RequestsTableModel.REFERENCE: metrics.horizontalAdvance(
+                s.demo_reference.format(reference="WWW-WWW")
+            )
+            + 32,
+            RequestsTableModel.RECEIVED: metrics.horizontalAdvance(self.model.received_sample())
+            + 32,
+        }
+        self.table.installEventFilter(self)
         header.setMinimumHeight(m.target)
         QScroller.grabGesture(
             self.table.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
@@ -356,6 +359,23 @@ class StaffScreen(QWidget):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         box.addWidget(self.detail)
         return panel
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is getattr(self, "table", None) and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """Fixed reference and time columns when they take at most half the list's width;
+        otherwise (portrait, large text) all columns share it, so names stay in view."""
+        header = self.table.horizontalHeader()
+        fixed = sum(self._fixed_columns.values()) <= self.table.viewport().width() // 2
+        for column, width in self._fixed_columns.items():
+            if fixed:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+                header.resizeSection(column, width)
+            else:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
     def _set_status(self, status: str) -> None:
         self._status = status
