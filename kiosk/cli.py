@@ -154,6 +154,18 @@ def build_parser() -> argparse.ArgumentParser:
     kinit.add_argument(
         "--if-missing", action="store_true", help="do nothing (and succeed) if keys exist"
     )
+    kinit.add_argument(
+        "--development",
+        action="store_true",
+        help="a developer's machine only: use the published development passcode (`make "
+        "run`); the key file is marked and `kiosk doctor` fails on it",
+    )
+    kinit.add_argument(
+        "--replace-development",
+        action="store_true",
+        help="replace development keys (and the demo requests sealed to them) with a real "
+        "key pair; refused if real requests are sealed to them",
+    )
     ksub.add_parser(
         "recover",
         parents=[common, db, secret],
@@ -438,7 +450,21 @@ def _open_store_for_run(settings: Settings) -> AppointmentStore | None:
     log.info("database_open")
     if not store.can_save:
         log.error("no_encryption_key: requests cannot be saved until `kiosk keys init`")
+    elif _development_keys(settings):
+        log.warning(
+            "keys_development: requests are sealed to `make run`'s keys, whose passcode is "
+            "published; never for patients (`kiosk keys init --replace-development`)"
+        )
     return store
+
+
+def _development_keys(settings: Settings) -> bool:
+    from kiosk.crypto import KeysError, read_key_file
+
+    try:
+        return read_key_file(settings.keys_path()).development
+    except KeysError:
+        return False
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -639,19 +665,26 @@ def _read_secret(args: argparse.Namespace, prompt: str, *, confirm: bool = False
 
 
 def _new_passcode(args: argparse.Namespace) -> str:
-    from kiosk.staff import PasscodeError, check_format
+    from kiosk import passcodes
 
-    code = _read_secret(args, "New staff passcode (6-12 digits): ", confirm=True)
+    interactive = not args.passcode_stdin
+    prompt = (
+        f"New staff passcode ({passcodes.MIN_DIGITS}-{passcodes.MAX_DIGITS} digits; "
+        "press Enter to have one chosen at random): "
+    )
+    code = _read_secret(args, prompt)
+    if not code and interactive:
+        code = passcodes.random_passcode()
+        print(f"The new staff passcode is:  {passcodes.grouped(code)}")
+        print("Tell it to the front desk in person; do not write it on the kiosk.")
+    elif interactive and _read_secret(args, "Type it again: ") != code:
+        raise _Cancelled("the two entries differ")
     try:
-        check_format(code)
-    except PasscodeError as exc:
-        raise _Cancelled(str(exc)) from None
-    if len(code) < 10:
-        print(
-            "kiosk: note: a passcode of 10 or more digits protects a stolen disk far better "
-            "(see docs/security.md)",
-            file=sys.stderr,
-        )
+        passcodes.check_new(code)
+    except passcodes.PasscodeError as exc:
+        raise _Cancelled(
+            f"{exc}; choose {passcodes.MIN_DIGITS} or more digits at random (docs/security.md)"
+        ) from None
     return code
 
 
@@ -679,7 +712,7 @@ def _unlock(args: argparse.Namespace, store: AppointmentStore) -> bool:
 
 
 def cmd_keys_init(args: argparse.Namespace) -> int:
-    from kiosk import crypto
+    from kiosk import crypto, passcodes
     from kiosk.staff import StaffAuth
 
     settings = _settings(args)
@@ -687,13 +720,20 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
     if keys_path.exists():
         if args.if_missing:
             return EXIT_OK
-        print(
-            f"kiosk keys: {keys_path} already exists; nothing changed (a new key pair would "
-            "make the stored requests unreadable; use `kiosk keys recover` for a lost passcode)",
-            file=sys.stderr,
-        )
-        return EXIT_FAIL
-    code = _new_passcode(args)
+        if not args.replace_development:
+            print(
+                f"kiosk keys: {keys_path} already exists; nothing changed (a new key pair "
+                "would make the stored requests unreadable; use `kiosk keys recover` for a "
+                "lost passcode, or --replace-development for keys made by `make run`)",
+                file=sys.stderr,
+            )
+            return EXIT_FAIL
+        if not _drop_development_keys(args, keys_path):
+            return EXIT_FAIL
+    if args.development:
+        code = passcodes.DEVELOPMENT_PASSCODE
+    else:
+        code = _new_passcode(args)
     try:
         recovery = crypto.init_keys(keys_path, code)
     except crypto.KeysError as exc:
@@ -702,7 +742,13 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
     store = _keep(args, open_store(settings))  # seals any requests stored in the clear
     StaffAuth(store, keys_path).clear_lockout("keys_created")
     print(f"Key pair created: {keys_path}")
-    print("Staff passcode set.")
+    if args.development:
+        print(
+            f"DEVELOPMENT keys: the staff passcode is the published {code}. Never use them "
+            "for patients: `kiosk doctor` fails until `kiosk keys init --replace-development`."
+        )
+    else:
+        print("Staff passcode set.")
     print()
     print("RECOVERY KEY (shown once; print or write it down and keep it in the clinic's safe):")
     print()
@@ -711,6 +757,32 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
     print("With it, `kiosk keys recover` sets a new passcode if the passcode is forgotten.")
     print("Without the passcode and this key, the stored requests cannot be read by anyone.")
     return EXIT_OK
+
+
+def _drop_development_keys(args: argparse.Namespace, keys_path: Path) -> bool:
+    """Remove development keys and the demo requests sealed to them; False if refused."""
+    from kiosk import crypto
+
+    try:
+        key_file = crypto.read_key_file(keys_path)
+    except crypto.KeysError as exc:
+        print(f"kiosk keys: {exc}; nothing changed", file=sys.stderr)
+        return False
+    if not key_file.development:
+        print(
+            f"kiosk keys: {keys_path} holds real keys, not development keys; nothing changed",
+            file=sys.stderr,
+        )
+        return False
+    store = _keep(args, open_store(_settings(args)))
+    try:
+        removed = store.forget_key_pair(key_file.key_id)
+        keys_path.unlink()
+    except (_store_error(), OSError) as exc:
+        print(f"kiosk keys: {exc}; nothing changed", file=sys.stderr)
+        return False
+    print(f"Development keys removed, with {removed} demo request(s) sealed to them.")
+    return True
 
 
 def cmd_keys_recover(args: argparse.Namespace) -> int:

@@ -23,6 +23,8 @@ from nacl._sodium import ffi as _ffi  # type: ignore[import-not-found]  # see Da
 from nacl._sodium import lib as _sodium
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+from kiosk import passcodes
+
 KEY_FILE_VERSION = 1
 DATA_KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
 _NONCE_BYTES = nacl.secret.SecretBox.NONCE_SIZE
@@ -54,7 +56,9 @@ class KeysError(Exception):
     """The key file is missing, unreadable, invalid, or does not match. Never holds secrets."""
 
 
-class KeyFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class KeyFile(
+    msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True, omit_defaults=True
+):
     """What ``kiosk-keys.json`` holds: the public key in the clear, the private key only
     inside a SecretBox whose key is derived from the staff passcode with Argon2id."""
 
@@ -67,6 +71,11 @@ class KeyFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=T
     memlimit: int
     salt: str
     wrapped_private_key: str
+    # Which version of kiosk.passcodes' rules the passcode met when it was set (0: none, as
+    # for every file written before the rules; `kiosk doctor` then asks for a new passcode).
+    passcode_rules: int = 0
+    # Wrapped with the published development passcode (`make run`): never for patients.
+    development: bool = False
 
 
 def _b64(data: bytes) -> str:
@@ -227,6 +236,8 @@ def _key_file_for(private: PrivateKey, passcode: str, cost: KdfCost, created_at:
         memlimit=cost.memlimit,
         salt=_b64(salt),
         wrapped_private_key=_b64(bytes(wrapped)),
+        passcode_rules=passcodes.RULES_VERSION if passcodes.meets_rules(passcode) else 0,
+        development=passcode == passcodes.DEVELOPMENT_PASSCODE,
     )
 
 

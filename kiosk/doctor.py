@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk import crypto, paths
+from kiosk import crypto, passcodes, paths
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.storage import (
     UNEXPORTED_WARNING_DAYS,
@@ -102,8 +102,23 @@ def check_keys(settings: Settings) -> CheckResult:
         key_file.memlimit < crypto.DEFAULT_COST.memlimit
     )
     detail = f"{path}: key pair {key_file.key_id}, private key wrapped with {cost}"
+    if key_file.development:
+        return CheckResult(
+            "keys",
+            False,
+            detail + " and the published development passcode (`make run`): never for "
+            "patients; run `kiosk keys init --replace-development`",
+        )
     if weak:
         return CheckResult("keys", False, detail + " (below the default cost; re-run set-passcode)")
+    if key_file.passcode_rules < passcodes.RULES_VERSION:
+        return CheckResult(
+            "keys",
+            False,
+            detail + f"; the passcode was set before the {passcodes.MIN_DIGITS}-digit rule, "
+            "so it may be short enough to guess from a stolen disk: set a new one with "
+            "`kiosk staff set-passcode`",
+        )
     return CheckResult("keys", True, detail)
 
 

@@ -17,8 +17,9 @@ from typing import Literal
 
 import filelock
 
-from kiosk import crypto
+from kiosk import crypto, passcodes
 from kiosk.crypto import KeysError, Unlocked
+from kiosk.passcodes import PasscodeError
 from kiosk.storage import AppointmentStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,8 @@ FIRST_LOCK_SECONDS = 60
 MAX_LOCK_SECONDS = 30 * 60
 
 
-class PasscodeError(ValueError):
-    """The passcode does not follow the rules (6 to 12 digits)."""
-
-
-def check_format(code: str) -> None:
-    """Raise PasscodeError unless ``code`` is 6 to 12 ASCII digits."""
-    if not (6 <= len(code) <= 12 and code.isascii() and code.isdigit()):
-        raise PasscodeError("the passcode must be 6 to 12 digits")
+# A sign-in attempt's shape (6 to 16 digits); a new passcode must meet kiosk.passcodes' rules.
+check_format = passcodes.check_entry
 
 
 @dataclass(frozen=True)
@@ -183,8 +178,9 @@ class StaffAuth:
         return True
 
     def change_passcode(self, key: Unlocked, code: str) -> None:
-        """Re-wrap the private key under ``code`` and clear any lockout."""
-        check_format(code)
+        """Re-wrap the private key under ``code`` and clear any lockout. Raises PasscodeError
+        for a code that breaks the rules (kiosk.passcodes), then nothing changed."""
+        passcodes.check_new(code)
         try:
             crypto.change_passcode(self._keys_path, key, code)
         except KeysError as exc:

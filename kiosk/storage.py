@@ -933,6 +933,34 @@ class AppointmentStore:
             raise StoreError(f"could not read requests: {exc}") from exc
         return self._row(rows[0]) if rows else None
 
+    def forget_key_pair(self, key_id: str) -> int:
+        """Delete the demo requests and the data keys sealed to key pair ``key_id`` (the
+        development keys `make run` made, being replaced) and return how many requests went.
+
+        Raises StoreError, changing nothing, if a real request is sealed to that key pair:
+        with the keys gone nobody could read it again.
+        """
+        sealed_to = "data_key_id in (select id from data_keys where key_id = ?)"
+        try:
+            with write_transaction(self.db):
+                (real,) = self.db.execute(
+                    f"select count(*) from requests where is_demo = 0 and {sealed_to}", [key_id]
+                ).fetchone()
+                if real:
+                    raise StoreError(
+                        f"{real} real request(s) are sealed to these keys: export them, or "
+                        "remove them with `kiosk requests purge`, first"
+                    )
+                removed = self.db.execute(
+                    f"delete from requests where is_demo = 1 and {sealed_to}", [key_id]
+                ).rowcount
+                self.db.execute("delete from data_keys where key_id = ?", [key_id])
+                self.audit_in_transaction("development_keys_replaced", {"demo_removed": removed})
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not remove the development keys: {exc}") from exc
+        self._forget_deleted()
+        return int(removed)
+
     def audit(self, event: str, **detail: object) -> None:
         """Append an audit entry (no personal data: counts, kinds, outcomes only)."""
         try:

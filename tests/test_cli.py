@@ -197,39 +197,49 @@ def test_keys_init_set_passcode_and_recover(
     db = tmp_path / "k.db"
     _stdin(monkeypatch, "12ab")
     assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 1
-    assert "6 to 12 digits" in capsys.readouterr().err
-    _stdin(monkeypatch, "482913")
+    assert "digits only" in capsys.readouterr().err
+    _stdin(monkeypatch, "4829137051")  # ten digits: a stolen disk would fall in a year
+    assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 1
+    assert "use 12 to 16 digits (this has 10)" in capsys.readouterr().err
+    assert not (tmp_path / "kiosk-keys.json").exists()
+    _stdin(monkeypatch, "482913705186")
     assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     recovery = re.search(r"((?:[A-Z2-7]{4}-){13}[A-Z2-7]{4})", out)
     assert recovery and "RECOVERY KEY" in out
-    assert "482913" not in out
-    _stdin(monkeypatch, "111111")
+    assert "482913705186" not in out
+    _stdin(monkeypatch, "739104582016")
     assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 1
     assert "already exists" in capsys.readouterr().err
     assert main(["keys", "init", "--if-missing", "--passcode-stdin", "--db", str(db)]) == 0
     assert main(["demo-data", "--count", "3", "--db", str(db)]) == 0
 
-    _stdin(monkeypatch, "000000", "5551234567")
+    _stdin(monkeypatch, "000000", "551234567890")
     assert main(["staff", "set-passcode", "--passcode-stdin", "--db", str(db)]) == 1
-    _stdin(monkeypatch, "482913", "5551234567")
+    _stdin(monkeypatch, "482913705186", "123123123123")
+    assert main(["staff", "set-passcode", "--passcode-stdin", "--db", str(db)]) == 1
+    assert "repeats a short block" in capsys.readouterr().err
+    _stdin(monkeypatch, "482913705186", "551234567890")
     assert main(["staff", "set-passcode", "--passcode-stdin", "--db", str(db)]) == 0
     capsys.readouterr()
-    _stdin(monkeypatch, "482913")
+    _stdin(monkeypatch, "482913705186")
     assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 1
     assert "wrong passcode" in capsys.readouterr().err
 
     typo = recovery.group(1).replace(
         recovery.group(1)[5], "A" if recovery.group(1)[5] != "A" else "B", 1
     )
-    _stdin(monkeypatch, typo, "777888999")
+    _stdin(monkeypatch, typo, "777888999777")
     assert main(["keys", "recover", "--passcode-stdin", "--db", str(db)]) == 1
     assert "typing mistake" in capsys.readouterr().err
     (tmp_path / "kiosk-keys.json").unlink()  # lost with a broken disk, say
-    _stdin(monkeypatch, recovery.group(1).lower(), "777888999")
+    _stdin(monkeypatch, recovery.group(1).lower(), "777888999777")
+    assert main(["keys", "recover", "--passcode-stdin", "--db", str(db)]) == 1
+    assert "fewer than 4 different digits" in capsys.readouterr().err
+    _stdin(monkeypatch, recovery.group(1).lower(), "776188399025")
     assert main(["keys", "recover", "--passcode-stdin", "--db", str(db)]) == 0
     capsys.readouterr()
-    _stdin(monkeypatch, "777888999")
+    _stdin(monkeypatch, "776188399025")
     assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 0
     assert "3 request(s)" in capsys.readouterr().out
 
@@ -283,12 +293,40 @@ def test_set_passcode_asks_twice(
     """Interactively the new code is asked twice without echo; a mismatch changes nothing."""
     db = tmp_path / "k.db"
     _keys(db)
-    answers = iter(["482913", "5551234567", "5551234568"])
+    answers = iter(["482913", "482913705186", "482913705187"])
     monkeypatch.setattr("getpass.getpass", lambda _prompt="": next(answers))
     assert main(["staff", "set-passcode", "--db", str(db)]) == 1
     assert "differ" in capsys.readouterr().err
     _stdin(monkeypatch, "482913")
     assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 0
+
+
+def test_enter_at_the_prompt_chooses_a_random_passcode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Staff who press Enter get 12 random digits, shown once in groups of four, that
+    meet the rules and open the keys from then on."""
+    import re
+
+    db = tmp_path / "k.db"
+    _keys(db)
+    prompts: list[str] = []
+    answers = iter(["482913", ""])
+
+    def getpass(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr("getpass.getpass", getpass)
+    assert main(["staff", "set-passcode", "--db", str(db)]) == 0
+    assert "Enter" in prompts[1] and len(prompts) == 2  # nothing to type twice
+    shown = re.search(r"passcode is:\s+(\d{4} \d{4} \d{4})\n", capsys.readouterr().out)
+    assert shown
+    code = shown.group(1).replace(" ", "")
+    _stdin(monkeypatch, code)
+    assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 0
+    _stdin(monkeypatch, "482913")
+    assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 1
 
 
 def test_requests_list_export_and_purge(
@@ -483,13 +521,13 @@ def test_first_start_after_keys_init_seals_plain_requests(
         )
     plain.close()
     assert "Eski Kayıt".encode() in b"".join(p.read_bytes() for p in tmp_path.glob("k.db*"))
-    _stdin(monkeypatch, "482913")
+    _stdin(monkeypatch, "482913705186")
     assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 0
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("k.db*"))
     assert "Eski Kayıt".encode() not in raw and b"Old Record" not in raw
     assert b"+905321234567" not in raw
     capsys.readouterr()
-    _stdin(monkeypatch, "482913")
+    _stdin(monkeypatch, "482913705186")
     assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "Eski Kayıt Birinci" in out and "2 request(s)" in out

@@ -86,7 +86,7 @@ def test_doctor_passes_on_a_healthy_setup(
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     cfg = filled_config
     cfg.write_text(cfg.read_text("utf-8") + 'log_dir = "logs"\n', "utf-8")
-    crypto.init_keys(cfg.parent / "kiosk-keys.json", "4829137766")  # the production cost
+    crypto.init_keys(cfg.parent / "kiosk-keys.json", "482913776605")  # the production cost
     results = run_checks(str(cfg))
     assert [r.name for r in results] == [
         "config",

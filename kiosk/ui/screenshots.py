@@ -109,7 +109,7 @@ def visit_all(window: MainWindow, lang: str) -> Iterator[str]:
         window.attract.hide()
 
 
-SCREENSHOT_PASSCODE = "246810"
+SCREENSHOT_PASSCODE = "4829137051862739"  # the longest a passcode may be
 
 
 def _staff_screens(window: MainWindow) -> Iterator[str]:
@@ -125,11 +125,11 @@ def _staff_screens(window: MainWindow) -> Iterator[str]:
     assert isinstance(home, HomeScreen)
     for _ in range(window.context().settings.staff_taps):
         home.tap_logo()
-    yield "staff-login"
     pad = window.current_screen()
     assert isinstance(pad, StaffLoginScreen)
     for digit in SCREENSHOT_PASSCODE:
         pad.press(digit)
+    yield "staff-login"  # with the longest passcode typed: every dot must fit
     pad.press("open")
     staff = window.current_screen()
     assert isinstance(staff, StaffScreen), "the screenshot passcode did not open the staff screen"

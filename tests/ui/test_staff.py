@@ -136,6 +136,23 @@ def test_wrong_then_right_passcode(desk: MainWindow) -> None:
     assert desk.staff_unlocked and desk.route.name == "staff"
 
 
+def test_the_pad_takes_the_longest_passcode(desk: MainWindow, keys_file: Path) -> None:
+    """A passcode may have up to 16 digits (issue 19): the pad takes all 16, ignores a
+    17th, and opens with them."""
+    key = crypto.unlock(keys_file, PASSCODE)
+    assert key is not None
+    longest = "4829137051862739"
+    crypto.change_passcode(keys_file, key, longest)
+    gesture(desk, [0, 0.5, 1, 1.5, 2])
+    pad = desk.current_screen()
+    assert isinstance(pad, StaffLoginScreen)
+    for digit in longest + "1":
+        pad.digit_buttons[digit].click()
+    assert pad.display.text() == "●●●● ●●●● ●●●● ●●●●"
+    pad.press("open")
+    assert desk.staff_unlocked and desk.route.name == "staff"
+
+
 def test_lockout_shown_on_the_pad(desk: MainWindow) -> None:
     """Five wrong codes lock the pad, with the wait shown."""
     for _ in range(5):

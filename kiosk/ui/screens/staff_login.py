@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.passcodes import MAX_DIGITS
 from kiosk.staff import StaffAuth
 from kiosk.storage import StoreError
 from kiosk.ui.context import ScreenContext
@@ -117,9 +118,12 @@ class StaffLoginScreen(QWidget):
         elif key == "open":
             self._submit()
             return
-        elif len(self._code) < 12:
+        elif len(self._code) < MAX_DIGITS:
             self._code += key
-        self.display.setText("●" * len(self._code))
+        # In groups of four, as a chosen passcode is printed (4829 1370 5186): staff can
+        # count where they are, and a long code wraps at a group on a narrow screen.
+        dots = "●" * len(self._code)
+        self.display.setText(" ".join(dots[i : i + 4] for i in range(0, len(dots), 4)))
 
     def _submit(self) -> None:
         assert self._auth is not None
