@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -29,6 +30,8 @@ KEY_FILE_VERSION = 1
 DATA_KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
 _NONCE_BYTES = nacl.secret.SecretBox.NONCE_SIZE
 _MAC_BYTES = nacl.secret.SecretBox.MACBYTES
+_SEAL_BYTES = 48  # crypto_box_SEALBYTES: the ephemeral public key and the MAC
+_CHAIN_PERSON = b"kiosk-chain-v1\0\0"  # BLAKE2b personalisation: exactly 16 bytes
 _RECOVERY_SECRET_BYTES = 32
 _RECOVERY_CHECK_BYTES = 3
 _DERIVE_PERSON = b"kiosk-x25519-v1"
@@ -46,6 +49,9 @@ class KdfCost:
 # a staff login waits under a second, while guessing even a 6-digit code offline takes
 # days of one core per million tries and the memory cost blunts graphics cards.
 DEFAULT_COST = KdfCost(opslimit=4, memlimit=256 * 1024 * 1024)
+# The most a key file may ask for: four times the memory and passes of the default. More
+# would take the kiosk's memory, or minutes per sign-in.
+MAX_COST = KdfCost(opslimit=16, memlimit=1024 * 1024 * 1024)
 # The smallest cost libsodium accepts: for tests and throwaway keys only.
 MIN_COST = KdfCost(
     opslimit=nacl.pwhash.argon2id.OPSLIMIT_MIN, memlimit=nacl.pwhash.argon2id.MEMLIMIT_MIN
@@ -91,96 +97,250 @@ def key_id_of(public: PublicKey) -> str:
     return hashlib.blake2b(bytes(public), digest_size=8).hexdigest()
 
 
+# --- keys in memory ----------------------------------------------------------------------
+
+
+class Secret:
+    """Key bytes that only this module touches: kept out of swap where the system allows
+    (``mlock``) and zeroed by :meth:`wipe` or when the last reference goes.
+
+    Python ``bytes`` cannot be wiped: a key held in one stays in freed memory until it
+    happens to be reused. So keys live here, in a buffer passed straight to libsodium
+    through PyNaCl's compiled binding, and are never copied into a Python object.
+    """
+
+    __slots__ = ("buf", "size")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.buf = _ffi.new("unsigned char[]", size)
+        _sodium.sodium_mlock(self.buf, size)  # best effort: a locked-memory limit may refuse
+
+    @classmethod
+    def random(cls, size: int = DATA_KEY_BYTES) -> Secret:
+        secret = cls(size)
+        _sodium.randombytes(secret.buf, size)
+        return secret
+
+    def copy_into(self, other: Secret) -> None:
+        _ffi.memmove(other.buf, self.buf, self.size)
+
+    def wipe(self) -> None:
+        """Zero the bytes (``sodium_munlock`` zeroes before it unlocks)."""
+        if self.buf is not None:
+            _sodium.sodium_munlock(self.buf, self.size)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at interpreter exit the binding may be gone
+            self.wipe()
+
+
+def _next_link(key: Secret, out: Secret) -> None:
+    """``out`` = BLAKE2b-256 keyed with ``key``, personalised: the next key of a chain.
+    One-way: the next key tells nothing about the one before."""
+    if _sodium.crypto_generichash_blake2b_salt_personal(
+        out.buf, DATA_KEY_BYTES, _ffi.NULL, 0, key.buf, DATA_KEY_BYTES, _ffi.NULL, _CHAIN_PERSON
+    ):
+        raise KeysError("could not derive a data key")
+
+
+def _encrypt(key: Secret, plaintext: bytes) -> bytes:
+    """XSalsa20-Poly1305 with a random nonce (stored in front of the ciphertext)."""
+    nonce = nacl.utils.random(_NONCE_BYTES)
+    out = _ffi.new("unsigned char[]", len(plaintext) + _MAC_BYTES)
+    if _sodium.crypto_secretbox_easy(out, plaintext, len(plaintext), nonce, key.buf):
+        raise KeysError("could not seal the data")
+    return nonce + _ffi.buffer(out)[:]
+
+
+def _encrypt_secret(key: Secret, secret: Secret) -> bytes:
+    """:func:`_encrypt` of a secret, read where it lies."""
+    nonce = nacl.utils.random(_NONCE_BYTES)
+    out = _ffi.new("unsigned char[]", secret.size + _MAC_BYTES)
+    if _sodium.crypto_secretbox_easy(out, secret.buf, secret.size, nonce, key.buf):
+        raise KeysError("could not seal the key")
+    return nonce + _ffi.buffer(out)[:]
+
+
 class Sealer:
     """Seals with the clinic's public key: all the running kiosk ever needs to save."""
 
     def __init__(self, public: PublicKey) -> None:
         self._box = SealedBox(public)
+        self._public = bytes(public)
         self.key_id = key_id_of(public)
 
     def seal(self, plaintext: bytes) -> bytes:
         """X25519 + XSalsa20-Poly1305 to the public key; only the private key opens it."""
         return bytes(self._box.encrypt(plaintext))
 
-
-class Unlocked:
-    """The clinic's private key, in memory for one staff session only."""
-
-    def __init__(self, private: PrivateKey) -> None:
-        self._private = private
-        self._box = SealedBox(private)
-        self.key_id = key_id_of(private.public_key)
-
-    def open(self, sealed: bytes) -> bytes:
-        """Open something sealed to this key pair. Raises KeysError if it was not."""
-        try:
-            return bytes(self._box.decrypt(sealed))
-        except (nacl.exceptions.CryptoError, ValueError, TypeError):
-            raise KeysError("data was not sealed with this kiosk's key") from None
-
-    def sealer(self) -> Sealer:
-        return Sealer(self._private.public_key)
+    def seal_secret(self, secret: Secret) -> bytes:
+        """Like :meth:`seal`, reading the key where it lies (no copy of it is made)."""
+        out = _ffi.new("unsigned char[]", secret.size + _SEAL_BYTES)
+        if _sodium.crypto_box_seal(out, secret.buf, secret.size, self._public):
+            raise KeysError("could not seal a data key")
+        return _ffi.buffer(out)[:]
 
 
-def new_data_key() -> bytes:
-    """A fresh random key for sealing requests (itself sealed to the public key)."""
-    return nacl.utils.random(DATA_KEY_BYTES)
+class WritingKey:
+    """The data key the running kiosk seals requests with, used as a one-way chain.
 
+    Each request is sealed under the next link (its step is stored beside it) and that link
+    is wiped at once, so the key in memory between two visits opens none of the requests on
+    disk: it can only make the next one. The first link is sealed to the public key and
+    stored; staff, with the private key, follow the chain to any step. A new chain starts at
+    every start of the kiosk and every hour.
+    """
 
-def encrypt_with(data_key: bytes, plaintext: bytes) -> bytes:
-    """XSalsa20-Poly1305 with a random nonce (stored in front of the ciphertext)."""
-    return bytes(nacl.secret.SecretBox(data_key).encrypt(plaintext))
+    def __init__(self, sealer: Sealer, started: float) -> None:
+        self._key = Secret.random()
+        self._spare = Secret(DATA_KEY_BYTES)
+        self.step = 0
+        self.started = started
+        self.sealed = sealer.seal_secret(self._key)
 
+    def encrypt(self, plaintext: bytes) -> tuple[int, bytes]:
+        """Seal ``plaintext`` under the current link and move on; returns (step, blob)."""
+        step = self.step
+        blob = _encrypt(self._key, plaintext)
+        _next_link(self._key, self._spare)
+        self._key.wipe()
+        self._key, self._spare = self._spare, self._key
+        self.step += 1
+        return step, blob
 
-def decrypt_with(data_key: bytes, blob: bytes) -> bytes:
-    """Open ``blob`` made by :func:`encrypt_with`; KeysError if it was altered or is foreign."""
-    return DataKeyOpener(data_key).open(blob)
+    def wipe(self) -> None:
+        self._key.wipe()
+        self._spare.wipe()
 
 
 class DataKeyOpener:
-    """Opens what :func:`encrypt_with` sealed under one data key, as fast as Python allows.
+    """Opens what :class:`WritingKey` sealed under one data key, following its chain.
 
-    An export opens 100,000 values under a few hundred data keys. PyNaCl's SecretBox and
-    even its binding function spend more time on checks and wrappers than libsodium on the
-    cipher, so this calls libsodium through PyNaCl's own compiled binding: the same
-    XSalsa20-Poly1305 with the nonce in front, the key checked once.
+    An export opens 100,000 values under a few hundred data keys, in order, so each step is
+    derived once from the one before. PyNaCl's SecretBox and even its binding function
+    spend more time on checks and wrappers than libsodium on the cipher, so this calls
+    libsodium through PyNaCl's own compiled binding: the same XSalsa20-Poly1305 with the
+    nonce in front. Every 64th link is kept, so going back (the staff list, newest first)
+    starts near the step wanted.
     """
 
-    __slots__ = ("_key",)
+    __slots__ = ("_at", "_key", "_marks", "_spare")
+    _MARK_EVERY = 64
 
-    def __init__(self, data_key: bytes) -> None:
-        if len(data_key) != DATA_KEY_BYTES:
+    def __init__(self, first: Secret) -> None:
+        if first.size != DATA_KEY_BYTES:
             raise KeysError("a data key has the wrong length")
-        self._key = bytes(data_key)
+        self._marks = {0: first}
+        self._key = Secret(DATA_KEY_BYTES)
+        self._spare = Secret(DATA_KEY_BYTES)
+        first.copy_into(self._key)
+        self._at = 0
 
-    def open(self, blob: bytes) -> bytes:
-        """The plaintext of ``blob``; KeysError if it was altered or is foreign."""
-        if not isinstance(blob, bytes):
+    def _go_to(self, step: int) -> None:
+        if step < self._at:
+            self._at = max(m for m in self._marks if m <= step)
+            self._marks[self._at].copy_into(self._key)
+        while self._at < step:
+            _next_link(self._key, self._spare)
+            self._key, self._spare = self._spare, self._key
+            self._at += 1
+            if self._at % self._MARK_EVERY == 0 and self._at not in self._marks:
+                mark = Secret(DATA_KEY_BYTES)
+                self._key.copy_into(mark)
+                self._marks[self._at] = mark
+
+    def open(self, blob: bytes, step: int = 0) -> bytes:
+        """The plaintext of ``blob``, sealed at ``step`` of this chain; KeysError if it was
+        altered or is foreign."""
+        if not isinstance(blob, bytes) or not 0 <= step < 1 << 31:
             raise KeysError("a sealed value is damaged or belongs to another key")
         size = len(blob) - _NONCE_BYTES - _MAC_BYTES
         if size < 0:
             raise KeysError("a sealed value is damaged or belongs to another key")
+        if step != self._at:
+            self._go_to(step)
         out = _ffi.new("unsigned char[]", size or 1)
         nonce, box = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
-        if _sodium.crypto_secretbox_open_easy(out, box, size + _MAC_BYTES, nonce, self._key):
+        if _sodium.crypto_secretbox_open_easy(out, box, size + _MAC_BYTES, nonce, self._key.buf):
             raise KeysError("a sealed value is damaged or belongs to another key")
         return _ffi.buffer(out, size)[:]
+
+    def wipe(self) -> None:
+        for secret in (*self._marks.values(), self._key, self._spare):
+            secret.wipe()
+
+
+class Unlocked:
+    """The clinic's private key, in memory for one staff session only (wiped at its end)."""
+
+    def __init__(self, private: Secret) -> None:
+        self._private = private
+        public = _ffi.new("unsigned char[]", PublicKey.SIZE)
+        if _sodium.crypto_scalarmult_base(public, private.buf):
+            raise KeysError("not a private key")
+        self._public = _ffi.buffer(public)[:]
+        self.key_id = key_id_of(PublicKey(self._public))
+
+    def open(self, sealed: bytes) -> bytes:
+        """Open something sealed to this key pair. Raises KeysError if it was not."""
+        size = len(sealed) - _SEAL_BYTES
+        out = _ffi.new("unsigned char[]", max(size, 1))
+        if size < 0 or _sodium.crypto_box_seal_open(
+            out, sealed, len(sealed), self._public, self._private.buf
+        ):
+            raise KeysError("data was not sealed with this kiosk's key")
+        return _ffi.buffer(out, size)[:]
+
+    def open_data_key(self, sealed: bytes) -> DataKeyOpener:
+        """Open a sealed data key into memory this module wipes. Raises KeysError."""
+        key = Secret(DATA_KEY_BYTES)
+        if len(sealed) != DATA_KEY_BYTES + _SEAL_BYTES or _sodium.crypto_box_seal_open(
+            key.buf, sealed, len(sealed), self._public, self._private.buf
+        ):
+            raise KeysError("data was not sealed with this kiosk's key")
+        return DataKeyOpener(key)
+
+    def sealer(self) -> Sealer:
+        return Sealer(PublicKey(self._public))
+
+    def copy(self) -> Unlocked:
+        """A second holder of the same key, wiped on its own (one key for many stores)."""
+        private = Secret(self._private.size)
+        self._private.copy_into(private)
+        return Unlocked(private)
+
+    def wipe(self) -> None:
+        """Forget the private key: zero it (the staff session ended)."""
+        self._private.wipe()
 
 
 def ephemeral_keys() -> tuple[Sealer, Unlocked]:
     """A key pair that lives only in memory (screenshots, the self-test, tests)."""
-    private = PrivateKey.generate()
-    return Sealer(private.public_key), Unlocked(private)
+    unlocked = Unlocked(Secret.random(PrivateKey.SIZE))
+    return unlocked.sealer(), unlocked
 
 
 # --- the recovery key -------------------------------------------------------------------
 
 
-def _private_from_secret(secret: bytes) -> PrivateKey:
+def _private_from_secret(secret: bytes) -> Unlocked:
     # The key pair is derived from the recovery secret, so the recovery key alone brings
-    # back the private key even if the key file itself is lost.
-    seed = hashlib.blake2b(secret, digest_size=32, person=_DERIVE_PERSON).digest()
-    return PrivateKey(seed)
+    # back the private key even if the key file itself is lost. (BLAKE2b-256 personalised,
+    # as hashlib.blake2b(secret, digest_size=32, person=b"kiosk-x25519-v1") computes it.)
+    private = Secret(PrivateKey.SIZE)
+    if _sodium.crypto_generichash_blake2b_salt_personal(
+        private.buf,
+        PrivateKey.SIZE,
+        secret,
+        len(secret),
+        _ffi.NULL,
+        0,
+        _ffi.NULL,
+        _DERIVE_PERSON.ljust(16, b"\0"),
+    ):
+        raise KeysError("could not derive the key pair")
+    return Unlocked(private)
 
 
 def _recovery_text(secret: bytes) -> str:
@@ -211,31 +371,53 @@ def parse_recovery_key(text: str) -> bytes:
 # --- the key file ----------------------------------------------------------------------
 
 
-def _wrap_key(passcode: str, salt: bytes, cost: KdfCost) -> bytes:
-    return bytes(
-        nacl.pwhash.argon2id.kdf(
-            nacl.secret.SecretBox.KEY_SIZE,
-            passcode.encode("utf-8"),
-            salt,
-            opslimit=cost.opslimit,
-            memlimit=cost.memlimit,
-        )
-    )
+def _wrap_key(passcode: str, salt: bytes, cost: KdfCost) -> Secret:
+    """The key that wraps the private key: Argon2id of the passcode, into wiped memory."""
+    key = Secret(nacl.secret.SecretBox.KEY_SIZE)
+    password = passcode.encode("utf-8")
+    if _sodium.crypto_pwhash(
+        key.buf,
+        key.size,
+        password,
+        len(password),
+        salt,
+        cost.opslimit,
+        cost.memlimit,
+        _sodium.crypto_pwhash_alg_argon2id13(),
+    ):
+        raise KeysError("the key derivation failed (out of memory?)")
+    return key
 
 
-def _key_file_for(private: PrivateKey, passcode: str, cost: KdfCost, created_at: str) -> KeyFile:
+def _unwrap(wrapping: Secret, blob: bytes) -> Secret | None:
+    """The private key inside ``blob`` (XSalsa20-Poly1305 under ``wrapping``), or None if
+    the wrapping key is not the one (a wrong passcode)."""
+    private = Secret(PrivateKey.SIZE)
+    nonce, box = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
+    if len(box) != PrivateKey.SIZE + _MAC_BYTES or _sodium.crypto_secretbox_open_easy(
+        private.buf, box, len(box), nonce, wrapping.buf
+    ):
+        return None
+    return private
+
+
+def _key_file_for(private: Unlocked, passcode: str, cost: KdfCost, created_at: str) -> KeyFile:
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-    wrapped = nacl.secret.SecretBox(_wrap_key(passcode, salt, cost)).encrypt(bytes(private))
+    wrapping = _wrap_key(passcode, salt, cost)
+    try:
+        wrapped = _encrypt_secret(wrapping, private._private)
+    finally:
+        wrapping.wipe()
     return KeyFile(
         version=KEY_FILE_VERSION,
-        key_id=key_id_of(private.public_key),
+        key_id=private.key_id,
         created_at=created_at,
-        public_key=_b64(bytes(private.public_key)),
+        public_key=_b64(private._public),
         kdf="argon2id13",
         opslimit=cost.opslimit,
         memlimit=cost.memlimit,
         salt=_b64(salt),
-        wrapped_private_key=_b64(bytes(wrapped)),
+        wrapped_private_key=_b64(wrapped),
         passcode_rules=passcodes.RULES_VERSION if passcodes.meets_rules(passcode) else 0,
         development=passcode == passcodes.DEVELOPMENT_PASSCODE,
     )
@@ -280,6 +462,12 @@ def read_key_file(path: Path) -> KeyFile:
         raise KeysError(f"{path}: unsupported key file version {key_file.version}")
     if key_file.key_id != key_id_of(public):
         raise KeysError(f"{path}: the key file is damaged (fingerprint does not match)")
+    if not (
+        MIN_COST.opslimit <= key_file.opslimit <= MAX_COST.opslimit
+        and MIN_COST.memlimit <= key_file.memlimit <= MAX_COST.memlimit
+    ):
+        # A changed cost would make signing in fail, or take all memory or hours.
+        raise KeysError(f"{path}: the key file is damaged (impossible Argon2id cost)")
     return key_file
 
 
@@ -313,15 +501,17 @@ def unlock(path: Path, passcode: str) -> Unlocked | None:
     """
     key_file = read_key_file(path)
     cost = KdfCost(key_file.opslimit, key_file.memlimit)
-    box = nacl.secret.SecretBox(_wrap_key(passcode, _unb64(key_file.salt), cost))
+    wrapping = _wrap_key(passcode, _unb64(key_file.salt), cost)
     try:
-        raw = box.decrypt(_unb64(key_file.wrapped_private_key))
-    except nacl.exceptions.CryptoError:
+        private = _unwrap(wrapping, _unb64(key_file.wrapped_private_key))
+    finally:
+        wrapping.wipe()
+    if private is None:
         return None
-    private = PrivateKey(bytes(raw))
-    if key_id_of(private.public_key) != key_file.key_id:
+    unlocked = Unlocked(private)
+    if unlocked.key_id != key_file.key_id:
         raise KeysError(f"{path}: the key file is damaged (private and public key differ)")
-    return Unlocked(private)
+    return unlocked
 
 
 def change_passcode(
@@ -333,15 +523,15 @@ def change_passcode(
         raise KeysError(f"{path}: the unlocked key does not belong to this key file")
     cost = cost or KdfCost(old.opslimit, old.memlimit)
     try:
-        _write(path, _key_file_for(unlocked._private, new_passcode, cost, old.created_at))
+        _write(path, _key_file_for(unlocked, new_passcode, cost, old.created_at))
     except OSError as exc:
         raise KeysError(f"{path}: cannot write the key file ({exc.strerror})") from None
 
 
-def _matching_key_file(path: Path, private: PrivateKey) -> KeyFile:
+def _matching_key_file(path: Path, private: Unlocked) -> KeyFile:
     """The key file at ``path``, if ``private`` is its key pair's. Raises KeysError."""
     key_file = read_key_file(path)
-    if key_file.key_id != key_id_of(private.public_key):
+    if key_file.key_id != private.key_id:
         raise KeysError(f"{path}: this recovery key belongs to another kiosk's key pair")
     return key_file
 
@@ -368,4 +558,4 @@ def recover(
         _write(path, _key_file_for(private, new_passcode, cost, created))
     except OSError as exc:
         raise KeysError(f"{path}: cannot write the key file ({exc.strerror})") from None
-    return Unlocked(private)
+    return private

@@ -24,14 +24,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from kiosk.appointment import AppointmentRequest
-from kiosk.crypto import (
-    DataKeyOpener,
-    KeysError,
-    Sealer,
-    Unlocked,
-    encrypt_with,
-    new_data_key,
-)
+from kiosk.crypto import DataKeyOpener, KeysError, Sealer, Unlocked, WritingKey
 
 log = logging.getLogger(__name__)
 PAGE_CACHE_KIB = 512
@@ -172,9 +165,17 @@ def m005_health_stays_sealed(db: Database) -> None:
     )
 
 
-# A data key seals the requests of at most one hour: a memory dump of a running kiosk
-# reveals no request older than that, while an export opens one key per hour of requests
-# instead of one public-key operation per request (about 60 µs each here).
+@migrations()
+def m006_data_key_chains(db: Database) -> None:
+    """Each request's step along its data key's one-way chain (kiosk.crypto.WritingKey).
+    Requests saved before have none: they were sealed under the data key itself, step 0."""
+    db.table("requests").add_column("key_step", int)
+
+
+# A data key starts a chain for at most one hour: an export opens one key per hour of
+# requests instead of one public-key operation per request (about 60 µs each here), and
+# follows the chain one hash per request. (What the running kiosk holds opens nothing that
+# is already saved: each link is wiped once used.)
 DATA_KEY_SECONDS = 3600
 # Times before this cannot be right: the software did not exist yet (a flat CMOS battery).
 CLOCK_FLOOR = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -446,8 +447,8 @@ class ExportRow(msgspec.Struct, frozen=True, gc=False):
 _decode_personal = msgspec.json.Decoder(PersonalFields).decode
 _decode_consents = msgspec.json.Decoder(_StoredConsents).decode
 _EXPORT_COLUMNS = (
-    "id, reference, created_at, language, status, sealed, data_key_id, personal, consents, "
-    "kiosk_id, is_demo"
+    "id, reference, created_at, language, status, sealed, data_key_id, key_step, personal, "
+    "consents, kiosk_id, is_demo"
 )
 
 
@@ -488,7 +489,8 @@ class AppointmentStore:
         self._monotonic = monotonic
         self._sealer = sealer
         self._started = (clock(), monotonic())
-        self._data_key: tuple[int, bytes, float] | None = None
+        # (data key row id, its chain): the key requests are sealed with now.
+        self._writing: tuple[int, WritingKey] | None = None
         self._unlocked: Unlocked | None = None
         self._opened_keys: dict[int, DataKeyOpener] = {}
         try:
@@ -515,14 +517,20 @@ class AppointmentStore:
         return self._unlocked is not None
 
     def unlock(self, key: Unlocked) -> None:
-        """Let this store open sealed requests until :meth:`lock` (one staff session)."""
+        """Let this store open sealed requests until :meth:`lock` (one staff session).
+        The store takes ``key`` over: locking zeroes it (pass a copy to keep one)."""
         if self._sealer is not None and key.key_id != self._sealer.key_id:
             raise StoreError("the unlocked key is not this kiosk's key pair")
         self._unlocked = key
 
     def lock(self) -> None:
-        """Forget the private key and every data key opened with it."""
+        """Forget the private key and every data key opened with it: zeroed, not only
+        dropped (a memory image taken after the session holds none of them)."""
+        if self._unlocked is not None:
+            self._unlocked.wipe()
         self._unlocked = None
+        for opener in self._opened_keys.values():
+            opener.wipe()
         self._opened_keys.clear()
 
     def _check_file(self) -> None:
@@ -538,20 +546,25 @@ class AppointmentStore:
         if (st.st_dev, st.st_ino) != (dev, ino):
             raise StoreError("the database file was replaced while the kiosk was running")
 
-    def _data_key_for_write(self) -> tuple[int, bytes, tuple[int, bytes, float] | None]:
-        """Return (id, key, new-entry) for sealing now, adding a fresh sealed data key inside
+    def _data_key_for_write(self) -> tuple[int, WritingKey, bool]:
+        """Return (id, chain, new) for sealing now, adding a fresh sealed data key inside
         the caller's transaction when there is none yet or it is an hour old."""
         assert self._sealer is not None
         now = self._monotonic()
-        if self._data_key is not None and now - self._data_key[2] < DATA_KEY_SECONDS:
-            return self._data_key[0], self._data_key[1], None
-        key = new_data_key()
+        if self._writing is not None and now - self._writing[1].started < DATA_KEY_SECONDS:
+            return self._writing[0], self._writing[1], False
+        key = WritingKey(self._sealer, now)
         cur = self.db.execute(
             "INSERT INTO data_keys (created_at, key_id, sealed) VALUES (?, ?, ?)",
-            [self._now_text(), self._sealer.key_id, self._sealer.seal(key)],
+            [self._now_text(), self._sealer.key_id, key.sealed],
         )
-        entry = (int(cur.lastrowid or 0), key, now)
-        return entry[0], key, entry
+        return int(cur.lastrowid or 0), key, True
+
+    def _use_writing_key(self, key_id: int, key: WritingKey) -> None:
+        """Keep a new chain once its row is committed; the one it replaces is wiped."""
+        if self._writing is not None and self._writing[1] is not key:
+            self._writing[1].wipe()
+        self._writing = (key_id, key)
 
     def add_request(
         self,
@@ -592,16 +605,20 @@ class AppointmentStore:
         for _attempt in range(5):
             reference = new_reference()
             try:
+                new_key = None
                 with write_transaction(self.db):
-                    key_id, key, new_key = self._data_key_for_write()
+                    key_id, key, new = self._data_key_for_write()
+                    new_key = key if new else None
+                    step, blob = key.encrypt(personal)
                     row = {
                         "reference": reference,
                         "created_at": now.isoformat(timespec="seconds"),
                         "kiosk_id": kiosk_id,
                         "language": request.language,
                         "personal": "",
-                        "sealed": encrypt_with(key, personal),
+                        "sealed": blob,
                         "data_key_id": key_id,
+                        "key_step": step,
                         "consents": json.dumps(consents, ensure_ascii=False),
                         "content_version": content_version,
                         "status": "new",
@@ -626,13 +643,17 @@ class AppointmentStore:
                             [request.topic],
                         )
             except sqlite3.IntegrityError:
+                if new_key is not None:
+                    new_key.wipe()  # its row was rolled back with the request
                 continue  # the random code was taken: draw another
             except (sqlite3.Error, OSError) as exc:
+                if new_key is not None:
+                    new_key.wipe()
                 # The exception text comes from SQLite and never contains row values.
                 log.error("request_save_failed error=%s", _error_name(exc))
                 raise StoreError(f"could not save the request: {exc}") from exc
             if new_key is not None:
-                self._data_key = new_key  # only once its row is committed
+                self._use_writing_key(key_id, new_key)  # only once its row is committed
             # Replaced while we wrote? Then the row went into the old, unlinked file: say
             # it failed (the visitor gets the online form) rather than thank them for it.
             try:
@@ -662,12 +683,14 @@ class AppointmentStore:
             with write_transaction(self.db):
                 rows = list(self.db.query("select id, personal from requests where sealed is null"))
                 if rows:
-                    key_id, key, new_key = self._data_key_for_write()
+                    key_id, key, new = self._data_key_for_write()
+                    new_key = key if new else None
                     for r in rows:
+                        step, blob = key.encrypt((r["personal"] or "{}").encode())
                         self.db.execute(
-                            "UPDATE requests SET personal = '', sealed = ?, data_key_id = ? "
-                            "WHERE id = ?",
-                            [encrypt_with(key, (r["personal"] or "{}").encode()), key_id, r["id"]],
+                            "UPDATE requests SET personal = '', sealed = ?, data_key_id = ?, "
+                            "key_step = ? WHERE id = ?",
+                            [blob, key_id, step, r["id"]],
                         )
                     self.audit_in_transaction("sealed_existing", {"count": len(rows)})
             if rows:
@@ -675,9 +698,11 @@ class AppointmentStore:
                 self.db.execute("VACUUM")
                 self._forget_deleted()
         except (sqlite3.Error, OSError) as exc:
+            if new_key is not None:
+                new_key.wipe()
             raise StoreError(f"could not seal stored requests: {exc}") from exc
         if new_key is not None:
-            self._data_key = new_key
+            self._use_writing_key(key_id, new_key)
         if rows:
             log.info("plaintext_sealed count=%d", len(rows))
         return len(rows)
@@ -697,7 +722,7 @@ class AppointmentStore:
             if found is None:
                 raise StoreError(f"request {reference}: its data key is missing")
             try:
-                opener = DataKeyOpener(self._unlocked.open(found[0]))
+                opener = self._unlocked.open_data_key(found[0])
             except KeysError as exc:
                 raise StoreError(f"request {reference} cannot be opened: {exc}") from None
             self._opened_keys[key_id] = opener
@@ -712,7 +737,7 @@ class AppointmentStore:
             return {}, True
         opener = self._opener(int(row["data_key_id"] or 0), row["reference"])
         try:
-            return _decode(opener.open(sealed)), False
+            return _decode(opener.open(sealed, row.get("key_step") or 0)), False
         except KeysError as exc:
             raise StoreError(f"request {row['reference']} cannot be opened: {exc}") from None
 
@@ -790,6 +815,7 @@ class AppointmentStore:
                 status_,
                 sealed,
                 key_id,
+                step,
                 plain,
                 consents,
                 kiosk_id,
@@ -800,7 +826,7 @@ class AppointmentStore:
                     personal: PersonalFields | None = _decode_personal(plain or "{}")
                 elif unlocked:
                     opener = openers.get(key_id) or self._opener(int(key_id or 0), reference)
-                    personal = _decode_personal(opener.open(sealed))
+                    personal = _decode_personal(opener.open(sealed, step or 0))
                 else:
                     personal = None
                 yield ExportRow(

@@ -172,7 +172,7 @@ def make_store(
             open_database(path or tmp_path / "kiosk.db"), sealer=sealer, **kwargs
         )
         if unlocked:
-            store.unlock(key)
+            store.unlock(key.copy())  # the store wipes what it was given
         opened.append(store)
         return store
 

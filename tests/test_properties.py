@@ -190,7 +190,7 @@ def test_store_keeps_any_accepted_text_exactly(name: str, email_local: str) -> N
     if isinstance(request, list):
         return
     store = AppointmentStore(memory_database(), sealer=KEYS[0])
-    store.unlock(KEYS[1])
+    store.unlock(KEYS[1].copy())
     reference = store.add_request(
         request, kiosk_id="k", content_version="v", consent_versions={}, notice_version="n"
     )
@@ -264,7 +264,7 @@ def test_nasty_text_is_stored_exactly_in_sqlite() -> None:
     request = validate_request(data, "en")
     assert not isinstance(request, list)
     store = AppointmentStore(memory_database(), sealer=KEYS[0])
-    store.unlock(KEYS[1])
+    store.unlock(KEYS[1].copy())
     ref = store.add_request(
         request, kiosk_id="k", content_version="v", consent_versions={}, notice_version="n"
     )

@@ -31,6 +31,8 @@ from kiosk.storage import (
     set_aside_copies,
 )
 
+from testkit import save_patient
+
 CODE = "482913"
 NAME = "Zeynep Şahin-Öztürk"
 
@@ -72,7 +74,8 @@ def test_key_file_holds_no_secret_in_the_clear(tmp_path: Path) -> None:
     text = path.read_text("utf-8")
     key = crypto.unlock(path, CODE)
     assert key is not None
-    assert CODE not in text and bytes(key._private).hex() not in text
+    private = crypto._ffi.buffer(key._private.buf)[:]
+    assert CODE not in text and private.hex() not in text and len(set(private)) > 1
     assert crypto.read_key_file(path).kdf == "argon2id13"
     assert recovery.replace("-", "") not in text
     if os.name == "posix":
@@ -707,6 +710,44 @@ def test_older_databases_lose_the_topic_beside_the_week(tmp_path: Path) -> None:
     db.close()
 
 
+def test_requests_sealed_before_the_key_chains_still_open(
+    tmp_path: Path, keypair: tuple[crypto.Sealer, crypto.Unlocked]
+) -> None:
+    """An older kiosk sealed every request of the hour under the data key itself. After
+    the upgrade (m006) those requests read as step 0 and open, beside new ones sealed
+    along a chain under the same key pair."""
+    from kiosk.storage import migrations
+
+    sealer, unlocked = keypair
+    path = tmp_path / "old.db"
+    db = open_database_at_version(path, "m006_data_key_chains")
+    old_key = crypto.WritingKey(sealer, started=0.0)
+    db.execute(
+        "INSERT INTO data_keys (id, created_at, key_id, sealed) VALUES (1, ?, ?, ?)",
+        ["2026-10-01T10:00:00+00:00", sealer.key_id, old_key.sealed],
+    )
+    for i, name in enumerate(["Eski Bir", "Eski İki"]):
+        blob = crypto._encrypt(old_key._key, json.dumps({"name": name}).encode())  # as before
+        db.execute(
+            "INSERT INTO requests (reference, created_at, kiosk_id, language, personal, "
+            "consents, content_version, status, sealed, data_key_id) "
+            "VALUES (?, '2026-10-01T10:00:00+00:00', 'k', 'tr', '', '{}', 'v', 'new', ?, 1)",
+            [f"OLD-00{i}", blob],
+        )
+    db.close()
+    store = AppointmentStore(open_database(path), sealer=sealer)
+    assert [m.name for m in migrations.applied(store.db)][-1] == "m006_data_key_chains"
+    save_patient(store, "Yeni Üç")
+    save_patient(store, "Yeni Dört")
+    store.unlock(unlocked.copy())
+    names = [r.personal["name"] for r in store.list_requests()]
+    rows = list(store.iter_export_rows())
+    store.lock()
+    store.db.close()
+    assert names == ["Eski Bir", "Eski İki", "Yeni Üç", "Yeni Dört"]
+    assert [r.personal.name for r in rows if r.personal] == names
+
+
 def open_database_at_version(path: Path, stop_before: str):  # noqa: ANN201
     """A database with the migrations before ``stop_before`` only (an older kiosk's)."""
     from sqlite_utils import Database
@@ -757,3 +798,18 @@ def test_a_damaged_key_file_does_not_stop_retention(tmp_path: Path) -> None:
     store = _open_store_for_run(settings)
     assert store is not None and not store.can_save
     assert store.purge_older_than(30, unexported_days=30).total == 1
+
+
+@pytest.mark.parametrize(("field", "value"), [("memlimit", 32 << 40), ("opslimit", 10**6)])
+def test_a_tampered_argon2id_cost_is_refused_not_run(
+    tmp_path: Path, field: str, value: int
+) -> None:
+    """A key file asking for 32 TiB or a million passes would take the kiosk's memory or
+    freeze sign-in for hours: it is refused as damaged before any derivation."""
+    path = tmp_path / "keys.json"
+    crypto.init_keys(path, CODE, crypto.MIN_COST)
+    data = json.loads(path.read_text("utf-8"))
+    data[field] = value
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(crypto.KeysError, match="impossible Argon2id cost"):
+        crypto.unlock(path, CODE)

@@ -196,27 +196,24 @@ def test_wrong_and_right_passcodes_do_the_same_work(
     derivation at the key file's cost, one authenticated decryption, one write transaction.
     Counted, not timed (a busy machine cannot make it fail); `make bench` reports the
     measured time ratio (unlock_wrong_ratio)."""
-    import nacl.pwhash
-    import nacl.secret
-
     keys = _keys(db_path)
     cost = crypto.KdfCost(2, 64 * 1024 * 1024)
     crypto.init_keys(keys, CODE, cost)
     store = AppointmentStore(open_database(db_path), clock=clock)
     auth = StaffAuth(store, keys, clock=clock)
     calls: list[str] = []
-    kdf, decrypt = nacl.pwhash.argon2id.kdf, nacl.secret.SecretBox.decrypt
+    wrap_key, unwrap = crypto._wrap_key, crypto._unwrap
 
-    def counted_kdf(*args: object, **kwargs: object) -> bytes:
-        calls.append(f"kdf {kwargs.get('opslimit')} {kwargs.get('memlimit')}")
-        return kdf(*args, **kwargs)  # type: ignore[arg-type]
+    def counted_wrap_key(passcode: str, salt: bytes, cost: crypto.KdfCost) -> crypto.Secret:
+        calls.append(f"kdf {cost.opslimit} {cost.memlimit}")
+        return wrap_key(passcode, salt, cost)
 
-    def counted_decrypt(self: nacl.secret.SecretBox, *args: object, **kwargs: object) -> bytes:
+    def counted_unwrap(wrapping: crypto.Secret, blob: bytes) -> crypto.Secret | None:
         calls.append("decrypt")
-        return decrypt(self, *args, **kwargs)  # type: ignore[arg-type]
+        return unwrap(wrapping, blob)
 
-    monkeypatch.setattr(nacl.pwhash.argon2id, "kdf", counted_kdf)
-    monkeypatch.setattr(nacl.secret.SecretBox, "decrypt", counted_decrypt)
+    monkeypatch.setattr(crypto, "_wrap_key", counted_wrap_key)
+    monkeypatch.setattr(crypto, "_unwrap", counted_unwrap)
     # Watching the statements the check runs: each attempt is one write transaction.
     store.db.conn.set_trace_callback(
         lambda sql: calls.append("begin") if sql.startswith("BEGIN") else None

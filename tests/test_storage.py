@@ -32,6 +32,7 @@ def test_reopen_is_idempotent(tmp_path: Path) -> None:
         "m003_audit_and_figures",
         "m004_sealed_personal",
         "m005_health_stays_sealed",
+        "m006_data_key_chains",
     ]
     db.close()
 
@@ -161,21 +162,49 @@ def test_demo_data_refuses_real_requests(store: AppointmentStore) -> None:
     assert store.count() == 18
 
 
-def test_data_key_opener_matches_secretbox() -> None:
-    """The export's fast opener reads what encrypt_with sealed, and refuses a changed byte,
-    another key, a short blob and a key of the wrong size, as SecretBox does."""
-    from kiosk.crypto import DataKeyOpener, KeysError, decrypt_with, encrypt_with, new_data_key
+def test_data_key_chain_matches_an_independent_reading() -> None:
+    """What the kiosk seals along a data key's chain, staff open at any step, in any order,
+    and PyNaCl's SecretBox with hashlib's BLAKE2b reads the same: each link is
+    BLAKE2b-256 keyed with the one before. A changed byte, the wrong step, a short blob
+    and a key of the wrong size are refused."""
+    import hashlib
+    import random
 
-    key = new_data_key()
-    for plain in (b"", b"x", "Gülşen İçli-Işık".encode() * 50):
-        blob = encrypt_with(key, plain)
-        assert DataKeyOpener(key).open(blob) == plain == decrypt_with(key, blob)
-        damaged = blob[:-1] + bytes([blob[-1] ^ 1])
-        for bad_key, bad_blob in ((key, damaged), (new_data_key(), blob), (key, blob[:39])):
-            with pytest.raises(KeysError):
-                DataKeyOpener(bad_key).open(bad_blob)
+    import nacl.secret
+
+    from kiosk.crypto import DataKeyOpener, KeysError, Secret, WritingKey, ephemeral_keys
+
+    sealer, unlocked = ephemeral_keys()
+    writing = WritingKey(sealer, started=0.0)
+    plains = [b"", b"x", *("Gülşen İçli-Işık".encode() * n for n in range(1, 200))]
+    blobs = [writing.encrypt(p) for p in plains]
+    assert [step for step, _blob in blobs] == list(range(len(plains)))
+
+    link = unlocked.open(writing.sealed)  # the first link, as a test may hold it
+    for (step, blob), plain in zip(blobs, plains, strict=True):
+        assert nacl.secret.SecretBox(link).decrypt(blob) == plain, step
+        link = hashlib.blake2b(b"", key=link, digest_size=32, person=b"kiosk-chain-v1").digest()
+
+    opener = unlocked.open_data_key(writing.sealed)
+    order = list(range(len(plains)))
+    random.Random(7).shuffle(order)
+    for i in [*order, *reversed(range(len(plains)))]:
+        step, blob = blobs[i]
+        assert opener.open(blob, step) == plains[i]
+    step, blob = blobs[5]
+    damaged = blob[:-1] + bytes([blob[-1] ^ 1])
+    other = unlocked.open_data_key(WritingKey(sealer, started=0.0).sealed)
+    for bad_opener, bad_blob, bad_step in (
+        (opener, damaged, step),
+        (opener, blob, step + 1),
+        (other, blob, step),
+        (opener, blob[:39], step),
+        (opener, blob, -1),
+    ):
+        with pytest.raises(KeysError):
+            bad_opener.open(bad_blob, bad_step)
     with pytest.raises(KeysError):
-        DataKeyOpener(b"short")
+        DataKeyOpener(Secret(16))
 
 
 def test_export_rows_follow_the_lock(make_store: Callable[..., AppointmentStore]) -> None:

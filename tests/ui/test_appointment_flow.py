@@ -133,7 +133,7 @@ def test_whole_flow_saves_turkish_letters_exactly(
     reference = blocker.args[0]
     raw = next(store.db.query("select personal, sealed from requests"))
     assert raw["personal"] == "" and "Ağaç".encode() not in raw["sealed"]
-    store.unlock(keypair[1])  # as staff would, with the passcode
+    store.unlock(keypair[1].copy())  # as staff would, with the passcode
     saved = store.get(reference)
     assert saved is not None
     assert saved.personal["name"] == "Ağaç İğne Işıl Öz"
@@ -326,7 +326,7 @@ def test_the_topic_consent_is_optional_and_only_asked_with_a_topic(
     assert chosen not in texts  # not sent, so not shown as sent
     with qtbot.waitSignal(form.submitted):
         form.next_button.click()
-    store.unlock(keypair[1])
+    store.unlock(keypair[1].copy())
     saved = store.list_requests()[0]
     assert saved.personal["topic"] is None
     assert saved.consents["items"]["health_topic"]["given"] is False
