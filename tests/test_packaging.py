@@ -191,6 +191,9 @@ def test_uv_lock_was_written_from_the_current_pyproject() -> None:
             specifier = SpecifierSet(entry.get("specifier", ""))
             recorded.add((f"group {group}", canonicalize_name(entry["name"]), specifier))
 
+    # The Pythons the lock was resolved for.
+    recorded.add(("requires-python", "", SpecifierSet(uv_lock()["requires-python"])))
+    wanted.add(("requires-python", "", SpecifierSet(PROJECT["requires-python"])))
     assert recorded == wanted, (
         "uv.lock is older than pyproject.toml: run `make lock`. "
         f"Only in pyproject.toml: {sorted(map(str, wanted - recorded))}; "
