@@ -2,23 +2,40 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+BUILD_STAMP := $(VENV)/.installed-build
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 DIST_STAMP := $(VENV)/.installed-dist
 BENCH_STAMP := $(VENV)/.installed-bench
+UV_STAMP := $(VENV)/.installed-uv
 
-.PHONY: run test lint typecheck imports pytest x11 system-packages screenshots schema dist dist-test bench pythons clean
+.PHONY: run test lint typecheck imports pytest x11 system-packages screenshots schema dist dist-test bench pythons lock clean
+
+# Every install takes the exact versions in the lock files in requirements/ (`make lock` writes
+# them from pyproject.toml), and pip refuses any file whose hash differs from the lock's. Wheels
+# only: nothing is compiled, so no build tool outside the locks is ever fetched.
+PIP_LOCKED := -m pip install --quiet --require-hashes --only-binary :all: -r
+# The kiosk itself goes in last, editable: --no-deps because the lock already has everything
+# it needs (pip resolves nothing outside it), --no-build-isolation so that it is built with the
+# locked setuptools from requirements/build.txt rather than whatever release is newest.
+PIP_PROJECT := -m pip install --quiet --no-deps --no-build-isolation -e .
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# pip and setuptools at their locked versions, before anything else is installed.
+$(BUILD_STAMP): requirements/build.txt | $(BIN)/python
+	$(BIN)/python $(PIP_LOCKED) requirements/build.txt
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+$(RUN_STAMP): pyproject.toml requirements/run.txt $(BUILD_STAMP)
+	$(BIN)/python $(PIP_LOCKED) requirements/run.txt
+	$(BIN)/python $(PIP_PROJECT)
+	touch $@
+
+$(TEST_STAMP): pyproject.toml requirements/test.txt $(BUILD_STAMP)
+	$(BIN)/python $(PIP_LOCKED) requirements/test.txt
+	$(BIN)/python $(PIP_PROJECT)
 	touch $@ $(RUN_STAMP)
 
 ## Start the kiosk in a window on the bundled content and a database in the platform data dir.
@@ -64,8 +81,9 @@ x11: $(TEST_STAMP) system-packages
 	    -o xvfb_colordepth=24 tests/x11; \
 	done
 
-$(DIST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test,dist]"
+$(DIST_STAMP): pyproject.toml requirements/dist.txt $(BUILD_STAMP)
+	$(BIN)/python $(PIP_LOCKED) requirements/dist.txt
+	$(BIN)/python $(PIP_PROJECT)
 	touch $@ $(TEST_STAMP) $(RUN_STAMP)
 
 ## Build the one-folder bundle for clinic IT into dist/kiosk/ (PyInstaller, kiosk.spec).
@@ -76,8 +94,9 @@ dist: $(DIST_STAMP)
 dist-test: dist
 	QT_QPA_PLATFORM=offscreen KIOSK_TEST_DIST=1 $(BIN)/pytest -p no:cacheprovider tests/test_bundle.py
 
-$(BENCH_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[bench]"
+$(BENCH_STAMP): pyproject.toml requirements/bench.txt $(BUILD_STAMP)
+	$(BIN)/python $(PIP_LOCKED) requirements/bench.txt
+	$(BIN)/python $(PIP_PROJECT)
 	touch $@ $(RUN_STAMP)
 
 ## Measure start-up, screen switches, memory, idle CPU, saving, export, content and the
@@ -103,10 +122,32 @@ pythons:
 	  v=.venv-$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	  echo "== $$py ($$v)"; \
 	  [ -x $$v/bin/python ] || $$py -m venv $$v; \
-	  $$v/bin/python -m pip install --quiet -e ".[test]"; \
+	  $$v/bin/python $(PIP_LOCKED) requirements/build.txt; \
+	  $$v/bin/python $(PIP_LOCKED) requirements/test.txt; \
+	  $$v/bin/python $(PIP_PROJECT); \
 	  QT_QPA_PLATFORM=offscreen $$v/bin/pytest -p no:xvfb -p no:cacheprovider -q \
 	    --ignore=tests/test_bundle.py --ignore=tests/x11; \
 	done
+
+$(UV_STAMP): requirements/uv.txt $(BUILD_STAMP)
+	$(BIN)/python $(PIP_LOCKED) requirements/uv.txt
+	touch $@
+
+## After changing dependencies in pyproject.toml: update uv.lock and write the lock files in
+# requirements/ from it. uv keeps every locked version that still fits and takes the newest
+# release only where something changed; LOCK_ARGS=--upgrade moves everything to the newest
+# release pyproject.toml allows, LOCK_ARGS="--upgrade-package ruff" only ruff. One resolution
+# for every file, for Linux, Windows and macOS on each Python requires-python names, so a
+# package has the same version in all of them. tests/test_packaging.py fails until this is run.
+UV_EXPORT := $(BIN)/uv export --frozen --quiet --no-emit-project --no-default-groups
+lock: $(UV_STAMP)
+	$(BIN)/uv lock $(LOCK_ARGS)
+	$(UV_EXPORT) --only-group build -o requirements/build.txt
+	$(UV_EXPORT) --only-group lock -o requirements/uv.txt
+	$(UV_EXPORT) -o requirements/run.txt
+	$(UV_EXPORT) --extra test -o requirements/test.txt
+	$(UV_EXPORT) --extra test --extra dist -o requirements/dist.txt
+	$(UV_EXPORT) --extra bench -o requirements/bench.txt
 
 clean:
 	rm -rf $(VENV) .venv-3.* build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
