@@ -210,3 +210,120 @@ def test_bundle_shows_its_window_on_wayland_under_cage(tmp_path: Path) -> None:
     reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert reports and reports[-1]["first_paint"] > 0, output[-3000:]
     assert "qt.qpa" not in output, output[-3000:]
+
+
+LICENSES = BUNDLE / "LICENSES"
+
+
+def _bundled_top_level_names() -> set[str]:
+    """The top-level module and package names in the bundle, read from the bundle itself:
+    the modules in its archive (PYZ) and the folders and extension modules in _internal."""
+    from PyInstaller.archive.readers import CArchiveReader, ZlibArchiveReader
+
+    program = BUNDLE / ("kiosk.exe" if sys.platform == "win32" else "kiosk")
+    outer = CArchiveReader(str(program))
+    pyz = ZlibArchiveReader(
+        str(program), start_offset=outer._start_offset + outer.toc["PYZ.pyz"][0]
+    )
+    names = {name.split(".")[0] for name in pyz.toc}
+    for entry in INTERNAL.iterdir():
+        if entry.name.endswith(".dist-info"):
+            continue
+        names.add(entry.name.split(".")[0])
+    return names
+
+
+def _runtime_closure() -> set[str]:
+    """The distributions a plain install of the kiosk pulls in (no test or build extras)."""
+    import importlib.metadata as md
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    todo, seen = ["clinic-kiosk"], set()
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        for text in md.requires(name) or []:
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return seen
+
+
+def test_bundle_carries_the_licence_of_every_distribution_in_it() -> None:
+    """Each Python distribution whose code is in the bundle (found from the bundle's own
+    contents) is in the notices with its licence text; and each is one a plain install of
+    the kiosk pulls in, so what the build machine happens to have installed stays out."""
+    import importlib.metadata as md
+
+    from packaging.utils import canonicalize_name
+
+    owners = md.packages_distributions()
+    inventory = (LICENSES / "THIRD-PARTY-NOTICES.txt").read_text("utf-8")
+    not_distributions = {"kiosk", "data", "resources", "base_library", "python3", "PYZ"}
+    dists, unknown = set(), set()
+    for name in _bundled_top_level_names():
+        if name in not_distributions:  # this program's own code and files
+            continue
+        if name in owners:
+            dists.update(owners[name])
+        elif not (
+            name in sys.stdlib_module_names
+            or name in not_distributions
+            # lib*: shared libraries (the next test); pyimod*, _pyi*: PyInstaller's own;
+            # _sysconfigdata*: the interpreter's build settings, generated with it.
+            or name.startswith(("lib", "pyimod", "_pyi", "pyi_", "_sysconfigdata"))
+        ):
+            unknown.add(name)
+    assert unknown == set(), "bundled modules of no known distribution"
+    # The program file is PyInstaller's boot loader.
+    dists.add("pyinstaller")
+    closure = _runtime_closure() | {"pyinstaller"}
+    for dist in sorted(dists):
+        version = md.version(dist)
+        name = md.metadata(dist)["Name"]
+        assert canonicalize_name(name) in closure, f"{name} is not a runtime dependency"
+        assert f"\n{name} {version}\n" in inventory, name
+        texts = list((LICENSES / "python" / name).iterdir())
+        assert texts and all(t.stat().st_size > 200 for t in texts), name
+
+
+def test_bundle_carries_the_licence_of_every_shared_library() -> None:
+    """Each shared library the bundle takes from the build machine (not from a Python
+    wheel) is named in the notices with the copyright file of its package."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("system libraries are copied from the build machine on Linux")
+    inventory = (LICENSES / "THIRD-PARTY-NOTICES.txt").read_text("utf-8")
+    listed = {
+        name.strip()
+        for line in inventory.splitlines()
+        if line.startswith("  bundled: ")
+        for name in line.removeprefix("  bundled: ").split(",")
+    }
+    libraries = [
+        p.name
+        for p in INTERNAL.iterdir()
+        if ".so" in p.name and p.name.startswith("lib") and not p.is_symlink()
+    ]
+    assert libraries
+    missing = [n for n in libraries if n not in listed and not n.startswith("libpython")]
+    assert missing == []
+    for folder in (LICENSES / "system").iterdir():
+        assert (folder / "copyright.txt").stat().st_size > 100, folder.name
+
+
+def test_bundle_carries_the_qt_python_font_and_icon_licences() -> None:
+    """The LGPL-3.0 with the GPL-3.0 it builds on, the notice of how to replace Qt and
+    PySide6 and where their source is, the Python licence, and the fonts' and icons'."""
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in (LICENSES / "LGPL-3.0.txt").read_text("utf-8")
+    assert "GNU GENERAL PUBLIC LICENSE" in (LICENSES / "GPL-3.0.txt").read_text("utf-8")
+    notice = (LICENSES / "Qt-LGPL-NOTICE.txt").read_text("utf-8")
+    for needed in ("Replacing them", "download.qt.io", "pyside-setup", "PySide6/Qt/lib"):
+        assert needed in notice, needed
+    python = (LICENSES / "python" / "Python" / "LICENSE.txt").read_text("utf-8")
+    assert "PYTHON SOFTWARE FOUNDATION LICENSE" in python
+    assert "SIL Open Font License" in (LICENSES / "resources" / "OFL.txt").read_text("utf-8")
+    assert "ISC License" in (LICENSES / "resources" / "LICENSE-lucide.txt").read_text("utf-8")
