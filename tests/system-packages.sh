@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The system packages `make test` needs beside Python: Qt's runtime libraries (offscreen and
-# on X), Xvfb (the real-display suite's X server) and matchbox (a kiosk window manager, for
-# the runs with one). Installs what is missing through apt when run as root (CI, a fresh
-# Debian machine); otherwise names what to install and fails.
+# on X), Xvfb (the real-display suite's X server), matchbox (a kiosk window manager, for
+# the runs with one) and systemd (systemd-analyze rates the shipped units). With
+# KIOSK_TEST_DIST=1 (CI) also cage and Xwayland: the bundle is shown on a Wayland display
+# the way docs/deploy.md's cage recipe shows it. Installs what is missing through apt when
+# run as root (CI, a fresh Debian machine); otherwise names what to install and fails.
 set -euo pipefail
 packages=(
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
   xvfb libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
-  matchbox-window-manager
+  matchbox-window-manager systemd
 )
+if [ "${KIOSK_TEST_DIST:-}" = "1" ]; then
+  packages+=(cage xwayland libwayland-client0 libwayland-cursor0)
+fi
 command -v dpkg >/dev/null 2>&1 || exit 0  # not Debian: the README says what is needed
 missing=()
 for pkg in "${packages[@]}"; do

@@ -37,7 +37,7 @@ NEVER = (
     "Qt6Pdf",
     "Qt63D",
     "Qt6Multimedia",
-    "libqwayland",
+    "WaylandCompositor",
     "libqeglfs",
     "/qml/",
     "QtQuick",
@@ -66,7 +66,7 @@ def test_bundle_has_what_the_kiosk_reads() -> None:
 
 
 def test_bundle_leaves_out_unused_qt() -> None:
-    """No WebEngine, Quick/QML, PDF, 3D, multimedia, Wayland or eglfs parts."""
+    """No WebEngine, Quick/QML, PDF, 3D, multimedia, Wayland compositor or eglfs parts."""
     found = [
         str(p.relative_to(BUNDLE)) for p in BUNDLE.rglob("*") if any(n in str(p) for n in NEVER)
     ]
@@ -141,3 +141,189 @@ def test_bundle_runs_on_the_linux_the_docs_name() -> None:
             if version > newest:
                 newest, where = version, str(path.relative_to(BUNDLE))
     assert newest <= (int(stated[1]), int(stated[2])), (newest, where)
+
+
+def test_bundle_shows_its_window_on_wayland_under_cage(tmp_path: Path) -> None:
+    """docs/deploy.md's cage recipe: the bundle paints Home on a Wayland display through Qt's
+    Wayland plugin (cage on its headless back end, no GPU; QT_QPA_PLATFORM=wayland, so Qt does
+    not fall back to X11)."""
+    import json
+    import shutil
+    import tempfile
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("cage is a Linux compositor")
+    if shutil.which("cage") is None or shutil.which("Xwayland") is None:
+        pytest.skip(
+            "cage and Xwayland are not installed (KIOSK_TEST_DIST=1 make test installs them)"
+        )
+    bundle, prefix, place = BUNDLE, [], None
+    if os.geteuid() == 0:
+        # cage refuses to run as root: run it as nobody, on a copy nobody can read.
+        place = Path(tempfile.mkdtemp(prefix="kiosk-cage-"))
+        bundle = place / "kiosk"
+        shutil.copytree(BUNDLE, bundle, symlinks=True)
+        tmp_path = place / "run"
+        tmp_path.mkdir()
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    runtime = tmp_path / "xdg-runtime"
+    runtime.mkdir(mode=0o700)
+    (tmp_path / "kiosk.toml").write_text(
+        f'db_path = "{tmp_path / "kiosk.db"}"\nlog_dir = "{tmp_path / "logs"}"\n', "utf-8"
+    )
+    if place is not None:
+        for path in [place, *place.rglob("*")]:
+            os.chown(path, 65534, 65534, follow_symlinks=False)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "WLR_BACKENDS": "headless",
+        "WLR_RENDERER": "pixman",
+        "WLR_LIBINPUT_NO_DEVICES": "1",
+        "QT_QPA_PLATFORM": "wayland",
+    }
+    try:
+        result = subprocess.run(
+            [
+                *prefix,
+                "cage",
+                "--",
+                str(bundle / "kiosk"),
+                "run",
+                "--exit-after-first-paint",
+                "--config",
+                str(tmp_path / "kiosk.toml"),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=180,
+        )
+    finally:
+        if place is not None:
+            shutil.rmtree(place, ignore_errors=True)
+    output = result.stdout + result.stderr
+    # cage exits 0 whatever its client did: the kiosk's own report is the evidence.
+    reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert reports and reports[-1]["first_paint"] > 0, output[-3000:]
+    assert "qt.qpa" not in output, output[-3000:]
+
+
+LICENSES = BUNDLE / "LICENSES"
+
+
+def _bundled_top_level_names() -> set[str]:
+    """The top-level module and package names in the bundle, read from the bundle itself:
+    the modules in its archive (PYZ) and the folders and extension modules in _internal."""
+    from PyInstaller.archive.readers import CArchiveReader, ZlibArchiveReader
+
+    program = BUNDLE / ("kiosk.exe" if sys.platform == "win32" else "kiosk")
+    outer = CArchiveReader(str(program))
+    pyz = ZlibArchiveReader(
+        str(program), start_offset=outer._start_offset + outer.toc["PYZ.pyz"][0]
+    )
+    names = {name.split(".")[0] for name in pyz.toc}
+    for entry in INTERNAL.iterdir():
+        if entry.name.endswith(".dist-info"):
+            continue
+        names.add(entry.name.split(".")[0])
+    return names
+
+
+def _runtime_closure() -> set[str]:
+    """The distributions a plain install of the kiosk pulls in (no test or build extras)."""
+    import importlib.metadata as md
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    todo, seen = ["clinic-kiosk"], set()
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        for text in md.requires(name) or []:
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return seen
+
+
+def test_bundle_carries_the_licence_of_every_distribution_in_it() -> None:
+    """Each Python distribution whose code is in the bundle (found from the bundle's own
+    contents) is in the notices with its licence text; and each is one a plain install of
+    the kiosk pulls in, so what the build machine happens to have installed stays out."""
+    import importlib.metadata as md
+
+    from packaging.utils import canonicalize_name
+
+    owners = md.packages_distributions()
+    inventory = (LICENSES / "THIRD-PARTY-NOTICES.txt").read_text("utf-8")
+    not_distributions = {"kiosk", "data", "resources", "base_library", "python3", "PYZ"}
+    dists, unknown = set(), set()
+    for name in _bundled_top_level_names():
+        if name in not_distributions:  # this program's own code and files
+            continue
+        if name in owners:
+            dists.update(owners[name])
+        elif not (
+            name in sys.stdlib_module_names
+            or name in not_distributions
+            # lib*: shared libraries (the next test); pyimod*, _pyi*: PyInstaller's own;
+            # _sysconfigdata*: the interpreter's build settings, generated with it.
+            or name.startswith(("lib", "pyimod", "_pyi", "pyi_", "_sysconfigdata"))
+        ):
+            unknown.add(name)
+    assert unknown == set(), "bundled modules of no known distribution"
+    # The program file is PyInstaller's boot loader.
+    dists.add("pyinstaller")
+    closure = _runtime_closure() | {"pyinstaller"}
+    for dist in sorted(dists):
+        version = md.version(dist)
+        name = md.metadata(dist)["Name"]
+        assert canonicalize_name(name) in closure, f"{name} is not a runtime dependency"
+        assert f"\n{name} {version}\n" in inventory, name
+        texts = list((LICENSES / "python" / name).iterdir())
+        assert texts and all(t.stat().st_size > 200 for t in texts), name
+
+
+def test_bundle_carries_the_licence_of_every_shared_library() -> None:
+    """Each shared library the bundle takes from the build machine (not from a Python
+    wheel) is named in the notices with the copyright file of its package."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("system libraries are copied from the build machine on Linux")
+    inventory = (LICENSES / "THIRD-PARTY-NOTICES.txt").read_text("utf-8")
+    listed = {
+        name.strip()
+        for line in inventory.splitlines()
+        if line.startswith("  bundled: ")
+        for name in line.removeprefix("  bundled: ").split(",")
+    }
+    libraries = [
+        p.name
+        for p in INTERNAL.iterdir()
+        if ".so" in p.name and p.name.startswith("lib") and not p.is_symlink()
+    ]
+    assert libraries
+    missing = [n for n in libraries if n not in listed and not n.startswith("libpython")]
+    assert missing == []
+    for folder in (LICENSES / "system").iterdir():
+        assert (folder / "copyright.txt").stat().st_size > 100, folder.name
+
+
+def test_bundle_carries_the_qt_python_font_and_icon_licences() -> None:
+    """The LGPL-3.0 with the GPL-3.0 it builds on, the notice of how to replace Qt and
+    PySide6 and where their source is, the Python licence, and the fonts' and icons'."""
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in (LICENSES / "LGPL-3.0.txt").read_text("utf-8")
+    assert "GNU GENERAL PUBLIC LICENSE" in (LICENSES / "GPL-3.0.txt").read_text("utf-8")
+    notice = (LICENSES / "Qt-LGPL-NOTICE.txt").read_text("utf-8")
+    for needed in ("Replacing them", "download.qt.io", "pyside-setup", "PySide6/Qt/lib"):
+        assert needed in notice, needed
+    python = (LICENSES / "python" / "Python" / "LICENSE.txt").read_text("utf-8")
+    assert "PYTHON SOFTWARE FOUNDATION LICENSE" in python
+    assert "SIL Open Font License" in (LICENSES / "resources" / "OFL.txt").read_text("utf-8")
+    assert "ISC License" in (LICENSES / "resources" / "LICENSE-lucide.txt").read_text("utf-8")
