@@ -56,8 +56,8 @@ system-packages:
 	@tests/system-packages.sh
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check kiosk tests bench
-	$(BIN)/ruff format --check kiosk tests bench
+	$(BIN)/ruff check kiosk tests bench tools
+	$(BIN)/ruff format --check kiosk tests bench tools
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import shutil
 import sqlite3
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,6 +257,54 @@ def check_export_dir(settings: Settings) -> CheckResult:
     return CheckResult("export folder", True, f"{folder}: writable, not on the kiosk's disk")
 
 
+# Ubuntu 23.10 and later (AppArmor) refuse user namespaces to unprivileged programs.
+USERNS_SYSCTL = Path("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+
+
+def _unit_setting(path: Path, key: str) -> str | None:
+    """The last ``key=`` value in a systemd unit file (as systemd applies them), or None."""
+    value = None
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        name, sep, rest = line.strip().partition("=")
+        if sep and name.strip() == key:
+            value = rest.strip()
+    return value
+
+
+def check_service(config_home: Path | None = None, sysctl: Path = USERNS_SYSCTL) -> CheckResult:
+    """Whether the installed systemd user unit can start here: its sandbox needs a user
+    namespace, which some systems refuse to user services. Then the kiosk would fail at every
+    start (218/CAPABILITIES) with nothing on screen; the drop-in from resources/systemd turns
+    those settings off."""
+    if not sys.platform.startswith("linux"):
+        return CheckResult("service", True, "no systemd here")
+    home = config_home or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    unit = home / "systemd" / "user" / "kiosk.service"
+    if not unit.is_file():
+        return CheckResult("service", True, f"{unit}: not installed (started another way)")
+    try:
+        namespace = _unit_setting(unit, "PrivateUsers") == "yes"
+        for drop_in in sorted((unit.parent / "kiosk.service.d").glob("*.conf")):
+            setting = _unit_setting(drop_in, "PrivateUsers")
+            namespace = namespace if setting is None else setting == "yes"
+    except OSError as exc:
+        return CheckResult("service", False, f"{unit}: cannot read it ({exc.strerror})")
+    try:
+        refused = sysctl.read_text(encoding="ascii").strip() == "1"
+    except OSError:
+        refused = False  # no AppArmor restriction on this system
+    if namespace and refused:
+        return CheckResult(
+            "service",
+            False,
+            f"{unit}: its sandbox needs a user namespace, which this system refuses to user "
+            "services, so the kiosk cannot start: install "
+            "resources/systemd/kiosk.service.d/no-user-namespace.conf (docs/deploy.md)",
+        )
+    how = "with a user namespace" if namespace else "without a user namespace"
+    return CheckResult("service", True, f"{unit}: sandboxed {how}, which this system allows")
+
+
 def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
     """Run every check; a broken config stops the ones that need it."""
     try:
@@ -282,6 +331,7 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         lambda: check_retention(settings),
         lambda: check_logs(settings),
         lambda: check_export_dir(settings),
+        check_service,
     ]
     for check in checks:
         try:

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,28 @@ def test_no_user_namespace_drop_in_undoes_every_setting_that_needs_one() -> None
     used = set(_settings(USER_UNIT.read_text("utf-8"))) & NEEDS_USER_NAMESPACE
     undone = set(_settings(NO_USERNS.read_text("utf-8")))
     assert used - undone == set()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="systemd units: Linux")
+def test_doctor_names_a_unit_this_system_would_not_start(tmp_path: Path) -> None:
+    """Where user namespaces are refused (Ubuntu 23.10+), the shipped unit would fail at
+    every start with nothing on screen: `kiosk doctor` fails and names the drop-in; with the
+    drop-in installed, or where namespaces are allowed, it passes."""
+    from kiosk.doctor import check_service
+
+    home = tmp_path / "config"
+    units = home / "systemd" / "user"
+    refused, allowed = tmp_path / "refused", tmp_path / "allowed"
+    refused.write_text("1\n")
+    allowed.write_text("0\n")
+    assert check_service(home, refused).ok  # no unit installed: nothing to say
+    units.mkdir(parents=True)
+    shutil.copyfile(USER_UNIT, units / "kiosk.service")
+    result = check_service(home, refused)
+    assert not result.ok and "no-user-namespace.conf" in result.detail
+    assert check_service(home, allowed).ok
+    assert check_service(home, tmp_path / "no-such-sysctl").ok  # no AppArmor at all
+    (units / "kiosk.service.d").mkdir()
+    shutil.copyfile(NO_USERNS, units / "kiosk.service.d" / NO_USERNS.name)
+    result = check_service(home, refused)
+    assert result.ok and "without a user namespace" in result.detail
