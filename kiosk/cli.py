@@ -31,6 +31,8 @@ from kiosk.memory import forbid_core_dumps
 from kiosk.validation import check_content, load_content, load_content_remembered
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QLockFile
+
     from kiosk.storage import AppointmentStore
     from kiosk.ui.main_window import MainWindow
 
@@ -431,6 +433,18 @@ def _report_first_paint(app: object, first_paint: float) -> None:
     app.exit(0)  # type: ignore[attr-defined]
 
 
+def _instance_lock() -> QLockFile:
+    """The lock a running kiosk holds on this computer (one kiosk at a time; commands that
+    must not run beside it take it too)."""
+    from PySide6.QtCore import QLockFile
+
+    lock_path = paths.default_data_dir() / "kiosk.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = QLockFile(str(lock_path))
+    lock.setStaleLockTime(0)  # a crashed kiosk's lock is stale as soon as its pid is gone
+    return lock
+
+
 def _store_error() -> type[Exception]:
     """kiosk.storage.StoreError, imported only when an exception is being matched: importing
     the store (sqlite-utils) is start-up time that ``kiosk run`` spends after its first paint."""
@@ -450,21 +464,31 @@ def _open_store_for_run(settings: Settings) -> AppointmentStore | None:
     log.info("database_open")
     if not store.can_save:
         log.error("no_encryption_key: requests cannot be saved until `kiosk keys init`")
-    elif _development_keys(settings):
-        log.warning(
-            "keys_development: requests are sealed to `make run`'s keys, whose passcode is "
-            "published; never for patients (`kiosk keys init --replace-development`)"
-        )
+    else:
+        _warn_about_weak_keys(settings)
     return store
 
 
-def _development_keys(settings: Settings) -> bool:
+def _warn_about_weak_keys(settings: Settings) -> None:
+    """Say in the log, at every start, what `kiosk doctor` fails on: keys IT must replace."""
+    from kiosk import passcodes
     from kiosk.crypto import KeysError, read_key_file
 
     try:
-        return read_key_file(settings.keys_path()).development
+        key_file = read_key_file(settings.keys_path())
     except KeysError:
-        return False
+        return
+    if key_file.development:
+        log.warning(
+            "keys_development: requests are sealed to `make run`'s keys, whose passcode is "
+            "published; never for patients (stop the kiosk, then `kiosk keys init "
+            "--replace-development`)"
+        )
+    elif key_file.passcode_rules < passcodes.RULES_VERSION:
+        log.warning(
+            "passcode_too_weak: the staff passcode was set under older rules and may be "
+            "guessed from a stolen disk; set a new one (`kiosk staff set-passcode`)"
+        )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -493,14 +517,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for claim in config_claims(settings):  # kiosk config check and doctor fail on these
         log.error("config_banned_claim %s", claim)
     _require_display()
-    from PySide6.QtCore import QLockFile
-
     from kiosk.ui.app import create_app, launch
 
-    lock_path = paths.default_data_dir() / "kiosk.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    instance_lock = QLockFile(str(lock_path))
-    instance_lock.setStaleLockTime(0)  # a crashed kiosk's lock is stale as soon as its pid is gone
+    instance_lock = _instance_lock()
     if not instance_lock.tryLock(200):
         print("kiosk: another kiosk is already running on this computer.", file=sys.stderr)
         return EXIT_FAIL
@@ -655,13 +674,19 @@ def _read_secret(args: argparse.Namespace, prompt: str, *, confirm: bool = False
             line = sys.stdin.readline()
             if not line:
                 raise _Cancelled("standard input ended before a passcode was read")
-            return line.strip()
+            return _ungrouped(line)
         value = getpass.getpass(prompt)
-        if confirm and getpass.getpass("Type it again: ") != value:
+        if confirm and _ungrouped(getpass.getpass("Type it again: ")) != _ungrouped(value):
             raise _Cancelled("the two entries differ")
-        return value.strip()
+        return _ungrouped(value)
     except (EOFError, KeyboardInterrupt):
         raise _Cancelled("cancelled") from None
+
+
+def _ungrouped(text: str) -> str:
+    """``text`` without spaces and dashes: a passcode is shown in groups (4829 1370 5186) and
+    a recovery key with dashes, and either may be typed back that way."""
+    return "".join(text.split()).replace("-", "")
 
 
 def _new_passcode(args: argparse.Namespace) -> str:
@@ -673,18 +698,21 @@ def _new_passcode(args: argparse.Namespace) -> str:
         "press Enter to have one chosen at random): "
     )
     code = _read_secret(args, prompt)
-    if not code and interactive:
+    chosen = not code and interactive
+    if chosen:
         code = passcodes.random_passcode()
-        print(f"The new staff passcode is:  {passcodes.grouped(code)}")
-        print("Tell it to the front desk in person; do not write it on the kiosk.")
-    elif interactive and _read_secret(args, "Type it again: ") != code:
-        raise _Cancelled("the two entries differ")
     try:
         passcodes.check_new(code)
     except passcodes.PasscodeError as exc:
         raise _Cancelled(
-            f"{exc}; choose {passcodes.MIN_DIGITS} or more digits at random (docs/security.md)"
+            f"{exc}; choose {passcodes.MIN_DIGITS} or more digits at random, or press Enter "
+            "at the prompt to have them chosen (docs/security.md)"
         ) from None
+    if chosen:
+        print(f"The new staff passcode is:  {passcodes.grouped(code)}")
+        print("Tell it to the front desk in person; do not write it on the kiosk.")
+    elif interactive and _read_secret(args, "Type it again: ") != code:
+        raise _Cancelled("the two entries differ")
     return code
 
 
@@ -712,28 +740,30 @@ def _unlock(args: argparse.Namespace, store: AppointmentStore) -> bool:
 
 
 def cmd_keys_init(args: argparse.Namespace) -> int:
-    from kiosk import crypto, passcodes
-    from kiosk.staff import StaffAuth
+    from kiosk import passcodes
 
     settings = _settings(args)
     keys_path = settings.keys_path()
     if keys_path.exists():
         if args.if_missing:
             return EXIT_OK
-        if not args.replace_development:
-            print(
-                f"kiosk keys: {keys_path} already exists; nothing changed (a new key pair "
-                "would make the stored requests unreadable; use `kiosk keys recover` for a "
-                "lost passcode, or --replace-development for keys made by `make run`)",
-                file=sys.stderr,
-            )
-            return EXIT_FAIL
-        if not _drop_development_keys(args, keys_path):
-            return EXIT_FAIL
-    if args.development:
-        code = passcodes.DEVELOPMENT_PASSCODE
-    else:
-        code = _new_passcode(args)
+        if args.replace_development:
+            return _replace_development_keys(args, settings, keys_path)
+        print(
+            f"kiosk keys: {keys_path} already exists; nothing changed (a new key pair "
+            "would make the stored requests unreadable; use `kiosk keys recover` for a "
+            "lost passcode, or --replace-development for keys made by `make run`)",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    code = passcodes.DEVELOPMENT_PASSCODE if args.development else _new_passcode(args)
+    return _create_keys(args, settings, keys_path, code)
+
+
+def _create_keys(args: argparse.Namespace, settings: Settings, keys_path: Path, code: str) -> int:
+    from kiosk import crypto
+    from kiosk.staff import StaffAuth
+
     try:
         recovery = crypto.init_keys(keys_path, code)
     except crypto.KeysError as exc:
@@ -759,30 +789,55 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _drop_development_keys(args: argparse.Namespace, keys_path: Path) -> bool:
-    """Remove development keys and the demo requests sealed to them; False if refused."""
-    from kiosk import crypto
+def _replace_development_keys(args: argparse.Namespace, settings: Settings, keys_path: Path) -> int:
+    """Replace `make run`'s keys and the demo requests sealed to them with a real key pair.
 
-    try:
-        key_file = crypto.read_key_file(keys_path)
-    except crypto.KeysError as exc:
-        print(f"kiosk keys: {exc}; nothing changed", file=sys.stderr)
-        return False
-    if not key_file.development:
+    Never beside a running kiosk: it would go on sealing requests to the old public key,
+    and nobody could open them once that key file is gone.
+    """
+    from kiosk import crypto, passcodes
+
+    lock = _instance_lock()
+    if not lock.tryLock(200):
         print(
-            f"kiosk keys: {keys_path} holds real keys, not development keys; nothing changed",
+            "kiosk keys: the kiosk is running on this computer; nothing changed. Stop it "
+            "first (systemctl --user stop kiosk.service), then run this again.",
             file=sys.stderr,
         )
-        return False
-    store = _keep(args, open_store(_settings(args)))
+        return EXIT_FAIL
     try:
-        removed = store.forget_key_pair(key_file.key_id)
-        keys_path.unlink()
-    except (_store_error(), OSError) as exc:
-        print(f"kiosk keys: {exc}; nothing changed", file=sys.stderr)
-        return False
-    print(f"Development keys removed, with {removed} demo request(s) sealed to them.")
-    return True
+        try:
+            key_file = crypto.read_key_file(keys_path)
+        except crypto.KeysError as exc:
+            print(f"kiosk keys: {exc}; nothing changed", file=sys.stderr)
+            return EXIT_FAIL
+        if not key_file.development:
+            print(
+                f"kiosk keys: {keys_path} holds real keys, not development keys; nothing changed",
+                file=sys.stderr,
+            )
+            return EXIT_FAIL
+        # The new passcode first: a typing mistake must leave the old keys in place.
+        code = passcodes.DEVELOPMENT_PASSCODE if args.development else _new_passcode(args)
+        store = _keep(args, open_store(settings))
+        try:
+            removed = store.forget_key_pair(key_file.key_id)
+        except _store_error() as exc:
+            print(f"kiosk keys: {exc}; nothing changed", file=sys.stderr)
+            return EXIT_FAIL
+        try:
+            keys_path.unlink()
+        except OSError as exc:
+            print(
+                f"kiosk keys: {removed} demo request(s) were removed, but {keys_path} could "
+                f"not be ({exc.strerror}): remove it, then run `kiosk keys init`",
+                file=sys.stderr,
+            )
+            return EXIT_FAIL
+        print(f"Development keys removed, with {removed} demo request(s) sealed to them.")
+        return _create_keys(args, settings, keys_path, code)
+    finally:
+        lock.unlock()
 
 
 def cmd_keys_recover(args: argparse.Namespace) -> int:

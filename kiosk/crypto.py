@@ -32,6 +32,9 @@ _NONCE_BYTES = nacl.secret.SecretBox.NONCE_SIZE
 _MAC_BYTES = nacl.secret.SecretBox.MACBYTES
 _SEAL_BYTES = 48  # crypto_box_SEALBYTES: the ephemeral public key and the MAC
 _CHAIN_PERSON = b"kiosk-chain-v1\0\0"  # BLAKE2b personalisation: exactly 16 bytes
+# A chain lasts an hour of requests; a step beyond this is a damaged row, which must not
+# make the staff screen hash for minutes to reach it.
+MAX_CHAIN_STEPS = 1 << 20
 _RECOVERY_SECRET_BYTES = 32
 _RECOVERY_CHECK_BYTES = 3
 _DERIVE_PERSON = b"kiosk-x25519-v1"
@@ -102,37 +105,54 @@ def key_id_of(public: PublicKey) -> str:
 
 class Secret:
     """Key bytes that only this module touches: kept out of swap where the system allows
-    (``mlock``) and zeroed by :meth:`wipe` or when the last reference goes.
+    (``mlock``), zeroed by :meth:`wipe` or when the last reference goes, and unusable once
+    wiped (a wiped key would otherwise seal patients' data under a key of zeros).
 
     Python ``bytes`` cannot be wiped: a key held in one stays in freed memory until it
     happens to be reused. So keys live here, in a buffer passed straight to libsodium
     through PyNaCl's compiled binding, and are never copied into a Python object.
     """
 
-    __slots__ = ("buf", "size")
+    __slots__ = ("_buf", "live", "size")
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.buf = _ffi.new("unsigned char[]", size)
-        _sodium.sodium_mlock(self.buf, size)  # best effort: a locked-memory limit may refuse
+        self.live = True
+        self._buf = _ffi.new("unsigned char[]", size)
+        # Best effort (a locked-memory limit may refuse). Never unlocked: small buffers share
+        # pages, and unlocking one page would unlock the other keys on it too.
+        _sodium.sodium_mlock(self._buf, size)
 
     @classmethod
     def random(cls, size: int = DATA_KEY_BYTES) -> Secret:
         secret = cls(size)
-        _sodium.randombytes(secret.buf, size)
+        _sodium.randombytes(secret._buf, size)
         return secret
 
+    @property
+    def buf(self) -> object:
+        """The buffer, for libsodium. Raises KeysError once the key was wiped."""
+        if not self.live:
+            raise KeysError("a key was used after it was wiped")
+        return self._buf
+
     def copy_into(self, other: Secret) -> None:
+        if other.size != self.size:
+            raise KeysError("keys of different sizes")
         _ffi.memmove(other.buf, self.buf, self.size)
 
+    def zero(self) -> None:
+        """Zero the bytes, keeping the buffer for the next key (a chain's scratch)."""
+        _sodium.sodium_memzero(self._buf, self.size)
+
     def wipe(self) -> None:
-        """Zero the bytes (``sodium_munlock`` zeroes before it unlocks)."""
-        if self.buf is not None:
-            _sodium.sodium_munlock(self.buf, self.size)
+        """Zero the bytes for good: any later use raises KeysError."""
+        self.zero()
+        self.live = False
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # at interpreter exit the binding may be gone
-            self.wipe()
+            self.zero()
 
 
 def _next_link(key: Secret, out: Secret) -> None:
@@ -204,7 +224,7 @@ class WritingKey:
         step = self.step
         blob = _encrypt(self._key, plaintext)
         _next_link(self._key, self._spare)
-        self._key.wipe()
+        self._key.zero()  # the link just used opens this request: gone before we return
         self._key, self._spare = self._spare, self._key
         self.step += 1
         return step, blob
@@ -253,7 +273,7 @@ class DataKeyOpener:
     def open(self, blob: bytes, step: int = 0) -> bytes:
         """The plaintext of ``blob``, sealed at ``step`` of this chain; KeysError if it was
         altered or is foreign."""
-        if not isinstance(blob, bytes) or not 0 <= step < 1 << 31:
+        if not isinstance(blob, bytes) or not 0 <= step < MAX_CHAIN_STEPS:
             raise KeysError("a sealed value is damaged or belongs to another key")
         size = len(blob) - _NONCE_BYTES - _MAC_BYTES
         if size < 0:
@@ -401,7 +421,9 @@ def _unwrap(wrapping: Secret, blob: bytes) -> Secret | None:
     return private
 
 
-def _key_file_for(private: Unlocked, passcode: str, cost: KdfCost, created_at: str) -> KeyFile:
+def _key_file_for(
+    private: Unlocked, passcode: str, cost: KdfCost, created_at: str, *, development: bool = False
+) -> KeyFile:
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
     wrapping = _wrap_key(passcode, salt, cost)
     try:
@@ -419,7 +441,9 @@ def _key_file_for(private: Unlocked, passcode: str, cost: KdfCost, created_at: s
         salt=_b64(salt),
         wrapped_private_key=_b64(wrapped),
         passcode_rules=passcodes.RULES_VERSION if passcodes.meets_rules(passcode) else 0,
-        development=passcode == passcodes.DEVELOPMENT_PASSCODE,
+        # Once development keys, always: a new passcode does not unpublish the old one, which
+        # still opens any earlier copy of this file (a backup, a freed disk block).
+        development=development or passcode == passcodes.DEVELOPMENT_PASSCODE,
     )
 
 
@@ -523,7 +547,10 @@ def change_passcode(
         raise KeysError(f"{path}: the unlocked key does not belong to this key file")
     cost = cost or KdfCost(old.opslimit, old.memlimit)
     try:
-        _write(path, _key_file_for(unlocked, new_passcode, cost, old.created_at))
+        key_file = _key_file_for(
+            unlocked, new_passcode, cost, old.created_at, development=old.development
+        )
+        _write(path, key_file)
     except OSError as exc:
         raise KeysError(f"{path}: cannot write the key file ({exc.strerror})") from None
 

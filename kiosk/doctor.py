@@ -108,7 +108,7 @@ def check_keys(settings: Settings) -> CheckResult:
             "keys",
             False,
             detail + " and the published development passcode (`make run`): never for "
-            "patients; run `kiosk keys init --replace-development`",
+            "patients; stop the kiosk, then run `kiosk keys init --replace-development`",
         )
     if weak:
         return CheckResult("keys", False, detail + " (below the default cost; re-run set-passcode)")

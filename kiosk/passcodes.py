@@ -43,12 +43,14 @@ def check_entry(code: str) -> None:
 
 def problem(code: str) -> str | None:
     """Why ``code`` may not become the staff passcode, or None if it may."""
+    if not code:
+        return "no passcode was given"
     if not (code.isascii() and code.isdigit()):
         return "use digits only (staff type it on the number pad)"
-    if not MIN_DIGITS <= len(code) <= MAX_DIGITS:
-        return f"use {MIN_DIGITS} to {MAX_DIGITS} digits (this has {len(code)})"
     if code == DEVELOPMENT_PASSCODE:
         return "this is the published development passcode"
+    if not MIN_DIGITS <= len(code) <= MAX_DIGITS:
+        return f"use {MIN_DIGITS} to {MAX_DIGITS} digits (this has {len(code)})"
     if _repeats_a_block(code):
         return "it repeats a short block (like 121212121212 or 111111111111)"
     if _is_run(code):

@@ -35,8 +35,9 @@ save_patient(store, "Birinci Hasta")
 save_patient(store, "İkinci Hasta")
 key = crypto.unlock(Path(keys), code)
 store.unlock(key)
-del key
 assert [r.personal["name"] for r in store.list_requests()] == ["Birinci Hasta", "İkinci Hasta"]
+# Still referenced (a screen, a signal's argument): locking must zero them, not only let go.
+held = [key, *store._opened_keys.values()]
 store.lock()
 gc.collect()
 print("ready", flush=True)

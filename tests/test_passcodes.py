@@ -51,10 +51,10 @@ def test_new_passcodes_that_are_refused(code: str, reason: str) -> None:
         passcodes.check_new(code)
 
 
-def test_the_development_passcode_is_refused_whatever_its_length() -> None:
-    assert passcodes.problem(passcodes.DEVELOPMENT_PASSCODE) is not None
-    padded = passcodes.DEVELOPMENT_PASSCODE + "00"
-    assert passcodes.problem(padded) is None  # proves the rule above is about the code itself
+def test_the_development_passcode_is_refused_by_name() -> None:
+    problem = passcodes.problem(passcodes.DEVELOPMENT_PASSCODE)
+    assert problem == "this is the published development passcode"
+    assert passcodes.problem("") == "no passcode was given"
 
 
 @pytest.mark.parametrize("code", ["482913705186", "7391045820164", "3058172946015837"])
@@ -78,11 +78,13 @@ def test_any_text_gets_an_answer_never_a_crash(text: str) -> None:
         assert text.isascii() and text.isdigit() and 12 <= len(text) <= 16
 
 
-@given(st.text(alphabet="0123456789", min_size=12, max_size=16))
-def test_digit_codes_are_judged_consistently(code: str) -> None:
-    problem = passcodes.problem(code)
-    if len(set(code)) < 4:
-        assert problem is not None
+@given(
+    st.lists(st.sampled_from("0123456789"), min_size=1, max_size=3, unique=True).flatmap(
+        lambda digits: st.text(alphabet="".join(digits), min_size=12, max_size=16)
+    )
+)
+def test_codes_of_three_digits_or_fewer_are_always_refused(code: str) -> None:
+    assert passcodes.problem(code) is not None
 
 
 def test_the_key_file_records_which_rules_its_passcode_met(tmp_path: Path) -> None:
@@ -196,8 +198,73 @@ def test_a_kiosk_on_development_keys_says_so_in_its_log(
 
     crypto.init_keys(tmp_path / "kiosk-keys.json", passcodes.DEVELOPMENT_PASSCODE)
     settings, _source = load_settings(None, db_path=str(tmp_path / "k.db"))
-    with caplog.at_level("WARNING", logger="kiosk.cli"):
+    with caplog.at_level("WARNING", logger="kiosk"):
         store = _open_store_for_run(settings)
     assert store is not None and store.can_save
     store.db.close()
     assert any(r.message.startswith("keys_development") for r in caplog.records)
+
+
+def test_a_new_passcode_does_not_make_development_keys_real(tmp_path: Path) -> None:
+    """The published code still opens every earlier copy of the key file (a backup, a freed
+    disk block): changing the passcode keeps the mark, and `kiosk doctor` keeps failing."""
+    keys = tmp_path / "kiosk-keys.json"
+    crypto.init_keys(keys, passcodes.DEVELOPMENT_PASSCODE, crypto.MIN_COST)
+    key = crypto.unlock(keys, passcodes.DEVELOPMENT_PASSCODE)
+    assert key is not None
+    crypto.change_passcode(keys, key, "482913705186")
+    assert crypto.read_key_file(keys).development
+    assert crypto.read_key_file(keys).passcode_rules == passcodes.RULES_VERSION
+
+
+def test_development_keys_are_never_replaced_beside_a_running_kiosk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The kiosk would go on sealing to the old public key, and nobody could open those
+    requests once its key file is gone: while it runs (its lock held), nothing changes. A
+    new passcode that breaks the rules also leaves the old keys in place."""
+    from kiosk.cli import _instance_lock
+
+    db = tmp_path / "k.db"
+    keys = tmp_path / "kiosk-keys.json"
+    assert main(["keys", "init", "--development", "--db", str(db)]) == 0
+    before = keys.read_bytes()
+    argv = ["keys", "init", "--replace-development", "--passcode-stdin", "--db", str(db)]
+    running = _instance_lock()
+    assert running.tryLock(0)
+    try:
+        _stdin(monkeypatch, "482913705186")
+        assert main(argv) == 1
+        assert "the kiosk is running on this computer" in capsys.readouterr().err
+    finally:
+        running.unlock()
+    _stdin(monkeypatch, "4829137051")
+    assert main(argv) == 1
+    assert "use 12 to 16 digits" in capsys.readouterr().err
+    assert keys.read_bytes() == before
+
+
+def test_a_passcode_typed_in_groups_is_the_same_passcode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The kiosk shows a chosen passcode as 4829 1370 5186; typed back that way it works."""
+    db = tmp_path / "k.db"
+    _stdin(monkeypatch, "4829 1370 5186")
+    assert main(["keys", "init", "--passcode-stdin", "--db", str(db)]) == 0
+    _stdin(monkeypatch, "4829-1370-5186")
+    assert main(["requests", "list", "--passcode-stdin", "--db", str(db)]) == 0
+    assert crypto.unlock(tmp_path / "kiosk-keys.json", "482913705186") is not None
+
+
+def test_an_old_passcode_is_named_in_the_log_at_every_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kiosk.cli import _open_store_for_run
+
+    crypto.init_keys(tmp_path / "kiosk-keys.json", "482913", crypto.MIN_COST)
+    settings, _source = load_settings(None, db_path=str(tmp_path / "k.db"))
+    with caplog.at_level("WARNING", logger="kiosk"):
+        store = _open_store_for_run(settings)
+    assert store is not None
+    store.db.close()
+    assert any(r.message.startswith("passcode_too_weak") for r in caplog.records)

@@ -172,7 +172,14 @@ def test_data_key_chain_matches_an_independent_reading() -> None:
 
     import nacl.secret
 
-    from kiosk.crypto import DataKeyOpener, KeysError, Secret, WritingKey, ephemeral_keys
+    from kiosk.crypto import (
+        MAX_CHAIN_STEPS,
+        DataKeyOpener,
+        KeysError,
+        Secret,
+        WritingKey,
+        ephemeral_keys,
+    )
 
     sealer, unlocked = ephemeral_keys()
     writing = WritingKey(sealer, started=0.0)
@@ -205,6 +212,26 @@ def test_data_key_chain_matches_an_independent_reading() -> None:
             bad_opener.open(bad_blob, bad_step)
     with pytest.raises(KeysError):
         DataKeyOpener(Secret(16))
+    with pytest.raises(KeysError):  # a damaged step: refused, not hashed towards for minutes
+        opener.open(blob, MAX_CHAIN_STEPS)
+
+
+def test_a_wiped_key_is_never_used() -> None:
+    """A wiped key is zeros: sealing under it would hide nothing. Every use refuses."""
+    from kiosk.crypto import KeysError, WritingKey, ephemeral_keys
+
+    sealer, unlocked = ephemeral_keys()
+    writing = WritingKey(sealer, started=0.0)
+    writing.wipe()
+    with pytest.raises(KeysError, match="wiped"):
+        writing.encrypt(b"Ayse Yilmaz")
+    staff = unlocked.copy()
+    sealed = sealer.seal(b"x")
+    assert staff.open(sealed) == b"x"
+    staff.wipe()
+    with pytest.raises(KeysError, match="wiped"):
+        staff.open(sealed)
+    assert unlocked.open(sealed) == b"x"  # the copy it was made from is its own
 
 
 def test_export_rows_follow_the_lock(make_store: Callable[..., AppointmentStore]) -> None:
