@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,8 +20,7 @@ from PySide6.QtGui import (
     QShowEvent,
     QWindow,
 )
-from PySide6.QtWidgets import QLayout, QScrollArea, QVBoxLayout, QWidget
-from shiboken6 import isValid
+from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from kiosk.appointment import STEPS, FormData
 from kiosk.clinic import for_clinic
@@ -34,6 +32,7 @@ from kiosk.ui.context import FlowState, ScreenContext, format_date
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
 from kiosk.ui.look import apply_look, base_palette
+from kiosk.ui.screens.base import Place, Screen
 from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
 from kiosk.ui.widgets.attract import AttractOverlay
@@ -84,13 +83,6 @@ CACHED_SCREENS = frozenset(
 # the memory too. Start-up builds at most CACHE_LIMIT - SPARE_SCREENS of them.
 CACHE_LIMIT = 128
 SPARE_SCREENS = 32
-
-
-def _is(widget: QWidget | None, module: str, name: str) -> bool:
-    """isinstance against a screen class without importing its module (a screen whose module
-    was never imported cannot be on screen)."""
-    loaded = sys.modules.get(f"kiosk.ui.screens.{module}")
-    return loaded is not None and isinstance(widget, getattr(loaded, name))
 
 
 _Part = TypeVar("_Part", bound=QWidget)
@@ -259,6 +251,11 @@ class MainWindow(QWidget):
 
     def current_screen(self) -> QWidget:
         return self.stack.currentWidget()
+
+    def _shown(self) -> Screen | None:
+        """The screen on display, as the screens' lifecycle hooks see it."""
+        screen = self.stack.currentWidget()
+        return screen if isinstance(screen, Screen) else None
 
     def attach_store(self, store: AppointmentStore | None) -> None:
         """Give the window its request store (``kiosk run`` opens it after the first paint):
@@ -439,9 +436,9 @@ class MainWindow(QWidget):
 
     def on_bar_back(self) -> None:
         """The bar's Back means one step back inside the form, like the form's own Back."""
-        screen = self.current_screen()
-        if _is(screen, "appointment", "AppointmentScreen") and screen.go_back():
-            return
+        screen = self._shown()
+        if screen is not None and screen.go_back():
+            return  # a step back inside the screen (the form's steps)
         self.leaving_form(self.go_back)
 
     def leaving_form(self, action: Callable[[], None]) -> None:
@@ -477,8 +474,8 @@ class MainWindow(QWidget):
 
     def _resume_typing(self) -> None:
         """The form's field being typed into takes the focus back (caret, focus ring)."""
-        screen = self.current_screen()
-        if _is(screen, "appointment", "AppointmentScreen"):
+        screen = self._shown()
+        if screen is not None:
             screen.resume_typing()
 
     def go_home(self) -> None:
@@ -518,39 +515,20 @@ class MainWindow(QWidget):
             self._route = self._history.pop() if self._history else HOME
         self._render(force=True)
         if place is not None:
-            self._return_to_place(*place)
+            self._return_to_place(place)
 
-    def _reading_place(self, route: Route) -> tuple[str | None, float] | None:
+    def _reading_place(self, route: Route) -> Place | None:
         """Where the visitor is on the kept screen for ``route`` in the current language:
-        the FAQ answer open, and how far down the page is (0 to 1)."""
+        how far down, and what they opened there (the FAQ answer)."""
         if route.name not in CACHED_SCREENS:
             return None
         screen = self._cache.get(self._key(route, self.context()))
-        if screen is None:
-            return None
-        opened = screen.open_id() if _is(screen, "faq", "FaqScreen") else None
-        areas = screen.findChildren(QScrollArea)
-        bar = areas[0].verticalScrollBar() if areas else None
-        fraction = bar.value() / bar.maximum() if bar is not None and bar.maximum() > 0 else 0.0
-        return opened, fraction
+        return screen.place() if isinstance(screen, Screen) else None
 
-    def _return_to_place(self, opened: str | None, fraction: float) -> None:
-        screen = self.current_screen()
-        if opened is not None and _is(screen, "faq", "FaqScreen"):
-            screen.open_entry(opened)  # (which scrolls to it)
-            return
-        if fraction <= 0:
-            return
-        areas = screen.findChildren(QScrollArea)
-        if areas:
-            bar = areas[0].verticalScrollBar()
-
-            # Once the new screen is laid out (its length is known then).
-            def scroll() -> None:
-                if isValid(bar):  # (the screen may be gone by then)
-                    bar.setValue(round(fraction * bar.maximum()))
-
-            QTimer.singleShot(0, scroll)
+    def _return_to_place(self, place: Place) -> None:
+        screen = self._shown()
+        if screen is not None:
+            screen.return_to(place)
 
     def set_text_step(self, step: int) -> None:
         """Set the text size (0 = normal, 1 = large, 2 = largest) and redraw."""
@@ -707,18 +685,6 @@ class MainWindow(QWidget):
             return True
         return any(kept is screen for kept in self._cache.values())
 
-    def _fresh(self, screen: QWidget, route: Route) -> None:
-        """Show a kept screen as if new: at the top, answers closed, the source marked (the
-        sources screen scrolls to it when shown)."""
-        if route.name == "sources":
-            screen.set_focus(route.arg)
-            if route.arg:
-                return
-        for area in screen.findChildren(QScrollArea):
-            area.verticalScrollBar().setValue(0)
-        if route.name == "faq":
-            screen.close_answers()
-
     def cached_screens(self) -> int:
         """How many content screens are kept (for tests and the benchmarks)."""
         return len(self._cache)
@@ -747,8 +713,9 @@ class MainWindow(QWidget):
         old = self.stack.currentWidget()
         if self._route != HOME:
             self.attract.stop()
-        if _is(old, "staff", "StaffScreen") and self._route.name != "staff":
-            old.clear_personal()  # no patient names wait in a screen awaiting deletion
+        leaving = old if isinstance(old, Screen) else None
+        if leaving is not None and self._route.name != "staff":
+            leaving.staff_session_ended()
         if self._route.name != "staff":
             self._sign_out_staff()  # leaving the staff screen signs staff out
             self.staff_timer.stop()
@@ -759,8 +726,8 @@ class MainWindow(QWidget):
             # Help and Language are detours only while the form is being filled in; after
             # the thank-you or failure page, leaving by any way ends the visit.
             self.end_form_visit()  # (which empties the kept form too)
-            if _is(old, "appointment", "AppointmentScreen") and not self._is_kept(old):
-                old.clear_widgets()  # do not leave typed text in a widget awaiting deletion
+            if leaving is not None and not self._is_kept(leaving):
+                leaving.form_visit_ended()
         key = self._key(self._route, ctx) if self._route.name in CACHED_SCREENS else None
         screen = self._cache.get(key) if key is not None else None
         if self._route.name == "appointment":
@@ -777,8 +744,9 @@ class MainWindow(QWidget):
                 self._keep(key, screen)
         else:
             self._cache.move_to_end(key)
-            if not back:  # Back returns to a screen as the visitor left it
-                self._fresh(screen, self._route)
+            if not back and isinstance(screen, Screen):
+                # Shown as if new; Back returns to a screen as the visitor left it.
+                screen.shown_fresh(self._route.arg)
         self.stack.setCurrentWidget(screen)
         # Focus rests on the window, not on a button: on a touch screen a focus ring on
         # "Home" reads as "selected" and confuses people.

@@ -7,12 +7,13 @@ from PySide6.QtWidgets import QFormLayout, QVBoxLayout, QWidget
 from kiosk import __version__
 from kiosk.golive import is_placeholder
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.painted import Panel
 from kiosk.ui.widgets.text import label
 
 
-class AboutScreen(QWidget):
+class AboutScreen(Screen):
     """Disclaimers, the content version and, once a physician has signed it off, the review."""
 
     def __init__(self, ctx: ScreenContext, parent: QWidget | None = None) -> None:

@@ -41,6 +41,7 @@ from kiosk.golive import is_example_url
 from kiosk.qr import appointment_link, short_display, with_params
 from kiosk.storage import AppointmentStore, StoreError
 from kiosk.ui.context import FlowState, ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.keyboard import OnScreenKeyboard
@@ -94,7 +95,7 @@ def _private(edit: QLineEdit, limit: int) -> QLineEdit:
     return edit
 
 
-class AppointmentScreen(QWidget):
+class AppointmentScreen(Screen):
     """The appointment request flow.
 
     Signals:
@@ -472,6 +473,9 @@ class AppointmentScreen(QWidget):
                     lab.clear()  # no copy of the name waits for deferred deletion
                 card.hide()
                 card.deleteLater()
+
+    def form_visit_ended(self) -> None:
+        self.clear_widgets()  # do not leave typed text in a widget awaiting deletion
 
     def clear_widgets(self) -> None:
         """Empty every field and the keyboard's state (the visit is over)."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.content import FaqEntry
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Place, Screen
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips
 from kiosk.ui.widgets.painted import PaintedButton
@@ -60,7 +63,7 @@ class _Question(PaintedButton):
         return QSize(side, side)
 
 
-class FaqScreen(QWidget):
+class FaqScreen(Screen):
     """All questions of the FAQ.
 
     Signals:
@@ -113,6 +116,19 @@ class FaqScreen(QWidget):
         """Close every answer (the screen is shown again to a new visitor)."""
         for question in self.questions.values():
             question.setChecked(False)
+
+    def shown_fresh(self, arg: str | None) -> None:
+        super().shown_fresh(arg)
+        self.close_answers()
+
+    def place(self) -> Place:
+        return replace(super().place(), opened=self.open_id())
+
+    def return_to(self, place: Place) -> None:
+        if place.opened is not None and place.opened in self.questions:
+            self.open_entry(place.opened)  # (which scrolls to it)
+        else:
+            super().return_to(place)
 
     def open_id(self) -> str | None:
         """The question whose answer is open, if any."""

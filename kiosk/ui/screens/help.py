@@ -5,10 +5,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.text import label
 
 
-class HelpScreen(QWidget):
+class HelpScreen(Screen):
     """Plain instructions, one short paragraph each."""
 
     def __init__(self, ctx: ScreenContext, parent: QWidget | None = None) -> None:

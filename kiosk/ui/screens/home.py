@@ -9,6 +9,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.grid import TileGrid
@@ -17,7 +18,7 @@ from kiosk.ui.widgets.text import label
 from kiosk.ui.widgets.tile import Tile
 
 
-class HomeScreen(QWidget):
+class HomeScreen(Screen):
     """The start screen.
 
     Signals:

@@ -6,11 +6,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.language_button import language_button
 from kiosk.ui.widgets.text import label
 
 
-class LanguageScreen(QWidget):
+class LanguageScreen(Screen):
     """One big button per language; the current one is marked with a tick and words.
 
     Signals:

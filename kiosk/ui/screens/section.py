@@ -7,13 +7,14 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.content import Section
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.text import label
 from kiosk.ui.widgets.tile import Tile
 
 
-class SectionScreen(QWidget):
+class SectionScreen(Screen):
     """Lists the topics of one section.
 
     Signals:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.qr import short_display
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.painted import Panel
@@ -48,7 +49,7 @@ class SourceCard(Panel):
             painter.end()
 
 
-class SourcesScreen(QWidget):
+class SourcesScreen(Screen):
     """Numbered references in the order the chips count them; ``focus`` is highlighted."""
 
     def __init__(
@@ -99,6 +100,12 @@ class SourcesScreen(QWidget):
         self.page.finish()
         self.focus: str | None = None
         self.set_focus(focus)
+
+    def shown_fresh(self, arg: str | None) -> None:
+        """The source ``arg`` marked (scrolled to when shown); at the top without one."""
+        self.set_focus(arg)
+        if not arg:
+            super().shown_fresh(arg)
 
     def set_focus(self, focus: str | None) -> None:
         """Highlight the source ``focus`` (None: none); it is scrolled to when shown."""

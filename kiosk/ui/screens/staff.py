@@ -28,6 +28,7 @@ from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copi
 from kiosk.times import clinic_time, clinic_time_text, clinic_today, day_start
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination, device_of
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.requests_model import RequestsTableModel
@@ -45,7 +46,7 @@ WHICH = (
 )
 
 
-class StaffScreen(QWidget):
+class StaffScreen(Screen):
     """Everything the receptionist needs, in big touch targets.
 
     Signals:
@@ -221,6 +222,9 @@ class StaffScreen(QWidget):
 
     def _ask_exit(self) -> None:
         self.exit_row.show()
+
+    def staff_session_ended(self) -> None:
+        self.clear_personal()  # no patient names wait in a screen awaiting deletion
 
     def clear_personal(self) -> None:
         """Drop every request from the table (its opened rows too) and the detail view

@@ -10,6 +10,7 @@ from kiosk.passcodes import MAX_DIGITS
 from kiosk.staff import StaffAuth
 from kiosk.storage import StoreError
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.text import label
 
 COUNTDOWN_MS = 1000
@@ -20,7 +21,7 @@ def wait_text(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class StaffLoginScreen(QWidget):
+class StaffLoginScreen(Screen):
     """A digit pad with masked entry. Until a passcode is set it only says so.
 
     While the passcode is locked out, the message counts the wait down each second from the

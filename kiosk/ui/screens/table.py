@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.content import Table
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.topic import STATUS_ICONS
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips, boxed
@@ -15,7 +16,7 @@ from kiosk.ui.widgets.painted import Panel
 from kiosk.ui.widgets.text import label
 
 
-class TableScreen(QWidget):
+class TableScreen(Screen):
     """Shows one table. Landscape keeps every column on screen (no sideways scrolling),
     and the column heads stay at the top of the page once the table scrolls under it (a
     copy, ``table-sticky-head``, shown only then); portrait reflows into cards with the same

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 
 from kiosk.content import Block, Topic
 from kiosk.ui.context import ScreenContext
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.blocks import SourceChips, boxed, bullets
 from kiosk.ui.widgets.columns import BalancedColumns
@@ -36,7 +37,7 @@ def status_line(ctx: ScreenContext, status: str) -> Panel:
     return frame
 
 
-class TopicScreen(QWidget):
+class TopicScreen(Screen):
     """Shows one topic: in landscape the summary and blocks sit in two columns of cards, so
     a page stays within about one screen; in portrait (or with large text) one column.
 
