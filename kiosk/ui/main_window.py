@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
@@ -32,6 +32,7 @@ from kiosk.ui.context import FlowState, ScreenContext, format_date
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
 from kiosk.ui.look import apply_look, base_palette
+from kiosk.ui.navigation import FORM_DETOURS, HOME, Route, Trail, content_routes, route_for_section
 from kiosk.ui.screens.base import Place, Screen
 from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
@@ -55,22 +56,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Route:
-    """Where the visitor is: a screen kind and, for some, the id it shows."""
-
-    name: str
-    arg: str | None = None
-
-    @property
-    def key(self) -> str:
-        """A stable name for the screen, used in screenshots and tests."""
-        return f"{self.name}-{self.arg}" if self.arg else self.name
-
-
-HOME = Route("home")
-# Screens a visitor may open from inside the form without ending it.
-FORM_DETOURS = ("appointment", "language", "help")
 RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
 # Screens that show only content (no personal data, no staff data) are kept once built and
 # shown again instantly. The form in the default language is kept too, emptied as each visit
@@ -145,8 +130,7 @@ class MainWindow(QWidget):
         self._pages = PagePool()
         self._lang = settings.default_language
         self._text_step = 0
-        self._history: list[Route] = []
-        self._route = HOME
+        self._trail = Trail()
         self._built_for: tuple[object, ...] | None = None
         self._qss = ""
         self._store: AppointmentStore | None = None
@@ -243,11 +227,11 @@ class MainWindow(QWidget):
 
     @property
     def route(self) -> Route:
-        return self._route
+        return self._trail.route
 
     @property
     def history(self) -> tuple[Route, ...]:
-        return tuple(self._history)
+        return self._trail.behind
 
     def current_screen(self) -> QWidget:
         return self.stack.currentWidget()
@@ -303,18 +287,7 @@ class MainWindow(QWidget):
         self._start_up_timer.start(0)
 
     def _content_routes(self, code: str) -> list[Route]:
-        """Every content screen of language ``code``, Home first."""
-        routes = [HOME]
-        for section in self._content.languages[code].sections:
-            if section.kind == "topics":
-                if len(section.items) > 1:
-                    routes.append(Route("section", section.id))
-                routes.extend(Route("topic", t) for t in section.items)
-            elif section.kind == "table":
-                routes.append(Route("table", section.items[0]))
-            else:
-                routes.append(Route(section.kind))
-        return routes + [Route("help"), Route("language")]
+        return content_routes(self._content.languages[code])
 
     def _source_links(self) -> list[str]:
         return [link for source in self._content.sources.values() if (link := source.link())]
@@ -351,7 +324,7 @@ class MainWindow(QWidget):
     def _keep_form_built(self) -> None:
         """Build the form in the default language at normal text size and keep it, laid
         out, so that opening it is only a paint (unless a visitor is in a form already)."""
-        busy = self._route.name == "appointment" or self.flow.step != "notice"
+        busy = self._trail.route.name == "appointment" or self.flow.step != "notice"
         if self._kept_form is not None or busy or not self.form.is_empty():
             return  # kept already (built on a visitor's demand), or a visit is in the form
         ctx = self.context(self._settings.default_language)
@@ -417,21 +390,18 @@ class MainWindow(QWidget):
     # --- navigation ------------------------------------------------------------------------
 
     def navigate(self, route: Route) -> None:
-        """Show ``route``; the current screen goes on the Back history."""
-        if route == self._route:
+        """Show ``route``; the current screen goes on the Back trail."""
+        if route == self._trail.route:
             return
         if route == HOME:
             self.go_home()
             return
-        # The language picker is a detour, not a place: Back skips it.
-        if self._route.name != "language":
-            self._history.append(self._route)
-        self._route = route
+        self._trail.go(route)
         self._render()
 
     def go_back(self) -> None:
         """Return to the previous screen (Home when there is none), as the visitor left it."""
-        self._route = self._history.pop() if self._history else HOME
+        self._trail.back()
         self._render(back=True)
 
     def on_bar_back(self) -> None:
@@ -445,8 +415,8 @@ class MainWindow(QWidget):
         """Run ``action`` (which ends the form); first, if the visitor has typed or chosen
         anything in it, ask once whether to keep going or erase it (LeaveOverlay). From a
         detour (Help, Language) Home and "I am done" end the form too; Back returns to it."""
-        in_form = self._route.name == "appointment" or (
-            self._route.name in FORM_DETOURS and action != self.go_back
+        in_form = self._trail.route.name == "appointment" or (
+            self._trail.route.name in FORM_DETOURS and action != self.go_back
         )
         started = in_form and self.flow.step in STEPS and not self.form.is_empty()
         if not started:
@@ -480,22 +450,12 @@ class MainWindow(QWidget):
 
     def go_home(self) -> None:
         """Return to Home and forget the trail."""
-        self._history.clear()
-        self._route = HOME
+        self._trail.home()
         self._render()
 
     def open_section(self, section_id: str) -> None:
-        """Open a Home section: its only topic directly, a list of topics, or its screen."""
-        section = self._content.languages[self._lang].section(section_id)
-        if section.kind == "topics":
-            if len(section.items) == 1:
-                self.navigate(Route("topic", section.items[0]))
-            else:
-                self.navigate(Route("section", section.id))
-        elif section.kind == "table":
-            self.navigate(Route("table", section.items[0]))
-        else:
-            self.navigate(Route(section.kind))
+        """Open a Home section (kiosk.ui.navigation.route_for_section)."""
+        self.navigate(route_for_section(self._content.languages[self._lang].section(section_id)))
 
     def open_source(self, source_id: str) -> None:
         self.navigate(Route("sources", source_id))
@@ -505,14 +465,10 @@ class MainWindow(QWidget):
         scrolled as far down, the same answer open."""
         if code not in self._languages:
             raise ValueError(f"language not offered: {code}")
-        if self._route.name == "language":
-            back_to = self._history[-1] if self._history else HOME
-        else:
-            back_to = self._route
-        place = self._reading_place(back_to)
+        place = self._reading_place(self._trail.before_detour())
         self._lang = code
-        if self._route.name == "language":
-            self._route = self._history.pop() if self._history else HOME
+        if self._trail.route.name == "language":
+            self._trail.back()
         self._render(force=True)
         if place is not None:
             self._return_to_place(place)
@@ -690,11 +646,12 @@ class MainWindow(QWidget):
         return len(self._cache)
 
     def _render(self, force: bool = False, back: bool = False) -> None:
-        if self._route.name == "staff" and not self._staff_unlocked:
-            self._route = HOME  # never show the staff screen without the passcode
+        if self._trail.route.name == "staff" and not self._staff_unlocked:
+            self._trail.replace(HOME)  # never show the staff screen without the passcode
+        route = self._trail.route
         ctx = self.context()
         m = ctx.metrics
-        state = (self._lang, self._text_step, m.portrait, m.dpi, self._route)
+        state = (self._lang, self._text_step, m.portrait, m.dpi, route)
         if not force and state == self._built_for:
             return
         self._built_for = state
@@ -709,36 +666,36 @@ class MainWindow(QWidget):
             self._qss = qss
             self.bar.setStyleSheet(qss)
         self.bar.apply(ctx.lang.ui, self._text_step, m, ctx.lang.rtl)
-        self.bar.set_back_enabled(self._route != HOME)
+        self.bar.set_back_enabled(route != HOME)
         old = self.stack.currentWidget()
-        if self._route != HOME:
+        if route != HOME:
             self.attract.stop()
         leaving = old if isinstance(old, Screen) else None
-        if leaving is not None and self._route.name != "staff":
+        if leaving is not None and route.name != "staff":
             leaving.staff_session_ended()
-        if self._route.name != "staff":
+        if route.name != "staff":
             self._sign_out_staff()  # leaving the staff screen signs staff out
             self.staff_timer.stop()
         else:
             self.staff_timer.start()
-        visit_over = self.flow.step in ("thanks", "failed") and self._route.name != "appointment"
-        if self._route.name not in FORM_DETOURS or visit_over:
+        visit_over = self.flow.step in ("thanks", "failed") and route.name != "appointment"
+        if route.name not in FORM_DETOURS or visit_over:
             # Help and Language are detours only while the form is being filled in; after
             # the thank-you or failure page, leaving by any way ends the visit.
             self.end_form_visit()  # (which empties the kept form too)
             if leaving is not None and not self._is_kept(leaving):
                 leaving.form_visit_ended()
-        key = self._key(self._route, ctx) if self._route.name in CACHED_SCREENS else None
+        key = self._key(route, ctx) if route.name in CACHED_SCREENS else None
         screen = self._cache.get(key) if key is not None else None
-        if self._route.name == "appointment":
+        if route.name == "appointment":
             screen = self._form_for(ctx)
             if screen is None:
-                screen = self._make(self._route, ctx)
+                screen = self._make(route, ctx)
                 self.stack.addWidget(screen)
             else:
                 self._kept_form_used = True
         elif screen is None:
-            screen = self._make(self._route, ctx)
+            screen = self._make(route, ctx)
             self.stack.addWidget(screen)
             if key is not None:
                 self._keep(key, screen)
@@ -746,12 +703,12 @@ class MainWindow(QWidget):
             self._cache.move_to_end(key)
             if not back and isinstance(screen, Screen):
                 # Shown as if new; Back returns to a screen as the visitor left it.
-                screen.shown_fresh(self._route.arg)
+                screen.shown_fresh(route.arg)
         self.stack.setCurrentWidget(screen)
         # Focus rests on the window, not on a button: on a touch screen a focus ring on
         # "Home" reads as "selected" and confuses people.
         self.setFocus(Qt.FocusReason.OtherFocusReason)
-        if self._route.name == "appointment":
+        if route.name == "appointment":
             self._resume_typing()  # (back from a detour, or in another language)
         if old is not None and old is not screen:
             if self._kept_form is not None and old is self._kept_form[1]:
@@ -761,9 +718,9 @@ class MainWindow(QWidget):
             elif not self._is_kept(old):
                 self._discard(old)
         self.tap_guard.changed()
-        log.info("screen %s", self._route.key)
+        log.info("screen %s", route.key)
         self._restart_idle()
-        self.screen_changed.emit(self._route.key)
+        self.screen_changed.emit(route.key)
 
     @property
     def store(self) -> AppointmentStore | None:
@@ -779,7 +736,7 @@ class MainWindow(QWidget):
             self._store.unlock(key)
         self._staff_unlocked = True
         # The pad is not a place to come back to: the staff screen replaces it.
-        self._route = Route("staff")
+        self._trail.replace(Route("staff"))
         self._render(force=True)
 
     def _on_exit(self) -> None:
@@ -806,7 +763,7 @@ class MainWindow(QWidget):
     def at_rest(self) -> bool:
         """True on Home in the default language and text size: nothing to reset."""
         return (
-            self._route == HOME
+            self._trail.route == HOME
             and self._lang == self._settings.default_language
             and self._text_step == 0
             and self.form.is_empty()
@@ -814,12 +771,12 @@ class MainWindow(QWidget):
 
     def _restart_idle(self) -> None:
         """Start the quiet-time clock again (longer inside the appointment form)."""
-        if self.at_rest() or self._route.name.startswith("staff"):
+        if self.at_rest() or self._trail.route.name.startswith("staff"):
             # Staff screens have their own two-minute lock; Home at rest needs no reset.
             self.idle_timer.stop()
             return
         s = self._settings
-        seconds = s.idle_form_seconds if self._route.name == "appointment" else s.idle_seconds
+        seconds = s.idle_form_seconds if self._trail.route.name == "appointment" else s.idle_seconds
         self.idle_timer.start(seconds * 1000)
 
     def show_idle_warning(self) -> None:
@@ -844,8 +801,7 @@ class MainWindow(QWidget):
         self._sign_out_staff()
         self._lang = self._settings.default_language
         self._text_step = 0
-        self._history.clear()
-        self._route = HOME
+        self._trail.home()
         self._render(force=True)  # rebuilding Home also resets every scroll position
         self.end_form_visit()
         log.info("visit_reset")
@@ -858,7 +814,7 @@ class MainWindow(QWidget):
         """Once a visit is over and the kiosk waits: let go of screens built at another text
         size (the next visitor starts at the default one; they are rebuilt when asked for),
         then give the memory the visit freed back to the system (kiosk.memory)."""
-        if self._route != HOME or self._text_step != 0:
+        if self._trail.route != HOME or self._text_step != 0:
             return  # someone is already using the kiosk again
         self._let_go_of_other_sizes()
 
@@ -874,7 +830,7 @@ class MainWindow(QWidget):
 
     def start_attract(self) -> None:
         """Begin the slow rotation of topics on Home (if the clinic wants it)."""
-        if self._settings.attract_mode and self._route == HOME:
+        if self._settings.attract_mode and self._trail.route == HOME:
             ctx = self.context()
             order = [self._lang] + [c for c in self._languages if c != self._lang]
             hints = tuple(self._content.languages[c].ui.attract_hint for c in order)

@@ -17,7 +17,8 @@ from kiosk.content import Content, LanguageContent
 from kiosk.demo import fill_demo
 from kiosk.staff import StaffAuth
 from kiosk.storage import AppointmentStore, memory_database
-from kiosk.ui.main_window import MainWindow, Route
+from kiosk.ui.main_window import MainWindow
+from kiosk.ui.navigation import Route, content_routes
 from kiosk.ui.screens.faq import FaqScreen
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.staff import StaffScreen
@@ -26,18 +27,7 @@ from kiosk.ui.screens.staff_login import StaffLoginScreen
 
 def all_routes(lang: LanguageContent) -> Iterator[Route]:
     """Yield a route for every screen the visitor can reach."""
-    yield Route("home")
-    for section in lang.sections:
-        if section.kind == "topics" and len(section.items) > 1:
-            yield Route("section", section.id)
-        elif section.kind == "table":
-            yield Route("table", section.items[0])
-        elif section.kind in ("faq", "sources", "about"):
-            yield Route(section.kind)
-    for topic_id in lang.topics:
-        yield Route("topic", topic_id)
-    yield Route("help")
-    yield Route("language")
+    yield from content_routes(lang)
 
 
 # Made-up values for the form's screenshots: never a real visitor's data.
