@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QContextMenuEvent,
@@ -33,6 +32,7 @@ from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
 from kiosk.ui.look import apply_look, base_palette
 from kiosk.ui.navigation import FORM_DETOURS, HOME, Route, Trail, content_routes, route_for_section
+from kiosk.ui.screen_cache import CACHE_LIMIT, CACHED_SCREENS, SPARE_SCREENS, ScreenCache
 from kiosk.ui.screens.base import Place, Screen
 from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
@@ -47,7 +47,6 @@ from kiosk.watchdog import beat, sd_notify, watchdog_interval_ms
 if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
     from kiosk.storage import AppointmentStore
-    from kiosk.ui.screens.appointment import AppointmentScreen
 
 # Screens are imported when first built (inside _build), not here: start-up pays only for
 # Home, and the form, the staff screens and what they import (the store, the export, the
@@ -57,17 +56,6 @@ log = logging.getLogger(__name__)
 
 
 RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
-# Screens that show only content (no personal data, no staff data) are kept once built and
-# shown again instantly. The form in the default language is kept too, emptied as each visit
-# ends; forms in other languages and the staff screens are always built afresh.
-CACHED_SCREENS = frozenset(
-    {"home", "section", "topic", "table", "faq", "sources", "about", "help", "language"}
-)
-# Every content screen in up to three languages (about 30 each) and other text sizes; a
-# kept screen costs ~0.1-0.5 MiB (no style sheet: kiosk/ui/look.py), so the limit bounds
-# the memory too. Start-up builds at most CACHE_LIMIT - SPARE_SCREENS of them.
-CACHE_LIMIT = 128
-SPARE_SCREENS = 32
 
 
 _Part = TypeVar("_Part", bound=QWidget)
@@ -135,12 +123,6 @@ class MainWindow(QWidget):
         self._qss = ""
         self._store: AppointmentStore | None = None
         self._auth: StaffAuth | None = None
-        self._cache: OrderedDict[tuple[object, ...], QWidget] = OrderedDict()
-        # The form in the default language at normal text size, built once and emptied for
-        # each visitor (most visitors use that language): its key, the screen, and whether
-        # it has been shown since it was last emptied.
-        self._kept_form: tuple[tuple[object, ...], AppointmentScreen] | None = None
-        self._kept_form_used = False
         self._start_up_jobs: list[Callable[[], None]] = []
         self._start_up_timer = QTimer(self)
         self._start_up_timer.setSingleShot(True)
@@ -199,6 +181,7 @@ class MainWindow(QWidget):
         self.setAutoFillBackground(True)
         self.stack = ScreenStack()
         self.stack.setObjectName("screen-stack")
+        self.screens = ScreenCache(self.stack, self._pages, self._make)
         self.bar = NavBar(self._icons)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -281,7 +264,7 @@ class MainWindow(QWidget):
             jobs = build[:first_sources] + qr + build[first_sources:others]
         else:
             jobs = build[:others] + qr
-        jobs += [self._prepare_form_checks, self._keep_form_built] + build[others:]
+        jobs += [self._prepare_form_checks, self.keep_form_built] + build[others:]
         jobs.append(release_free_memory)  # what start-up's imports and builds left behind
         self._start_up_jobs = jobs
         self._start_up_timer.start(0)
@@ -305,61 +288,23 @@ class MainWindow(QWidget):
             self.started_up.emit()
 
     def _keep_built(self, route: Route, code: str) -> None:
-        """Build the screen for ``route`` in ``code`` at normal text size and keep it,
-        styled and laid out, so that showing it later is only a paint."""
-        ctx = self.context(code)
-        m = ctx.metrics
-        ctx = replace(ctx, metrics=Metrics(dpi=m.dpi, text_step=0, portrait=m.portrait))
-        key = self._key(route, ctx)
-        if key in self._cache:
-            return
-        screen = self._make(route, ctx)
-        self._keep(key, screen)
-        self.stack.addWidget(screen)
-        # Rendering one pixel of the hidden screen makes Qt deliver its pending resizes and
-        # lay it out.
-        screen.setGeometry(self.stack.rect())
-        screen.grab(QRect(0, 0, 1, 1))
+        """Build the screen for ``route`` in ``code`` at normal text size and keep it."""
+        self.screens.build_and_keep(route, self._normal_size(self.context(code)))
 
-    def _keep_form_built(self) -> None:
+    def keep_form_built(self) -> None:
         """Build the form in the default language at normal text size and keep it, laid
         out, so that opening it is only a paint (unless a visitor is in a form already)."""
         busy = self._trail.route.name == "appointment" or self.flow.step != "notice"
-        if self._kept_form is not None or busy or not self.form.is_empty():
+        if self.screens.kept_form is not None or busy or not self.form.is_empty():
             return  # kept already (built on a visitor's demand), or a visit is in the form
-        ctx = self.context(self._settings.default_language)
-        m = ctx.metrics
-        ctx = replace(ctx, metrics=Metrics(dpi=m.dpi, text_step=0, portrait=m.portrait))
-        screen = self._form_for(ctx)
-        if screen is None:
-            return
-        self._kept_form_used = False
-        self.flow.reset()  # built for no one: a form without a store opens on "failed"
-        screen.setGeometry(self.stack.rect())
-        screen.grab(QRect(0, 0, 1, 1))
+        ctx = self._normal_size(self.context(self._settings.default_language))
+        if self.screens.build_form(ctx, self._settings.default_language, self._store):
+            self.flow.reset()  # built for no one: a form without a store opens on "failed"
 
-    def _form_for(self, ctx: ScreenContext) -> AppointmentScreen | None:
-        """The kept form, showing the visit's data, when ``ctx`` is the default language at
-        normal text size (built and kept on first use); else None: the form in another
-        language or size is built for the visit and deleted after it."""
-        if ctx.lang.code != self._settings.default_language or ctx.metrics.text_step != 0:
-            return None
-        key = self._key(Route("appointment"), ctx)
-        if self._kept_form is not None:
-            kept_key, kept = self._kept_form
-            if kept_key == key and kept.store is self._store:
-                kept.sync()
-                return kept
-            # Another screen size, or the store attached since: build it again (the form
-            # data lives in the window, so nothing typed is lost).
-            self._kept_form = None
-            kept.put_away()
-            if kept is not self.stack.currentWidget():
-                self._discard(kept)  # (_render lets go of the current one once replaced)
-        screen = self._make(Route("appointment"), ctx)
-        self.stack.addWidget(screen)
-        self._kept_form = (key, screen)
-        return screen
+    @staticmethod
+    def _normal_size(ctx: ScreenContext) -> ScreenContext:
+        m = ctx.metrics
+        return replace(ctx, metrics=Metrics(dpi=m.dpi, text_step=0, portrait=m.portrait))
 
     def _prepare_form_checks(self) -> None:
         # The phone and e-mail checks may load their libraries on first use: now, not when
@@ -478,7 +423,7 @@ class MainWindow(QWidget):
         how far down, and what they opened there (the FAQ answer)."""
         if route.name not in CACHED_SCREENS:
             return None
-        screen = self._cache.get(self._key(route, self.context()))
+        screen = self.screens.peek(route, self.context())
         return screen.place() if isinstance(screen, Screen) else None
 
     def _return_to_place(self, place: Place) -> None:
@@ -498,7 +443,7 @@ class MainWindow(QWidget):
 
     def _back_to_normal_size(self) -> None:
         if self._text_step == 0:
-            self._let_go_of_other_sizes()
+            self.screens.let_go_of_other_sizes()
 
     def cycle_text_size(self) -> None:
         self.set_text_step((self._text_step + 1) % len(TEXT_SCALES))
@@ -589,11 +534,11 @@ class MainWindow(QWidget):
             return form
         raise ValueError(f"unknown route {route}")
 
-    def _key(self, route: Route, ctx: ScreenContext) -> tuple[object, ...]:
-        """What a kept screen depends on. Every source opens the one sources screen."""
-        m = ctx.metrics
-        arg = None if route.name == "sources" else route.arg
-        return (route.name, arg, ctx.lang.code, m.text_step, m.portrait, m.dpi)
+    def _make_on_stack(self, route: Route, ctx: ScreenContext) -> QWidget:
+        """A screen built for this visit only (never kept), on the stack."""
+        screen = self._make(route, ctx)
+        self.stack.addWidget(screen)
+        return screen
 
     def _make(self, route: Route, ctx: ScreenContext) -> QWidget:
         """Build the screen for ``route`` inside the stack's layer for its direction (and,
@@ -614,36 +559,13 @@ class MainWindow(QWidget):
             layout.invalidate()
         return screen
 
-    def _keep(self, key: tuple[object, ...], screen: QWidget) -> None:
-        """Keep a content screen for next time, dropping the least recently shown ones
-        beyond CACHE_LIMIT."""
-        self._cache[key] = screen
-        while len(self._cache) > CACHE_LIMIT:
-            old_key, victim = next(iter(self._cache.items()))
-            del self._cache[old_key]
-            if victim is self.stack.currentWidget():
-                self._cache[old_key] = victim  # never drop what is on screen
-                continue
-            self._discard(victim)
-
-    def _discard(self, screen: QWidget) -> None:
-        """Take ``screen`` off the stack and delete it, keeping its scrolling pages."""
-        self.stack.removeWidget(screen)
-        self._pages.recycle(screen)
-        screen.deleteLater()
-
     def page_pool(self) -> PagePool:
         """The scrolling pages the screens share (for tests and the benchmarks)."""
         return self._pages
 
-    def _is_kept(self, screen: QWidget) -> bool:
-        if self._kept_form is not None and self._kept_form[1] is screen:
-            return True
-        return any(kept is screen for kept in self._cache.values())
-
     def cached_screens(self) -> int:
         """How many content screens are kept (for tests and the benchmarks)."""
-        return len(self._cache)
+        return len(self.screens)
 
     def _render(self, force: bool = False, back: bool = False) -> None:
         if self._trail.route.name == "staff" and not self._staff_unlocked:
@@ -683,25 +605,16 @@ class MainWindow(QWidget):
             # Help and Language are detours only while the form is being filled in; after
             # the thank-you or failure page, leaving by any way ends the visit.
             self.end_form_visit()  # (which empties the kept form too)
-            if leaving is not None and not self._is_kept(leaving):
+            if leaving is not None and not self.screens.is_kept(leaving):
                 leaving.form_visit_ended()
-        key = self._key(route, ctx) if route.name in CACHED_SCREENS else None
-        screen = self._cache.get(key) if key is not None else None
         if route.name == "appointment":
-            screen = self._form_for(ctx)
-            if screen is None:
-                screen = self._make(route, ctx)
-                self.stack.addWidget(screen)
-            else:
-                self._kept_form_used = True
-        elif screen is None:
-            screen = self._make(route, ctx)
-            self.stack.addWidget(screen)
-            if key is not None:
-                self._keep(key, screen)
+            form = self.screens.form(ctx, self._settings.default_language, self._store)
+            if form is not None:
+                self.screens.form_shown()
+            screen: QWidget = form if form is not None else self._make_on_stack(route, ctx)
         else:
-            self._cache.move_to_end(key)
-            if not back and isinstance(screen, Screen):
+            screen, kept = self.screens.shown(route, ctx)
+            if kept and not back and isinstance(screen, Screen):
                 # Shown as if new; Back returns to a screen as the visitor left it.
                 screen.shown_fresh(route.arg)
         self.stack.setCurrentWidget(screen)
@@ -711,12 +624,7 @@ class MainWindow(QWidget):
         if route.name == "appointment":
             self._resume_typing()  # (back from a detour, or in another language)
         if old is not None and old is not screen:
-            if self._kept_form is not None and old is self._kept_form[1]:
-                # The kept form holds the visit's data only while it is on screen (the form
-                # data keeps it, and sync shows it again): nothing to find in a hidden form.
-                self._kept_form[1].put_away()
-            elif not self._is_kept(old):
-                self._discard(old)
+            self.screens.replaced(old)
         self.tap_guard.changed()
         log.info("screen %s", route.key)
         self._restart_idle()
@@ -816,17 +724,7 @@ class MainWindow(QWidget):
         then give the memory the visit freed back to the system (kiosk.memory)."""
         if self._trail.route != HOME or self._text_step != 0:
             return  # someone is already using the kiosk again
-        self._let_go_of_other_sizes()
-
-    def _let_go_of_other_sizes(self) -> None:
-        """Drop the kept screens built at a text size other than normal (never the one
-        shown), then give the memory back to the system (kiosk.memory)."""
-        for key, screen in list(self._cache.items()):
-            if key[3] != 0 and screen is not self.stack.currentWidget():
-                del self._cache[key]
-                self._discard(screen)
-        # After the deletions above have run.
-        QTimer.singleShot(0, release_free_memory)
+        self.screens.let_go_of_other_sizes()
 
     def start_attract(self) -> None:
         """Begin the slow rotation of topics on Home (if the clinic wants it)."""
@@ -877,11 +775,7 @@ class MainWindow(QWidget):
             log.info("form_wiped")
         self.form.wipe()
         self.flow.reset()
-        if self._kept_form is not None and self._kept_form_used:
-            # The kept form may hold this visit's answers even when the visitor finished in
-            # another language: empty it now, not when the next visitor opens it.
-            self._kept_form_used = False
-            self._kept_form[1].reset()
+        self.screens.empty_form()
         clipboard = QGuiApplication.clipboard()
         if clipboard is not None:
             clipboard.clear()

@@ -263,8 +263,8 @@ def test_the_start_up_job_leaves_a_visit_in_the_form_alone(window: MainWindow) -
     _form(window).next_button.click()
     assert window.flow.step == "name"
     window.navigate(Route("help"))
-    window._keep_form_built()
-    assert window._kept_form is None
+    window.keep_form_built()
+    assert window.screens.kept_form is None
     window.go_back()
     assert _form(window).step == "name"
 
@@ -281,8 +281,8 @@ def test_the_start_up_job_keeps_the_form_a_visitor_made(window: MainWindow) -> N
         kept.fields["name"].backspace()
     assert window.form.is_empty()
     window.navigate(Route("help"))
-    window._keep_form_built()
-    assert window._kept_form is not None and window._kept_form[1] is kept
+    window.keep_form_built()
+    assert window.screens.kept_form is kept
     window.go_home()
     settle()
     kept.fields["name"].undo()

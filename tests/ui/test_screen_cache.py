@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea, QWid
 from pytestqt.qtbot import QtBot
 
 from kiosk.appointment import FormData
-from kiosk.ui import main_window as main_window_module
+from kiosk.ui import screen_cache as screen_cache_module
 from kiosk.ui.main_window import HOME, MainWindow, Route
 from kiosk.ui.screens.appointment import AppointmentScreen
 from kiosk.ui.screens.faq import FaqScreen
@@ -193,7 +193,7 @@ def test_each_text_size_has_its_own_screen(window: MainWindow) -> None:
 
 def test_kept_screens_are_bounded(window: MainWindow, monkeypatch) -> None:  # noqa: ANN001
     """Beyond the limit the least recently shown screen is let go (never the one shown)."""
-    monkeypatch.setattr(main_window_module, "CACHE_LIMIT", 3)
+    monkeypatch.setattr(screen_cache_module, "CACHE_LIMIT", 3)
     lang = window.context().lang
     for topic_id in list(lang.topics)[:5]:
         window.navigate(Route("topic", topic_id))
@@ -208,10 +208,10 @@ def test_start_up_builds_every_content_screen(qtbot: QtBot, window: MainWindow) 
     with qtbot.waitSignal(window.started_up, timeout=60_000):
         window.finish_start_up()
     assert not window.starting_up()
-    assert window._kept_form is not None  # the default language's form, too
-    prebuilt_form = window._kept_form[1]
+    prebuilt_form = window.screens.kept_form
+    assert prebuilt_form is not None  # the default language's form, too
     kept = window.cached_screens()
-    built = set(window._cache.values())
+    built = set(window.screens.kept())
     topics = next(iter(window.context().lang.topics))
     assert kept >= 2 * len(window.context().lang.topics)
     window.set_language("tr")
@@ -285,7 +285,7 @@ def test_after_a_visit_other_text_sizes_are_let_go(
     """Once a visit ends, screens built at a larger text size are deleted (the next visitor
     starts at the default size) and the freed memory is handed back to the system."""
     released: list[bool] = []
-    monkeypatch.setattr(main_window_module, "release_free_memory", lambda: released.append(True))
+    monkeypatch.setattr(screen_cache_module, "release_free_memory", lambda: released.append(True))
     window.navigate(Route("topic", "sle"))
     window.set_text_step(2)
     large = window.current_screen()
@@ -293,12 +293,12 @@ def test_after_a_visit_other_text_sizes_are_let_go(
     window.reset_visit()
     qtbot.waitUntil(lambda: bool(released), timeout=5000)
     assert window.cached_screens() < kept
-    assert not window._is_kept(large)
+    assert not window.screens.is_kept(large)
     assert window.current_screen() is not large
     window.navigate(Route("topic", "sle"))
     window.set_text_step(2)  # asked for again: built again, at that size
     again = window.current_screen()
-    assert again is not large and window._is_kept(again)
+    assert again is not large and window.screens.is_kept(again)
     assert again.topic.id == "sle" and window.metrics().text_step == 2
 
 
@@ -311,7 +311,7 @@ def test_back_at_normal_size_the_larger_screens_are_let_go(
     the larger sizes go once the frame is out, so they never sit in memory beside the rest
     of the visit; the visit itself goes on (the normal screen is the kept one)."""
     released: list[bool] = []
-    monkeypatch.setattr(main_window_module, "release_free_memory", lambda: released.append(True))
+    monkeypatch.setattr(screen_cache_module, "release_free_memory", lambda: released.append(True))
     normal = window.current_screen()
     kept = window.cached_screens()
     window.cycle_text_size()
@@ -323,7 +323,7 @@ def test_back_at_normal_size_the_larger_screens_are_let_go(
     assert window.current_screen() is normal
     qtbot.waitUntil(lambda: bool(released), timeout=5000)
     assert window.cached_screens() == kept
-    assert not window._is_kept(large) and not window._is_kept(largest)
+    assert not window.screens.is_kept(large) and not window.screens.is_kept(largest)
     window.cycle_text_size()  # asked for again: built again
     assert window.current_screen() is not large
     assert window.metrics().text_step == 1
@@ -343,7 +343,7 @@ def test_quick_text_size_taps_past_normal_keep_the_larger_screens(
     settle()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert window.metrics().text_step == 1
-    assert window._is_kept(large) and window._is_kept(largest)
+    assert window.screens.is_kept(large) and window.screens.is_kept(largest)
 
 
 def test_a_kept_screen_still_marks_its_own_language(window: MainWindow) -> None:
