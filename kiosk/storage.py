@@ -507,6 +507,27 @@ class AppointmentStore:
     def sealer(self) -> Sealer | None:
         return self._sealer
 
+    def reopener(self) -> Callable[[], AppointmentStore] | None:
+        """How to open this store again in another thread (an SQLite connection belongs to
+        the thread that made it): the same file, clocks and start time, without keys; None
+        for an in-memory database. The file is opened as it is, never moved aside (that is
+        for the kiosk's own start). The store it returns is the caller's to close."""
+        path = self.path
+        if path is None:
+            return None
+        clock, monotonic, started = self._clock, self._monotonic, self._started
+
+        def open_again() -> AppointmentStore:
+            try:
+                db = _open(path, 5000)
+            except (sqlite3.Error, OSError, _Corrupt) as exc:
+                raise StoreError(f"cannot open database: {type(exc).__name__}") from exc
+            store = AppointmentStore(db, clock, monotonic=monotonic)
+            store._started = started  # a clock that jumped since the kiosk started shows
+            return store
+
+        return open_again
+
     @property
     def can_save(self) -> bool:
         """Whether requests can be saved: only with the clinic's public key."""

@@ -30,6 +30,7 @@ from kiosk.ui.activity import ActivityFilter
 from kiosk.ui.context import FlowState, ScreenContext, format_date
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
+from kiosk.ui.jobs import KioskJobs
 from kiosk.ui.look import apply_look, base_palette
 from kiosk.ui.navigation import FORM_DETOURS, HOME, Route, Trail, content_routes, route_for_section
 from kiosk.ui.screen_cache import CACHE_LIMIT, CACHED_SCREENS, SPARE_SCREENS, ScreenCache
@@ -42,7 +43,6 @@ from kiosk.ui.widgets.leave_overlay import LeaveOverlay
 from kiosk.ui.widgets.nav_bar import NavBar
 from kiosk.ui.widgets.screen_stack import ScreenStack
 from kiosk.ui.widgets.scroll_page import PagePool
-from kiosk.watchdog import beat, sd_notify, watchdog_interval_ms
 
 if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
@@ -53,9 +53,6 @@ if TYPE_CHECKING:
 # keys, QR codes) load when someone first goes there.
 
 log = logging.getLogger(__name__)
-
-
-RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
 
 
 _Part = TypeVar("_Part", bound=QWidget)
@@ -166,12 +163,8 @@ class MainWindow(QWidget):
         self.leave.discarded.connect(self._leave_form)
         self.leave.kept.connect(self._stay_in_form)
         self.leave.kept.connect(self.tap_guard.changed)
-        self.heartbeat_timer = QTimer(self)
-        self.heartbeat_timer.setInterval(watchdog_interval_ms())
-        self.heartbeat_timer.timeout.connect(lambda: beat(settings.heartbeat_path()))
-        self.retention_timer = QTimer(self)
-        self.retention_timer.setInterval(RETENTION_INTERVAL_MS)
-        self.retention_timer.timeout.connect(self.run_retention)
+        # Retention and the heartbeat; their disk work runs off the GUI thread.
+        self.jobs = KioskJobs(settings, self)
         self.attach_store(store)
 
         # The page colour, painted by the window alone (screens and pages are see-through),
@@ -228,15 +221,12 @@ class MainWindow(QWidget):
         """Give the window its request store (``kiosk run`` opens it after the first paint):
         staff sign-in, saving requests and the retention clock need it."""
         self._store = store
-        if store is None:
-            self._auth = None
-            self.retention_timer.stop()
-            return
-        from kiosk.staff import StaffAuth
+        self._auth = None
+        if store is not None:
+            from kiosk.staff import StaffAuth
 
-        self._auth = StaffAuth(store, self._settings.keys_path())
-        self.run_retention()
-        self.retention_timer.start()
+            self._auth = StaffAuth(store, self._settings.keys_path())
+        self.jobs.attach_store(store)
 
     def finish_start_up(self) -> None:
         """After the first paint, prepare what visitors will ask for while the kiosk waits:
@@ -751,23 +741,7 @@ class MainWindow(QWidget):
 
     def start_heartbeat(self) -> None:
         """Tell the service manager we are up, then keep beating from the event loop."""
-        sd_notify("READY=1")
-        beat(self._settings.heartbeat_path())
-        self.heartbeat_timer.start()
-
-    def run_retention(self) -> None:
-        """Delete requests older than the retention period, those nobody exported only at
-        their hard limit (at start-up and every 6 hours)."""
-        if self._store is None:
-            return
-        from kiosk.storage import StoreError
-
-        try:
-            self._store.apply_retention(
-                self._settings.retention_days, self._settings.unexported_limit_days()
-            )
-        except StoreError as exc:
-            log.error("retention_failed error=%s", type(exc).__name__)
+        self.jobs.start_heartbeat()
 
     def end_form_visit(self) -> None:
         """Forget everything typed into the appointment form (the visitor left it)."""
@@ -789,6 +763,7 @@ class MainWindow(QWidget):
             # Kiosk mode: Alt+F4, the window manager or a stray close do nothing.
             event.ignore()
             return
+        self.jobs.stop()
         if self._activity_on is not None:
             self._activity_on.removeEventFilter(self._activity)
             self._activity_on.removeEventFilter(self.tap_guard)

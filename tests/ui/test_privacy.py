@@ -70,7 +70,7 @@ def test_markers_reach_no_file_log_url_qr_or_widget(
         with qtbot.waitActive(window):  # (as the kiosk is: a field tapped takes the focus)
             window.show()
         window.start_heartbeat()
-        window.heartbeat_timer.timeout.emit()
+        window.jobs.heartbeat_timer.timeout.emit()
         window.set_language("tr")
         for attempt in ("save", "crash"):
             window.navigate(Route("appointment"))
@@ -104,7 +104,7 @@ def test_markers_reach_no_file_log_url_qr_or_widget(
             # Returns as soon as the kiosk is back Home; the long limit is for a shared,
             # busy CI machine, where rebuilding Home once took longer than 3 s.
             qtbot.waitUntil(lambda: window.route == HOME, timeout=30_000)
-        window.heartbeat_timer.timeout.emit()
+        window.jobs.heartbeat_timer.timeout.emit()
         # What is left on screen and in the widgets after the visit.
         texts = [w.text() for w in window.findChildren(QLineEdit)]
         texts += [w.text() for w in window.findChildren(QLabel)]

@@ -347,6 +347,7 @@ def test_the_running_kiosk_keeps_requests_nobody_exported(
     store = make_store()
     window = MainWindow(settings, content, ("en", "tr"), store)
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: not window.jobs.runner.busy())  # retention runs off the GUI thread
     assert [r.reference for r in store.list_requests()] == [unexported.reference]
 
 

@@ -1,0 +1,175 @@
+"""Work that must not hold up the screen: a job runner off the GUI thread, and the kiosk's
+periodic jobs that use it (retention, the heartbeat; central delivery and content updates
+will join them)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+from kiosk.config import Settings
+from kiosk.watchdog import sd_notify, touch_heartbeat, watchdog_interval_ms
+
+if TYPE_CHECKING:
+    from kiosk.storage import AppointmentStore
+
+log = logging.getLogger(__name__)
+
+RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
+
+
+class _Reply(QObject):
+    """Carries one job's outcome from the worker thread back to the GUI thread (it lives in
+    the GUI thread, so its signals arrive there, queued)."""
+
+    succeeded = Signal(object)
+    failed = Signal(str)
+
+
+class _Task(QRunnable):
+    def __init__(self, name: str, work: Callable[[], Any], reply: _Reply) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._name = name
+        self._work = work
+        self._reply = reply
+
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except Exception as exc:  # noqa: BLE001 - a failed job is reported, never raised into Qt
+            # The type only: an exception's text may quote what the job was working on.
+            log.error("job_failed job=%s error=%s", self._name, type(exc).__name__)
+            self._reply.failed.emit(type(exc).__name__)
+            return
+        self._reply.succeeded.emit(result)
+
+
+class JobRunner(QObject):
+    """Runs jobs on one worker thread, one after another (never two on the database at
+    once), and hands each result back on the GUI thread.
+
+    Signals:
+        idle(): the last job submitted has finished.
+    """
+
+    idle = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Its own pool, not Qt's global one: one thread, and waited for when it goes.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._replies: set[_Reply] = set()
+
+    def submit(
+        self,
+        name: str,
+        work: Callable[[], Any],
+        done: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Run ``work()`` off the GUI thread; then ``done(result)`` on it (not on failure,
+        which is logged)."""
+        reply = _Reply()
+        self._replies.add(reply)  # kept until its outcome has arrived
+        if done is not None:
+            reply.succeeded.connect(done)
+        reply.succeeded.connect(partial(self._finished, reply))
+        reply.failed.connect(partial(self._finished, reply))
+        self._pool.start(_Task(name, work, reply))
+
+    def busy(self) -> bool:
+        """Whether a job is queued or running."""
+        return bool(self._replies)
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until every job has run (closing, tests); False if ``msecs`` ran out."""
+        return self._pool.waitForDone(msecs)
+
+    def _finished(self, reply: _Reply, _outcome: object) -> None:
+        self._replies.discard(reply)
+        if not self._replies:
+            self.idle.emit()
+
+
+def _retention(open_store: Callable[[], AppointmentStore], days: int, limit_days: int) -> None:
+    from kiosk.storage import StoreError
+
+    try:
+        store = open_store()
+        try:
+            store.apply_retention(days, limit_days)
+        finally:
+            store.db.close()
+    except StoreError as exc:  # (a clock that cannot be trusted among them: nothing deleted)
+        log.error("retention_failed error=%s", type(exc).__name__)
+
+
+class KioskJobs(QObject):
+    """The kiosk's own periodic work, each on a timer of the GUI thread (a frozen screen
+    stops them, which the watchdog must see) with the disk work done by the runner.
+
+    - The heartbeat: WATCHDOG=1 to systemd from the GUI thread (the event loop is alive),
+      the heartbeat file touched off it.
+    - Retention: at start-up (once the store is there) and every six hours.
+    """
+
+    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.runner = JobRunner(self)
+        self._store: AppointmentStore | None = None
+        self.heartbeat_timer = QTimer(self)
+        self.heartbeat_timer.setInterval(watchdog_interval_ms())
+        self.heartbeat_timer.timeout.connect(self.beat)
+        self.retention_timer = QTimer(self)
+        self.retention_timer.setInterval(RETENTION_INTERVAL_MS)
+        self.retention_timer.timeout.connect(self.run_retention)
+
+    def attach_store(self, store: AppointmentStore | None) -> None:
+        """Retention runs now and every six hours while there is a store."""
+        self._store = store
+        if store is None:
+            self.retention_timer.stop()
+            return
+        self.run_retention()
+        self.retention_timer.start()
+
+    def start_heartbeat(self) -> None:
+        """Tell the service manager we are up, then keep beating from the event loop."""
+        sd_notify("READY=1")
+        self.beat()
+        self.heartbeat_timer.start()
+
+    def beat(self) -> None:
+        sd_notify("WATCHDOG=1")
+        self.runner.submit("heartbeat", partial(touch_heartbeat, self._settings.heartbeat_path()))
+
+    def run_retention(self) -> None:
+        """Delete requests older than the retention period, those nobody exported only at
+        their hard limit, off the GUI thread on a connection of its own (an in-memory
+        database, which only tests use, on the GUI thread)."""
+        store = self._store
+        if store is None:
+            return
+        days, limit = self._settings.retention_days, self._settings.unexported_limit_days()
+        open_again = store.reopener()
+        if open_again is not None:
+            self.runner.submit("retention", partial(_retention, open_again, days, limit))
+            return
+        from kiosk.storage import StoreError
+
+        try:
+            store.apply_retention(days, limit)
+        except StoreError as exc:
+            log.error("retention_failed error=%s", type(exc).__name__)
+
+    def stop(self) -> None:
+        """Stop the timers and wait for the job under way (closing)."""
+        self.heartbeat_timer.stop()
+        self.retention_timer.stop()
+        self.runner.wait(10_000)
