@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Literal
+
+from kiosk.languages import CODE_PATTERN
 
 NAME_MAX = 100
 NAME_MIN_LETTERS = 2  # "A" alone is a slip of the finger, not a name to call someone by
@@ -21,17 +24,6 @@ TOPICS = ("general", "standard-treatment", "cell-research", "second-opinion")
 # Countries offered first in the phone step: Türkiye, then where most patients come from.
 PHONE_COUNTRIES = ("tr", "de", "gb", "nl", "fr", "ru", "ua", "az", "sa", "iq", "us")
 OTHER_COUNTRY = "other"
-# Contact languages are shown in their own names, whatever the screen's language.
-LANGUAGE_NAMES = {
-    "tr": "Türkçe",
-    "en": "English",
-    "ar": "العربية",
-    "ru": "Русский",
-    "de": "Deutsch",
-    "fa": "فارسی",
-    "az": "Azərbaycanca",
-    "fr": "Français",
-}
 
 ErrorCode = Literal[
     "name_required",
@@ -185,7 +177,9 @@ def validate_step(step: str, data: FormData) -> list[FieldError]:
         if email and normalise_email(email) is None:
             errors.append(FieldError("email", "email_invalid"))
     elif step == "preferences":
-        if data.contact_language not in LANGUAGE_NAMES:
+        # Any language code: the form offers the clinic's contact_languages (config, checked
+        # against the languages named in data), and this stays free of that list.
+        if not re.fullmatch(CODE_PATTERN, data.contact_language):
             errors.append(FieldError("contact_language", "language_required"))
         if data.contact_method not in CONTACT_METHODS:
             errors.append(FieldError("contact_method", "method_required"))

@@ -285,9 +285,10 @@ def lint_texts(
     banned: BannedClaims | None = None,
     *,
     file: str = "config",
-    lang: str = "en",
+    lang: str = "und",
 ) -> list[Problem]:
     """Return one error Problem per banned claim in the (json_path, text) ``items`` of
-    ``file``; every language's phrases apply, whatever ``lang`` the texts are in."""
+    ``file``; every language's phrases apply, whatever ``lang`` the texts are in ("und",
+    undetermined: no language's own case rules, as for the config's mixed strings)."""
     found = matcher(banned or load_banned_claims()).scan(items, lang)
     return [Problem(file, path, claim_message(claim, text)) for path, text, claim in found]

@@ -14,9 +14,9 @@ import msgspec
 from msgspec import Meta, Struct
 
 from kiosk import paths
-from kiosk.appointment import LANGUAGE_NAMES
-from kiosk.content import read_text_file
+from kiosk.content import ContentError, read_text_file
 from kiosk.golive import is_placeholder
+from kiosk.languages import LANGUAGES_FILE, LangCode, Languages, languages_in
 from kiosk.validation import url_problem
 
 ENV_VAR = "KIOSK_CONFIG"
@@ -32,7 +32,7 @@ PATH_KEYS = (
 DEFAULT_CLINIC_NAME = "Lupus Information Point"
 # How long a request that never reached the staff is kept when the config does not say.
 DEFAULT_UNEXPORTED_MAX_DAYS = 90
-LANG_CODE = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+LANG_CODE = LangCode
 
 
 # A text shown to patients: one string for every language, or one per language code
@@ -98,6 +98,30 @@ class ConfigError(Exception):
         self.key = key
 
 
+def _bundled() -> Languages | None:
+    try:
+        return languages_in(paths.bundled_content_dir())
+    except ContentError:
+        # A broken data/languages.json is a build error (tests catch it); Settings() still
+        # builds, and its validation says that no language is known.
+        return None
+
+
+def _default_languages() -> list[str]:
+    known = _bundled()
+    return list(known.screen) if known else []
+
+
+def _default_language() -> str:
+    known = _bundled()
+    return known.screen[0] if known and known.screen else ""
+
+
+def _default_contact_languages() -> list[str]:
+    known = _bundled()
+    return list(known.contact) if known else []
+
+
 class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """Everything the clinic can set. Built once at start-up and passed down."""
 
@@ -127,15 +151,17 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     # How long the clinic's own appointment records keep a request that led to no visit.
     desk_retention_months: Annotated[int, Meta(ge=1, le=120)] | None = None
     study: Study | None = None
+    # Not set in the config: every language of the content, default first (the defaults
+    # come from data, see language_defaults; these factories are for the bundled content).
     languages: Annotated[list[LANG_CODE], Meta(min_length=1)] = msgspec.field(
-        default_factory=lambda: ["en", "tr"]
+        default_factory=_default_languages
     )
-    default_language: LANG_CODE = "en"
+    default_language: LANG_CODE = msgspec.field(default_factory=_default_language)
     content_dir: str | None = None
     db_path: str | None = None
     keys_file: str | None = None
     contact_languages: Annotated[list[LANG_CODE], Meta(min_length=1)] = msgspec.field(
-        default_factory=lambda: ["tr", "en", "ar", "ru", "de"]
+        default_factory=_default_contact_languages
     )
     retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
     # The hard limit for a request that never reached the staff (never exported): kept past
@@ -248,6 +274,25 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         return self.database_path().parent / "kiosk-keys.json"
 
 
+def language_defaults(known: Languages) -> dict[str, object]:
+    """The language keys a config leaves out, from data: ``languages`` is every language
+    folder of the content (in ``data/languages.json``'s order), ``default_language`` the
+    first, ``contact_languages`` the data file's list."""
+    return {
+        "languages": list(known.screen),
+        "default_language": known.screen[0] if known.screen else "",
+        "contact_languages": list(known.contact),
+    }
+
+
+def _content_root(data: dict[str, object]) -> Path:
+    """The content folder a config's (raw) keys name, or the bundled one."""
+    value = data.get("content_dir")
+    if isinstance(value, str) and value:
+        return Path(value).expanduser()
+    return paths.bundled_content_dir()
+
+
 def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:
     """Return the config file to use: ``--config``, then ``$KIOSK_CONFIG``, then the platform dir.
 
@@ -262,7 +307,8 @@ def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:
     return default if default.is_file() else None
 
 
-def _check(settings: Settings, name: str) -> None:
+def _check(settings: Settings, name: str, known: Languages) -> None:
+    """Rules across keys; ``known`` are the languages of the settings' content folder."""
     for key in ("clinic_name", "data_controller_name", "data_controller_address"):
         value = getattr(settings, key)
         if isinstance(value, dict):
@@ -285,11 +331,12 @@ def _check(settings: Settings, name: str) -> None:
             f"is not one of languages {settings.languages}",
             "default_language",
         )
-    unknown = [code for code in settings.contact_languages if code not in LANGUAGE_NAMES]
+    unknown = [code for code in settings.contact_languages if code not in known.known]
     if unknown:
         raise ConfigError(
-            f"{name}: key 'contact_languages': unknown {unknown}; "
-            f"choose from {', '.join(LANGUAGE_NAMES)}",
+            f"{name}: key 'contact_languages': unknown {unknown}; choose from "
+            f"{', '.join(known.known)} (a language is named by its content folder or by "
+            f"{LANGUAGES_FILE})",
             "contact_languages",
         )
     try:
@@ -348,11 +395,16 @@ def config_readable(path: Path) -> bool:
 
 def _build(data: dict[str, object], name: str) -> Settings:
     try:
+        known = languages_in(_content_root(data))
+    except ContentError as exc:  # data/languages.json itself is broken
+        raise ConfigError(f"{name}: {exc}") from None
+    data = {**language_defaults(known), **data}
+    try:
         settings = msgspec.convert(data, type=Settings, str_keys=True)
     except msgspec.ValidationError as exc:
         message = _describe(str(exc))
         raise ConfigError(f"{name}: {message}", _key_of(str(exc))) from None
-    _check(settings, name)
+    _check(settings, name, known)
     return settings
 
 

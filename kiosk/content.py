@@ -80,7 +80,8 @@ class SourcesFile(_Model, frozen=True):
 
 
 class LanguageMeta(_Model, frozen=True):
-    """``<lang>/meta.json``: how the language is named and who reviewed this translation."""
+    """``<lang>/meta.json``: how the language is named and written, its keyboards, and who
+    reviewed this translation."""
 
     name: Annotated[Text, Meta(description="The language in its own name and script, e.g. Türkçe.")]
     reviewed_by: Annotated[
@@ -88,6 +89,14 @@ class LanguageMeta(_Model, frozen=True):
         Meta(description="Physician who signed this language off: name, specialty, registration."),
     ] = ""
     direction: Literal["ltr", "rtl"] = "ltr"
+    keyboards: Annotated[
+        list[Annotated[str, Meta(pattern=ID_PATTERN)]],
+        Meta(
+            description="Keyboard layouts the name field offers (files in resources/keyboards, "
+            "without .json), the first shown first; the layout key switches between them. "
+            "Empty: the layout named like the language's folder."
+        ),
+    ] = []
 
 
 class UiStrings(_Model, frozen=True):
@@ -694,7 +703,10 @@ def read_text_file(path: Path) -> bytes:
     return raw
 
 
-def decode_file(path: Path, model: type[M], display: str | None = None) -> M:
+S = TypeVar("S", bound=Struct)
+
+
+def decode_file(path: Path, model: type[S], display: str | None = None) -> S:
     """Decode one JSON file into ``model``; raise ContentError naming file and JSON path."""
     name = display or str(path)
     try:

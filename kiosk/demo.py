@@ -6,7 +6,9 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
+from kiosk import paths
 from kiosk.appointment import CONSENTS, AppointmentRequest
+from kiosk.languages import languages_in
 from kiosk.storage import AppointmentStore
 
 # Invented people: several languages and scripts, the odd long or accented name.
@@ -29,6 +31,8 @@ METHODS_FOR = {True: ("phone", "sms"), False: ("email",)}
 def demo_requests(count: int, seed: int = 7) -> list[AppointmentRequest]:
     """Return ``count`` invented requests (deterministic for a given seed)."""
     rng = random.Random(seed)
+    # The screen language each request was made in: a language the kiosk has screens in.
+    screens = languages_in(paths.bundled_content_dir()).screen
     out: list[AppointmentRequest] = []
     for i in range(count):
         lang, name, phone, email = PEOPLE[i % len(PEOPLE)]
@@ -37,7 +41,7 @@ def demo_requests(count: int, seed: int = 7) -> list[AppointmentRequest]:
         consents["health_topic"] = topic is not None
         out.append(
             AppointmentRequest(
-                language=lang if lang in ("tr", "en") else rng.choice(("tr", "en")),
+                language=lang if lang in screens else rng.choice(screens),
                 name=name,
                 phone=phone,
                 email=email,

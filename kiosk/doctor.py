@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk import crypto, passcodes, paths
+from kiosk import crypto, passcodes
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.storage import (
     UNEXPORTED_WARNING_DAYS,
@@ -52,20 +52,24 @@ def check_fonts() -> CheckResult:
     from PySide6.QtGui import QFontDatabase
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.ui.app import FONT_FILES, display_problem, load_fonts
+    from kiosk.ui.app import FONTS_DIR, display_problem, font_files, load_fonts
+    from kiosk.ui.theme import font_families
 
-    missing = [f for f in FONT_FILES if not paths.resource_path(f"resources/fonts/{f}").is_file()]
-    if missing:
-        return CheckResult("fonts", False, f"missing: {', '.join(missing)}")
+    try:
+        files = font_files()
+    except OSError as exc:
+        return CheckResult("fonts", False, f"cannot read {FONTS_DIR}: {exc.strerror}")
+    if not files:
+        return CheckResult("fonts", False, f"missing: no font files in {FONTS_DIR}")
     if QApplication.instance() is None:
         if display_problem():
             os.environ["QT_QPA_PLATFORM"] = "offscreen"  # fonts load without a screen
         QApplication([])
     families = load_fonts()
-    wanted = {"Noto Sans", "Noto Sans Arabic"}
+    wanted = set(font_families())
     if not wanted <= set(families) and not wanted <= set(QFontDatabase.families()):
         return CheckResult("fonts", False, f"could not load {sorted(wanted - set(families))}")
-    return CheckResult("fonts", True, "Noto Sans and Noto Sans Arabic load")
+    return CheckResult("fonts", True, f"{' and '.join(font_families())} load")
 
 
 def check_database(settings: Settings) -> CheckResult:

@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from kiosk import __version__, claims, paths, textnorm
+from kiosk import __version__, claims, keyboards, paths, textnorm
 from kiosk import content as content_module
+from kiosk import languages as languages_module
 from kiosk.appointment import (
     CONSENTS,
     CONTACT_METHODS,
@@ -40,6 +41,7 @@ from kiosk.content import (
     UiStrings,
     decode_content,
 )
+from kiosk.languages import LANGUAGES_FILE, check_languages, load_languages_file
 
 # Every treatment page (and the comparison of treatments) must carry these cautions, so an
 # edit can never show a research therapy without "not an approved lupus treatment".
@@ -186,9 +188,43 @@ class _Checker:
         self.check_manifest()
         self.check_sources()
         self.check_same_ids()
+        self.check_language_names()
         for lang in self.c.languages.values():
             self.check_language(lang)
+            self.check_keyboards(lang)
         return self.problems
+
+    def check_language_names(self) -> None:
+        try:
+            data = load_languages_file()
+        except ContentError as exc:
+            self.problems.extend(exc.problems)
+            return
+        self.problems.extend(check_languages(self.c, data))
+
+    def check_keyboards(self, lc: LanguageContent) -> None:
+        """The name field's layouts: files in resources/keyboards, none for phone or e-mail."""
+        there = keyboards.layout_ids()
+        for i, layout in enumerate(lc.meta.keyboards):
+            if layout in keyboards.FIELD_LAYOUTS:
+                self.error(
+                    f"{lc.code}/meta.json",
+                    f"$.keyboards[{i}]",
+                    f"'{layout}' is the {layout} field's layout, not one for names",
+                )
+            elif layout not in there:
+                self.error(
+                    f"{lc.code}/meta.json",
+                    f"$.keyboards[{i}]",
+                    f"no keyboard layout '{layout}' in {keyboards.KEYBOARDS_DIR}",
+                )
+        if not lc.meta.keyboards and lc.code not in there:
+            self.warn(
+                f"{lc.code}/meta.json",
+                "$.keyboards",
+                f"no {keyboards.KEYBOARDS_DIR}/{lc.code}.json and no keyboards named: the "
+                "name field offers every language's layout",
+            )
 
     def check_manifest(self) -> None:
         m = self.c.manifest
@@ -523,16 +559,21 @@ def load_content(root: Path, today: dt.date | None = None) -> Content:
 
 def content_fingerprint(root: Path) -> str:
     """A digest of everything the content rules read: every file under ``root`` (name, size,
-    modification time), the banned-claims list, the icon names, and this code."""
+    modification time), the banned-claims list, the languages and keyboard layout files,
+    the icon names, and this code."""
     digest = hashlib.sha256(f"kiosk {__version__}\n".encode())
     rule_files = [
         Path(__file__),
         Path(content_module.__file__),
         Path(textnorm.__file__),
         Path(claims.__file__),
+        Path(keyboards.__file__),
+        Path(languages_module.__file__),
     ]
     banned = paths.resource_path(BANNED_CLAIMS_FILE)
-    for path in [*rule_files, banned, *sorted(p for p in root.rglob("*") if p.is_file())]:
+    data = [banned, paths.resource_path(LANGUAGES_FILE)]
+    layouts = sorted(keyboards.keyboards_dir().glob("*.json"))
+    for path in [*rule_files, *data, *layouts, *sorted(p for p in root.rglob("*") if p.is_file())]:
         try:
             st = path.stat()
         except OSError:

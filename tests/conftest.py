@@ -187,3 +187,34 @@ def keys_file(settings: Settings) -> Path:
     path = settings.keys_path()
     crypto.init_keys(path, PASSCODE, crypto.MIN_COST)
     return path
+
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def new_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the kiosk's data and keyboard layouts that the real loaders read (the other
+    resources are the real ones), with a made-up language "xx" added as files only."""
+    root = tmp_path / "bundle"
+    shutil.copytree(_ROOT / "data", root / "data")
+    (root / "resources").mkdir()
+    for item in (_ROOT / "resources").iterdir():
+        if item.name == "keyboards":
+            shutil.copytree(item, root / "resources" / "keyboards")
+        else:
+            (root / "resources" / item.name).symlink_to(item)
+    content = root / "data" / "content"
+    shutil.copytree(content / "en", content / "xx")
+    meta = json.loads((content / "xx" / "meta.json").read_text("utf-8"))
+    meta.update(name="Xish", direction="rtl")
+    meta.pop("keyboards", None)  # the layout named like the language is used
+    (content / "xx" / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    layout = json.loads((root / "resources" / "keyboards" / "en.json").read_text("utf-8"))
+    layout.update(id="xx", label="XX", note="A made-up language's keys.")
+    layout["rows"][0][0] = "ẋ"
+    (root / "resources" / "keyboards" / "xx.json").write_text(
+        json.dumps(layout, ensure_ascii=False), "utf-8"
+    )
+    monkeypatch.setattr(paths, "bundle_root", lambda: root)
+    return root

@@ -29,12 +29,14 @@ NO_DISPLAY = (
     "No display found: start the kiosk from a graphical session or an X server "
     "(DISPLAY), or set QT_QPA_PLATFORM=offscreen to run without a screen."
 )
-FONT_FILES = (
-    "NotoSans-Regular.ttf",
-    "NotoSans-Bold.ttf",
-    "NotoSansArabic-Regular.ttf",
-    "NotoSansArabic-Bold.ttf",
-)
+FONTS_DIR = "resources/fonts"
+
+
+def font_files() -> tuple[str, ...]:
+    """The bundled font files (every .ttf and .otf in resources/fonts): a script's font is
+    added as a file, and its family named in resources/style.qss (theme.font_families)."""
+    folder = paths.resource_path(FONTS_DIR)
+    return tuple(sorted(p.name for p in folder.iterdir() if p.suffix.lower() in (".ttf", ".otf")))
 
 
 def display_problem(env: dict[str, str] | None = None, platform: str | None = None) -> str | None:
@@ -64,10 +66,8 @@ def load_fonts() -> list[str]:
     whatever fonts its operating system happens to have.
     """
     families: list[str] = []
-    for name in FONT_FILES:
-        font_id = QFontDatabase.addApplicationFont(
-            str(paths.resource_path(f"resources/fonts/{name}"))
-        )
+    for name in font_files():
+        font_id = QFontDatabase.addApplicationFont(str(paths.resource_path(f"{FONTS_DIR}/{name}")))
         if font_id < 0:
             log.warning("font_load_failed file=%s", name)
             continue

@@ -18,10 +18,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QAbstractButton, QFrame, QLabel, QWidget
 
-from kiosk.ui.theme import LIGHT, Metrics, Palette
+from kiosk.ui.theme import LIGHT, Metrics, Palette, font_families
 from kiosk.ui.widgets.painted import Box, ButtonLook, PaintedButton, Panel
-
-FAMILIES = ["Noto Sans", "Noto Sans Arabic"]
 
 
 @dataclass(frozen=True)
@@ -130,7 +128,7 @@ BUTTON_TEXT: dict[str, tuple[str, bool]] = {"source-chip": ("secondary", True)}
 def font(pixels: int, bold: bool) -> QFont:
     """The kiosk's type at ``pixels`` px (one shared QFont per size and weight)."""
     f = QFont()
-    f.setFamilies(FAMILIES)
+    f.setFamilies(list(font_families()))
     f.setPixelSize(pixels)
     f.setBold(bold)
     return f

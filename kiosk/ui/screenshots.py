@@ -49,7 +49,7 @@ DEMO_FORM = FormData(
     country="gb",
     phone="07700 900000",
     email="jane@example.com",
-    contact_language="en",
+    contact_language="",  # the screen's language (_form_steps)
     contact_method="email",
     time_window="afternoon",
     consents={"notice_read": True, "contact": True},
@@ -64,6 +64,7 @@ def _form_steps(window: MainWindow, lang: str) -> Iterator[str]:
         for name in demo.__dataclass_fields__:
             value = getattr(demo, name)
             setattr(window.form, name, dict(value) if isinstance(value, dict) else value)
+        window.form.contact_language = demo.contact_language or lang
         window.flow.step = step
         window.flow.reference = "K7Q-M4X" if step == "thanks" else ""
         window.navigate(Route("appointment"))

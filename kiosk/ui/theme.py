@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from string import Template
@@ -148,6 +149,19 @@ class Metrics:
 @lru_cache(maxsize=1)
 def _template() -> Template:
     return Template(paths.resource_path("resources/style.qss").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def font_families() -> tuple[str, ...]:
+    """The type's font families, first choice first: the style sheet's first font-family.
+
+    The one list, kept as data in resources/style.qss: look.py's fonts use it too, and a
+    script's font is a file in resources/fonts plus its family named there.
+    """
+    match = re.search(r"font-family:\s*([^;]+);", _template().template)
+    if match is None:
+        return ()
+    return tuple(name.strip().strip("\"'") for name in match.group(1).split(","))
 
 
 @lru_cache(maxsize=16)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from kiosk.content import Content
-from kiosk.keyboards import LAYOUT_IDS, load_layout
+from kiosk.keyboards import layout_ids, load_layout
 from kiosk.ui.main_window import MainWindow, Route
 from kiosk.ui.screens.appointment import AppointmentScreen
 from kiosk.ui.theme import Metrics
@@ -73,7 +73,7 @@ def test_reset_forgets_target_and_shift(keyboard: tuple[OnScreenKeyboard, QLineE
     assert field.text() == "" and not kb.shifted
 
 
-@pytest.mark.parametrize("layout_id", LAYOUT_IDS)
+@pytest.mark.parametrize("layout_id", layout_ids())
 def test_layout_files(layout_id: str) -> None:
     """Every layout file decodes; phone has digits and +, e-mail has @ and domains."""
     layout = load_layout(layout_id)

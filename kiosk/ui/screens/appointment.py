@@ -26,7 +26,6 @@ from shiboken6 import isValid
 
 from kiosk.appointment import (
     EMAIL_MAX,
-    LANGUAGE_NAMES,
     NAME_MAX,
     OTHER_COUNTRY,
     PHONE_MAX,
@@ -38,6 +37,8 @@ from kiosk.appointment import (
 )
 from kiosk.clinic import fill_notice, notice_values
 from kiosk.golive import is_example_url
+from kiosk.keyboards import EMAIL_LAYOUT, PHONE_LAYOUT, name_layouts
+from kiosk.languages import languages_of
 from kiosk.qr import appointment_link, short_display, with_params
 from kiosk.storage import AppointmentStore, StoreError
 from kiosk.ui.context import FlowState, ScreenContext
@@ -314,12 +315,12 @@ class AppointmentScreen(Screen):
     def _build_preferences(self, page: _Step) -> None:
         s = self._s
         self._header(page, "preferences", s.preferences_title)
-        langs = self._ctx.settings.contact_languages
+        names = languages_of(self._ctx.content)
         self._choices(
             page,
             "contact_language",
             s.contact_language_label,
-            [(code, LANGUAGE_NAMES[code]) for code in langs],
+            [(code, names.name(code)) for code in self._ctx.settings.contact_languages],
             "language-choice",
         )
         self._choices(
@@ -401,7 +402,7 @@ class AppointmentScreen(Screen):
             (
                 "preferences",
                 [
-                    (s.contact_language_label, LANGUAGE_NAMES.get(f.contact_language, "")),
+                    (s.contact_language_label, self._language_name(f.contact_language)),
                     (s.contact_method_label, label_of.get(f.contact_method, "")),
                     (s.time_label, label_of.get(f.time_window, "")),
                     (s.topic_label, topic),
@@ -589,10 +590,15 @@ class AppointmentScreen(Screen):
 
     def _layouts_for(self, edit: QLineEdit) -> tuple[str, ...]:
         if edit is self.fields.get("phone"):
-            return ("phone",)
+            return (PHONE_LAYOUT,)
         if edit is self.fields.get("email"):
-            return ("email",)
-        return ("tr", "en") if self._ctx.lang.code == "tr" else ("en", "tr")
+            return (EMAIL_LAYOUT,)
+        lang = self._ctx.lang
+        return name_layouts(lang.code, lang.meta.keyboards)
+
+    def _language_name(self, code: str) -> str:
+        """A contact language in its own name ("" when none is chosen)."""
+        return languages_of(self._ctx.content).name(code) if code else ""
 
     def _focus(self, edit: QLineEdit) -> None:
         edit.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.export import ExportError, ExportStyle, Target, count_requests, export_requests
+from kiosk.languages import languages_of
 from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copies
 from kiosk.times import clinic_time, clinic_time_text, clinic_today, day_start
 from kiosk.ui.context import ScreenContext
@@ -308,8 +309,13 @@ class StaffScreen(Screen):
         box.addWidget(TileGrid(filters, widest, len(filters), 12))
         # Lazy: the model holds the listed requests' ids and opens only the rows on screen;
         # filters and order are SQL (kiosk.storage.AppointmentStore.request_ids).
+        names = languages_of(self._ctx.content)
         self.model = RequestsTableModel(
-            self._store, s, self._ctx.lang.form, self._ctx.settings.zone()
+            self._store,
+            s,
+            self._ctx.lang.form,
+            self._ctx.settings.zone(),
+            language_names={code: language.name for code, language in names.known.items()},
         )
         self.table = QTableView()
         self.table.setObjectName("requests-table")

@@ -60,18 +60,21 @@ class OnScreenKeyboard(QWidget):
         return self._target
 
     def set_target(
-        self, field: QLineEdit | None, layouts: tuple[str, ...] = ("en",), capitals: bool = False
+        self, field: QLineEdit | None, layouts: tuple[str, ...] = (), capitals: bool = False
     ) -> None:
         """Type into ``field`` from now on, offering ``layouts`` (the layout key cycles them).
-        With ``capitals`` (names) each word starts with a capital by itself."""
+        With ``capitals`` (names) each word starts with a capital by itself. Without
+        ``layouts`` (no field) the keys keep their layouts, back at the first, unshifted."""
         self._target = field
         self._capitals = capitals
-        wanted = [load_layout(layout_id) for layout_id in layouts]
-        if [lay.id for lay in wanted] != [lay.id for lay in self._layouts]:
+        wanted = [load_layout(layout_id) for layout_id in layouts] if layouts else self._layouts
+        changed = [lay.id for lay in wanted] != [lay.id for lay in self._layouts]
+        if changed or (not layouts and (self._layout_index or self._shift)):
             self._layouts = wanted
             self._layout_index = 0
             self._shift = False
-            self._build()
+            if wanted:
+                self._build()
         self._auto_shift()
 
     def _auto_shift(self) -> None:

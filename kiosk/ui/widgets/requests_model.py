@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from array import array
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import (
@@ -14,7 +15,6 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from kiosk.appointment import LANGUAGE_NAMES
 from kiosk.content import AppointmentStrings, StaffStrings
 from kiosk.storage import AppointmentStore, StoredRequest, StoreError
 from kiosk.times import clinic_time_text
@@ -49,11 +49,14 @@ class RequestsTableModel(QAbstractTableModel):
         form: AppointmentStrings,
         zone: dt.tzinfo,
         *,
+        language_names: Mapping[str, str] | None = None,
         page_rows: int = PAGE_ROWS,
         cache_pages: int = CACHE_PAGES,
     ) -> None:
         super().__init__()
         self._store = store
+        # Contact languages in their own names (kiosk.languages); an unknown one by its code.
+        self._language_names = dict(language_names or {})
         self._s = staff
         self._zone = zone
         self._page_rows = page_rows
@@ -267,7 +270,8 @@ class RequestsTableModel(QAbstractTableModel):
         if col == self.CONTACT:
             return p.get("phone") or p.get("email") or ""
         if col == self.LANGUAGE:
-            return LANGUAGE_NAMES.get(p.get("contact_language") or "", "")
+            code = p.get("contact_language") or ""
+            return self._language_names.get(code, code)
         if col == self.TIME:
             return self._times.get(p.get("time_window") or "", "")
         return None
