@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -35,6 +35,7 @@ from kiosk.ui.look import apply_look, base_palette
 from kiosk.ui.navigation import FORM_DETOURS, HOME, Route, Trail, content_routes, route_for_section
 from kiosk.ui.screen_cache import CACHE_LIMIT, CACHED_SCREENS, SPARE_SCREENS, ScreenCache
 from kiosk.ui.screens.base import Place, Screen
+from kiosk.ui.screens.registry import Needs, build_screen
 from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
 from kiosk.ui.widgets.attract import AttractOverlay
@@ -47,10 +48,19 @@ from kiosk.ui.widgets.scroll_page import PagePool
 if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
     from kiosk.storage import AppointmentStore
+    from kiosk.ui.screens.appointment import AppointmentScreen
+    from kiosk.ui.screens.faq import FaqScreen
+    from kiosk.ui.screens.home import HomeScreen
+    from kiosk.ui.screens.language import LanguageScreen
+    from kiosk.ui.screens.section import SectionScreen
+    from kiosk.ui.screens.staff import StaffScreen
+    from kiosk.ui.screens.staff_login import StaffLoginScreen
+    from kiosk.ui.screens.table import TableScreen
+    from kiosk.ui.screens.topic import TopicScreen
 
-# Screens are imported when first built (inside _build), not here: start-up pays only for
-# Home, and the form, the staff screens and what they import (the store, the export, the
-# keys, QR codes) load when someone first goes there.
+# Screens are imported when first built (kiosk.ui.screens.registry), not here: start-up pays
+# only for Home, and the form, the staff screens and what they import (the store, the
+# export, the keys, QR codes) load when someone first goes there.
 
 log = logging.getLogger(__name__)
 
@@ -440,89 +450,48 @@ class MainWindow(QWidget):
 
     # --- building screens -------------------------------------------------------------------
 
-    def _section_title(self, kind: str, code: str) -> str:
-        lang = self._content.languages[code]
-        for section in lang.sections:
-            if section.kind == kind:
-                return section.title
-        return ""
-
     def _build(self, route: Route, ctx: ScreenContext, parent: QWidget) -> QWidget:
-        lang = ctx.lang
-        if route.name == "home":
-            from kiosk.ui.screens.home import HomeScreen
+        needs = Needs(
+            form=self.form,
+            flow=self.flow,
+            store=self._store,
+            auth=self._auth,
+            drives=self._drives,
+            content_warning=self._content_warning,
+        )
+        screen = build_screen(route, ctx, needs, parent)
+        self._connect_screen(route.name, screen)
+        return screen
 
-            home = HomeScreen(ctx, parent)
+    def _connect_screen(self, name: str, screen: QWidget) -> None:
+        """The one place where a screen's signals reach the window."""
+        if name == "home":
+            home = cast("HomeScreen", screen)
             home.section_chosen.connect(self.open_section)
             home.appointment_chosen.connect(lambda: self.navigate(Route("appointment")))
             home.language_chosen.connect(self.set_language)
             home.staff_requested.connect(lambda: self.navigate(Route("staff-login")))
-            return home
-        if route.name == "section" and route.arg:
-            from kiosk.ui.screens.section import SectionScreen
-
-            section = SectionScreen(ctx, lang.section(route.arg), parent)
+        elif name == "section":
+            section = cast("SectionScreen", screen)
             section.topic_chosen.connect(lambda t: self.navigate(Route("topic", t)))
-            return section
-        if route.name == "topic" and route.arg:
-            from kiosk.ui.screens.topic import TopicScreen
-
-            topic = TopicScreen(ctx, lang.topics[route.arg], parent)
-            topic.source_chosen.connect(self.open_source)
-            return topic
-        if route.name == "table" and route.arg:
-            from kiosk.ui.screens.table import TableScreen
-
-            table = TableScreen(ctx, lang.tables[route.arg], parent)
-            table.source_chosen.connect(self.open_source)
-            return table
-        if route.name == "faq":
-            from kiosk.ui.screens.faq import FaqScreen
-
-            faq = FaqScreen(ctx, self._section_title("faq", lang.code), lang.faq, parent)
-            faq.source_chosen.connect(self.open_source)
-            return faq
-        if route.name == "sources":
-            from kiosk.ui.screens.sources import SourcesScreen
-
-            title = self._section_title("sources", lang.code) or lang.ui.sources_label
-            return SourcesScreen(ctx, title, route.arg, parent)
-        if route.name == "about":
-            from kiosk.ui.screens.about import AboutScreen
-
-            return AboutScreen(ctx, parent)
-        if route.name == "help":
-            from kiosk.ui.screens.help import HelpScreen
-
-            return HelpScreen(ctx, parent)
-        if route.name == "language":
-            from kiosk.ui.screens.language import LanguageScreen
-
-            picker = LanguageScreen(ctx, parent)
-            picker.language_chosen.connect(self.set_language)
-            return picker
-        if route.name == "staff-login":
-            from kiosk.ui.screens.staff_login import StaffLoginScreen
-
-            login = StaffLoginScreen(ctx, self._auth, parent)
+        elif name in ("topic", "table", "faq"):
+            cast("TopicScreen | TableScreen | FaqScreen", screen).source_chosen.connect(
+                self.open_source
+            )
+        elif name == "language":
+            cast("LanguageScreen", screen).language_chosen.connect(self.set_language)
+        elif name == "staff-login":
+            login = cast("StaffLoginScreen", screen)
             login.unlocked.connect(self._on_unlocked)
             login.cancelled.connect(self.go_home)
-            return login
-        if route.name == "staff" and self._store is not None:
-            from kiosk.ui.screens.staff import StaffScreen
-
-            staff = StaffScreen(ctx, self._store, self._drives, self._content_warning, parent)
+        elif name == "staff":
+            staff = cast("StaffScreen", screen)
             staff.locked.connect(self.lock_staff)
             staff.exit_requested.connect(self._on_exit)
-            return staff
-        if route.name == "appointment":
-            from kiosk.ui.screens.appointment import AppointmentScreen
-
-            form = AppointmentScreen(ctx, self.form, self.flow, self._store, parent)
+        elif name == "appointment":
+            form = cast("AppointmentScreen", screen)
             form.step_shown.connect(self.tap_guard.changed)
             form.cancelled.connect(lambda: self.leaving_form(self.go_back))
-            return form
-        raise ValueError(f"unknown route {route}")
 
     def _make_on_stack(self, route: Route, ctx: ScreenContext) -> QWidget:
         """A screen built for this visit only (never kept), on the stack."""

@@ -1,0 +1,143 @@
+"""Every screen the kiosk can show, one line each: how it is built. A screen's module is
+imported only when it is first built, so start-up pays for Home alone (the form, the staff
+screens and what they import load when someone first goes there)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+from kiosk.appointment import FormData
+from kiosk.ui.context import FlowState, ScreenContext
+from kiosk.ui.navigation import Route
+from kiosk.ui.screens.base import Screen
+
+if TYPE_CHECKING:
+    from kiosk.staff import StaffAuth
+    from kiosk.storage import AppointmentStore
+    from kiosk.ui.drives import Destination
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What screens are given besides their context: the visit's form, the store, staff
+    sign-in, the USB sticks, and a warning about the content for the staff screen."""
+
+    form: FormData
+    flow: FlowState
+    store: AppointmentStore | None
+    auth: StaffAuth | None
+    drives: Callable[[], list[Destination]]
+    content_warning: str | None
+
+
+Builder = Callable[[ScreenContext, Route, Needs, QWidget], Screen]
+
+
+def _section_title(ctx: ScreenContext, kind: str) -> str:
+    return next((s.title for s in ctx.lang.sections if s.kind == kind), "")
+
+
+def _home(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.home import HomeScreen
+
+    return HomeScreen(ctx, parent)
+
+
+def _section(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.section import SectionScreen
+
+    return SectionScreen(ctx, ctx.lang.section(route.arg or ""), parent)
+
+
+def _topic(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.topic import TopicScreen
+
+    return TopicScreen(ctx, ctx.lang.topics[route.arg or ""], parent)
+
+
+def _table(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.table import TableScreen
+
+    return TableScreen(ctx, ctx.lang.tables[route.arg or ""], parent)
+
+
+def _faq(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.faq import FaqScreen
+
+    return FaqScreen(ctx, _section_title(ctx, "faq"), ctx.lang.faq, parent)
+
+
+def _sources(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.sources import SourcesScreen
+
+    title = _section_title(ctx, "sources") or ctx.lang.ui.sources_label
+    return SourcesScreen(ctx, title, route.arg, parent)
+
+
+def _about(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.about import AboutScreen
+
+    return AboutScreen(ctx, parent)
+
+
+def _help(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.help import HelpScreen
+
+    return HelpScreen(ctx, parent)
+
+
+def _language(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.language import LanguageScreen
+
+    return LanguageScreen(ctx, parent)
+
+
+def _staff_login(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.staff_login import StaffLoginScreen
+
+    return StaffLoginScreen(ctx, needs.auth, parent)
+
+
+def _staff(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.staff import StaffScreen
+
+    if needs.store is None:
+        raise ValueError("the staff screen needs the request store")
+    return StaffScreen(ctx, needs.store, needs.drives, needs.content_warning, parent)
+
+
+def _appointment(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:
+    from kiosk.ui.screens.appointment import AppointmentScreen
+
+    return AppointmentScreen(ctx, needs.form, needs.flow, needs.store, parent)
+
+
+# A new screen: its module in kiosk/ui/screens/, one line here, its signals wired in
+# MainWindow._connect_screen, its objectNames in docs/ui-map.md; a screen of content (no
+# personal or staff data) is also named in kiosk.ui.screen_cache.CACHED_SCREENS.
+SCREENS: dict[str, Builder] = {
+    "home": _home,
+    "section": _section,
+    "topic": _topic,
+    "table": _table,
+    "faq": _faq,
+    "sources": _sources,
+    "about": _about,
+    "help": _help,
+    "language": _language,
+    "staff-login": _staff_login,
+    "staff": _staff,
+    "appointment": _appointment,
+}
+
+
+def build_screen(route: Route, ctx: ScreenContext, needs: Needs, parent: QWidget) -> Screen:
+    """Build the screen for ``route``. Raises ValueError for a route no screen shows."""
+    builder = SCREENS.get(route.name)
+    if builder is None:
+        raise ValueError(f"unknown route {route}")
+    return builder(ctx, route, needs, parent)
