@@ -2,7 +2,7 @@
 
 The store and export APIs are about to change (encryption at rest: the store will take a
 sealer / public key, exports an unlocked private key). When they do, only this module needs
-updating; the benchmark pieces call nothing else from kiosk.storage or kiosk.export.
+updating; the benchmark pieces call nothing else from kiosk.store or kiosk.export.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def make_keys(folder: Path) -> Path:
 def open_store(db_path: Path, keys: Path) -> Any:
     """Open the request store as ``kiosk run`` does: WAL, FULL sync, the public key."""
     from kiosk import crypto
-    from kiosk.storage import AppointmentStore, open_database
+    from kiosk.store import AppointmentStore, open_database
 
     return AppointmentStore(open_database(db_path), sealer=crypto.load_sealer(keys))
 
@@ -103,7 +103,7 @@ def fill(db_path: Path, keys: Path, count: int) -> None:
     one store whose clocks follow them, so its data key changes every hour as a running
     kiosk's does (about 470 keys for 100,000 requests)."""
     from kiosk import crypto
-    from kiosk.storage import AppointmentStore, open_database
+    from kiosk.store import AppointmentStore, open_database
 
     db = open_database(db_path)
     db.execute("PRAGMA synchronous = OFF")

@@ -33,7 +33,7 @@ from kiosk.validation import check_content, load_content, load_content_remembere
 if TYPE_CHECKING:
     from PySide6.QtCore import QLockFile
 
-    from kiosk.storage import AppointmentStore
+    from kiosk.store import AppointmentStore
     from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger("kiosk")
@@ -446,9 +446,9 @@ def _instance_lock() -> QLockFile:
 
 
 def _store_error() -> type[Exception]:
-    """kiosk.storage.StoreError, imported only when an exception is being matched: importing
+    """kiosk.store.StoreError, imported only when an exception is being matched: importing
     the store (sqlite-utils) is start-up time that ``kiosk run`` spends after its first paint."""
-    from kiosk.storage import StoreError
+    from kiosk.store import StoreError
 
     return StoreError
 
@@ -634,7 +634,7 @@ def open_store(settings: Settings, *, keys_optional: bool = False) -> Appointmen
     retention still deletes what is due, and the log and ``kiosk doctor`` name the file.
     """
     from kiosk.crypto import KeysError, load_sealer
-    from kiosk.storage import AppointmentStore, StoreError, open_database
+    from kiosk.store import AppointmentStore, StoreError, open_database
 
     db = open_database(settings.database_path())
     sealer = None
@@ -951,7 +951,7 @@ def cmd_requests_purge(args: argparse.Namespace) -> int:
     if days < 0:
         print("kiosk requests purge: --older-than must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
-    from kiosk.storage import ClockError
+    from kiosk.store import ClockError
 
     store = _store(args)
     include = args.include_unexported

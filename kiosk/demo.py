@@ -9,7 +9,7 @@ from collections.abc import Callable
 from kiosk import paths
 from kiosk.appointment import CONSENTS, AppointmentRequest
 from kiosk.languages import languages_in
-from kiosk.storage import AppointmentStore
+from kiosk.store import AppointmentStore
 
 # Invented people: several languages and scripts, the odd long or accented name.
 # Phone numbers are from ranges reserved for drama/fiction or are plainly fake.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kiosk import crypto, passcodes
 from kiosk.config import ConfigError, Settings, load_settings
-from kiosk.storage import (
+from kiosk.store import (
     UNEXPORTED_WARNING_DAYS,
     AppointmentStore,
     StoreError,

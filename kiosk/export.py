@@ -25,7 +25,7 @@ import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.utility
 
-from kiosk.storage import (
+from kiosk.store import (
     AppointmentStore,
     ConsentGiven,
     ExportRow,

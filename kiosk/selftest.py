@@ -15,7 +15,7 @@ from kiosk.config import Settings, load_settings
 from kiosk.content import Content
 from kiosk.export import COLUMNS, write_export
 from kiosk.qr import appointment_link
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 from kiosk.validation import load_content
 
 SELF_TEST_NAME = "Self Test Ğüşİöç"

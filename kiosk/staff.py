@@ -20,7 +20,7 @@ import filelock
 from kiosk import crypto, passcodes
 from kiosk.crypto import KeysError, Unlocked
 from kiosk.passcodes import PasscodeError
-from kiosk.storage import AppointmentStore, StoreError
+from kiosk.store import AppointmentStore, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from kiosk.export import (
     readable,
     write_export,
 )
-from kiosk.storage import AppointmentStore, StoredRequest, open_database
+from kiosk.store import AppointmentStore, StoredRequest, open_database
 
 NAMES = ["Gülşen İçli-Işık", "فاطمة الزهراء", "Zoë 😀 Åström", '=HYPERLINK("http://x")']
 NOW = dt.datetime(2026, 11, 22, 10, 5)

@@ -40,7 +40,7 @@ from kiosk.golive import is_example_url
 from kiosk.keyboards import EMAIL_LAYOUT, PHONE_LAYOUT, name_layouts
 from kiosk.languages import languages_of
 from kiosk.qr import appointment_link, short_display, with_params
-from kiosk.storage import AppointmentStore, StoreError
+from kiosk.store import AppointmentStore, StoreError
 from kiosk.ui.context import FlowState, ScreenContext
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.theme import LIGHT

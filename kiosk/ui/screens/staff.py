@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.export import ExportError, ExportStyle, Target, count_requests, export_requests
 from kiosk.languages import languages_of
-from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copies
+from kiosk.store import STATUSES, AppointmentStore, StoreError, set_aside_copies
 from kiosk.times import clinic_time, clinic_time_text, clinic_today, day_start
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination, device_of
@@ -308,7 +308,7 @@ class StaffScreen(Screen):
         widest = max(b.minimumWidth() for b in filters)
         box.addWidget(TileGrid(filters, widest, len(filters), 12))
         # Lazy: the model holds the listed requests' ids and opens only the rows on screen;
-        # filters and order are SQL (kiosk.storage.AppointmentStore.request_ids).
+        # filters and order are SQL (kiosk.store.AppointmentStore.request_ids).
         names = languages_of(self._ctx.content)
         self.model = RequestsTableModel(
             self._store,
