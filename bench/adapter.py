@@ -81,7 +81,7 @@ def unlock(store: Any, keys: Path) -> None:
 
 
 def close_store(store: Any) -> None:
-    store.db.close()
+    store.close()
 
 
 def save(store: Any, request: AppointmentRequest) -> str:
@@ -105,22 +105,19 @@ def fill(db_path: Path, keys: Path, count: int) -> None:
     from kiosk import crypto
     from kiosk.store import AppointmentStore, open_database
 
-    db = open_database(db_path)
-    db.execute("PRAGMA synchronous = OFF")
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     now = [start]
     store = AppointmentStore(
-        db,
+        open_database(db_path),
         clock=lambda: now[0],
         sealer=crypto.load_sealer(keys),
         monotonic=lambda: (now[0] - start).total_seconds(),
     )
-    with db.atomic():
+    with store.bulk_load():
         for i in range(count):
             now[0] = start + dt.timedelta(seconds=17 * i)
             save(store, sample_request(i))
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
+    store.close()
 
 
 def count(store: Any) -> int:

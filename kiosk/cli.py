@@ -547,7 +547,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     code = app.exec()
     instance_lock.unlock()
     if window.store is not None:
-        window.store.db.close()
+        window.store.close()
     return code
 
 
@@ -654,7 +654,7 @@ def open_store(settings: Settings, *, keys_optional: bool = False) -> Appointmen
 
 def _keep(args: argparse.Namespace, store: AppointmentStore) -> AppointmentStore:
     """Close ``store``'s database when the command ends, whichever way it returns."""
-    args.resources.callback(store.db.close)
+    args.resources.callback(store.close)
     return store
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
 
 from kiosk import paths
 from kiosk.appointment import CONSENTS, AppointmentRequest
@@ -55,10 +54,6 @@ def demo_requests(count: int, seed: int = 7) -> list[AppointmentRequest]:
     return out
 
 
-def _fixed(moment: dt.datetime) -> Callable[[], dt.datetime]:
-    return lambda: moment
-
-
 class RealDataError(Exception):
     """The database holds real requests; demo data must not be mixed in."""
 
@@ -77,13 +72,13 @@ def fill_demo(
     rng = random.Random(count)
     for i, request in enumerate(demo_requests(count)):
         when = now - dt.timedelta(hours=rng.randint(0, 24 * 28), minutes=i % 60)
-        demo_store = AppointmentStore(store.db, clock=_fixed(when), sealer=store.sealer)
-        demo_store.add_request(
+        store.add_request(
             request,
             kiosk_id="demo",
             content_version="demo",
             consent_versions={c: "demo" for c in CONSENTS},
             notice_version="demo",
             is_demo=True,
+            received_at=when,
         )
     return count

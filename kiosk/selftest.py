@@ -49,7 +49,7 @@ def run_self_test(config: str | None, log: Callable[[str], None] = print) -> Non
         store = _step("database", lambda: _write_and_read(folder), log)
         assert isinstance(store, AppointmentStore)
         _step("export", lambda: _export_both(store, folder), log)
-        store.db.close()
+        store.close()
         _step("qr code", lambda: _decode_qr(settings), log)
 
 
@@ -93,7 +93,7 @@ def _write_and_read(folder: Path) -> AppointmentStore:
         consent_versions={},
         notice_version="self-test",
     )
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.checkpoint()
     if SELF_TEST_NAME.encode() in db_file.read_bytes():
         raise SelfTestError("database: the name was stored in the clear")
     key = crypto.unlock(keys, SELF_TEST_PASSCODE)

@@ -7,6 +7,7 @@ Every SQL statement about requests lives here, and so do the row shapes read bac
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -269,6 +270,38 @@ class AppointmentStore:
             raise StoreError("the unlocked key is not this kiosk's key pair")
         self._unlocked = key
 
+    def close(self) -> None:
+        """Close the database connection; the store is unusable afterwards."""
+        self.db.close()
+
+    def check_integrity(self) -> str:
+        """SQLite's full integrity check, then the write lock taken and given back at once
+        (nothing is written): ``"ok"``, or the first problem the check found (``kiosk
+        doctor``). Raises StoreError when the file cannot be read or locked."""
+        try:
+            status = str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+            self.db.execute("BEGIN IMMEDIATE")  # proves we can take the write lock
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise StoreError(str(exc)) from exc
+        return status
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Many saves as one transaction that does not wait for the disk, then the WAL
+        emptied: for filling a benchmark's database, never for patients' requests (a power
+        cut loses the lot). Raises StoreError."""
+        try:
+            self.db.execute("PRAGMA synchronous = OFF")
+            try:
+                with self.db.atomic():
+                    yield
+            finally:
+                self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not fill the database: {exc}") from exc
+
     def lock(self) -> None:
         """Forget the private key and every data key opened with it: zeroed, not only
         dropped (a memory image taken after the session holds none of them)."""
@@ -321,17 +354,20 @@ class AppointmentStore:
         consent_versions: dict[str, str],
         notice_version: str,
         is_demo: bool = False,
+        received_at: dt.datetime | None = None,
     ) -> str:
         """Store ``request`` and return its reference code once the commit has returned.
 
-        The personal fields are sealed before they reach SQLite. Raises StoreError if
-        anything fails; then nothing of the request is in the database.
+        ``received_at`` is now by the store's clock unless given (demo data spreads its
+        invented requests over past weeks). The personal fields are sealed before they
+        reach SQLite. Raises StoreError if anything fails; then nothing of the request is
+        in the database.
         """
         if self._sealer is None:
             log.error("request_save_failed error=NoEncryptionKey")
             raise StoreError("no encryption key: run `kiosk keys init`")
         self._check_file()
-        now = self._clock().astimezone(dt.UTC)
+        now = (received_at or self._clock()).astimezone(dt.UTC)
         items = {
             cid: {"given": given, "version": consent_versions.get(cid, "")}
             for cid, given in request.consents.items()
@@ -842,6 +878,14 @@ class AppointmentStore:
         except sqlite3.Error as exc:
             raise StoreError(f"could not delete requests: {exc}") from exc
         return int(cur.rowcount)
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file and empty it, now (the self-test then looks
+        for a name in the file itself). Raises StoreError when SQLite cannot."""
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not empty the write-ahead log: {exc}") from exc
 
     def _forget_deleted(self) -> None:
         """Copy the WAL into the database and empty it: secure_delete wipes freed pages, but
