@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -62,6 +62,22 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD: {text!r}") from None
+
+
+class _ExportFormats:
+    """The export formats (kiosk.export.WRITERS) as argparse choices, read only when a
+    command line names one or asks for help: the export's libraries load with it, and
+    ``kiosk run`` builds this parser too, before its first paint."""
+
+    def __contains__(self, fmt: object) -> bool:
+        from kiosk.export import WRITERS
+
+        return fmt in WRITERS
+
+    def __iter__(self) -> Iterator[str]:
+        from kiosk.export import WRITERS
+
+        return iter(WRITERS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,7 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common, db, secret],
         help="export requests to a CSV or XLSX file (asks the passcode)",
     )
-    export.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    export.add_argument(
+        "--format",
+        choices=_ExportFormats(),
+        required=True,
+        metavar="FORMAT",
+        help="the file format: %(choices)s",
+    )
     export.add_argument("--out", required=True, metavar="PATH", help="a folder or a file name")
     export.add_argument("--status", choices=["new", "exported", "contacted", "all"], default="new")
     export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", default=None)
