@@ -375,7 +375,13 @@ class Bench:
         folder = ROOT / "build" / "bench-tmp" / f"export-{count}"
         db = folder / "kiosk.db"
         stamp = folder / "stamp"
-        source = _fingerprint(["kiosk/storage.py", "kiosk/crypto.py", "bench/adapter.py"])
+        source = _fingerprint(
+            [
+                *sorted(str(f.relative_to(ROOT)) for f in (ROOT / "kiosk" / "store").glob("*.py")),
+                "kiosk/crypto.py",
+                "bench/adapter.py",
+            ]
+        )
         if not db.exists() or not stamp.exists() or stamp.read_text() != source:
             print(
                 f"  (filling a database with {count:,} requests; kept for later runs)", flush=True

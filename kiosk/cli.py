@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -33,7 +33,7 @@ from kiosk.validation import check_content, load_content, load_content_remembere
 if TYPE_CHECKING:
     from PySide6.QtCore import QLockFile
 
-    from kiosk.storage import AppointmentStore
+    from kiosk.store import AppointmentStore
     from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger("kiosk")
@@ -62,6 +62,22 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD: {text!r}") from None
+
+
+class _ExportFormats:
+    """The export formats (kiosk.export.WRITERS) as argparse choices, read only when a
+    command line names one or asks for help: the export's libraries load with it, and
+    ``kiosk run`` builds this parser too, before its first paint."""
+
+    def __contains__(self, fmt: object) -> bool:
+        from kiosk.export import WRITERS
+
+        return fmt in WRITERS
+
+    def __iter__(self) -> Iterator[str]:
+        from kiosk.export import WRITERS
+
+        return iter(WRITERS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,7 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common, db, secret],
         help="export requests to a CSV or XLSX file (asks the passcode)",
     )
-    export.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    export.add_argument(
+        "--format",
+        choices=_ExportFormats(),
+        required=True,
+        metavar="FORMAT",
+        help="the file format: %(choices)s",
+    )
     export.add_argument("--out", required=True, metavar="PATH", help="a folder or a file name")
     export.add_argument("--status", choices=["new", "exported", "contacted", "all"], default="new")
     export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", default=None)
@@ -446,9 +468,9 @@ def _instance_lock() -> QLockFile:
 
 
 def _store_error() -> type[Exception]:
-    """kiosk.storage.StoreError, imported only when an exception is being matched: importing
+    """kiosk.store.StoreError, imported only when an exception is being matched: importing
     the store (sqlite-utils) is start-up time that ``kiosk run`` spends after its first paint."""
-    from kiosk.storage import StoreError
+    from kiosk.store import StoreError
 
     return StoreError
 
@@ -547,7 +569,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     code = app.exec()
     instance_lock.unlock()
     if window.store is not None:
-        window.store.db.close()
+        window.store.close()
     return code
 
 
@@ -634,7 +656,7 @@ def open_store(settings: Settings, *, keys_optional: bool = False) -> Appointmen
     retention still deletes what is due, and the log and ``kiosk doctor`` name the file.
     """
     from kiosk.crypto import KeysError, load_sealer
-    from kiosk.storage import AppointmentStore, StoreError, open_database
+    from kiosk.store import AppointmentStore, StoreError, open_database
 
     db = open_database(settings.database_path())
     sealer = None
@@ -654,7 +676,7 @@ def open_store(settings: Settings, *, keys_optional: bool = False) -> Appointmen
 
 def _keep(args: argparse.Namespace, store: AppointmentStore) -> AppointmentStore:
     """Close ``store``'s database when the command ends, whichever way it returns."""
-    args.resources.callback(store.db.close)
+    args.resources.callback(store.close)
     return store
 
 
@@ -951,7 +973,7 @@ def cmd_requests_purge(args: argparse.Namespace) -> int:
     if days < 0:
         print("kiosk requests purge: --older-than must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
-    from kiosk.storage import ClockError
+    from kiosk.store import ClockError
 
     store = _store(args)
     include = args.include_unexported

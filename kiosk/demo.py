@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
 
-from kiosk import paths
+from kiosk import intake, paths
 from kiosk.appointment import CONSENTS, AppointmentRequest
+from kiosk.intake import Stamp
 from kiosk.languages import languages_in
-from kiosk.storage import AppointmentStore
+from kiosk.store import AppointmentStore
 
 # Invented people: several languages and scripts, the odd long or accented name.
 # Phone numbers are from ranges reserved for drama/fiction or are plainly fake.
@@ -26,6 +26,13 @@ PEOPLE = (
     ("az", "Leyla Məmmədova", "+994500000006", None),
 )
 METHODS_FOR = {True: ("phone", "sms"), False: ("email",)}
+# Demo requests say so in every field a record keeps about its making.
+DEMO_STAMP = Stamp(
+    kiosk_id="demo",
+    content_version="demo",
+    notice_version="demo",
+    consent_versions={c: "demo" for c in CONSENTS},
+)
 
 
 def demo_requests(count: int, seed: int = 7) -> list[AppointmentRequest]:
@@ -55,10 +62,6 @@ def demo_requests(count: int, seed: int = 7) -> list[AppointmentRequest]:
     return out
 
 
-def _fixed(moment: dt.datetime) -> Callable[[], dt.datetime]:
-    return lambda: moment
-
-
 class RealDataError(Exception):
     """The database holds real requests; demo data must not be mixed in."""
 
@@ -77,13 +80,5 @@ def fill_demo(
     rng = random.Random(count)
     for i, request in enumerate(demo_requests(count)):
         when = now - dt.timedelta(hours=rng.randint(0, 24 * 28), minutes=i % 60)
-        demo_store = AppointmentStore(store.db, clock=_fixed(when), sealer=store.sealer)
-        demo_store.add_request(
-            request,
-            kiosk_id="demo",
-            content_version="demo",
-            consent_versions={c: "demo" for c in CONSENTS},
-            notice_version="demo",
-            is_demo=True,
-        )
+        intake.save(request, DEMO_STAMP, store, is_demo=True, received_at=when)
     return count

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from kiosk import crypto, passcodes
 from kiosk.config import ConfigError, Settings, load_settings
-from kiosk.storage import (
+from kiosk.store import (
     UNEXPORTED_WARNING_DAYS,
     AppointmentStore,
     StoreError,
@@ -75,13 +74,13 @@ def check_fonts() -> CheckResult:
 def check_database(settings: Settings) -> CheckResult:
     path = settings.database_path()
     try:
-        db = open_database(path)
-        status = db.execute("PRAGMA integrity_check").fetchone()[0]
-        db.execute("BEGIN IMMEDIATE")  # proves we can take the write lock
-        db.execute("ROLLBACK")
-        count = db.execute("select count(*) from requests").fetchone()[0]
-        db.close()
-    except (StoreError, sqlite3.Error, OSError) as exc:
+        store = AppointmentStore(open_database(path))
+        try:
+            status = store.check_integrity()
+            count = store.count()
+        finally:
+            store.close()
+    except (StoreError, OSError) as exc:
         return CheckResult("database", False, f"{path}: {exc}")
     if status != "ok":
         return CheckResult("database", False, f"{path}: integrity check says {status}")
@@ -176,9 +175,11 @@ def check_clock(settings: Settings | None = None, now: dt.datetime | None = None
         return CheckResult("clock", False, f"{text} looks wrong; retention is paused")
     if settings is not None and settings.database_path().exists():
         try:
-            db = open_database(settings.database_path())
-            problem = AppointmentStore(db, clock=lambda: now).clock_problem()
-            db.close()
+            store = AppointmentStore(open_database(settings.database_path()), clock=lambda: now)
+            try:
+                problem = store.clock_problem()
+            finally:
+                store.close()
         except StoreError as exc:
             return CheckResult(
                 "clock", False, f"{text}; could not compare with the database: {exc}"
@@ -199,11 +200,11 @@ def check_retention(settings: Settings, now: dt.datetime | None = None) -> Check
     if not path.exists():
         return CheckResult("retention", True, f"{rules}; no database yet")
     try:
-        db = open_database(path)
+        store = AppointmentStore(open_database(path), clock=lambda: moment)
         try:
-            due = AppointmentStore(db, clock=lambda: moment).unexported_due(limit)
+            due = store.unexported_due(limit)
         finally:
-            db.close()
+            store.close()
     except StoreError as exc:
         return CheckResult("retention", False, f"could not read the database: {exc}")
     if due is None:

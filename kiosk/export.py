@@ -18,14 +18,14 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal, Protocol
+from typing import IO, Protocol
 
 import phonenumbers
 import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.utility
 
-from kiosk.storage import (
+from kiosk.store import (
     AppointmentStore,
     ConsentGiven,
     ExportRow,
@@ -38,8 +38,8 @@ from kiosk.times import offset_text
 
 log = logging.getLogger(__name__)
 
-Format = Literal["csv", "xlsx"]
-FORMATS: tuple[Format, ...] = ("csv", "xlsx")
+# An export format's name: a key of WRITERS, and the file name's extension.
+Format = str
 # OWASP CSV injection: a cell starting with one of these may be run as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -524,6 +524,63 @@ def _abandon(handle: IO[bytes], sheet: IO[bytes] | None, archive: zipfile.ZipFil
             pass  # the file is already closed, or the stick is gone
 
 
+def _csv(
+    handle: IO[bytes],
+    rows: Iterable[StoredRequest | ExportRow],
+    count: int | None,
+    style: ExportStyle,
+) -> str | None:
+    hashing = _Hashing(handle)
+    _write_csv(hashing, rows, style)
+    return hashing.hexdigest()
+
+
+def _xlsx(
+    handle: IO[bytes],
+    rows: Iterable[StoredRequest | ExportRow],
+    count: int | None,
+    style: ExportStyle,
+) -> str | None:
+    assert count is not None
+    _write_xlsx(handle, rows, count, style)
+    return None
+
+
+def _zip_damage(copy: IO[bytes]) -> str | None:
+    """The first damaged part of the workbook read back (by its CRC), or None."""
+    try:
+        with zipfile.ZipFile(copy) as archive:
+            return archive.testzip()
+    except zipfile.BadZipFile:
+        return "the workbook"
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One export format: its name on the staff screen's button, whether it states its row
+    count before its rows (``sized``: write gets the count), and the function that writes
+    the rows into an open file. ``write`` returns the SHA-256 of the bytes it wrote when it
+    can tell (the copy read back must match it); otherwise ``damage`` checks the copy read
+    back and names what is wrong with it (None: nothing)."""
+
+    label: str
+    sized: bool
+    write: Callable[
+        [IO[bytes], Iterable[StoredRequest | ExportRow], int | None, ExportStyle], str | None
+    ]
+    damage: Callable[[IO[bytes]], str | None] | None = None
+
+
+# Every export format, in the order the staff screen offers them (the command line's choices
+# and the export itself read this too). A new format is a writer and one line here; its key
+# is the file extension.
+WRITERS: dict[Format, Writer] = {
+    "xlsx": Writer("Excel (XLSX)", sized=True, write=_xlsx, damage=_zip_damage),
+    "csv": Writer("CSV", sized=False, write=_csv),
+}
+FORMATS: tuple[Format, ...] = tuple(WRITERS)
+
+
 def write_export(
     rows: Iterable[StoredRequest | ExportRow],
     fmt: Format,
@@ -544,11 +601,12 @@ def write_export(
     An XLSX sheet states its size before its rows: pass ``count`` with an iterator (it is
     checked), or a sized collection; any other iterable is read into memory first.
     """
-    if fmt not in FORMATS:
+    writer = WRITERS.get(fmt)
+    if writer is None:
         raise ExportError(f"unknown format {fmt!r}")
     if isinstance(target, Path):
         target = Target(target)
-    if fmt == "xlsx" and count is None:
+    if writer.sized and count is None:
         if not isinstance(rows, Sized):
             rows = list(rows)
         count = len(rows)
@@ -565,17 +623,10 @@ def write_export(
             raise ExportError(f"{target.path} is not the drive it was", "gone")
         name, handle = held.create(name, free)
         try:
-            if fmt == "csv":
-                hashing = _Hashing(handle)
-                _write_csv(hashing, rows, style)
-                expected: str | None = hashing.hexdigest()
-            else:
-                assert count is not None
-                _write_xlsx(handle, rows, count, style)
-                expected = None
+            expected = writer.write(handle, rows, count, style)
             handle.flush()
             os.fsync(handle.fileno())
-            _read_back(handle, held, name, expected)
+            _read_back(handle, held, name, expected, writer.damage)
             handle.close()
             held.fsync()
             if target.device is not None and device_of(target.path) != target.device:
@@ -750,9 +801,16 @@ class _Hashing:
         return self._hash.hexdigest()
 
 
-def _read_back(handle: IO[bytes], held: _Folder, name: str, expected: str | None) -> None:
-    """Read the written file back from the drive and check it: the CSV against the hash of
-    what was written, the XLSX by every part's CRC. Raises ExportError ("unverified").
+def _read_back(
+    handle: IO[bytes],
+    held: _Folder,
+    name: str,
+    expected: str | None,
+    damage: Callable[[IO[bytes]], str | None] | None,
+) -> None:
+    """Read the written file back from the drive and check it: against the hash of what was
+    written (CSV), or else by the format's own ``damage`` check (XLSX: every part's CRC).
+    Raises ExportError ("unverified").
 
     The kernel is first asked to forget its cached copy (Linux: written pages are clean
     after the fsync and are dropped), so the read comes from the stick itself; elsewhere it
@@ -775,11 +833,7 @@ def _read_back(handle: IO[bytes], held: _Folder, name: str, expected: str | None
                     f"{path} reads back differently from what was written", "unverified"
                 )
             return
-        try:
-            with zipfile.ZipFile(again) as archive:
-                bad = archive.testzip()
-        except zipfile.BadZipFile:
-            bad = "the workbook"
+        bad = damage(again) if damage is not None else None
         if bad is not None:
             raise ExportError(f"{path}: {bad} reads back damaged", "unverified")
 

@@ -9,13 +9,13 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk import crypto
-from kiosk.appointment import FormData, validate_request
+from kiosk import crypto, intake
+from kiosk.appointment import FormData
 from kiosk.config import Settings, load_settings
 from kiosk.content import Content
 from kiosk.export import COLUMNS, write_export
 from kiosk.qr import appointment_link
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 from kiosk.validation import load_content
 
 SELF_TEST_NAME = "Self Test Ğüşİöç"
@@ -46,10 +46,10 @@ def run_self_test(config: str | None, log: Callable[[str], None] = print) -> Non
     with tempfile.TemporaryDirectory(prefix="kiosk-self-test-") as tmp:
         folder = Path(tmp)
         _step("screens", lambda: _paint_every_screen(settings, content, folder), log)
-        store = _step("database", lambda: _write_and_read(folder), log)
+        store = _step("database", lambda: _write_and_read(folder, settings, content), log)
         assert isinstance(store, AppointmentStore)
         _step("export", lambda: _export_both(store, folder), log)
-        store.db.close()
+        store.close()
         _step("qr code", lambda: _decode_qr(settings), log)
 
 
@@ -68,12 +68,13 @@ def _paint_every_screen(settings: Settings, content: Content, folder: Path) -> i
 SELF_TEST_PASSCODE = "9081726354"
 
 
-def _write_and_read(folder: Path) -> AppointmentStore:
+def _write_and_read(folder: Path, settings: Settings, content: Content) -> AppointmentStore:
+    """Save a request as the form does (validated, stamped, sealed), then read it back."""
     keys = folder / "self-test-keys.json"
     crypto.init_keys(keys, SELF_TEST_PASSCODE, crypto.MIN_COST)
     db_file = folder / "self-test.db"
     store = AppointmentStore(open_database(db_file), sealer=crypto.load_sealer(keys))
-    request = validate_request(
+    reference = intake.submit(
         FormData(
             name=SELF_TEST_NAME,
             phone="0532 123 45 67",
@@ -82,18 +83,14 @@ def _write_and_read(folder: Path) -> AppointmentStore:
             time_window="morning",
             consents={"notice_read": True, "contact": True},
         ),
-        "tr",
+        "tr" if "tr" in content.languages else settings.default_language,
+        content=content,
+        settings=settings,
+        store=store,
     )
-    if isinstance(request, list):
-        raise SelfTestError(f"database: the test request did not validate: {request}")
-    reference = store.add_request(
-        request,
-        kiosk_id="self-test",
-        content_version="self-test",
-        consent_versions={},
-        notice_version="self-test",
-    )
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if isinstance(reference, list):
+        raise SelfTestError(f"database: the test request did not validate: {reference}")
+    store.checkpoint()
     if SELF_TEST_NAME.encode() in db_file.read_bytes():
         raise SelfTestError("database: the name was stored in the clear")
     key = crypto.unlock(keys, SELF_TEST_PASSCODE)

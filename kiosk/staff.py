@@ -9,7 +9,6 @@ import json
 import logging
 import math
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import filelock
 from kiosk import crypto, passcodes
 from kiosk.crypto import KeysError, Unlocked
 from kiosk.passcodes import PasscodeError
-from kiosk.storage import AppointmentStore, StoreError
+from kiosk.store import AppointmentStore, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +217,6 @@ class StaffAuth:
                 return Attempt("not_configured")
             with self._lockout.held():
                 return self._attempt(code)
-        except sqlite3.Error as exc:
-            raise StoreError(f"could not check the passcode: {exc}") from exc
         except KeysError as exc:
             raise StoreError(str(exc)) from None
         except OSError as exc:

@@ -30,7 +30,7 @@ atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 from kiosk import crypto, paths  # noqa: E402
 from kiosk.config import Settings  # noqa: E402
 from kiosk.content import Content  # noqa: E402
-from kiosk.storage import AppointmentStore, open_database  # noqa: E402
+from kiosk.store import AppointmentStore, open_database  # noqa: E402
 from kiosk.validation import load_content  # noqa: E402
 
 

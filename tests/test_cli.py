@@ -146,7 +146,7 @@ def test_demo_data_refuses_real_requests(
     """With a real request present, demo-data refuses (exit 1) unless --force."""
     from kiosk import crypto
     from kiosk.appointment import FormData, validate_request
-    from kiosk.storage import AppointmentStore, open_database
+    from kiosk.store import AppointmentStore, open_database
 
     db = tmp_path / "k.db"
     store = AppointmentStore(open_database(db), sealer=crypto.load_sealer(_keys(db)))
@@ -251,7 +251,7 @@ def test_keys_unlock_lifts_the_lockout_with_the_recovery_key(
     works again (the key file is untouched); a wrong recovery key lifts nothing and says so.
     Both are audited."""
     from kiosk import crypto
-    from kiosk.storage import AppointmentStore, open_database
+    from kiosk.store import AppointmentStore, open_database
 
     db = tmp_path / "k.db"
     keys = tmp_path / "kiosk-keys.json"
@@ -368,7 +368,7 @@ def test_requests_list_export_and_purge(
 
 
 def _statuses(db: Path) -> list[str]:
-    from kiosk.storage import AppointmentStore, open_database
+    from kiosk.store import AppointmentStore, open_database
 
     store = AppointmentStore(open_database(db))
     try:
@@ -383,7 +383,7 @@ def test_purge_asks_the_passcode_and_keeps_unexported_requests(
     """purge deletes only with the staff passcode, and by default only the requests that
     reached the staff; the ones nobody exported go only with --include-unexported, and the
     line says how many of them went. Each rule is in the destruction log."""
-    from kiosk.storage import AppointmentStore, open_database
+    from kiosk.store import AppointmentStore, open_database
 
     db = tmp_path / "k.db"
     _keys(db)
@@ -429,7 +429,7 @@ def test_purge_dry_run_counts_without_the_passcode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--dry-run says what would go, deletes nothing and asks nothing (it shows counts only)."""
-    from kiosk.storage import AppointmentStore, open_database
+    from kiosk.store import AppointmentStore, open_database
 
     def no_prompt(_prompt: str = "") -> str:
         raise AssertionError("a dry run asked for the passcode")
@@ -499,7 +499,7 @@ def test_first_start_after_keys_init_seals_plain_requests(
     by keys init in one go: afterwards no name is left anywhere in the files."""
     import json as _json
 
-    from kiosk.storage import open_database
+    from kiosk.store import open_database
 
     db = tmp_path / "k.db"
     plain = open_database(db)

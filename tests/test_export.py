@@ -6,11 +6,13 @@ import codecs
 import csv
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO, Any
 
 import openpyxl
 import pytest
@@ -28,7 +30,7 @@ from kiosk.export import (
     readable,
     write_export,
 )
-from kiosk.storage import AppointmentStore, StoredRequest, open_database
+from kiosk.store import AppointmentStore, StoredRequest, open_database
 
 NAMES = ["Gülşen İçli-Işık", "فاطمة الزهراء", "Zoë 😀 Åström", '=HYPERLINK("http://x")']
 NOW = dt.datetime(2026, 11, 22, 10, 5)
@@ -536,3 +538,27 @@ def test_csv_is_safe_where_the_semicolon_separates(store: AppointmentStore, stic
         path = write_export([row], "csv", stick, NOW)
         assert "," + written + "," in path.read_text("utf-8-sig"), name
         path.unlink()
+
+
+def test_a_new_format_is_a_writer_and_one_registry_line(
+    store: AppointmentStore, stick: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export and the command line take their formats from WRITERS alone."""
+    from kiosk import export
+    from kiosk.cli import build_parser
+
+    def write_names(
+        handle: IO[bytes], rows: Iterable[Any], count: int | None, style: export.ExportStyle
+    ) -> str | None:
+        text = "".join(f"{row.personal.name}\n" for row in rows).encode()
+        handle.write(text)
+        return hashlib.sha256(text).hexdigest()
+
+    monkeypatch.setitem(export.WRITERS, "txt", export.Writer("Names", False, write_names))
+    path, ids = export_requests(store, "txt", stick, status="all", now=NOW)
+    assert path.name.endswith(".txt") and len(ids) == len(NAMES)
+    assert path.read_text().splitlines() == NAMES
+    args = build_parser().parse_args(["export", "--format", "txt", "--out", str(stick)])
+    assert args.format == "txt"
+    with pytest.raises(ExportError, match="unknown format"):
+        export_requests(store, "pdf", stick, status="all")

@@ -17,7 +17,7 @@ import pytest
 
 import kiosk.export as export
 from kiosk.export import ExportError, ExportStyle, Target, export_requests
-from kiosk.storage import AppointmentStore
+from kiosk.store import AppointmentStore
 
 from testkit import save_patient, stand_in_stick
 

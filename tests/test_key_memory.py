@@ -15,7 +15,7 @@ import nacl.pwhash
 import pytest
 
 from kiosk import crypto
-from kiosk.storage import open_database
+from kiosk.store import open_database
 
 CODE = "482913705186"
 TESTS = Path(__file__).resolve().parent
@@ -26,7 +26,7 @@ KIOSK = """
 import gc, sys
 from pathlib import Path
 from kiosk import crypto
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 from testkit import save_patient
 
 db, keys, code = sys.argv[1:4]

@@ -16,7 +16,7 @@ from kiosk import crypto, passcodes
 from kiosk.cli import main
 from kiosk.config import load_settings
 from kiosk.doctor import check_keys
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 
 from testkit import save_patient
 

@@ -29,7 +29,7 @@ from kiosk.appointment import (
 )
 from kiosk.content import ContentError
 from kiosk.export import COLUMNS, FORMULA_STARTS, dialable, neutralise, readable, write_export
-from kiosk.storage import AppointmentStore, StoredRequest, memory_database
+from kiosk.store import AppointmentStore, StoredRequest, memory_database
 from kiosk.validation import load_content
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from kiosk.appointment import AppointmentRequest
-from kiosk.storage import AppointmentStore, StoredRequest
+from kiosk.store import AppointmentStore, StoredRequest
 
 from testkit import count_opened, patient_request
 

@@ -12,7 +12,7 @@ import pytest
 
 from kiosk.config import Settings
 from kiosk.doctor import check_retention
-from kiosk.storage import (
+from kiosk.store import (
     REACHED_STAFF,
     STATUSES,
     AppointmentStore,
@@ -150,7 +150,7 @@ def test_each_retention_run_logs_the_warning_with_counts_only(
     """Every retention run warns in the log while requests nobody exported are within a week
     of their hard limit: counts and days only, nothing about the patients."""
     refs = aged(soon=(86, "new"), sooner=(88, "new"), exported=(20, "exported"))
-    with caplog.at_level(logging.INFO, logger="kiosk.storage"):
+    with caplog.at_level(logging.INFO, logger="kiosk.store"):
         store.apply_retention(30, 90)
         store.apply_retention(30, 90)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -166,7 +166,7 @@ def test_no_warning_when_nothing_is_due(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     aged(fresh=(10, "new"))
-    with caplog.at_level(logging.INFO, logger="kiosk.storage"):
+    with caplog.at_level(logging.INFO, logger="kiosk.store"):
         store.apply_retention(30, 90)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 

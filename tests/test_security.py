@@ -22,7 +22,7 @@ import pytest
 from kiosk import crypto, paths
 from kiosk.appointment import AppointmentRequest, FormData, validate_request
 from kiosk.export import ExportError, export_requests
-from kiosk.storage import (
+from kiosk.store import (
     DATA_KEY_SECONDS,
     AppointmentStore,
     ClockError,
@@ -250,7 +250,7 @@ import sys
 from pathlib import Path
 from kiosk import crypto, paths
 from kiosk.appointment import FormData, validate_request
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 
 store = AppointmentStore(
     open_database(Path(sys.argv[1])), sealer=crypto.load_sealer(Path(sys.argv[2]))
@@ -372,7 +372,7 @@ import sys
 from pathlib import Path
 from kiosk import crypto, paths
 from kiosk.appointment import FormData, validate_request
-from kiosk.storage import AppointmentStore, StoreError, open_database
+from kiosk.store import AppointmentStore, StoreError, open_database
 
 try:
     store = AppointmentStore(
@@ -684,7 +684,7 @@ def test_older_databases_lose_the_topic_beside_the_week(tmp_path: Path) -> None:
     """A database from before: the migration moves topics out of the weekly figures (their
     totals kept), and takes the health-topic answer out of the clear consent record, where
     the sealed topic now stands for it."""
-    from kiosk.storage import migrations
+    from kiosk.store import migrations
 
     path = tmp_path / "old.db"
     db = open_database_at_version(path, "m005_health_stays_sealed")
@@ -716,7 +716,7 @@ def test_requests_sealed_before_the_key_chains_still_open(
     """An older kiosk sealed every request of the hour under the data key itself. After
     the upgrade (m006) those requests read as step 0 and open, beside new ones sealed
     along a chain under the same key pair."""
-    from kiosk.storage import migrations
+    from kiosk.store import migrations
 
     sealer, unlocked = keypair
     path = tmp_path / "old.db"
@@ -752,7 +752,7 @@ def open_database_at_version(path: Path, stop_before: str):  # noqa: ANN201
     """A database with the migrations before ``stop_before`` only (an older kiosk's)."""
     from sqlite_utils import Database
 
-    from kiosk.storage import migrations
+    from kiosk.store import migrations
 
     db = Database(path)
     migrations.apply(db, stop_before=stop_before)

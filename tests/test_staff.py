@@ -17,7 +17,7 @@ from kiosk.staff import (
     check_format,
     lock_seconds,
 )
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 
 from testkit import Clock
 

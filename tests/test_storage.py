@@ -7,7 +7,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from kiosk.storage import migrations, open_database
+from kiosk.store import migrations, open_database
 
 
 def test_open_creates_schema_and_pragmas(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ import pytest  # noqa: E402
 
 from kiosk.appointment import FormData, validate_request  # noqa: E402
 from kiosk.demo import RealDataError, fill_demo  # noqa: E402
-from kiosk.storage import AppointmentStore, StoreError  # noqa: E402
+from kiosk.store import AppointmentStore, StoreError  # noqa: E402
 
 CLOCK = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 
@@ -262,7 +262,7 @@ def test_export_rows_name_a_damaged_request(store: AppointmentStore) -> None:
 
 def test_page_cache_is_bounded(tmp_path: Path) -> None:
     """The kiosk's connection keeps a small page cache, not SQLite's 2 MiB default."""
-    from kiosk.storage import PAGE_CACHE_KIB, open_database
+    from kiosk.store import PAGE_CACHE_KIB, open_database
 
     db = open_database(tmp_path / "k.db")
     assert db.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from kiosk.appointment import AppointmentRequest, FormData, validate_request
-from kiosk.storage import AppointmentStore
+from kiosk.store import AppointmentStore
 
 
 def patient_request(name: str = "Ayşe Yılmaz", **form: object) -> AppointmentRequest:

@@ -20,7 +20,7 @@ from kiosk import paths
 if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.content import Content
-    from kiosk.storage import AppointmentStore
+    from kiosk.store import AppointmentStore
     from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)

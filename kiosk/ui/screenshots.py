@@ -16,7 +16,7 @@ from kiosk.config import Settings
 from kiosk.content import Content, LanguageContent
 from kiosk.demo import fill_demo
 from kiosk.staff import StaffAuth
-from kiosk.storage import AppointmentStore, memory_database
+from kiosk.store import AppointmentStore, memory_database
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.navigation import Route, content_routes
 from kiosk.ui.screens.faq import FaqScreen

@@ -9,7 +9,7 @@ from kiosk import crypto
 from kiosk.clinic import for_clinic
 from kiosk.config import Settings
 from kiosk.content import Content
-from kiosk.storage import AppointmentStore, memory_database
+from kiosk.store import AppointmentStore, memory_database
 from kiosk.ui.app import load_fonts
 from kiosk.ui.context import format_date
 from kiosk.ui.main_window import MainWindow

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from kiosk import crypto
 from kiosk.config import Settings
 from kiosk.content import Content
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 from kiosk.ui.main_window import HOME, MainWindow, Route
 from kiosk.ui.screens.appointment import AppointmentScreen
 from kiosk.ui.widgets.qr_widget import QrWidget
@@ -248,7 +248,7 @@ def test_full_disk_shows_the_fallback_and_the_next_visitor_can_save(
     """No space left: the visitor gets the online-form code, the database stays intact,
     and once there is room the next visitor's request is saved."""
     from kiosk.appointment import FormData, validate_request
-    from kiosk.storage import StoreError
+    from kiosk.store import StoreError
 
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
     store.db.execute(f"PRAGMA max_page_count = {pages}")

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.logs import setup_logging
-from kiosk.storage import AppointmentStore
+from kiosk.store import AppointmentStore
 from kiosk.ui.app import install_error_recovery
 from kiosk.ui.main_window import HOME, MainWindow, Route
 from kiosk.ui.screens.appointment import AppointmentScreen

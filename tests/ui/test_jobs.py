@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.config import Settings
 from kiosk.content import Content
-from kiosk.storage import AppointmentStore
+from kiosk.store import AppointmentStore
 from kiosk.ui.jobs import JobRunner
 from kiosk.ui.main_window import HOME, MainWindow
 

@@ -14,7 +14,7 @@ from test_appointment_flow import choose
 from kiosk import crypto
 from kiosk.config import Settings
 from kiosk.content import Content
-from kiosk.storage import AppointmentStore, memory_database
+from kiosk.store import AppointmentStore, memory_database
 from kiosk.ui.main_window import MainWindow, Route
 from kiosk.ui.screens.appointment import AppointmentScreen
 

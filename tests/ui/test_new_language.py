@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk import crypto, paths
 from kiosk.config import Settings
-from kiosk.storage import AppointmentStore, memory_database
+from kiosk.store import AppointmentStore, memory_database
 from kiosk.ui.main_window import MainWindow, Route
 from kiosk.ui.screens.appointment import AppointmentScreen
 from kiosk.ui.screens.home import HomeScreen

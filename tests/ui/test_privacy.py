@@ -17,7 +17,7 @@ from kiosk import crypto
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.logs import setup_logging
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 from kiosk.ui.app import install_error_recovery
 from kiosk.ui.main_window import HOME, MainWindow, Route
 from kiosk.ui.widgets.qr_widget import QrWidget

@@ -16,7 +16,7 @@ from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.demo import fill_demo
 from kiosk.staff import StaffAuth
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 from kiosk.times import clinic_today, day_start
 from kiosk.ui.drives import Destination
 from kiosk.ui.main_window import HOME, MainWindow

@@ -18,7 +18,7 @@ from kiosk import crypto
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.demo import fill_demo
-from kiosk.storage import AppointmentStore, open_database
+from kiosk.store import AppointmentStore, open_database
 from kiosk.ui.drives import Destination, device_of
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.screens.staff import StaffScreen
@@ -392,7 +392,7 @@ def test_a_failed_removal_says_so(
 ) -> None:
     """The database refusing the deletion: staff read that the requests are still on the
     kiosk (and in the file), not that the export failed."""
-    from kiosk.storage import StoreError
+    from kiosk.store import StoreError
 
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
     screen.export_button.click()

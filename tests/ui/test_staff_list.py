@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.appointment import AppointmentRequest
 from kiosk.content import Content
 from kiosk.demo import fill_demo
-from kiosk.storage import AppointmentStore
+from kiosk.store import AppointmentStore
 from kiosk.times import clinic_time_text
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.screens.staff import StaffScreen

@@ -28,7 +28,7 @@ from Xlib import display as xdisplay  # noqa: E402
 
 from kiosk.config import Settings  # noqa: E402
 from kiosk.content import Content  # noqa: E402
-from kiosk.storage import AppointmentStore  # noqa: E402
+from kiosk.store import AppointmentStore  # noqa: E402
 from kiosk.ui.app import launch, load_fonts  # noqa: E402
 from kiosk.ui.main_window import MainWindow  # noqa: E402
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from kiosk import intake
 from kiosk.appointment import (
     EMAIL_MAX,
     NAME_MAX,
@@ -32,7 +33,6 @@ from kiosk.appointment import (
     STEPS,
     FieldError,
     FormData,
-    validate_request,
     validate_step,
 )
 from kiosk.clinic import fill_notice, notice_values
@@ -40,7 +40,7 @@ from kiosk.golive import is_example_url
 from kiosk.keyboards import EMAIL_LAYOUT, PHONE_LAYOUT, name_layouts
 from kiosk.languages import languages_of
 from kiosk.qr import appointment_link, short_display, with_params
-from kiosk.storage import AppointmentStore, StoreError
+from kiosk.store import AppointmentStore, StoreError
 from kiosk.ui.context import FlowState, ScreenContext
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.theme import LIGHT
@@ -703,28 +703,27 @@ class AppointmentScreen(Screen):
 
     def _submit(self) -> None:
         ctx = self._ctx
-        result = validate_request(self.form, ctx.lang.code)
-        if isinstance(result, list):
-            first = next(s for s in STEPS if validate_step(s, self.form))
-            self.show_step(first)
-            self._show_errors(validate_step(first, self.form))
-            return
         if self._store is None or not self._store.can_save:
-            self.show_step("failed")
+            self.show_step("failed")  # never reached: such a form opens on "failed"
             return
         try:
-            reference = self._store.add_request(
-                result,
-                kiosk_id=ctx.settings.kiosk_id,
-                content_version=ctx.content.manifest.content_version,
-                consent_versions={c.id: c.version for c in self._s.consents},
-                notice_version=self._s.notice_version,
+            reference = intake.submit(
+                self.form,
+                ctx.lang.code,
+                content=ctx.content,
+                settings=ctx.settings,
+                store=self._store,
             )
         except StoreError:
             # Logged by the store without personal data; the visitor gets another way in,
             # and nothing they typed stays on the kiosk.
             self._forget_input()
             self.show_step("failed")
+            return
+        if isinstance(reference, list):
+            first = next(s for s in STEPS if validate_step(s, self.form))
+            self.show_step(first)
+            self._show_errors(validate_step(first, self.form))
             return
         # Saved: the typed details are no longer needed on this screen.
         self._forget_input()

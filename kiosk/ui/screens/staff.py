@@ -23,9 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.export import ExportError, ExportStyle, Target, count_requests, export_requests
+from kiosk.export import (
+    WRITERS,
+    ExportError,
+    ExportStyle,
+    Target,
+    count_requests,
+    export_requests,
+)
 from kiosk.languages import languages_of
-from kiosk.storage import STATUSES, AppointmentStore, StoreError, set_aside_copies
+from kiosk.store import STATUSES, AppointmentStore, StoreError, set_aside_copies
 from kiosk.times import clinic_time, clinic_time_text, clinic_today, day_start
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination, device_of
@@ -308,7 +315,7 @@ class StaffScreen(Screen):
         widest = max(b.minimumWidth() for b in filters)
         box.addWidget(TileGrid(filters, widest, len(filters), 12))
         # Lazy: the model holds the listed requests' ids and opens only the rows on screen;
-        # filters and order are SQL (kiosk.storage.AppointmentStore.request_ids).
+        # filters and order are SQL (kiosk.store.AppointmentStore.request_ids).
         names = languages_of(self._ctx.content)
         self.model = RequestsTableModel(
             self._store,
@@ -523,7 +530,7 @@ class StaffScreen(Screen):
         body.addWidget(self.destination_hint)
         body.addWidget(label(s.export_format, "field-label"))
         row, self.format_buttons = self._choices(
-            [("xlsx", "Excel (XLSX)"), ("csv", "CSV")], self._export_format, self._set_format
+            [(fmt, w.label) for fmt, w in WRITERS.items()], self._export_format, self._set_format
         )
         body.addLayout(row)
         body.addWidget(label(s.export_which, "field-label"))
@@ -728,7 +735,7 @@ class StaffScreen(Screen):
         try:
             path, ids = export_requests(
                 self._store,
-                "xlsx" if self._export_format == "xlsx" else "csv",
+                self._export_format,
                 Target(dest.path, dest.kind, dest.device, settings.own_folders()),
                 status=status,
                 since=since,

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 
 from kiosk.passcodes import MAX_DIGITS
 from kiosk.staff import StaffAuth
-from kiosk.storage import StoreError
+from kiosk.store import StoreError
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.text import label

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 
 from kiosk.content import AppointmentStrings, StaffStrings
-from kiosk.storage import AppointmentStore, StoredRequest, StoreError
+from kiosk.store import AppointmentStore, StoredRequest, StoreError
 from kiosk.times import clinic_time_text
 
 Index = QModelIndex | QPersistentModelIndex
@@ -39,7 +39,7 @@ class RequestsTableModel(QAbstractTableModel):
     """
 
     REFERENCE, RECEIVED, NAME, CONTACT, LANGUAGE, TIME, STATUS = range(7)
-    # Column -> the store's order (kiosk.storage.LIST_ORDERS).
+    # Column -> the store's order (kiosk.store.LIST_ORDERS).
     SORTABLE = {REFERENCE: "reference", RECEIVED: "received", STATUS: "status"}
 
     def __init__(
