@@ -15,7 +15,7 @@ from kiosk.config import Settings
 from kiosk.watchdog import sd_notify, touch_heartbeat, watchdog_interval_ms
 
 if TYPE_CHECKING:
-    from kiosk.storage import AppointmentStore
+    from kiosk.store import AppointmentStore
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +97,14 @@ class JobRunner(QObject):
 
 
 def _retention(open_store: Callable[[], AppointmentStore], days: int, limit_days: int) -> None:
-    from kiosk.storage import StoreError
+    from kiosk.store import StoreError
 
     try:
         store = open_store()
         try:
             store.apply_retention(days, limit_days)
         finally:
-            store.db.close()
+            store.close()
     except StoreError as exc:  # (a clock that cannot be trusted among them: nothing deleted)
         log.error("retention_failed error=%s", type(exc).__name__)
 
@@ -161,7 +161,7 @@ class KioskJobs(QObject):
         if open_again is not None:
             self.runner.submit("retention", partial(_retention, open_again, days, limit))
             return
-        from kiosk.storage import StoreError
+        from kiosk.store import StoreError
 
         try:
             store.apply_retention(days, limit)

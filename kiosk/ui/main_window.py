@@ -47,7 +47,7 @@ from kiosk.ui.widgets.scroll_page import PagePool
 
 if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
-    from kiosk.storage import AppointmentStore
+    from kiosk.store import AppointmentStore
     from kiosk.ui.screens.appointment import AppointmentScreen
     from kiosk.ui.screens.faq import FaqScreen
     from kiosk.ui.screens.home import HomeScreen

@@ -19,7 +19,7 @@ from kiosk.ui.widgets.screen_stack import ScreenStack
 from kiosk.ui.widgets.scroll_page import PagePool
 
 if TYPE_CHECKING:
-    from kiosk.storage import AppointmentStore
+    from kiosk.store import AppointmentStore
     from kiosk.ui.screens.appointment import AppointmentScreen
 
 # Screens that show only content (no personal data, no staff data) are kept once built and

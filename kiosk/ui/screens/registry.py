@@ -17,7 +17,7 @@ from kiosk.ui.screens.base import Screen
 
 if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
-    from kiosk.storage import AppointmentStore
+    from kiosk.store import AppointmentStore
     from kiosk.ui.drives import Destination
 
 
