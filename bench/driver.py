@@ -14,19 +14,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import OFFSCREEN, write_config  # noqa: E402  (before Qt: the platform)
-from bench.refcounts import Singletons  # noqa: E402
+from bench.common import OFFSCREEN, write_config
+from bench.refcounts import Singletons
 
 os.environ.setdefault("QT_QPA_PLATFORM", OFFSCREEN)
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QPaintEvent
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QAbstractButton, QApplication, QScrollArea, QWidget  # noqa: E402
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QScrollArea, QWidget
 
-from bench import adapter  # noqa: E402
-from kiosk.config import load_settings  # noqa: E402
-from kiosk.validation import load_content  # noqa: E402
+from bench import adapter
+from kiosk.config import load_settings
+from kiosk.validation import load_content
 
 TIMEOUT_MS = 5000
 PRESS_MS = 0  # the release comes once the press is handled (QTest processes events itself)

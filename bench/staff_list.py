@@ -24,12 +24,12 @@ from bench.common import MIB, OFFSCREEN, emit, percentile, scratch
 
 os.environ.setdefault("QT_QPA_PLATFORM", OFFSCREEN)
 
-import psutil  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEvent, QObject  # noqa: E402
-from PySide6.QtWidgets import QWidget  # noqa: E402
+import psutil
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtWidgets import QWidget
 
-from bench import adapter  # noqa: E402
-from bench.driver import make_window  # noqa: E402
+from bench import adapter
+from bench.driver import make_window
 
 SIZE = (1920, 1080)
 

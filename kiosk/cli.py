@@ -684,7 +684,7 @@ def _store(args: argparse.Namespace) -> AppointmentStore:
     return _keep(args, open_store(_settings(args)))
 
 
-class _Cancelled(Exception):
+class _Cancelled(Exception):  # noqa: N818 - not an error: the person chose to stop
     """The person at the terminal gave up or mistyped; nothing changed."""
 
 

@@ -588,7 +588,7 @@ def write_export(
     now: dt.datetime | None = None,
     *,
     count: int | None = None,
-    style: ExportStyle = ExportStyle(),  # noqa: B008 (frozen: one shared default is safe)
+    style: ExportStyle = ExportStyle(),
 ) -> Path:
     """Write ``rows`` to ``target`` (a folder, or a file path) and return the file written.
 
@@ -639,7 +639,7 @@ def write_export(
         except (ExportError, StoreError):
             held.drop(handle, name)
             raise
-        except Exception as exc:  # noqa: BLE001 (a damaged row, xlsxwriter, zipfile...)
+        except Exception as exc:
             held.drop(handle, name)
             raise ExportError(f"could not write the export: {exc}") from exc
         except BaseException:
@@ -872,7 +872,7 @@ def export_requests(
     mark_exported: bool = True,
     include_demo: bool = False,
     destination: str | None = None,
-    style: ExportStyle = ExportStyle(),  # noqa: B008 (frozen: one shared default is safe)
+    style: ExportStyle = ExportStyle(),
     now: dt.datetime | None = None,
 ) -> tuple[Path, list[int]]:
     """Export, then mark the rows exported and audit it in one transaction; return the

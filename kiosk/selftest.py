@@ -30,7 +30,7 @@ def _step(name: str, action: Callable[[], object], log: Callable[[str], None]) -
         result = action()
     except SelfTestError:
         raise
-    except Exception as exc:  # noqa: BLE001 - report any failure as the step's failure
+    except Exception as exc:
         raise SelfTestError(f"{name}: {type(exc).__name__}: {exc}") from exc
     log(f"OK    {name}")
     return result

@@ -21,7 +21,7 @@ BANNED = load_banned_claims()
 FIND = matcher(BANNED)
 
 
-def _edit(path: Path, change) -> None:  # noqa: ANN001 - a small test helper
+def _edit(path: Path, change) -> None:
     data = json.loads(path.read_text("utf-8"))
     change(data)
     path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")

@@ -10,7 +10,7 @@ import pytest
 from kiosk.content import ContentError, FaqFile, TopicsFile, decode_content, decode_file
 
 
-def _edit(path: Path, change) -> None:  # noqa: ANN001 - a small test helper
+def _edit(path: Path, change) -> None:
     data = json.loads(path.read_text("utf-8"))
     change(data)
     path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
@@ -55,7 +55,7 @@ def test_invalid_topics_name_file_path_and_expectation(
     content_dir: Path,
     change,
     path_part: str,
-    message_part: str,  # noqa: ANN001
+    message_part: str,
 ) -> None:
     """Unknown keys, wrong types and missing fields are rejected with file and JSON path."""
     target = content_dir / "tr" / "topics.json"

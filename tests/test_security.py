@@ -668,7 +668,7 @@ def test_nothing_outside_the_seal_says_which_topic(
     clear = [
         json.dumps([v.hex() if isinstance(v, bytes) else v for v in row])
         for table in ("requests", "request_counts", "audit", "destruction_log")
-        for row in store.db.execute(f"select * from {table}")  # noqa: S608 - fixed names
+        for row in store.db.execute(f"select * from {table}")
     ]
     assert not any("cell-research" in row or "health_topic" in row for row in clear), clear
     counts = list(store.db.execute("select * from topic_counts"))
@@ -748,7 +748,7 @@ def test_requests_sealed_before_the_key_chains_still_open(
     assert [r.personal.name for r in rows if r.personal] == names
 
 
-def open_database_at_version(path: Path, stop_before: str):  # noqa: ANN201
+def open_database_at_version(path: Path, stop_before: str):
     """A database with the migrations before ``stop_before`` only (an older kiosk's)."""
     from sqlite_utils import Database
 

@@ -14,7 +14,7 @@ from kiosk.validation import check_content, url_problem
 TODAY = dt.date(2026, 12, 1)
 
 
-def _edit(path: Path, change) -> None:  # noqa: ANN001 - a small test helper
+def _edit(path: Path, change) -> None:
     data = json.loads(path.read_text("utf-8"))
     change(data)
     path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
@@ -151,7 +151,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("file", "change", "expected"), CASES)
-def test_broken_tree_is_reported(content_dir: Path, file: str, change, expected: str) -> None:  # noqa: ANN001
+def test_broken_tree_is_reported(content_dir: Path, file: str, change, expected: str) -> None:
     """Each kind of cross-file mistake yields an error naming it, and no usable content."""
     _edit(content_dir / file, change)
     content, problems = check_content(content_dir, today=TODAY)

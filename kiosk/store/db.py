@@ -24,7 +24,7 @@ class StoreError(Exception):
     """The database could not be read or written. The message never holds personal data."""
 
 
-class _Corrupt(Exception):
+class _Corrupt(Exception):  # noqa: N818 - a finding about the file, handled inside
     """The file opened but failed SQLite's quick check."""
 
 

@@ -123,7 +123,9 @@ def removable_drives(own: Iterable[Path] = (), sysfs: Path = SYSFS) -> list[Dest
         if device is None:
             continue
         if linux:
-            disks = disks_under(device, volume.device().data().decode(errors="replace"), sysfs)
+            disks = disks_under(
+                device, bytes(volume.device().data()).decode(errors="replace"), sysfs
+            )
             if not is_stick(disks, own_disks):
                 continue
         elif not _is_removable_windows(root):

@@ -46,6 +46,7 @@ from kiosk.ui.widgets.screen_stack import ScreenStack
 from kiosk.ui.widgets.scroll_page import PagePool
 
 if TYPE_CHECKING:
+    from kiosk.crypto import Unlocked
     from kiosk.staff import StaffAuth
     from kiosk.store import AppointmentStore
     from kiosk.ui.screens.appointment import AppointmentScreen
@@ -130,7 +131,7 @@ class MainWindow(QWidget):
         self._qss = ""
         self._store: AppointmentStore | None = None
         self._auth: StaffAuth | None = None
-        self._start_up_jobs: list[Callable[[], None]] = []
+        self._start_up_jobs: list[Callable[[], object]] = []
         self._start_up_timer = QTimer(self)
         self._start_up_timer.setSingleShot(True)
         self._start_up_timer.timeout.connect(self._next_start_up_job)
@@ -220,7 +221,9 @@ class MainWindow(QWidget):
         return self._trail.behind
 
     def current_screen(self) -> QWidget:
-        return self.stack.currentWidget()
+        screen = self.stack.currentWidget()
+        assert screen is not None, "the window shows a screen from its first render on"
+        return screen
 
     def _shown(self) -> Screen | None:
         """The screen on display, as the screens' lifecycle hooks see it."""
@@ -252,14 +255,19 @@ class MainWindow(QWidget):
         screens = [(code, route) for code in order for route in self._content_routes(code)]
         # Room is left for other text sizes: kept screens stay within CACHE_LIMIT.
         screens = screens[: max(0, CACHE_LIMIT - SPARE_SCREENS)]
-        build = [partial(self._keep_built, route, code) for code, route in screens]
+        build: list[Callable[[], object]] = [
+            partial(self._keep_built, route, code) for code, route in screens
+        ]
         # The Sources screen's codes take milliseconds each: one job each, before the first
         # Sources screen; the form's checks once the default language is ready.
         first_sources = next(
             (i for i, (_, route) in enumerate(screens) if route.name == "sources"), len(build)
         )
         others = next((i for i, (code, _) in enumerate(screens) if code != default), len(build))
-        qr = [partial(_compute_qr, link) for link in self._source_links()]
+        qr: list[Callable[[], object]] = [
+            partial(_compute_qr, link) for link in self._source_links()
+        ]
+        jobs: list[Callable[[], object]]
         if first_sources < others:
             jobs = build[:first_sources] + qr + build[first_sources:others]
         else:
@@ -597,7 +605,7 @@ class MainWindow(QWidget):
     def staff_unlocked(self) -> bool:
         return self._staff_unlocked
 
-    def _on_unlocked(self, key: object) -> None:
+    def _on_unlocked(self, key: Unlocked) -> None:
         if self._store is not None:
             # The private key opens patients' data for this staff session only.
             self._store.unlock(key)
@@ -705,7 +713,7 @@ class MainWindow(QWidget):
         """Return to a clean Home after an unexpected error in a slot or timer."""
         try:
             self.reset_visit()
-        except Exception:  # noqa: BLE001 - recovery must never raise in turn
+        except Exception:
             log.exception("recover_failed")
 
     def start_heartbeat(self) -> None:

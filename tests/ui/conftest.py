@@ -18,7 +18,7 @@ from uihelpers import LANDSCAPE
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _fonts(qapp) -> None:  # noqa: ANN001 - pytest-qt's QApplication
+def _fonts(qapp) -> None:
     load_fonts()
 
 

@@ -78,7 +78,7 @@ def type_keys(form: AppointmentScreen, text: str) -> None:
             raise AssertionError(f"no key types {ch!r}")
 
 
-def _shift_map(kb) -> dict[str, str]:  # noqa: ANN001
+def _shift_map(kb) -> dict[str, str]:
     from kiosk.keyboards import load_layout
 
     return load_layout(kb.layout_id).shift

@@ -80,7 +80,7 @@ def test_no_english_on_turkish_screens(window: MainWindow, content: Content) -> 
     """No string that exists only in the English content or UI appears on a Türkçe screen."""
     en, tr = content.languages["en"], content.languages["tr"]
 
-    def strings(lc) -> set[str]:  # noqa: ANN001
+    def strings(lc) -> set[str]:
         parts = [lc.ui, *lc.sections, *lc.topics.values(), *lc.tables.values(), *lc.faq]
         parts += [*lc.disclaimers.values(), lc.form]
         return {text for part in parts for _path, text in _texts(part, "$")}

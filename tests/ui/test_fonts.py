@@ -7,7 +7,7 @@ from PySide6.QtGui import QFont, QFontInfo, QFontMetrics
 from kiosk.ui.app import load_fonts
 
 
-def test_bundled_fonts_cover_turkish_and_arabic(qapp) -> None:  # noqa: ANN001
+def test_bundled_fonts_cover_turkish_and_arabic(qapp) -> None:
     """Noto Sans has ğ ü ş ı ö ç İ; Noto Sans Arabic has Arabic letters."""
     families = load_fonts()
     assert {"Noto Sans", "Noto Sans Arabic"} <= set(families)

@@ -39,7 +39,7 @@ SCREEN_NAMES = {
 }
 
 
-def _texts(widget) -> list[str]:  # noqa: ANN001
+def _texts(widget) -> list[str]:
     return [lab.text() for lab in widget.findChildren(QLabel) if lab.text()]
 
 

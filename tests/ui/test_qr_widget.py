@@ -46,7 +46,7 @@ def test_notice_codes_are_at_least_35_mm(window: MainWindow) -> None:
     assert all(code.width() >= window.metrics().mm(35) for code in codes)
 
 
-def test_every_source_with_a_link_has_a_decodable_code(window: MainWindow, content) -> None:  # noqa: ANN001
+def test_every_source_with_a_link_has_a_decodable_code(window: MainWindow, content) -> None:
     """Each source's QR code on the Sources screen opens that source."""
     window.navigate(Route("sources"))
     settle()

@@ -191,7 +191,7 @@ def test_each_text_size_has_its_own_screen(window: MainWindow) -> None:
     assert window.current_screen() is normal
 
 
-def test_kept_screens_are_bounded(window: MainWindow, monkeypatch) -> None:  # noqa: ANN001
+def test_kept_screens_are_bounded(window: MainWindow, monkeypatch) -> None:
     """Beyond the limit the least recently shown screen is let go (never the one shown)."""
     monkeypatch.setattr(screen_cache_module, "CACHE_LIMIT", 3)
     lang = window.context().lang
@@ -280,7 +280,7 @@ def test_home_needs_neither_the_store_nor_the_form_to_start() -> None:
 def test_after_a_visit_other_text_sizes_are_let_go(
     qtbot: QtBot,
     window: MainWindow,
-    monkeypatch,  # noqa: ANN001
+    monkeypatch,
 ) -> None:
     """Once a visit ends, screens built at a larger text size are deleted (the next visitor
     starts at the default size) and the freed memory is handed back to the system."""
@@ -305,7 +305,7 @@ def test_after_a_visit_other_text_sizes_are_let_go(
 def test_back_at_normal_size_the_larger_screens_are_let_go(
     qtbot: QtBot,
     window: MainWindow,
-    monkeypatch,  # noqa: ANN001
+    monkeypatch,
 ) -> None:
     """Text size cycles Normal, Large, Largest, Normal: back at normal, the screens built at
     the larger sizes go once the frame is out, so they never sit in memory beside the rest

@@ -191,7 +191,7 @@ def test_staff_login_unlocks_only_for_the_session(
     assert not store.is_unlocked and store.list_requests()[0].locked
 
 
-def test_requests_model(qtmodeltester, desk: MainWindow) -> None:  # noqa: ANN001
+def test_requests_model(qtmodeltester, desk: MainWindow) -> None:
     """The table model passes Qt's model tester, filtered and sorted too."""
     login(desk)
     screen = staff(desk)

@@ -22,17 +22,17 @@ from pytestqt.qtbot import QtBot
 # Before any QApplication exists: this suite is about the real X platform, never offscreen.
 os.environ["QT_QPA_PLATFORM"] = "xcb"
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from shiboken6 import isValid  # noqa: E402
-from Xlib import display as xdisplay  # noqa: E402
+from PySide6.QtWidgets import QApplication
+from shiboken6 import isValid
+from Xlib import display as xdisplay
 
-from kiosk.config import Settings  # noqa: E402
-from kiosk.content import Content  # noqa: E402
-from kiosk.store import AppointmentStore  # noqa: E402
-from kiosk.ui.app import launch, load_fonts  # noqa: E402
-from kiosk.ui.main_window import MainWindow  # noqa: E402
+from kiosk.config import Settings
+from kiosk.content import Content
+from kiosk.store import AppointmentStore
+from kiosk.ui.app import launch, load_fonts
+from kiosk.ui.main_window import MainWindow
 
-from realx import Finger  # noqa: E402
+from realx import Finger
 
 WINDOW_MANAGERS = {
     # A small window manager made for kiosks (full screen, no title bars).

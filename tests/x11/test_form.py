@@ -68,8 +68,14 @@ def _tap_in_view(qtbot: QtBot, kiosk: MainWindow, finger: Finger, widget: QWidge
         while page is not None and not isinstance(page, QScrollArea):
             page = page.parentWidget()
         assert page is not None, widget.objectName()
-        page.ensureWidgetVisible(widget, 0, 40)
-        qtbot.waitUntil(lambda: visible_part(widget) == on_screen(widget))
+
+        def in_view() -> bool:
+            # Scrolled again while the page settles (a step's layout may finish after it is
+            # shown and move the field): a person, too, scrolls on until they see it.
+            page.ensureWidgetVisible(widget, 0, 40)
+            return visible_part(widget) == on_screen(widget)
+
+        qtbot.waitUntil(in_view)
     _tap(qtbot, kiosk, finger, widget)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.content import FaqEntry
 from kiosk.ui.context import ScreenContext
@@ -48,11 +48,16 @@ class _Question(PaintedButton):
     def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
         return True
 
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        return max(self._ctx.metrics.button_height, self.layout().totalHeightForWidth(width))
+    def _own_layout(self) -> QLayout:
+        box = self.layout()
+        assert box is not None, "a question row lays out its text and chevron"
+        return box
 
-    def sizeHint(self):  # noqa: N802, ANN201 - Qt override
-        hint = self.layout().totalSizeHint()
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        return max(self._ctx.metrics.button_height, self._own_layout().totalHeightForWidth(width))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = self._own_layout().totalSizeHint()
         hint.setHeight(max(hint.height(), self._ctx.metrics.button_height))
         return hint
 

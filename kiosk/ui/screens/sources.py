@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.qr import short_display
@@ -110,11 +110,11 @@ class SourcesScreen(Screen):
     def set_focus(self, focus: str | None) -> None:
         """Highlight the source ``focus`` (None: none); it is scrolled to when shown."""
         focus = focus if focus in self.cards else None
-        for source_id in {self.focus, focus} - {None}:
+        for source_id in {s for s in (self.focus, focus) if s is not None}:
             self.cards[source_id].set_highlight(source_id == focus)
         self.focus = focus
 
-    def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if self.focus:
             self.page.scroll_to(self.cards[self.focus])

@@ -78,10 +78,14 @@ class StaffScreen(Screen):
         self._ctx, self._store, self._drives = ctx, store, drives
         self._s = s = ctx.lang.staff
         m = ctx.metrics
-        self._status, self._days = "all", None
+        self._status = "all"
+        self._days: int | None = None
         self._export_format, self._export_which = "xlsx", "new"
         self._include_demo = False
         self._remove_question = ""
+        # The destinations on the export page when last listed, and whether they were yet.
+        self._listed: list[Destination] = []
+        self._listed_once = False
         self._destination: Destination | None = None
         self._last_export: list[int] = []
         self._pending_delete: int | None = None
@@ -221,7 +225,12 @@ class StaffScreen(Screen):
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(label(question, "field-error"), 1)
-        yes_button = self._button(yes, name, lambda: (row.hide(), on_yes()))
+
+        def answer_yes() -> None:
+            row.hide()
+            on_yes()
+
+        yes_button = self._button(yes, name, answer_yes)
         no_button = self._button(no or self._s.no_keep, "staff-cancel", row.hide)
         box.addWidget(yes_button)
         box.addWidget(no_button)
@@ -609,12 +618,13 @@ class StaffScreen(Screen):
             self._destination_group.removeButton(button)
         while self.destination_box.count():
             item = self.destination_box.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            gone = item.widget() if item is not None else None
+            if gone is not None:
+                gone.deleteLater()
         found = self.destinations()
-        first = not hasattr(self, "_listed")
-        previous = [] if first else self._listed
-        self._listed = found
+        first = not self._listed_once
+        previous = self._listed
+        self._listed, self._listed_once = found, True
         if not any(d.kind == "usb" for d in found):
             self.destination_box.addWidget(label(self._s.no_drive, "secondary-text"))
         folder = self._ctx.settings.export_path()

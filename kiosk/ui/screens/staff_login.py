@@ -83,13 +83,13 @@ class StaffLoginScreen(Screen):
         body.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignLeading)
         self.page.finish()
 
-    def showEvent(self, event: QShowEvent) -> None:
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         # Locked before the pad was opened (earlier guesses, the command line): say so now.
         if self.configured and self._lock_remaining() > 0:
             self._show_lock()
 
-    def hideEvent(self, event: QHideEvent) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
         self.countdown.stop()
         super().hideEvent(event)
 

@@ -96,9 +96,9 @@ class TableScreen(Screen):
         grid.setColumnStretch(0, 2)
         for r, row in enumerate(self.table.rows, start=1):
             zebra = "true" if r % 2 else "false"
-            head = label(row.label, "table-row-head")
-            head.setProperty("zebra", zebra)
-            grid.addWidget(head, r, 0)
+            row_head = label(row.label, "table-row-head")
+            row_head.setProperty("zebra", zebra)
+            grid.addWidget(row_head, r, 0)
             for c, col in enumerate(self.table.columns, start=1):
                 cell = label(row.cells[col.id], "table-cell")
                 cell.setProperty("zebra", zebra)

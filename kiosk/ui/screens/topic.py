@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -72,7 +74,7 @@ class TopicScreen(Screen):
         cells: list[QWidget] = []
         summary = boxed("summary-box", [topic.summary])
         if topic.summary_sources:
-            summary.layout().addWidget(
+            cast(QVBoxLayout, summary.layout()).addWidget(
                 self._chips(topic.summary_sources), 0, Qt.AlignmentFlag.AlignLeading
             )
         cells.append(summary)

@@ -74,7 +74,9 @@ class AttractOverlay(QWidget):
         self._fade.valueChanged.connect(self._effect.setOpacity)
         self.index = -1
         self.next_topic()
-        self.setGeometry(self.parentWidget().rect())
+        window = self.parentWidget()
+        if window is not None:
+            self.setGeometry(window.rect())
         self.show()
         self.raise_()
         self._timer.start(seconds * 1000)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QWidget
 
@@ -11,7 +13,7 @@ class TileGrid(QWidget):
     ``max_columns``), re-flowing when its width changes, with the design's 24 px gaps."""
 
     def __init__(
-        self, widgets: list[QWidget], min_width: int, max_columns: int, gap: int = 24
+        self, widgets: Sequence[QWidget], min_width: int, max_columns: int, gap: int = 24
     ) -> None:
         super().__init__()
         self.setObjectName("tile-grid")

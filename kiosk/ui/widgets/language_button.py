@@ -18,9 +18,14 @@ def language_button(ctx: ScreenContext, code: str, icon_size: int) -> PaintedBut
     button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # no focus ring after a tap
     current = code == ctx.lang.code
     button.setChecked(current)
+
     # A tap must not toggle it: the screen is kept and shown again, and it should still
     # mark the language it was built for (the tap itself switches the language).
-    button.toggled.connect(lambda on: on != current and button.setChecked(current))
+    def keep_mark(on: bool) -> None:
+        if on != current:
+            button.setChecked(current)
+
+    button.toggled.connect(keep_mark)
     if current:
         # A tick as well as the colour: the choice is never shown by colour alone.
         button.setIcon(ctx.icons.icon("circle-check", LIGHT.on_primary, icon_size))

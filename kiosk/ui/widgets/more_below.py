@@ -17,7 +17,7 @@ class MoreBelow(PaintedButton):
     sliding the page. No words, so it needs no translation."""
 
     def __init__(self, side: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("", parent)
         self.setObjectName("more-below")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)

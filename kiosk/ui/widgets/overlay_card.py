@@ -14,8 +14,9 @@ def centred_card(
     """Empty ``overlay`` (its old card goes with its old layout) and give it a new card named
     ``name``, centred, at most ``max_width`` wide (and never wider than the window allows).
     Returns the overlay's layout, the card and the card's column for its contents."""
-    if overlay.layout() is not None:
-        QWidget().setLayout(overlay.layout())  # drop the old layout and its widgets
+    old = overlay.layout()
+    if old is not None:
+        QWidget().setLayout(old)  # drop the old layout and its widgets
     outer = QVBoxLayout(overlay)
     outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
     card = QFrame()

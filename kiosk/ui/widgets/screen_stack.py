@@ -115,8 +115,8 @@ class ScreenStack(QWidget):
         # "visible", and a layer skipped then kept the size it was made with (Qt's 640×480
         # default), so Home was laid out 640 px wide at every start on a real display. A
         # hidden layer takes the size at once and lays out only when shown.
-        for holder in self._layers.values():
-            holder.setGeometry(self.rect())
+        for layer in self._layers.values():
+            layer.setGeometry(self.rect())
         if self._current is not None:
             holder = self._holder(self._current)
             self._current.setGeometry(holder.rect() if holder is not None else self.rect())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.ui.widgets.painted import PaintedButton
 from kiosk.ui.widgets.text import label
@@ -66,14 +66,19 @@ class Tile(PaintedButton):
         if self.minimumHeight() != need:
             self.setMinimumHeight(need)
 
+    def _own_layout(self) -> QLayout:
+        box = self.layout()
+        assert box is not None, "a tile lays out its icon and text"
+        return box
+
     def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        return max(self._min_height, self.layout().totalHeightForWidth(width))
+        return max(self._min_height, self._own_layout().totalHeightForWidth(width))
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        hint = self.layout().totalSizeHint()
+        hint = self._own_layout().totalSizeHint()
         return QSize(max(hint.width(), 280), max(self._min_height, hint.height()))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
