@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED: dict[tuple[str, str], str] = {
     ("kiosk/appointment.py", "PHONE_COUNTRIES"): "country codes (tr = Türkiye), not languages",
     ("kiosk/appointment.py", "country"): "the phone step's default country, Türkiye",
-    ("kiosk/ui/main_window.py", "normalise_phone"): "warms up the phone checks for a country",
+    ("kiosk/ui/start_up.py", "normalise_phone"): "warms up the phone checks for a country",
     ("kiosk/ui/screenshots.py", "DEMO_FORMS"): "made-up visitors for screenshots, any language",
     ("kiosk/demo.py", "PEOPLE"): "invented people with the language they want to be called in",
     ("kiosk/selftest.py", "_write_and_read"): "the self-test's one fixed sample request",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -25,7 +24,6 @@ from kiosk.appointment import STEPS, FormData
 from kiosk.clinic import for_clinic
 from kiosk.config import Settings
 from kiosk.content import Content
-from kiosk.memory import release_free_memory
 from kiosk.ui.activity import ActivityFilter
 from kiosk.ui.context import FlowState, ScreenContext, format_date
 from kiosk.ui.drives import Destination, removable_drives
@@ -33,9 +31,10 @@ from kiosk.ui.icons import Icons
 from kiosk.ui.jobs import KioskJobs
 from kiosk.ui.look import apply_look, base_palette
 from kiosk.ui.navigation import FORM_DETOURS, HOME, Route, Trail, content_routes, route_for_section
-from kiosk.ui.screen_cache import CACHE_LIMIT, CACHED_SCREENS, SPARE_SCREENS, ScreenCache
+from kiosk.ui.screen_cache import CACHED_SCREENS, ScreenCache
 from kiosk.ui.screens.base import Place, Screen
 from kiosk.ui.screens.registry import Needs, build_screen
+from kiosk.ui.start_up import IdleQueue, start_up_jobs
 from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
 from kiosk.ui.widgets.attract import AttractOverlay
@@ -67,13 +66,6 @@ log = logging.getLogger(__name__)
 
 
 _Part = TypeVar("_Part", bound=QWidget)
-
-
-def _compute_qr(link: str) -> None:
-    """Compute and cache the QR code for ``link`` (the QR libraries load on first use)."""
-    from kiosk.ui.widgets.qr_widget import module_image
-
-    module_image(link)
 
 
 class MainWindow(QWidget):
@@ -131,10 +123,8 @@ class MainWindow(QWidget):
         self._qss = ""
         self._store: AppointmentStore | None = None
         self._auth: StaffAuth | None = None
-        self._start_up_jobs: list[Callable[[], object]] = []
-        self._start_up_timer = QTimer(self)
-        self._start_up_timer.setSingleShot(True)
-        self._start_up_timer.timeout.connect(self._next_start_up_job)
+        self._start_up = IdleQueue(self)
+        self._start_up.finished.connect(self.started_up)
         # The visitor's form lives here, not in the screen, so a language change keeps it.
         self.form = FormData()
         self.flow = FlowState()
@@ -242,58 +232,24 @@ class MainWindow(QWidget):
         self.jobs.attach_store(store)
 
     def finish_start_up(self) -> None:
-        """After the first paint, prepare what visitors will ask for while the kiosk waits:
-        one job per turn of the event loop, so a tap waits at most for the one being done.
-
-        Every content screen is built and kept, in every language offered (the default
-        language first), so that even a first visit is only a paint: without a style sheet
-        a kept screen costs ~0.1-0.5 MiB (kiosk/ui/look.py). The QR codes are computed one
-        per job before the Sources screen that shows them, and the form's checks are loaded.
-        ``started_up`` is emitted when all is done."""
+        """After the first paint, prepare what visitors will ask for while the kiosk waits
+        (kiosk.ui.start_up): every content screen in every language offered, the QR codes,
+        the form. ``started_up`` is emitted when all is done."""
         default = self._settings.default_language
         order = [default] + [code for code in self._languages if code != default]
-        screens = [(code, route) for code in order for route in self._content_routes(code)]
-        # Room is left for other text sizes: kept screens stay within CACHE_LIMIT.
-        screens = screens[: max(0, CACHE_LIMIT - SPARE_SCREENS)]
-        build: list[Callable[[], object]] = [
-            partial(self._keep_built, route, code) for code, route in screens
-        ]
-        # The Sources screen's codes take milliseconds each: one job each, before the first
-        # Sources screen; the form's checks once the default language is ready.
-        first_sources = next(
-            (i for i, (_, route) in enumerate(screens) if route.name == "sources"), len(build)
+        links = [link for source in self._content.sources.values() if (link := source.link())]
+        self._start_up.start(
+            start_up_jobs(
+                order, self._content_routes, links, self._keep_built, self.keep_form_built
+            )
         )
-        others = next((i for i, (code, _) in enumerate(screens) if code != default), len(build))
-        qr: list[Callable[[], object]] = [
-            partial(_compute_qr, link) for link in self._source_links()
-        ]
-        jobs: list[Callable[[], object]]
-        if first_sources < others:
-            jobs = build[:first_sources] + qr + build[first_sources:others]
-        else:
-            jobs = build[:others] + qr
-        jobs += [self._prepare_form_checks, self.keep_form_built] + build[others:]
-        jobs.append(release_free_memory)  # what start-up's imports and builds left behind
-        self._start_up_jobs = jobs
-        self._start_up_timer.start(0)
 
     def _content_routes(self, code: str) -> list[Route]:
         return content_routes(self._content.languages[code])
 
-    def _source_links(self) -> list[str]:
-        return [link for source in self._content.sources.values() if (link := source.link())]
-
     def starting_up(self) -> bool:
         """True while finish_start_up's jobs are still running."""
-        return bool(self._start_up_jobs)
-
-    def _next_start_up_job(self) -> None:
-        if self._start_up_jobs:
-            self._start_up_jobs.pop(0)()
-        if self._start_up_jobs:
-            self._start_up_timer.start(0)
-        else:
-            self.started_up.emit()
+        return self._start_up.running()
 
     def _keep_built(self, route: Route, code: str) -> None:
         """Build the screen for ``route`` in ``code`` at normal text size and keep it."""
@@ -313,14 +269,6 @@ class MainWindow(QWidget):
     def _normal_size(ctx: ScreenContext) -> ScreenContext:
         m = ctx.metrics
         return replace(ctx, metrics=Metrics(dpi=m.dpi, text_step=0, portrait=m.portrait))
-
-    def _prepare_form_checks(self) -> None:
-        # The phone and e-mail checks may load their libraries on first use: now, not when
-        # a visitor taps "Next".
-        from kiosk.appointment import normalise_email, normalise_phone
-
-        normalise_phone("tr", "0532 000 00 00")
-        normalise_email("visitor@example.org")
 
     def metrics(self) -> Metrics:
         screen = self.screen()
