@@ -37,6 +37,7 @@ from kiosk.ui.screens.registry import Needs, build_screen
 from kiosk.ui.start_up import IdleQueue, start_up_jobs
 from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
+from kiosk.ui.visit import VisitClock
 from kiosk.ui.widgets.attract import AttractOverlay
 from kiosk.ui.widgets.idle_overlay import IdleOverlay
 from kiosk.ui.widgets.leave_overlay import LeaveOverlay
@@ -142,17 +143,14 @@ class MainWindow(QWidget):
         # A tap acts on the screen it was aimed at: presses made as the screen changes
         # (the second tap of a double tap) are dropped (kiosk/ui/tap_guard.py).
         self.tap_guard = TapGuard(self, settings.tap_guard_ms)
-        self.staff_timer = QTimer(self)
-        self.staff_timer.setSingleShot(True)
-        self.staff_timer.setInterval(settings.staff_idle_seconds * 1000)
-        self.staff_timer.timeout.connect(self.lock_staff)
+        # The idle question after a quiet spell, and the staff screen's lock.
+        self.visit = VisitClock(settings, self)
+        self.visit.quiet.connect(self.show_idle_warning)
+        self.visit.staff_quiet.connect(self.lock_staff)
         self._activity.activity.connect(self._on_activity)
         # Idle: after a quiet spell, ask "Are you still there?", then reset for the next visitor.
         self.kiosk_mode = kiosk_mode
         self._closing_allowed = not kiosk_mode
-        self.idle_timer = QTimer(self)
-        self.idle_timer.setSingleShot(True)
-        self.idle_timer.timeout.connect(self._on_idle)
         self.attract = AttractOverlay(self)
         self.attract.dismissed.connect(self.tap_guard.changed)
         self.overlay = IdleOverlay(self)
@@ -512,9 +510,7 @@ class MainWindow(QWidget):
             leaving.staff_session_ended()
         if route.name != "staff":
             self._sign_out_staff()  # leaving the staff screen signs staff out
-            self.staff_timer.stop()
-        else:
-            self.staff_timer.start()
+        self.visit.staff_screen(route.name == "staff")
         visit_over = self.flow.step in ("thanks", "failed") and route.name != "appointment"
         if route.name not in FORM_DETOURS or visit_over:
             # Help and Language are detours only while the form is being filled in; after
@@ -578,10 +574,7 @@ class MainWindow(QWidget):
             self._store.lock()  # forget the private key
 
     def _on_activity(self) -> None:
-        if self.staff_timer.isActive():
-            self.staff_timer.start()
-        if not self.overlay.isVisible():
-            self._restart_idle()
+        self.visit.touched(self._trail.route.name, self.at_rest(), self.overlay.isVisible())
 
     def at_rest(self) -> bool:
         """True on Home in the default language and text size: nothing to reset."""
@@ -593,20 +586,11 @@ class MainWindow(QWidget):
         )
 
     def _restart_idle(self) -> None:
-        """Start the quiet-time clock again (longer inside the appointment form)."""
-        if self.at_rest() or self._trail.route.name.startswith("staff"):
-            # Staff screens have their own two-minute lock; Home at rest needs no reset.
-            self.idle_timer.stop()
-            return
-        s = self._settings
-        seconds = s.idle_form_seconds if self._trail.route.name == "appointment" else s.idle_seconds
-        self.idle_timer.start(seconds * 1000)
+        self.visit.restart(self._trail.route.name, self.at_rest())
 
     def show_idle_warning(self) -> None:
-        """Show the overlay now (the idle timer calls this)."""
-        self._on_idle()
-
-    def _on_idle(self) -> None:
+        """Ask "Are you still there?", counting down to the reset (the visit's quiet
+        clock calls this)."""
         ctx = self.context()
         self._styled(self.overlay).build(
             ctx.lang.ui, ctx.metrics, self._settings.idle_warning_seconds
@@ -620,7 +604,7 @@ class MainWindow(QWidget):
         self.overlay.stop()
         self.leave.stop()
         self._after_leaving = None
-        self.idle_timer.stop()
+        self.visit.stop()
         self._sign_out_staff()
         self._lang = self._settings.default_language
         self._text_step = 0

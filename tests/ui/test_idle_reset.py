@@ -49,12 +49,12 @@ def fill_form(window: MainWindow, name: str) -> AppointmentScreen:
 
 def test_at_rest_home_has_no_idle_clock(kiosk: MainWindow) -> None:
     """Home in the default language needs no reset, so no warning ever appears there."""
-    assert kiosk.at_rest() and not kiosk.idle_timer.isActive()
+    assert kiosk.at_rest() and not kiosk.visit.idle_timer.isActive()
     kiosk.navigate(Route("help"))
-    assert kiosk.idle_timer.isActive()
-    assert kiosk.idle_timer.interval() == 90_000
+    assert kiosk.visit.idle_timer.isActive()
+    assert kiosk.visit.idle_timer.interval() == 90_000
     kiosk.navigate(Route("appointment"))
-    assert kiosk.idle_timer.interval() == 120_000  # longer inside the form
+    assert kiosk.visit.idle_timer.interval() == 120_000  # longer inside the form
 
 
 def test_warning_then_reset_wipes_everything(qtbot: QtBot, kiosk: MainWindow) -> None:
@@ -63,7 +63,7 @@ def test_warning_then_reset_wipes_everything(qtbot: QtBot, kiosk: MainWindow) ->
     kiosk.set_language("tr")
     kiosk.set_text_step(2)
     fill_form(kiosk, "Hüseyin Gizliad")
-    kiosk.idle_timer.start(10)
+    kiosk.visit.idle_timer.start(10)
     qtbot.waitUntil(lambda: kiosk.overlay.isVisible(), timeout=2000)
     assert kiosk.overlay.left == 30
     assert "30" in kiosk.overlay.message.text()
@@ -87,10 +87,10 @@ def test_yes_continue_keeps_the_visit(qtbot: QtBot, kiosk: MainWindow) -> None:
     """ "Yes, continue" closes the overlay and keeps what was typed; it can be used again."""
     fill_form(kiosk, "Ada Devam")
     for _ in range(3):
-        kiosk.idle_timer.start(10)
+        kiosk.visit.idle_timer.start(10)
         qtbot.waitUntil(lambda: kiosk.overlay.isVisible(), timeout=2000)
         kiosk.overlay.continue_button.click()
-        assert not kiosk.overlay.isVisible() and kiosk.idle_timer.isActive()
+        assert not kiosk.overlay.isVisible() and kiosk.visit.idle_timer.isActive()
     assert kiosk.form.name == "Ada Devam" and kiosk.route.name == "appointment"
 
 
@@ -110,9 +110,9 @@ def test_touch_restarts_the_idle_clock(qtbot: QtBot, kiosk: MainWindow) -> None:
     from PySide6.QtCore import Qt
 
     kiosk.navigate(Route("help"))
-    kiosk.idle_timer.start(300)
+    kiosk.visit.idle_timer.start(300)
     qtbot.mouseClick(kiosk.bar.buttons["nav-text-size"], Qt.MouseButton.LeftButton)
-    assert kiosk.idle_timer.remainingTime() > 1000
+    assert kiosk.visit.idle_timer.remainingTime() > 1000
 
 
 def test_kiosk_mode_ignores_close_and_escape(qtbot: QtBot, content: Content) -> None:

@@ -249,7 +249,7 @@ def test_five_quick_taps_count_even_as_double_clicks(window: MainWindow) -> None
 def test_a_touch_on_the_window_restarts_the_idle_clock(window: MainWindow) -> None:
     """The activity filter sits on the window, where the system delivers every touch."""
     window.navigate(Route("help"))
-    window.idle_timer.start(300)
+    window.visit.idle_timer.start(300)
     press = QMouseEvent(
         QEvent.Type.MouseButtonPress,
         QPointF(10, 10),
@@ -259,7 +259,7 @@ def test_a_touch_on_the_window_restarts_the_idle_clock(window: MainWindow) -> No
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(window.windowHandle(), press)
-    assert window.idle_timer.remainingTime() > 1000
+    assert window.visit.idle_timer.remainingTime() > 1000
     assert window.route != HOME
 
 

@@ -246,9 +246,9 @@ def test_lock_and_idle_return_home(qtbot: QtBot, desk: MainWindow) -> None:
     staff(desk).lock_button.click()
     assert desk.route == HOME and not desk.staff_unlocked
     login(desk)
-    assert desk.staff_timer.isActive()
-    desk.staff_timer.setInterval(50)
-    desk.staff_timer.start()
+    assert desk.visit.staff_timer.isActive()
+    desk.visit.staff_timer.setInterval(50)
+    desk.visit.staff_timer.start()
     qtbot.waitUntil(lambda: desk.route == HOME, timeout=2000)
     assert not desk.staff_unlocked
 

@@ -139,7 +139,7 @@ def test_a_whole_request_with_real_taps(
     code = form.reference_label
     assert code.text() and visible_part(code) == on_screen(code)
     look("thank-you")
-    assert kiosk.idle_timer.isActive()  # only the idle warning, or "I am done", ends it
+    assert kiosk.visit.idle_timer.isActive()  # only the idle warning, or "I am done", ends it
     _tap(qtbot, kiosk, finger, kiosk.bar.buttons["nav-done"])
     qtbot.waitUntil(lambda: kiosk.route == HOME)
     assert kiosk.form.is_empty()
