@@ -1,4 +1,6 @@
-"""The main window: the screen stack, the persistent bar, navigation and all cross-screen wiring."""
+"""The main window, a shell: the screen stack, the bar and the overlays, and the one place
+where signals are wired; navigation, the screen cache, start-up, the visit's clocks and the
+background jobs live in their own modules (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -72,7 +74,8 @@ _Part = TypeVar("_Part", bound=QWidget)
 class MainWindow(QWidget):
     """Holds one screen at a time above the persistent bar.
 
-    Screens are built from a Route. Content screens are kept once built, keyed by route,
+    Screens are built from a Route (kiosk.ui.screens.registry) and kept by
+    kiosk.ui.screen_cache: content screens are kept once built, keyed by route,
     language, text size and screen geometry, and shown again with their scroll position
     reset. The form in the default language at normal text size is built once and emptied
     (fields, undo history, answers, review) whenever a visit ends; other forms and the staff
