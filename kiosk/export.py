@@ -901,6 +901,49 @@ def export_requests(
         raise
 
 
+@dataclass(frozen=True)
+class Exported:
+    """What an export left behind: the file and the requests in it, or, when it failed,
+    the ExportError's reason (and no file)."""
+
+    path: Path | None = None
+    ids: tuple[int, ...] = ()
+    reason: str | None = None
+
+
+def export_on_own_connection(
+    open_store: Callable[[], AppointmentStore],
+    fmt: Format,
+    target: Target,
+    *,
+    status: str,
+    since: dt.date | dt.datetime | None,
+    include_demo: bool,
+    style: ExportStyle,
+) -> Exported:
+    """export_requests on a store opened by ``open_store`` (AppointmentStore.reopener with
+    its key), for a worker thread: the rows are marked and the copy of the key zeroed
+    before it returns. An ExportError comes back as its reason; any other error (the
+    database would not open) is raised."""
+    store = open_store()
+    try:
+        path, ids = export_requests(
+            store,
+            fmt,
+            target,
+            status=status,
+            since=since,
+            include_demo=include_demo,
+            style=style,
+        )
+    except ExportError as exc:
+        return Exported(reason=exc.reason)
+    finally:
+        store.lock()
+        store.close()
+    return Exported(path, tuple(ids))
+
+
 def _export(
     store: AppointmentStore,
     fmt: Format,

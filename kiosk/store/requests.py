@@ -233,23 +233,31 @@ class AppointmentStore:
     def sealer(self) -> Sealer | None:
         return self._sealer
 
-    def reopener(self) -> Callable[[], AppointmentStore] | None:
+    def reopener(self, *, unlocked: bool = False) -> Callable[[], AppointmentStore] | None:
         """How to open this store again in another thread (an SQLite connection belongs to
-        the thread that made it): the same file, clocks and start time, without keys; None
-        for an in-memory database. The file is opened as it is, never moved aside (that is
-        for the kiosk's own start). The store it returns is the caller's to close."""
+        the thread that made it): the same file, clocks and start time; None for an
+        in-memory database. With ``unlocked``, the store it opens holds a copy of this
+        store's key (taken now; a staff session that ends meanwhile does not reach it),
+        zeroed when that store is locked. The file is opened as it is, never moved aside
+        (that is for the kiosk's own start). The store it returns is the caller's to lock
+        and close."""
         path = self.path
         if path is None:
             return None
         clock, monotonic, started = self._clock, self._monotonic, self._started
+        key = self._unlocked.copy() if unlocked and self._unlocked is not None else None
 
         def open_again() -> AppointmentStore:
             try:
                 db = _open(path, 5000)
             except (sqlite3.Error, OSError, _Corrupt) as exc:
+                if key is not None:
+                    key.wipe()
                 raise StoreError(f"cannot open database: {type(exc).__name__}") from exc
             store = AppointmentStore(db, clock, monotonic=monotonic)
             store._started = started  # a clock that jumped since the kiosk started shows
+            if key is not None:
+                store._unlocked = key  # (no sealer here to check it against: it is ours)
             return store
 
         return open_again

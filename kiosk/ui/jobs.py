@@ -71,13 +71,16 @@ class JobRunner(QObject):
         name: str,
         work: Callable[[], Any],
         done: Callable[[Any], None] | None = None,
+        failed: Callable[[str], None] | None = None,
     ) -> None:
-        """Run ``work()`` off the GUI thread; then ``done(result)`` on it (not on failure,
-        which is logged)."""
+        """Run ``work()`` off the GUI thread; then ``done(result)`` on it, or, if it raised,
+        ``failed(type name)`` (the failure is logged either way)."""
         reply = _Reply()
         self._replies.add(reply)  # kept until its outcome has arrived
         if done is not None:
             reply.succeeded.connect(done)
+        if failed is not None:
+            reply.failed.connect(failed)
         reply.succeeded.connect(partial(self._finished, reply))
         reply.failed.connect(partial(self._finished, reply))
         self._pool.start(_Task(name, work, reply))

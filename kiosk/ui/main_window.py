@@ -415,6 +415,7 @@ class MainWindow(QWidget):
             auth=self._auth,
             drives=self._drives,
             content_warning=self._content_warning,
+            runner=self.jobs.runner,
         )
         screen = build_screen(route, ctx, needs, parent)
         self._connect_screen(route.name, screen)

@@ -103,6 +103,12 @@ def _desk(
     return screen
 
 
+def _save(qtbot: QtBot, screen: StaffScreen) -> None:
+    """Tap Save and wait for the result: the file is written off the GUI thread."""
+    with qtbot.waitSignal(screen.export_finished, timeout=20_000):
+        screen.export_button.click()
+
+
 def _statuses(store: AppointmentStore) -> dict[str, int]:
     tally: dict[str, int] = {}
     for r in store.list_requests():
@@ -132,7 +138,8 @@ def test_save_then_remove_after_a_question(
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
     assert screen.export_button.isEnabled() and "3" in screen.export_button.text()
     assert screen.demo_button.isVisible() and "2 demo" in screen.demo_button.text()
-    qtbot.mouseClick(screen.export_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(screen.export_finished, timeout=20_000):
+        qtbot.mouseClick(screen.export_button, Qt.MouseButton.LeftButton)
     files = list(stick.glob("*.xlsx"))
     assert len(files) == 1 and files[0].name.startswith("kiosk-requests-kiosk-1-")
     assert _statuses(store) == {"exported": 3}
@@ -151,7 +158,7 @@ def test_keeping_them_deletes_nothing(
     qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
 ) -> None:
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
-    screen.export_button.click()
+    _save(qtbot, screen)
     screen.remove_button.click()
     screen.remove_row.findChild(type(screen.export_button), "staff-cancel").click()
     assert not screen.remove_row.isVisible() and store.count(real_only=True) == 3
@@ -174,7 +181,7 @@ def test_a_stick_pulled_while_the_page_is_open(
     drives = Drives(offered)
     screen = _desk(qtbot, settings, content, store, drives)
     assert screen.export_button.isEnabled()
-    screen.export_button.click()
+    _save(qtbot, screen)
     assert "no longer there" in screen.export_message.text()
     assert list(left_behind.iterdir()) == []
     assert _statuses(store) == {"new": 3}
@@ -190,7 +197,7 @@ def test_a_really_unmounted_stick(
         drives = Drives(usb(mount))
         screen = _desk(qtbot, settings, content, store, drives)
         subprocess.run(["umount", str(mount)], check=True)
-        screen.export_button.click()
+        _save(qtbot, screen)
         assert "no longer there" in screen.export_message.text()
         assert list(mount.iterdir()) == [] and _statuses(store) == {"new": 3}
 
@@ -245,7 +252,7 @@ def test_save_and_its_result_stay_on_screen(
     assert len(screen.destination_buttons) == 3
     screen.destination_buttons[str(stick)].click()
     assert _on_screen(screen, screen.export_button)
-    screen.export_button.click()
+    _save(qtbot, screen)
     settle()
     assert _on_screen(screen, screen.export_message)
     assert _on_screen(screen, screen.remove_button)
@@ -259,7 +266,7 @@ def test_the_kiosks_own_disk_is_refused_with_a_reason(
     folder.mkdir()
     on_disk = msgspec.structs.replace(settings, export_dir=str(folder))
     screen = _desk(qtbot, on_disk, content, store, Drives())
-    screen.export_button.click()
+    _save(qtbot, screen)
     assert "kiosk's own disk" in screen.export_message.text()
     assert list(folder.iterdir()) == [] and _statuses(store) == {"new": 3}
 
@@ -280,7 +287,7 @@ def test_demo_requests_only_when_asked(
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
     screen.demo_button.click()
     assert "5" in screen.export_button.text()
-    screen.export_button.click()
+    _save(qtbot, screen)
     assert "5" in screen.export_message.text()
     assert {r.status for r in store.list_requests()} == {"exported"}
 
@@ -289,7 +296,7 @@ def test_a_new_choice_clears_the_old_result(
     qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
 ) -> None:
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
-    screen.export_button.click()
+    _save(qtbot, screen)
     assert screen.export_message.text() and screen.remove_button.isVisible()
     screen.which_buttons["all"].click()
     assert screen.export_message.text() == "" and not screen.remove_button.isVisible()
@@ -312,7 +319,7 @@ def test_the_result_stays_when_the_stick_is_pulled_after_saving(
     assert not screen.export_button.isEnabled()
     assert "Choose where" in screen.destination_hint.text()
     screen.destination_buttons[str(stick)].click()
-    screen.export_button.click()
+    _save(qtbot, screen)
     saved = screen.export_message.text()
     assert saved.startswith("Saved 3 requests")
     drives.sticks.pop(0)
@@ -336,7 +343,7 @@ def test_a_failure_stays_on_screen(
     screen = _desk(qtbot, settings, content, store, drives)
     screen.destination_buttons[str(left_behind)].click()
     drives.sticks.pop(0)  # pulled, a moment before Save: the page has not looked yet
-    screen.export_button.click()
+    _save(qtbot, screen)
     assert "no longer there" in screen.export_message.text()
     assert len(screen.destination_buttons) == 1  # the list was refreshed at once
     with qtbot.waitSignal(screen.drive_timer.timeout, timeout=2000):
@@ -377,7 +384,7 @@ def test_the_warning_goes_once_the_requests_are_exported(
     store = AppointmentStore(db, sealer=crypto.load_sealer(keys_file))
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
     assert screen.warning_box is not None
-    screen.export_button.click()
+    _save(qtbot, screen)
     assert _statuses(store) == {"exported": 1}
     assert screen.warning_box is None
 
@@ -395,7 +402,7 @@ def test_a_failed_removal_says_so(
     from kiosk.store import StoreError
 
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
-    screen.export_button.click()
+    _save(qtbot, screen)
     screen.remove_button.click()
 
     def refuse(*_args: object) -> int:
@@ -426,3 +433,42 @@ def test_the_list_keeps_every_column_in_view(
     table = screen.table
     assert table.horizontalScrollBar().maximum() == 0
     assert table.horizontalHeader().sectionSize(Model.NAME) >= table.viewport().width() // 10
+
+
+def test_saving_does_not_hold_up_the_screen(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> None:
+    """The file is written and checked off the GUI thread: the tap returns at once with
+    "Saving…" and Save switched off (a second tap writes no second file); the result comes
+    when the stick is done. The staff session's key is a copy's, so it still opens the
+    requests afterwards."""
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    with qtbot.waitSignal(screen.export_finished, timeout=20_000):
+        screen.export_button.click()
+        # Nothing of the result can be on screen before the event loop turns.
+        assert screen.export_message.text().startswith("Saving and checking")
+        assert not screen.export_button.isEnabled()
+        screen.export_button.click()
+    assert screen.export_message.text().startswith("Saved 3 requests")
+    assert len(list(stick.glob("*.xlsx"))) == 1 and _statuses(store) == {"exported": 3}
+    assert store.is_unlocked
+    screen.show_tab("requests")
+    screen.select_row(0)
+    screen.open_selected()
+    assert any(name in screen.detail.text() for name in ("Ayşe", "Mehmet", "Elif"))
+
+
+def test_a_save_under_way_finishes_when_staff_lock(
+    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+) -> None:
+    """Staff tap Lock while the file is being written: the export completes (file on the
+    stick, rows marked), the patient Home shows, and nothing is offered to anyone."""
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    window = screen.window()
+    assert isinstance(window, MainWindow)
+    screen.export_button.click()
+    screen.lock_button.click()
+    assert window.route.name == "home" and not store.is_unlocked
+    qtbot.waitUntil(lambda: not window.jobs.runner.busy(), timeout=20_000)
+    assert len(list(stick.glob("*.xlsx"))) == 1 and _statuses(store) == {"exported": 3}
+    qtbot.waitUntil(lambda: not window.findChildren(StaffScreen))  # deleted, no crash

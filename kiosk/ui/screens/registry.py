@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
     from kiosk.store import AppointmentStore
     from kiosk.ui.drives import Destination
+    from kiosk.ui.jobs import JobRunner
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Needs:
     auth: StaffAuth | None
     drives: Callable[[], list[Destination]]
     content_warning: str | None
+    runner: JobRunner | None = None  # disk work off the GUI thread (the export)
 
 
 Builder = Callable[[ScreenContext, Route, Needs, QWidget], Screen]
@@ -107,7 +109,7 @@ def _staff(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> S
 
     if needs.store is None:
         raise ValueError("the staff screen needs the request store")
-    return StaffScreen(ctx, needs.store, needs.drives, needs.content_warning, parent)
+    return StaffScreen(ctx, needs.store, needs.drives, needs.content_warning, needs.runner, parent)
 
 
 def _appointment(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QHideEvent, QShowEvent
@@ -22,13 +24,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from kiosk.export import (
     WRITERS,
+    Exported,
     ExportError,
     ExportStyle,
     Target,
     count_requests,
+    export_on_own_connection,
     export_requests,
 )
 from kiosk.languages import languages_of
@@ -42,7 +47,17 @@ from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.requests_model import RequestsTableModel
 from kiosk.ui.widgets.text import label
 
+if TYPE_CHECKING:
+    from kiosk.ui.jobs import JobRunner
+
 log = logging.getLogger(__name__)
+
+
+def _if_alive(screen: QWidget, then: Callable[[Any], None], outcome: Any) -> None:
+    """``then(outcome)``, unless ``screen`` was deleted while the job ran (staff left)."""
+    if isValid(screen):
+        then(outcome)
+
 
 PERIODS = (("all", None), ("week", 7), ("month", 30))
 WHICH = (
@@ -60,10 +75,12 @@ class StaffScreen(Screen):
     Signals:
         locked(): Lock was tapped (back to the patient Home).
         exit_requested(): Exit kiosk was confirmed.
+        export_finished(): an export's result (or failure) is on screen.
     """
 
     locked = Signal()
     exit_requested = Signal()
+    export_finished = Signal()
 
     def __init__(
         self,
@@ -71,6 +88,7 @@ class StaffScreen(Screen):
         store: AppointmentStore,
         drives: Callable[[], list[Destination]],
         content_warning: str | None = None,
+        runner: JobRunner | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -88,6 +106,10 @@ class StaffScreen(Screen):
         self._listed_once = False
         self._destination: Destination | None = None
         self._last_export: list[int] = []
+        # An export under way (one at a time), and the staff session it reports to.
+        self._exporting = False
+        self._session = 0
+        self._runner = runner
         self._pending_delete: int | None = None
         self._zone = ctx.settings.zone()
         # Days are the clinic's: "since 10 December" starts at midnight there.
@@ -251,6 +273,7 @@ class StaffScreen(Screen):
         self._pending_delete = None
         self.delete_row.hide()
         self._last_export = []
+        self._session += 1  # an export under way reports to no one
         self._hide_remove()
         self.export_message.setText("")
 
@@ -717,7 +740,8 @@ class StaffScreen(Screen):
         self.demo_button.setVisible(demo > 0)
         self.demo_button.setText(self._s.include_demo.format(count=demo))
         self.export_button.setText(self._s.export_button.format(count=count))
-        self.export_button.setEnabled(count > 0 and self._destination is not None)
+        ready = count > 0 and self._destination is not None and not self._exporting
+        self.export_button.setEnabled(ready)
 
     def _failure_text(self, reason: str) -> str:
         s = self._s
@@ -731,46 +755,88 @@ class StaffScreen(Screen):
         }.get(reason, s.export_failed)
 
     def run_export(self) -> None:
-        """Write the file, check it on the stick, mark the rows exported, and offer to
-        remove them from the kiosk."""
+        """Write the file, check it on the stick and mark the rows exported, off the GUI
+        thread (a slow stick takes seconds); then offer to remove them from the kiosk.
+        ``export_finished`` says the result is on screen."""
         dest = self._destination
-        if dest is None:
+        if dest is None or self._exporting:
             return
         settings = self._ctx.settings
         status, since = self._selection()
         self._hide_remove()
+        self._exporting = True
+        self._update_export_button()
         # Writing and reading back takes a moment on a slow stick: say so first.
         self.export_message.setText(self._s.saving)
-        self.export_message.repaint()
-        try:
-            path, ids = export_requests(
-                self._store,
-                self._export_format,
-                Target(dest.path, dest.kind, dest.device, settings.own_folders()),
-                status=status,
-                since=since,
-                mark_exported=True,
-                include_demo=self._include_demo,
-                style=ExportStyle(settings.time_zone, settings.kiosk_id),
-            )
-        except ExportError as exc:
-            self.export_message.setText("⚠ " + self._failure_text(exc.reason))
+        target = Target(dest.path, dest.kind, dest.device, settings.own_folders())
+        style = ExportStyle(settings.time_zone, settings.kiosk_id)
+        session = self._session
+        open_store = self._store.reopener(unlocked=True)
+        if open_store is None or self._runner is None:
+            # An in-memory database (tests only) lives on this thread alone.
+            try:
+                path, ids = export_requests(
+                    self._store,
+                    self._export_format,
+                    target,
+                    status=status,
+                    since=since,
+                    include_demo=self._include_demo,
+                    style=style,
+                )
+            except ExportError as exc:
+                self._exported(session, Exported(reason=exc.reason))
+            except Exception as exc:  # noqa: BLE001 - reported on screen, never a crash
+                self._export_failed(session, type(exc).__name__)
+            else:
+                self._exported(session, Exported(path, tuple(ids)))
+            return
+        work = partial(
+            export_on_own_connection,
+            open_store,
+            self._export_format,
+            target,
+            status=status,
+            since=since,
+            include_demo=self._include_demo,
+            style=style,
+        )
+        self._runner.submit(
+            "export",
+            work,
+            partial(_if_alive, self, partial(self._exported, session)),
+            partial(_if_alive, self, partial(self._export_failed, session)),
+        )
+
+    def _exported(self, session: int, result: Exported) -> None:
+        """The export's result, back on the GUI thread."""
+        self._exporting = False
+        if session != self._session:
+            self._update_export_button()
+            return  # staff signed out meanwhile: the file is saved, nothing is offered
+        if result.reason is not None or result.path is None:
+            self.export_message.setText("⚠ " + self._failure_text(result.reason or "failed"))
             # A pulled stick leaves the list at once, not a second later.
             self._refresh_destinations()
-            self.refresh()
-            return
-        except Exception as exc:  # noqa: BLE001 (a store error, or one nobody foresaw: no crash)
-            # The error's type only: its text could quote a cell of a patient's request.
-            log.error("export_failed reason=unexpected error=%s", type(exc).__name__)
-            self.export_message.setText("⚠ " + self._s.export_failed)
-            self.refresh()
-            return
-        self._last_export = ids
-        self.export_message.setText(self._s.export_done.format(count=len(ids), file=path.name))
-        self.remove_button.setText(self._s.remove_exported.format(count=len(ids)))
-        self.remove_button.show()
-        self._remove_question = self._s.remove_confirm.format(count=len(ids), file=path.name)
+        else:
+            self._last_export = list(result.ids)
+            count, name = len(result.ids), result.path.name
+            self.export_message.setText(self._s.export_done.format(count=count, file=name))
+            self.remove_button.setText(self._s.remove_exported.format(count=count))
+            self.remove_button.show()
+            self._remove_question = self._s.remove_confirm.format(count=count, file=name)
         self.refresh()
+        self.export_finished.emit()
+
+    def _export_failed(self, session: int, error: str) -> None:
+        """An error nobody foresaw (a store that would not open): said, never a crash. The
+        runner logged its type; its text could quote a cell of a patient's request."""
+        self._exporting = False
+        if session == self._session:
+            log.error("export_failed reason=unexpected error=%s", error)
+            self.export_message.setText("⚠ " + self._s.export_failed)
+        self.refresh()
+        self.export_finished.emit()
 
     def _ask_remove(self) -> None:
         """Removing is never one tap: it asks, naming how many and where they stay."""
