@@ -51,6 +51,21 @@ class FieldError:
 
 
 @dataclass
+class FlowState:
+    """Where the visitor is in the appointment form; kept beside the FormData (by the
+    visit, not the screen), so a language change, which rebuilds the screen, keeps it."""
+
+    step: str = "notice"
+    reference: str = ""
+    editing: bool = False  # changing an answer from the review: Next returns there
+
+    def reset(self) -> None:
+        self.step = "notice"
+        self.reference = ""
+        self.editing = False
+
+
+@dataclass
 class FormData:
     """What the visitor has entered so far. It lives only in memory and is wiped in place
     when the visit ends, so every holder of a reference sees it empty."""

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from PySide6.QtCore import QDate, QLocale
+from PySide6.QtWidgets import QWidget
 
 from kiosk.config import Settings
 from kiosk.content import Content, LanguageContent
@@ -14,24 +15,18 @@ from kiosk.ui.theme import Metrics
 from kiosk.ui.widgets.scroll_page import PagePool
 
 
+def window_metrics(window: QWidget, configured_dpi: float, text_step: int) -> Metrics:
+    """The sizes for ``window`` as it is now: its screen's density (unless the clinic set
+    one, or the screen reports nonsense), its shape, and the visitor's text size."""
+    screen = window.screen()
+    reported = screen.physicalDotsPerInch() if screen is not None else 96.0
+    dpi = Metrics.sane_dpi(reported, configured_dpi)
+    return Metrics(dpi=dpi, text_step=text_step, portrait=window.height() > window.width())
+
+
 def format_date(lang: LanguageContent, day: dt.date) -> str:
     """Return ``day`` written the way ``lang`` writes dates (22.11.2026 in Türkçe)."""
     return QLocale(lang.code).toString(QDate(day.year, day.month, day.day), lang.ui.date_format)
-
-
-@dataclass
-class FlowState:
-    """Where the visitor is in the appointment form; kept by the main window beside the
-    FormData, so a language change (which rebuilds the screen) keeps the step."""
-
-    step: str = "notice"
-    reference: str = ""
-    editing: bool = False  # changing an answer from the review: Next returns there
-
-    def reset(self) -> None:
-        self.step = "notice"
-        self.reference = ""
-        self.editing = False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -14,32 +13,30 @@ from PySide6.QtGui import (
     QCloseEvent,
     QContextMenuEvent,
     QFocusEvent,
-    QGuiApplication,
     QKeyEvent,
     QResizeEvent,
     QShowEvent,
     QWindow,
 )
-from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from kiosk.appointment import STEPS, FormData
 from kiosk.clinic import for_clinic
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.ui.activity import ActivityFilter
-from kiosk.ui.context import FlowState, ScreenContext, format_date
+from kiosk.ui.context import ScreenContext, format_date, window_metrics
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
 from kiosk.ui.jobs import KioskJobs
-from kiosk.ui.look import apply_look, base_palette
-from kiosk.ui.navigation import FORM_DETOURS, HOME, Route, Trail, content_routes, route_for_section
-from kiosk.ui.screen_cache import CACHED_SCREENS, ScreenCache
-from kiosk.ui.screens.base import Place, Screen
-from kiosk.ui.screens.registry import Needs, build_screen
+from kiosk.ui.look import base_palette
+from kiosk.ui.navigation import HOME, Route, Trail, route_for_section
+from kiosk.ui.screen_cache import ScreenCache
+from kiosk.ui.screens.base import Screen
+from kiosk.ui.screens.registry import Needs, make_screen
 from kiosk.ui.start_up import IdleQueue, start_up_jobs
 from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
-from kiosk.ui.visit import VisitClock
+from kiosk.ui.visit import Visit
 from kiosk.ui.widgets.attract import AttractOverlay
 from kiosk.ui.widgets.idle_overlay import IdleOverlay
 from kiosk.ui.widgets.leave_overlay import LeaveOverlay
@@ -48,6 +45,7 @@ from kiosk.ui.widgets.screen_stack import ScreenStack
 from kiosk.ui.widgets.scroll_page import PagePool
 
 if TYPE_CHECKING:
+    from kiosk.appointment import FlowState, FormData
     from kiosk.crypto import Unlocked
     from kiosk.staff import StaffAuth
     from kiosk.store import AppointmentStore
@@ -72,18 +70,13 @@ _Part = TypeVar("_Part", bound=QWidget)
 
 
 class MainWindow(QWidget):
-    """Holds one screen at a time above the persistent bar.
+    """Holds one screen at a time above the persistent bar, with the overlays (the idle
+    question, the question before a started form is erased, the attract loop) over both.
 
-    Screens are built from a Route (kiosk.ui.screens.registry) and kept by
-    kiosk.ui.screen_cache: content screens are kept once built, keyed by route,
-    language, text size and screen geometry, and shown again with their scroll position
-    reset. The form in the default language at normal text size is built once and emptied
-    (fields, undo history, answers, review) whenever a visit ends; other forms and the staff
-    screens are built afresh every time: nothing a visitor typed or staff saw survives the
-    visit. A change of language or text size shows (or builds)
-    the screen for the new key: nothing stale can be shown. Content screens are styled
-    once, as built, by kiosk.ui.look (no style sheet); the form and staff screens carry the
-    style sheet of their own text size. Changing the size never restyles a kept screen.
+    Screens are built by kiosk.ui.screens.registry and kept by kiosk.ui.screen_cache; the
+    visit's state and clocks are kiosk.ui.visit's; the Back trail is kiosk.ui.navigation's.
+    A change of language or text size shows (or builds) the screen for the new key, so
+    nothing stale can be shown, and never restyles a kept screen.
 
     Signals:
         screen_changed(str): the key of the screen now shown.
@@ -120,23 +113,16 @@ class MainWindow(QWidget):
         self._languages = languages
         self._icons = Icons()
         self._pages = PagePool()
-        self._lang = settings.default_language
-        self._text_step = 0
         self._trail = Trail()
         self._built_for: tuple[object, ...] | None = None
         self._qss = ""
-        self._store: AppointmentStore | None = None
         self._auth: StaffAuth | None = None
         self._start_up = IdleQueue(self)
         self._start_up.finished.connect(self.started_up)
-        # The visitor's form lives here, not in the screen, so a language change keeps it.
-        self.form = FormData()
-        self.flow = FlowState()
         self._content_warning = content_warning
         # The sticks on the Export page, never a disk that holds the kiosk's own folders.
         own = settings.own_folders()
         self._drives = drives or (lambda: removable_drives(own))
-        self._staff_unlocked = False
         # Any touch restarts the staff screen's idle clock; no polling. The filter watches
         # the window's own events (where every touch, click and key arrives from the
         # system), installed once the window exists (showEvent); an application-wide filter
@@ -146,12 +132,12 @@ class MainWindow(QWidget):
         # A tap acts on the screen it was aimed at: presses made as the screen changes
         # (the second tap of a double tap) are dropped (kiosk/ui/tap_guard.py).
         self.tap_guard = TapGuard(self, settings.tap_guard_ms)
-        # The idle question after a quiet spell, and the staff screen's lock.
-        self.visit = VisitClock(settings, self)
+        # The visitor's choices and form, the staff session, and the clocks: after a quiet
+        # spell, ask "Are you still there?", then reset for the next visitor.
+        self.visit = Visit(settings, self)
         self.visit.quiet.connect(self.show_idle_warning)
         self.visit.staff_quiet.connect(self.lock_staff)
         self._activity.activity.connect(self._on_activity)
-        # Idle: after a quiet spell, ask "Are you still there?", then reset for the next visitor.
         self.kiosk_mode = kiosk_mode
         self._closing_allowed = not kiosk_mode
         self.attract = AttractOverlay(self)
@@ -161,7 +147,6 @@ class MainWindow(QWidget):
         self.overlay.expired.connect(self.reset_visit)
         # Before a started form is erased by Home, "I am done" or Back: one question.
         self.leave = LeaveOverlay(self)
-        self._after_leaving: Callable[[], None] | None = None
         self.leave.discarded.connect(self._leave_form)
         self.leave.kept.connect(self._stay_in_form)
         self.leave.kept.connect(self.tap_guard.changed)
@@ -197,11 +182,19 @@ class MainWindow(QWidget):
 
     @property
     def language(self) -> str:
-        return self._lang
+        return self.visit.language
 
     @property
     def text_step(self) -> int:
-        return self._text_step
+        return self.visit.text_step
+
+    @property
+    def form(self) -> FormData:
+        return self.visit.form
+
+    @property
+    def flow(self) -> FlowState:
+        return self.visit.flow
 
     @property
     def route(self) -> Route:
@@ -224,7 +217,7 @@ class MainWindow(QWidget):
     def attach_store(self, store: AppointmentStore | None) -> None:
         """Give the window its request store (``kiosk run`` opens it after the first paint):
         staff sign-in, saving requests and the retention clock need it."""
-        self._store = store
+        self.visit.store = store
         self._auth = None
         if store is not None:
             from kiosk.staff import StaffAuth
@@ -236,17 +229,15 @@ class MainWindow(QWidget):
         """After the first paint, prepare what visitors will ask for while the kiosk waits
         (kiosk.ui.start_up): every content screen in every language offered, the QR codes,
         the form. ``started_up`` is emitted when all is done."""
-        default = self._settings.default_language
-        order = [default] + [code for code in self._languages if code != default]
-        links = [link for source in self._content.sources.values() if (link := source.link())]
-        self._start_up.start(
-            start_up_jobs(
-                order, self._content_routes, links, self._keep_built, self.keep_form_built
-            )
+        s = self._settings
+        jobs = start_up_jobs(
+            self._content,
+            self._languages,
+            s.default_language,
+            self._keep_built,
+            self.keep_form_built,
         )
-
-    def _content_routes(self, code: str) -> list[Route]:
-        return content_routes(self._content.languages[code])
+        self._start_up.start(jobs)
 
     def starting_up(self) -> bool:
         """True while finish_start_up's jobs are still running."""
@@ -254,7 +245,7 @@ class MainWindow(QWidget):
 
     def _keep_built(self, route: Route, code: str) -> None:
         """Build the screen for ``route`` in ``code`` at normal text size and keep it."""
-        self.screens.build_and_keep(route, self._normal_size(self.context(code)))
+        self.screens.build_and_keep(route, self.context(code, normal_size=True))
 
     def keep_form_built(self) -> None:
         """Build the form in the default language at normal text size and keep it, laid
@@ -262,28 +253,24 @@ class MainWindow(QWidget):
         busy = self._trail.route.name == "appointment" or self.flow.step != "notice"
         if self.screens.kept_form is not None or busy or not self.form.is_empty():
             return  # kept already (built on a visitor's demand), or a visit is in the form
-        ctx = self._normal_size(self.context(self._settings.default_language))
-        if self.screens.build_form(ctx, self._settings.default_language, self._store):
+        ctx = self.context(self._settings.default_language, normal_size=True)
+        if self.screens.build_form(ctx, self._settings.default_language, self.store):
             self.flow.reset()  # built for no one: a form without a store opens on "failed"
 
-    @staticmethod
-    def _normal_size(ctx: ScreenContext) -> ScreenContext:
-        m = ctx.metrics
-        return replace(ctx, metrics=Metrics(dpi=m.dpi, text_step=0, portrait=m.portrait))
-
     def metrics(self) -> Metrics:
-        screen = self.screen()
-        reported = screen.physicalDotsPerInch() if screen is not None else 96.0
-        dpi = Metrics.sane_dpi(reported, self._settings.screen_dpi)
-        portrait = self.height() > self.width()
-        return Metrics(dpi=dpi, text_step=self._text_step, portrait=portrait)
+        return window_metrics(self, self._settings.screen_dpi, self.visit.text_step)
 
-    def context(self, lang: str | None = None) -> ScreenContext:
+    def context(self, lang: str | None = None, normal_size: bool = False) -> ScreenContext:
+        """What a screen is built from: ``lang`` (the visitor's by default), at the
+        visitor's text size or, with ``normal_size``, at the normal one (start-up)."""
+        metrics = window_metrics(
+            self, self._settings.screen_dpi, 0 if normal_size else self.visit.text_step
+        )
         return ScreenContext(
             settings=self._settings,
             content=self._content,
-            lang=self._content.languages[lang or self._lang],
-            metrics=self.metrics(),
+            lang=self._content.languages[lang or self.visit.language],
+            metrics=metrics,
             icons=self._icons,
             languages=self._languages,
             pages=self._pages,
@@ -315,32 +302,22 @@ class MainWindow(QWidget):
 
     def leaving_form(self, action: Callable[[], None]) -> None:
         """Run ``action`` (which ends the form); first, if the visitor has typed or chosen
-        anything in it, ask once whether to keep going or erase it (LeaveOverlay). From a
-        detour (Help, Language) Home and "I am done" end the form too; Back returns to it."""
-        in_form = self._trail.route.name == "appointment" or (
-            self._trail.route.name in FORM_DETOURS and action != self.go_back
-        )
-        started = in_form and self.flow.step in STEPS and not self.form.is_empty()
-        if not started:
+        anything in it, ask once whether to keep going or erase it (LeaveOverlay)."""
+        if not self.visit.form_started(self._trail.route, going_back=action == self.go_back):
             action()
             return
-        self._after_leaving = action
         ctx = self.context()
-        self._styled(self.leave).ask(ctx.lang.ui, ctx.metrics)
+        self._styled(self.leave).ask(ctx.lang.ui, ctx.metrics, then=action)
         self.tap_guard.changed()  # (a double tap on Home must not answer the question)
         log.info("leave_form_asked")
 
     def _leave_form(self) -> None:
-        action, self._after_leaving = self._after_leaving, None
         # Erased now, as the question said, whatever the way out (Back from a form opened
         # from Help returns to Help, where the form's data would otherwise wait).
         self.end_form_visit()
         log.info("leave_form_erased")
-        if action is not None:
-            action()
 
     def _stay_in_form(self) -> None:
-        self._after_leaving = None
         log.info("leave_form_kept")
         self._resume_typing()
 
@@ -357,7 +334,8 @@ class MainWindow(QWidget):
 
     def open_section(self, section_id: str) -> None:
         """Open a Home section (kiosk.ui.navigation.route_for_section)."""
-        self.navigate(route_for_section(self._content.languages[self._lang].section(section_id)))
+        lang = self._content.languages[self.visit.language]
+        self.navigate(route_for_section(lang.section(section_id)))
 
     def open_source(self, source_id: str) -> None:
         self.navigate(Route("sources", source_id))
@@ -367,57 +345,46 @@ class MainWindow(QWidget):
         scrolled as far down, the same answer open."""
         if code not in self._languages:
             raise ValueError(f"language not offered: {code}")
-        place = self._reading_place(self._trail.before_detour())
-        self._lang = code
+        place = self.screens.place_of(self._trail.before_detour(), self.context())
+        self.visit.language = code
         if self._trail.route.name == "language":
             self._trail.back()
         self._render(force=True)
-        if place is not None:
-            self._return_to_place(place)
-
-    def _reading_place(self, route: Route) -> Place | None:
-        """Where the visitor is on the kept screen for ``route`` in the current language:
-        how far down, and what they opened there (the FAQ answer)."""
-        if route.name not in CACHED_SCREENS:
-            return None
-        screen = self.screens.peek(route, self.context())
-        return screen.place() if isinstance(screen, Screen) else None
-
-    def _return_to_place(self, place: Place) -> None:
-        screen = self._shown()
-        if screen is not None:
-            screen.return_to(place)
+        shown = self._shown()
+        if place is not None and shown is not None:
+            shown.return_to(place)
 
     def set_text_step(self, step: int) -> None:
         """Set the text size (0 = normal, 1 = large, 2 = largest) and redraw."""
-        self._text_step = max(0, min(step, len(TEXT_SCALES) - 1))
+        self.visit.text_step = max(0, min(step, len(TEXT_SCALES) - 1))
         self._render(force=True)
-        if self._text_step == 0:
+        if self.visit.text_step == 0:
             # Back to normal: the screens built at the larger sizes go once this frame is
             # out (rebuilt if asked for again), so they never sit in memory beside the rest
             # of the visit (a form in another language, say).
             QTimer.singleShot(0, self._back_to_normal_size)
 
     def _back_to_normal_size(self) -> None:
-        if self._text_step == 0:
+        if self.visit.text_step == 0:
             self.screens.let_go_of_other_sizes()
 
     def cycle_text_size(self) -> None:
-        self.set_text_step((self._text_step + 1) % len(TEXT_SCALES))
+        self.set_text_step((self.visit.text_step + 1) % len(TEXT_SCALES))
 
     # --- building screens -------------------------------------------------------------------
 
-    def _build(self, route: Route, ctx: ScreenContext, parent: QWidget) -> QWidget:
+    def _make(self, route: Route, ctx: ScreenContext) -> QWidget:
+        """Build the screen for ``route``, styled (kiosk.ui.screens.registry), and wire it."""
         needs = Needs(
             form=self.form,
             flow=self.flow,
-            store=self._store,
+            store=self.store,
             auth=self._auth,
             drives=self._drives,
             content_warning=self._content_warning,
             runner=self.jobs.runner,
         )
-        screen = build_screen(route, ctx, needs, parent)
+        screen = make_screen(route, ctx, needs, self.stack)
         self._connect_screen(route.name, screen)
         return screen
 
@@ -457,25 +424,6 @@ class MainWindow(QWidget):
         self.stack.addWidget(screen)
         return screen
 
-    def _make(self, route: Route, ctx: ScreenContext) -> QWidget:
-        """Build the screen for ``route`` inside the stack's layer for its direction (and,
-        for the form and the staff screens, the style sheet of its text size), so it is
-        styled once, as it is built. Content screens get their look from kiosk.ui.look."""
-        direction = (
-            Qt.LayoutDirection.RightToLeft if ctx.lang.rtl else Qt.LayoutDirection.LeftToRight
-        )
-        content = route.name in CACHED_SCREENS
-        sheet = "" if content else style_sheet(ctx.metrics)
-        screen = self._build(route, ctx, self.stack.layer(sheet, direction))
-        if content:
-            apply_look(screen, ctx.metrics)
-        # Style every part now, before anything is laid out: parts built on their own (a
-        # tile, then put in its row) would otherwise keep sizes measured in the plain style.
-        screen.ensurePolished()
-        for layout in screen.findChildren(QLayout):
-            layout.invalidate()
-        return screen
-
     def page_pool(self) -> PagePool:
         """The scrolling pages the screens share (for tests and the benchmarks)."""
         return self._pages
@@ -485,12 +433,12 @@ class MainWindow(QWidget):
         return len(self.screens)
 
     def _render(self, force: bool = False, back: bool = False) -> None:
-        if self._trail.route.name == "staff" and not self._staff_unlocked:
+        if self._trail.route.name == "staff" and not self.visit.staff_unlocked:
             self._trail.replace(HOME)  # never show the staff screen without the passcode
         route = self._trail.route
         ctx = self.context()
         m = ctx.metrics
-        state = (self._lang, self._text_step, m.portrait, m.dpi, route)
+        state = (self.visit.language, self.visit.text_step, m.portrait, m.dpi, route)
         if not force and state == self._built_for:
             return
         self._built_for = state
@@ -504,7 +452,7 @@ class MainWindow(QWidget):
         if qss != self._qss:
             self._qss = qss
             self.bar.setStyleSheet(qss)
-        self.bar.apply(ctx.lang.ui, self._text_step, m, ctx.lang.rtl)
+        self.bar.apply(ctx.lang.ui, self.visit.text_step, m, ctx.lang.rtl)
         self.bar.set_back_enabled(route != HOME)
         old = self.stack.currentWidget()
         if route != HOME:
@@ -513,17 +461,14 @@ class MainWindow(QWidget):
         if leaving is not None and route.name != "staff":
             leaving.staff_session_ended()
         if route.name != "staff":
-            self._sign_out_staff()  # leaving the staff screen signs staff out
+            self.visit.sign_out()  # leaving the staff screen signs staff out
         self.visit.staff_screen(route.name == "staff")
-        visit_over = self.flow.step in ("thanks", "failed") and route.name != "appointment"
-        if route.name not in FORM_DETOURS or visit_over:
-            # Help and Language are detours only while the form is being filled in; after
-            # the thank-you or failure page, leaving by any way ends the visit.
+        if self.visit.form_over(route):
             self.end_form_visit()  # (which empties the kept form too)
             if leaving is not None and not self.screens.is_kept(leaving):
                 leaving.form_visit_ended()
         if route.name == "appointment":
-            form = self.screens.form(ctx, self._settings.default_language, self._store)
+            form = self.screens.form(ctx, self._settings.default_language, self.store)
             if form is not None:
                 self.screens.form_shown()
             screen: QWidget = form if form is not None else self._make_on_stack(route, ctx)
@@ -547,17 +492,14 @@ class MainWindow(QWidget):
 
     @property
     def store(self) -> AppointmentStore | None:
-        return self._store
+        return self.visit.store
 
     @property
     def staff_unlocked(self) -> bool:
-        return self._staff_unlocked
+        return self.visit.staff_unlocked
 
     def _on_unlocked(self, key: Unlocked) -> None:
-        if self._store is not None:
-            # The private key opens patients' data for this staff session only.
-            self._store.unlock(key)
-        self._staff_unlocked = True
+        self.visit.sign_in(key)
         # The pad is not a place to come back to: the staff screen replaces it.
         self._trail.replace(Route("staff"))
         self._render(force=True)
@@ -569,28 +511,18 @@ class MainWindow(QWidget):
 
     def lock_staff(self) -> None:
         """Sign staff out and return to the patient Home."""
-        self._sign_out_staff()
+        self.visit.sign_out()
         self.go_home()
 
-    def _sign_out_staff(self) -> None:
-        self._staff_unlocked = False
-        if self._store is not None:
-            self._store.lock()  # forget the private key
-
     def _on_activity(self) -> None:
-        self.visit.touched(self._trail.route.name, self.at_rest(), self.overlay.isVisible())
+        self.visit.touched(self._trail.route, self.overlay.isVisible())
 
     def at_rest(self) -> bool:
         """True on Home in the default language and text size: nothing to reset."""
-        return (
-            self._trail.route == HOME
-            and self._lang == self._settings.default_language
-            and self._text_step == 0
-            and self.form.is_empty()
-        )
+        return self.visit.at_rest(self._trail.route)
 
     def _restart_idle(self) -> None:
-        self.visit.restart(self._trail.route.name, self.at_rest())
+        self.visit.restart(self._trail.route)
 
     def show_idle_warning(self) -> None:
         """Ask "Are you still there?", counting down to the reset (the visit's quiet
@@ -607,15 +539,10 @@ class MainWindow(QWidget):
         staff signed out. Used by "I am done", the idle countdown and error recovery."""
         self.overlay.stop()
         self.leave.stop()
-        self._after_leaving = None
-        self.visit.stop()
-        self._sign_out_staff()
-        self._lang = self._settings.default_language
-        self._text_step = 0
+        self.visit.reset()  # (the visit's language, text size, form and staff session)
         self._trail.home()
         self._render(force=True)  # rebuilding Home also resets every scroll position
         self.end_form_visit()
-        log.info("visit_reset")
         self.start_attract()
         # Once Home's frame is out: posted events (the deletion of the visit's screens
         # among them) come before timers.
@@ -625,7 +552,7 @@ class MainWindow(QWidget):
         """Once a visit is over and the kiosk waits: let go of screens built at another text
         size (the next visitor starts at the default one; they are rebuilt when asked for),
         then give the memory the visit freed back to the system (kiosk.memory)."""
-        if self._trail.route != HOME or self._text_step != 0:
+        if self._trail.route != HOME or self.visit.text_step != 0:
             return  # someone is already using the kiosk again
         self.screens.let_go_of_other_sizes()
 
@@ -633,7 +560,8 @@ class MainWindow(QWidget):
         """Begin the slow rotation of topics on Home (if the clinic wants it)."""
         if self._settings.attract_mode and self._trail.route == HOME:
             ctx = self.context()
-            order = [self._lang] + [c for c in self._languages if c != self._lang]
+            lang = self.visit.language
+            order = [lang] + [c for c in self._languages if c != lang]
             hints = tuple(self._content.languages[c].ui.attract_hint for c in order)
             self._styled(self.attract).start(
                 ctx.lang, ctx.metrics, self._settings.attract_seconds, hints
@@ -658,14 +586,8 @@ class MainWindow(QWidget):
 
     def end_form_visit(self) -> None:
         """Forget everything typed into the appointment form (the visitor left it)."""
-        if not self.form.is_empty() or self.flow.step != "notice":
-            log.info("form_wiped")
-        self.form.wipe()
-        self.flow.reset()
+        self.visit.wipe_form()
         self.screens.empty_form()
-        clipboard = QGuiApplication.clipboard()
-        if clipboard is not None:
-            clipboard.clear()
 
     def allow_close(self) -> None:
         """Let the next close request through (staff confirmed "Exit kiosk")."""

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QWidget
 from kiosk.memory import release_free_memory
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.navigation import Route
+from kiosk.ui.screens.base import Place, Screen
+from kiosk.ui.screens.registry import CACHED_SCREENS
 from kiosk.ui.widgets.screen_stack import ScreenStack
 from kiosk.ui.widgets.scroll_page import PagePool
 
@@ -22,12 +24,6 @@ if TYPE_CHECKING:
     from kiosk.store import AppointmentStore
     from kiosk.ui.screens.appointment import AppointmentScreen
 
-# Screens that show only content (no personal data, no staff data) are kept once built and
-# shown again instantly. The form in the default language is kept too, emptied as each visit
-# ends; forms in other languages and the staff screens are always built afresh.
-CACHED_SCREENS = frozenset(
-    {"home", "section", "topic", "table", "faq", "sources", "about", "help", "language"}
-)
 # Every content screen in up to three languages (about 30 each) and other text sizes; a
 # kept screen costs ~0.1-0.5 MiB (no style sheet: kiosk/ui/look.py), so the limit bounds
 # the memory too. Start-up builds at most CACHE_LIMIT - SPARE_SCREENS of them.
@@ -102,6 +98,13 @@ class ScreenCache:
     def peek(self, route: Route, ctx: ScreenContext) -> QWidget | None:
         """The kept screen for ``route`` in ``ctx``, if there is one (nothing is built)."""
         return self._kept.get(screen_key(route, ctx))
+
+    def place_of(self, route: Route, ctx: ScreenContext) -> Place | None:
+        """Where the visitor is on the kept screen for ``route`` in ``ctx`` (how far down,
+        what they opened there), to return to after a change of language; None if it is
+        not kept."""
+        screen = self.peek(route, ctx) if route.name in CACHED_SCREENS else None
+        return screen.place() if isinstance(screen, Screen) else None
 
     def build_and_keep(self, route: Route, ctx: ScreenContext) -> None:
         """Build the screen for ``route`` in ``ctx`` and keep it, styled and laid out, so

@@ -8,8 +8,9 @@ from functools import partial
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from kiosk.content import Content
 from kiosk.memory import release_free_memory
-from kiosk.ui.navigation import Route
+from kiosk.ui.navigation import Route, content_routes
 from kiosk.ui.screen_cache import CACHE_LIMIT, SPARE_SCREENS
 
 Job = Callable[[], object]
@@ -32,25 +33,26 @@ def _prepare_form_checks() -> None:
 
 
 def start_up_jobs(
-    order: Sequence[str],
-    routes_of: Callable[[str], list[Route]],
-    source_links: Sequence[str],
+    content: Content,
+    languages: Sequence[str],
+    default: str,
     keep_built: Callable[[Route, str], None],
     keep_form_built: Job,
 ) -> list[Job]:
     """The start-up's jobs, in order. Every content screen is built and kept, in every
-    language of ``order`` (the default first), so that even a first visit is only a paint:
+    language offered (the default first), so that even a first visit is only a paint:
     without a style sheet a kept screen costs ~0.1-0.5 MiB (kiosk/ui/look.py). The QR codes
     are computed one per job before the first Sources screen that shows them; the form's
     checks are loaded and the form built once the default language is ready."""
-    screens = [(code, route) for code in order for route in routes_of(code)]
+    order = [default] + [code for code in languages if code != default]
+    source_links = [link for source in content.sources.values() if (link := source.link())]
+    screens = [(code, route) for code in order for route in content_routes(content.languages[code])]
     # Room is left for other text sizes: kept screens stay within CACHE_LIMIT.
     screens = screens[: max(0, CACHE_LIMIT - SPARE_SCREENS)]
     build: list[Job] = [partial(keep_built, route, code) for code, route in screens]
     first_sources = next(
         (i for i, (_, route) in enumerate(screens) if route.name == "sources"), len(build)
     )
-    default = order[0] if order else None
     others = next((i for i, (code, _) in enumerate(screens) if code != default), len(build))
     qr: list[Job] = [partial(_compute_qr, link) for link in source_links]
     if first_sources < others:

@@ -11,7 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from kiosk import paths
 from kiosk.ui.look import BUTTON_TEXT, LABELS, LookError, apply_look, buttons, panels, unpainted
-from kiosk.ui.main_window import CACHED_SCREENS, MainWindow
+from kiosk.ui.main_window import MainWindow
+from kiosk.ui.screens.registry import CACHED_SCREENS
 from kiosk.ui.screenshots import visit_all
 from kiosk.ui.theme import LIGHT, Metrics
 from kiosk.ui.widgets.painted import PaintedButton, Panel

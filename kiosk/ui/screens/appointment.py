@@ -32,6 +32,7 @@ from kiosk.appointment import (
     PHONE_MAX,
     STEPS,
     FieldError,
+    FlowState,
     FormData,
     validate_step,
 )
@@ -41,7 +42,7 @@ from kiosk.keyboards import EMAIL_LAYOUT, PHONE_LAYOUT, name_layouts
 from kiosk.languages import languages_of
 from kiosk.qr import appointment_link, short_display, with_params
 from kiosk.store import AppointmentStore, StoreError
-from kiosk.ui.context import FlowState, ScreenContext
+from kiosk.ui.context import ScreenContext
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.theme import LIGHT
 from kiosk.ui.widgets.grid import TileGrid

@@ -8,12 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLayout, QWidget
 
-from kiosk.appointment import FormData
-from kiosk.ui.context import FlowState, ScreenContext
+from kiosk.appointment import FlowState, FormData
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.look import apply_look
 from kiosk.ui.navigation import Route
 from kiosk.ui.screens.base import Screen
+from kiosk.ui.theme import style_sheet
+from kiosk.ui.widgets.screen_stack import ScreenStack
 
 if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
@@ -120,7 +124,7 @@ def _appointment(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget
 
 # A new screen: its module in kiosk/ui/screens/, one line here, its signals wired in
 # MainWindow._connect_screen, its objectNames in docs/ui-map.md; a screen of content (no
-# personal or staff data) is also named in kiosk.ui.screen_cache.CACHED_SCREENS.
+# personal or staff data) is also named in CACHED_SCREENS below.
 SCREENS: dict[str, Builder] = {
     "home": _home,
     "section": _section,
@@ -136,6 +140,14 @@ SCREENS: dict[str, Builder] = {
     "appointment": _appointment,
 }
 
+# Screens that show only content (no personal data, no staff data) are kept once built and
+# shown again instantly (kiosk.ui.screen_cache). The form in the default language is kept
+# too, emptied as each visit ends; forms in other languages and the staff screens are
+# always built afresh.
+CACHED_SCREENS = frozenset(
+    {"home", "section", "topic", "table", "faq", "sources", "about", "help", "language"}
+)
+
 
 def build_screen(route: Route, ctx: ScreenContext, needs: Needs, parent: QWidget) -> Screen:
     """Build the screen for ``route``. Raises ValueError for a route no screen shows."""
@@ -143,3 +155,22 @@ def build_screen(route: Route, ctx: ScreenContext, needs: Needs, parent: QWidget
     if builder is None:
         raise ValueError(f"unknown route {route}")
     return builder(ctx, route, needs, parent)
+
+
+def make_screen(route: Route, ctx: ScreenContext, needs: Needs, stack: ScreenStack) -> Screen:
+    """Build the screen for ``route`` inside the stack's layer for its direction (and, for
+    the form and the staff screens, the style sheet of its text size), so it is styled
+    once, as it is built. Content screens get their look from kiosk.ui.look (no style
+    sheet: a kept screen costs a fraction of the memory)."""
+    direction = Qt.LayoutDirection.RightToLeft if ctx.lang.rtl else Qt.LayoutDirection.LeftToRight
+    content = route.name in CACHED_SCREENS
+    sheet = "" if content else style_sheet(ctx.metrics)
+    screen = build_screen(route, ctx, needs, stack.layer(sheet, direction))
+    if content:
+        apply_look(screen, ctx.metrics)
+    # Style every part now, before anything is laid out: parts built on their own (a
+    # tile, then put in its row) would otherwise keep sizes measured in the plain style.
+    screen.ensurePolished()
+    for layout in screen.findChildren(QLayout):
+        layout.invalidate()
+    return screen

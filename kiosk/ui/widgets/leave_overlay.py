@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
@@ -17,7 +19,8 @@ class LeaveOverlay(QWidget):
 
     Signals:
         kept(): the visitor chose to keep going (the overlay is gone).
-        discarded(): the visitor chose to erase what was typed and leave.
+        discarded(): the visitor chose to erase what was typed and leave (then the way
+            out asked for runs).
     """
 
     kept = Signal()
@@ -27,10 +30,13 @@ class LeaveOverlay(QWidget):
         super().__init__(parent)
         self.setObjectName("leave-overlay")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._then: Callable[[], None] | None = None
         self.hide()
 
-    def ask(self, ui: UiStrings, metrics: Metrics) -> None:
-        """Build the card in the visitor's language and size, and show it over everything."""
+    def ask(self, ui: UiStrings, metrics: Metrics, then: Callable[[], None]) -> None:
+        """Build the card in the visitor's language and size, and show it over everything;
+        ``then`` (the way out: Home, Back, "I am done") runs if the visitor erases."""
+        self._then = then
         outer, card, inner = centred_card(self, "leave-card", metrics, 1100)
         inner.addWidget(label(ui.leave_title, "screen-title"))
         inner.addWidget(label(ui.leave_body, "body-text"))
@@ -57,12 +63,16 @@ class LeaveOverlay(QWidget):
         self.raise_()
 
     def stop(self) -> None:
+        self._then = None
         self.hide()
 
     def _keep(self) -> None:
-        self.hide()
+        self.stop()
         self.kept.emit()
 
     def _discard(self) -> None:
+        then, self._then = self._then, None
         self.hide()
         self.discarded.emit()
+        if then is not None:
+            then()

@@ -1,0 +1,71 @@
+"""The layering rules hold for modules not written yet: every module below the UI is in the
+"core knows no Qt" contract, and the widget-free UI modules import no widgets."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import kiosk
+
+PACKAGE = Path(kiosk.__file__).parent
+PYPROJECT = PACKAGE.parent / "pyproject.toml"
+WIDGET_FREE = ("navigation.py", "visit.py", "jobs.py")
+
+
+def _contracts() -> list[dict[str, object]]:
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    contracts: list[dict[str, object]] = config["tool"]["importlinter"]["contracts"]
+    return contracts
+
+
+def _named(name: str) -> dict[str, object]:
+    return next(c for c in _contracts() if c["name"] == name)
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_every_module_below_the_ui_is_kept_free_of_qt() -> None:
+    """A new module in the services, core or platform layer is named in "The core knows no
+    Qt" (the layers contract gives each module its layer; this one keeps Qt out of them)."""
+    layers = _named("Layers: entry, UI, services, core, platform")["layers"]
+    assert isinstance(layers, list)
+    below_ui = {f"kiosk.{m.strip()}" for layer in layers[2:] for m in layer.split(":")}
+    no_qt = _named("The core knows no Qt")["source_modules"]
+    assert isinstance(no_qt, list)
+    assert below_ui - set(no_qt) == set()
+    on_disk = {
+        f"kiosk.{p.stem if p.is_file() else p.name}"
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.name != "__init__.py"
+    }
+    assert set(no_qt) <= on_disk  # (no stale names either)
+
+
+def test_navigation_the_visit_and_the_jobs_hold_no_widgets() -> None:
+    for name in WIDGET_FREE:
+        imported = _imports(PACKAGE / "ui" / name)
+        assert not {m for m in imported if m.startswith("PySide6.QtWidgets")}, name
+
+
+def test_the_window_reaches_screens_through_their_hooks() -> None:
+    """No `sys.modules` checks: the window calls the Screen base class's hooks, builds
+    through the registry, and names screen classes only for type checking."""
+    path = PACKAGE / "ui" / "main_window.py"
+    assert "sys.modules" not in path.read_text(encoding="utf-8")
+    at_run_time = {
+        node.module
+        for node in ast.parse(path.read_text(encoding="utf-8")).body  # (not under an `if`)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    screens = {m for m in at_run_time if m.startswith("kiosk.ui.screens.")}
+    assert screens == {"kiosk.ui.screens.base", "kiosk.ui.screens.registry"}
