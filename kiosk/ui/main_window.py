@@ -1,6 +1,6 @@
 """The main window, a shell: the screen stack, the bar and the overlays, and the one place
-where signals are wired; navigation, the screen cache, start-up, the visit's clocks and the
-background jobs live in their own modules (docs/architecture.md)."""
+where signals are wired; navigation, the screen registry and cache, start-up, the visit and
+the background jobs live in their own modules (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QCloseEvent,
-    QContextMenuEvent,
-    QFocusEvent,
-    QKeyEvent,
-    QResizeEvent,
-    QShowEvent,
-    QWindow,
-)
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.clinic import for_clinic
@@ -28,6 +20,7 @@ from kiosk.ui.context import ScreenContext, format_date, window_metrics
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
 from kiosk.ui.jobs import KioskJobs
+from kiosk.ui.kiosk_window import KioskWindow
 from kiosk.ui.look import base_palette
 from kiosk.ui.navigation import HOME, Route, Trail, route_for_section
 from kiosk.ui.screen_cache import ScreenCache
@@ -69,7 +62,7 @@ log = logging.getLogger(__name__)
 _Part = TypeVar("_Part", bound=QWidget)
 
 
-class MainWindow(QWidget):
+class MainWindow(KioskWindow):
     """Holds one screen at a time above the persistent bar, with the overlays (the idle
     question, the question before a started form is erased, the attract loop) over both.
 
@@ -99,20 +92,15 @@ class MainWindow(QWidget):
         kiosk_mode: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(kiosk_mode, parent)
         self.setObjectName("main-window")
         self.setWindowTitle(settings.clinic_name_in(settings.default_language))
-        # Focus is put on the window by code only (_render), never by a tap: a tap on
-        # something that takes no focus (a key of the on-screen keyboard, the page while
-        # dragging it) would otherwise hand focus to the nearest ancestor that takes it,
-        # this window, and the field being typed into would lose its caret and focus ring.
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._settings = settings
         # Study pages only with an approved study in the config, its details filled in.
         self._content = for_clinic(content, settings, format_date)
         self._languages = languages
         self._icons = Icons()
-        self._pages = PagePool()
+        self.pages = PagePool()  # the scrolling pages the screens share
         self._trail = Trail()
         self._built_for: tuple[object, ...] | None = None
         self._qss = ""
@@ -123,23 +111,19 @@ class MainWindow(QWidget):
         # The sticks on the Export page, never a disk that holds the kiosk's own folders.
         own = settings.own_folders()
         self._drives = drives or (lambda: removable_drives(own))
-        # Any touch restarts the staff screen's idle clock; no polling. The filter watches
-        # the window's own events (where every touch, click and key arrives from the
-        # system), installed once the window exists (showEvent); an application-wide filter
-        # would run Python for every paint, show and layout event of every widget.
+        # Any touch restarts the visit's clocks; no polling. A tap acts on the screen it was
+        # aimed at: presses made as the screen changes (the second tap of a double tap) are
+        # dropped (kiosk/ui/tap_guard.py). Every press counts as activity, even one the tap
+        # guard then drops (the filter installed last runs first).
         self._activity = ActivityFilter(self)
-        self._activity_on: QWindow | None = None
-        # A tap acts on the screen it was aimed at: presses made as the screen changes
-        # (the second tap of a double tap) are dropped (kiosk/ui/tap_guard.py).
         self.tap_guard = TapGuard(self, settings.tap_guard_ms)
+        self.watch_input(self.tap_guard, self._activity)
         # The visitor's choices and form, the staff session, and the clocks: after a quiet
         # spell, ask "Are you still there?", then reset for the next visitor.
         self.visit = Visit(settings, self)
         self.visit.quiet.connect(self.show_idle_warning)
         self.visit.staff_quiet.connect(self.lock_staff)
         self._activity.activity.connect(self._on_activity)
-        self.kiosk_mode = kiosk_mode
-        self._closing_allowed = not kiosk_mode
         self.attract = AttractOverlay(self)
         self.attract.dismissed.connect(self.tap_guard.changed)
         self.overlay = IdleOverlay(self)
@@ -161,7 +145,7 @@ class MainWindow(QWidget):
         self.setAutoFillBackground(True)
         self.stack = ScreenStack()
         self.stack.setObjectName("screen-stack")
-        self.screens = ScreenCache(self.stack, self._pages, self._make)
+        self.screens = ScreenCache(self.stack, self.pages, self._make)
         self.bar = NavBar(self._icons)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -273,7 +257,7 @@ class MainWindow(QWidget):
             metrics=metrics,
             icons=self._icons,
             languages=self._languages,
-            pages=self._pages,
+            pages=self.pages,
         )
 
     # --- navigation ------------------------------------------------------------------------
@@ -418,20 +402,6 @@ class MainWindow(QWidget):
             form.step_shown.connect(self.tap_guard.changed)
             form.cancelled.connect(lambda: self.leaving_form(self.go_back))
 
-    def _make_on_stack(self, route: Route, ctx: ScreenContext) -> QWidget:
-        """A screen built for this visit only (never kept), on the stack."""
-        screen = self._make(route, ctx)
-        self.stack.addWidget(screen)
-        return screen
-
-    def page_pool(self) -> PagePool:
-        """The scrolling pages the screens share (for tests and the benchmarks)."""
-        return self._pages
-
-    def cached_screens(self) -> int:
-        """How many content screens are kept (for tests and the benchmarks)."""
-        return len(self.screens)
-
     def _render(self, force: bool = False, back: bool = False) -> None:
         if self._trail.route.name == "staff" and not self.visit.staff_unlocked:
             self._trail.replace(HOME)  # never show the staff screen without the passcode
@@ -471,7 +441,9 @@ class MainWindow(QWidget):
             form = self.screens.form(ctx, self._settings.default_language, self.store)
             if form is not None:
                 self.screens.form_shown()
-            screen: QWidget = form if form is not None else self._make_on_stack(route, ctx)
+            screen: QWidget = form if form is not None else self._make(route, ctx)
+            if form is None:  # a form in another language or size: for this visit only
+                self.stack.addWidget(screen)
         else:
             screen, kept = self.screens.shown(route, ctx)
             if kept and not back and isinstance(screen, Screen):
@@ -589,46 +561,8 @@ class MainWindow(QWidget):
         self.visit.wipe_form()
         self.screens.empty_form()
 
-    def allow_close(self) -> None:
-        """Let the next close request through (staff confirmed "Exit kiosk")."""
-        self._closing_allowed = True
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not self._closing_allowed:
-            # Kiosk mode: Alt+F4, the window manager or a stray close do nothing.
-            event.ignore()
-            return
+    def closing(self) -> None:
         self.jobs.stop()
-        if self._activity_on is not None:
-            self._activity_on.removeEventFilter(self._activity)
-            self._activity_on.removeEventFilter(self.tap_guard)
-            self._activity_on = None
-        super().closeEvent(event)
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        handle = self.windowHandle()
-        if handle is not None and handle is not self._activity_on:
-            # The filter installed last runs first: every press counts as activity, even
-            # one the tap guard then drops.
-            handle.installEventFilter(self.tap_guard)
-            handle.installEventFilter(self._activity)
-            self._activity_on = handle
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if self.kiosk_mode and event.key() == Qt.Key.Key_Escape:
-            event.accept()  # Escape must not leave full screen
-            return
-        super().keyPressEvent(event)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        event.accept()  # the window shows no focus: QWidget's default would repaint it all
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        event.accept()
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
-        event.accept()  # no right-click or long-press menus anywhere
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

@@ -32,7 +32,7 @@ def test_content_screens_are_kept_and_reused(window: MainWindow) -> None:
     assert window.current_screen() is home
     window.navigate(Route("topic", "sle"))
     assert window.current_screen() is topic
-    assert window.cached_screens() >= 2
+    assert len(window.screens) >= 2
 
 
 def test_the_default_language_form_is_kept_and_comes_back_empty(
@@ -98,7 +98,7 @@ def _shows(widget: QWidget, *parts: str) -> bool:
 def test_scrolling_pages_are_reused_and_come_back_empty(window: MainWindow) -> None:
     """Every page made registers a gesture that PySide6 keeps for good: forms built for
     visitor after visitor reuse the pages of deleted forms, which come back empty."""
-    pool = window.page_pool()
+    pool = window.pages
     window.set_language("tr")  # not the default language: a new form for each visit
     for visit in range(6):
         window.navigate(Route("appointment"))
@@ -197,7 +197,7 @@ def test_kept_screens_are_bounded(window: MainWindow, monkeypatch) -> None:
     lang = window.context().lang
     for topic_id in list(lang.topics)[:5]:
         window.navigate(Route("topic", topic_id))
-    assert window.cached_screens() == 3
+    assert len(window.screens) == 3
     assert window.current_screen().topic.id == list(lang.topics)[4]
 
 
@@ -210,7 +210,7 @@ def test_start_up_builds_every_content_screen(qtbot: QtBot, window: MainWindow) 
     assert not window.starting_up()
     prebuilt_form = window.screens.kept_form
     assert prebuilt_form is not None  # the default language's form, too
-    kept = window.cached_screens()
+    kept = len(window.screens)
     built = set(window.screens.kept())
     topics = next(iter(window.context().lang.topics))
     assert kept >= 2 * len(window.context().lang.topics)
@@ -220,7 +220,7 @@ def test_start_up_builds_every_content_screen(qtbot: QtBot, window: MainWindow) 
         window.navigate(route)
         assert window.current_screen() in built, route
     window.go_home()
-    assert window.cached_screens() == kept  # shown from what was built, nothing new
+    assert len(window.screens) == kept  # shown from what was built, nothing new
     window.set_language("en")
     window.navigate(Route("appointment"))
     form = window.current_screen()
@@ -289,10 +289,10 @@ def test_after_a_visit_other_text_sizes_are_let_go(
     window.navigate(Route("topic", "sle"))
     window.set_text_step(2)
     large = window.current_screen()
-    kept = window.cached_screens()
+    kept = len(window.screens)
     window.reset_visit()
     qtbot.waitUntil(lambda: bool(released), timeout=5000)
-    assert window.cached_screens() < kept
+    assert len(window.screens) < kept
     assert not window.screens.is_kept(large)
     assert window.current_screen() is not large
     window.navigate(Route("topic", "sle"))
@@ -313,16 +313,16 @@ def test_back_at_normal_size_the_larger_screens_are_let_go(
     released: list[bool] = []
     monkeypatch.setattr(screen_cache_module, "release_free_memory", lambda: released.append(True))
     normal = window.current_screen()
-    kept = window.cached_screens()
+    kept = len(window.screens)
     window.cycle_text_size()
     large = window.current_screen()
     window.cycle_text_size()
     largest = window.current_screen()
-    assert window.cached_screens() == kept + 2
+    assert len(window.screens) == kept + 2
     window.cycle_text_size()
     assert window.current_screen() is normal
     qtbot.waitUntil(lambda: bool(released), timeout=5000)
-    assert window.cached_screens() == kept
+    assert len(window.screens) == kept
     assert not window.screens.is_kept(large) and not window.screens.is_kept(largest)
     window.cycle_text_size()  # asked for again: built again
     assert window.current_screen() is not large
