@@ -136,11 +136,12 @@ class ScreenCache:
         screen.deleteLater()
 
     def replaced(self, old: QWidget) -> None:
-        """``old`` left the display: the kept form is emptied (its data stays in the form
-        data; nothing to find in a hidden form), a screen nobody keeps is deleted."""
-        if self._form is not None and old is self._form[1]:
-            self._form[1].put_away()
-        elif not self.is_kept(old):
+        """``old`` left the display: it is put away (the kept form empties its widgets; its
+        data stays in the visit, nothing to find in a hidden form), and deleted unless it
+        is kept."""
+        if isinstance(old, Screen):
+            old.put_away()
+        if not self.is_kept(old):
             self.discard(old)
 
     # --- the kept form -------------------------------------------------------------------

@@ -23,6 +23,8 @@ class Screen(QWidget):
     screen of content, and a screen overrides only what it does differently.
 
     - shown_fresh(arg): a kept screen is shown again as if new (not on Back): at the top.
+    - put_away(): the screen left the display (kept, or about to be deleted): a screen
+      showing a visitor's data empties its widgets (the data itself lives in the visit).
     - place() / return_to(place): the reading place, kept across a change of language.
     - go_back(): the bar's Back, inside the screen first (the form's steps); False when
       there is nothing to go back to here and the window should leave the screen.
@@ -55,6 +57,9 @@ class Screen(QWidget):
                 bar.setValue(round(place.fraction * bar.maximum()))
 
         QTimer.singleShot(0, scroll)
+
+    def put_away(self) -> None:
+        return None
 
     def go_back(self) -> bool:
         return False
