@@ -911,8 +911,8 @@ class Exported:
     reason: str | None = None
 
 
-def export_on_own_connection(
-    open_store: Callable[[], AppointmentStore],
+def export_outcome(
+    store: AppointmentStore,
     fmt: Format,
     target: Target,
     *,
@@ -921,11 +921,7 @@ def export_on_own_connection(
     include_demo: bool,
     style: ExportStyle,
 ) -> Exported:
-    """export_requests on a store opened by ``open_store`` (AppointmentStore.reopener with
-    its key), for a worker thread: the rows are marked and the copy of the key zeroed
-    before it returns. An ExportError comes back as its reason; any other error (the
-    database would not open) is raised."""
-    store = open_store()
+    """export_requests (marking the rows), an ExportError returned as its reason."""
     try:
         path, ids = export_requests(
             store,
@@ -938,10 +934,37 @@ def export_on_own_connection(
         )
     except ExportError as exc:
         return Exported(reason=exc.reason)
+    return Exported(path, tuple(ids))
+
+
+def export_on_own_connection(
+    open_store: Callable[[], AppointmentStore],
+    fmt: Format,
+    target: Target,
+    *,
+    status: str,
+    since: dt.date | dt.datetime | None,
+    include_demo: bool,
+    style: ExportStyle,
+) -> Exported:
+    """export_outcome on a store opened by ``open_store`` (AppointmentStore.reopener with
+    its key), for a worker thread: the copy of the key is zeroed and the connection closed
+    before it returns. Any error but an ExportError (the database would not open) is
+    raised."""
+    store = open_store()
+    try:
+        return export_outcome(
+            store,
+            fmt,
+            target,
+            status=status,
+            since=since,
+            include_demo=include_demo,
+            style=style,
+        )
     finally:
         store.lock()
         store.close()
-    return Exported(path, tuple(ids))
 
 
 def _export(

@@ -119,3 +119,43 @@ def test_a_kiosk_between_visits_holds_no_key_that_opens_its_disk(tmp_path: Path)
     assert found(second) == 0, "the link that sealed the second request is still in memory"
     assert found(private) == 0, "the private key outlived the staff session"
     assert found(wrapping) == 0, "the key derived from the passcode outlived the sign-in"
+
+
+def _lent_copy(open_again: object) -> crypto.Unlocked:
+    """The copy of the key a reopener carries to its worker thread."""
+    cells = getattr(open_again, "__closure__", None) or ()
+    return next(c.cell_contents for c in cells if isinstance(c.cell_contents, crypto.Unlocked))
+
+
+def test_the_key_lent_to_a_worker_is_zeroed_on_every_path(tmp_path: Path) -> None:
+    """The export's worker gets a copy of the staff key: zeroed when its store is locked,
+    and when its store never opens; the staff session's own key is untouched."""
+    from kiosk.store import AppointmentStore, StoreError
+
+    sealer, staff_key = crypto.ephemeral_keys()
+    sealed = sealer.seal(b"a data key")
+    path = tmp_path / "kiosk.db"
+    store = AppointmentStore(open_database(path), sealer=sealer)
+    store.unlock(staff_key)
+
+    open_again = store.reopener(unlocked=True)
+    assert open_again is not None
+    copy = _lent_copy(open_again)
+    worker = open_again()
+    assert worker.is_unlocked and copy.open(sealed) == b"a data key"
+    worker.lock()
+    worker.close()
+    with pytest.raises(crypto.KeysError):
+        copy.open(sealed)  # zeroed
+    assert staff_key.open(sealed) == b"a data key"
+
+    open_again = store.reopener(unlocked=True)
+    assert open_again is not None
+    copy = _lent_copy(open_again)
+    path.rename(tmp_path / "moved.db")
+    path.mkdir()  # the file is not there to open
+    with pytest.raises(StoreError):
+        open_again()
+    with pytest.raises(crypto.KeysError):
+        copy.open(sealed)
+    assert staff_key.open(sealed) == b"a data key"

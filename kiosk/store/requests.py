@@ -250,11 +250,17 @@ class AppointmentStore:
         def open_again() -> AppointmentStore:
             try:
                 db = _open(path, 5000)
-            except (sqlite3.Error, OSError, _Corrupt) as exc:
+                try:
+                    store = AppointmentStore(db, clock, monotonic=monotonic)
+                except BaseException:
+                    db.close()
+                    raise
+            except BaseException as exc:
                 if key is not None:
-                    key.wipe()
-                raise StoreError(f"cannot open database: {type(exc).__name__}") from exc
-            store = AppointmentStore(db, clock, monotonic=monotonic)
+                    key.wipe()  # never opened by anyone: zeroed here
+                if isinstance(exc, (sqlite3.Error, OSError, _Corrupt)):
+                    raise StoreError(f"cannot open database: {type(exc).__name__}") from exc
+                raise
             store._started = started  # a clock that jumped since the kiosk started shows
             if key is not None:
                 store._unlocked = key  # (no sealer here to check it against: it is ours)

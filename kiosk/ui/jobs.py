@@ -1,11 +1,12 @@
-"""Work that must not hold up the screen: a job runner off the GUI thread, and the kiosk's
+"""Work that must not hold up the screen: a job runner off the GUI thread, the kiosk's
 periodic jobs that use it (retention, the heartbeat; central delivery and content updates
-will join them)."""
+will join them), and the work a person starts and waits for (the staff screen's export)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +100,60 @@ class JobRunner(QObject):
             self.idle.emit()
 
 
+@dataclass(frozen=True)
+class Failed:
+    """A task's work raised: the exception's type only (its text may quote what the work
+    was working on, a patient's request say)."""
+
+    error: str
+
+
+class Task(QObject):
+    """Work a person starts and waits for (the staff screen's export), one at a time, on a
+    runner. Its outcome outlives the screen that started it (a screen rebuilt for another
+    text size, or turned, shows it still), and is dropped when the session that started it
+    ends (``forget``: staff signed out): nobody else is told what it was.
+
+    Signals:
+        finished(object): the work's result, a Failed, or None when it was forgotten; the
+            task is not running any more.
+    """
+
+    finished = Signal(object)
+
+    def __init__(self, runner: JobRunner | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._session = 0
+        self.running = False
+
+    def start(self, name: str, work: Callable[[], Any], here: bool = False) -> bool:
+        """Run ``work`` on the runner (on this thread with ``here``, or without a runner);
+        False, and nothing done, while the last one is still running."""
+        if self.running:
+            return False
+        self.running = True
+        done = partial(self._done, self._session)
+        if here or self._runner is None:
+            try:
+                result = work()
+            except Exception as exc:  # noqa: BLE001 - reported as Failed, never raised into Qt
+                log.error("job_failed job=%s error=%s", name, type(exc).__name__)
+                result = Failed(type(exc).__name__)
+            done(result)
+            return True
+        self._runner.submit(name, work, done, lambda error: done(Failed(error)))
+        return True
+
+    def forget(self) -> None:
+        """The session that started the work ended: its outcome is told to no one."""
+        self._session += 1
+
+    def _done(self, session: int, outcome: object) -> None:
+        self.running = False
+        self.finished.emit(outcome if session == self._session else None)
+
+
 def _retention(open_store: Callable[[], AppointmentStore], days: int, limit_days: int) -> None:
     from kiosk.store import StoreError
 
@@ -117,14 +172,15 @@ class KioskJobs(QObject):
     stops them, which the watchdog must see) with the disk work done by the runner.
 
     - The heartbeat: WATCHDOG=1 to systemd from the GUI thread (the event loop is alive),
-      the heartbeat file touched off it.
+      the heartbeat file touched off it, on a thread of its own: never behind an export.
     - Retention: at start-up (once the store is there) and every six hours.
     """
 
     def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
-        self.runner = JobRunner(self)
+        self.runner = JobRunner(self)  # the database's work, one job at a time
+        self._beats = JobRunner(self)
         self._store: AppointmentStore | None = None
         self.heartbeat_timer = QTimer(self)
         self.heartbeat_timer.setInterval(watchdog_interval_ms())
@@ -150,7 +206,7 @@ class KioskJobs(QObject):
 
     def beat(self) -> None:
         sd_notify("WATCHDOG=1")
-        self.runner.submit("heartbeat", partial(touch_heartbeat, self._settings.heartbeat_path()))
+        self._beats.submit("heartbeat", partial(touch_heartbeat, self._settings.heartbeat_path()))
 
     def run_retention(self) -> None:
         """Delete requests older than the retention period, those nobody exported only at
@@ -172,7 +228,13 @@ class KioskJobs(QObject):
             log.error("retention_failed error=%s", type(exc).__name__)
 
     def stop(self) -> None:
-        """Stop the timers and wait for the job under way (closing)."""
+        """Stop the timers and wait for the jobs under way (the kiosk is closing): an
+        export half written would leave a file whose requests were never marked. Within
+        systemd's stop timeout (90 s)."""
         self.heartbeat_timer.stop()
         self.retention_timer.stop()
-        self.runner.wait(10_000)
+        if self.runner.busy():
+            log.info("waiting_for_jobs")
+        if not self.runner.wait(60_000):
+            log.error("jobs_still_running")
+        self._beats.wait(5_000)

@@ -19,7 +19,7 @@ from kiosk.ui.activity import ActivityFilter
 from kiosk.ui.context import ScreenContext, format_date, window_metrics
 from kiosk.ui.drives import Destination, removable_drives
 from kiosk.ui.icons import Icons
-from kiosk.ui.jobs import KioskJobs
+from kiosk.ui.jobs import KioskJobs, Task
 from kiosk.ui.kiosk_window import KioskWindow
 from kiosk.ui.look import base_palette
 from kiosk.ui.navigation import HOME, Route, Trail, route_for_section
@@ -136,6 +136,10 @@ class MainWindow(KioskWindow):
         self.leave.kept.connect(self.tap_guard.changed)
         # Retention and the heartbeat; their disk work runs off the GUI thread.
         self.jobs = KioskJobs(settings, self)
+        # The staff screen's export: it outlives a screen rebuilt meanwhile; once staff
+        # sign out, its outcome is told to no one.
+        self.export_task = Task(self.jobs.runner, self)
+        self.visit.signed_out.connect(self.export_task.forget)
         self.attach_store(store)
 
         # The page colour, painted by the window alone (screens and pages are see-through),
@@ -366,7 +370,7 @@ class MainWindow(KioskWindow):
             auth=self._auth,
             drives=self._drives,
             content_warning=self._content_warning,
-            runner=self.jobs.runner,
+            export=self.export_task,
         )
         screen = make_screen(route, ctx, needs, self.stack)
         self._connect_screen(route.name, screen)

@@ -30,10 +30,12 @@ class Visit(QObject):
     Signals:
         quiet(): nobody touched the kiosk for the idle time: ask whether anyone is there.
         staff_quiet(): nobody touched the staff screen for its lock time: lock it.
+        signed_out(): a staff session ended.
     """
 
     quiet = Signal()
     staff_quiet = Signal()
+    signed_out = Signal()
 
     def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,9 +97,12 @@ class Visit(QObject):
         self.staff_unlocked = True
 
     def sign_out(self) -> None:
+        was_in = self.staff_unlocked
         self.staff_unlocked = False
         if self.store is not None:
             self.store.lock()  # forget the private key
+        if was_in:
+            self.signed_out.emit()
 
     def reset(self) -> None:
         """The visit is over: the clocks stop, staff are signed out, language and text size

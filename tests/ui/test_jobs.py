@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.config import Settings
 from kiosk.content import Content
 from kiosk.store import AppointmentStore
-from kiosk.ui.jobs import JobRunner
+from kiosk.ui.jobs import Failed, JobRunner, Task
 from kiosk.ui.main_window import HOME, MainWindow
 
 from testkit import save_patient
@@ -85,6 +85,49 @@ def test_retention_waits_for_a_busy_database_off_the_gui_thread(
         other.close()
     qtbot.waitUntil(lambda: not window.jobs.runner.busy(), timeout=20_000)
     assert store.count() == 0
+
+
+def test_a_task_runs_one_at_a_time_and_reports_its_outcome(qtbot: QtBot) -> None:
+    """A second start while the first runs does nothing; a failure comes back as its type;
+    an outcome after ``forget`` (staff signed out) is told as None."""
+    runner = JobRunner()
+    task = Task(runner)
+    gate = threading.Event()
+    outcomes: list[object] = []
+    task.finished.connect(outcomes.append)
+
+    def slow() -> str:
+        assert gate.wait(10)
+        return "saved"
+
+    assert task.start("test", slow)
+    assert task.running and not task.start("test", lambda: "again")
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        gate.set()
+    assert outcomes == ["saved"] and not task.running
+
+    def broken() -> None:
+        raise OSError("Ayşe Yılmaz")
+
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        task.start("test", broken)
+    assert outcomes[-1] == Failed("OSError")
+
+    gate.clear()
+    task.start("test", slow)
+    task.forget()
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        gate.set()
+    assert outcomes[-1] is None
+
+
+def test_a_task_can_run_here_for_an_in_memory_database(qtbot: QtBot) -> None:
+    ran_in: list[int] = []
+    task = Task(JobRunner())
+    outcomes: list[object] = []
+    task.finished.connect(outcomes.append)
+    task.start("test", lambda: ran_in.append(threading.get_ident()) or "done", here=True)
+    assert ran_in == [threading.get_ident()] and outcomes == ["done"]
 
 
 def test_the_heartbeat_file_is_touched(qtbot: QtBot, tmp_path: Path, content: Content) -> None:

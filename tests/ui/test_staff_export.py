@@ -6,8 +6,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -83,11 +85,13 @@ def _desk(
     store: AppointmentStore,
     drives: Drives,
     size: tuple[int, int] = (1920, 1080),
+    window: MainWindow | None = None,
 ) -> StaffScreen:
-    window = MainWindow(settings, content, ("en", "tr"), store, drives=drives)
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
+    if window is None:
+        window = MainWindow(settings, content, ("en", "tr"), store, drives=drives)
+        qtbot.addWidget(window)
+        window.resize(*size)
+        window.show()
     home = window.current_screen()
     for t in (0, 0.5, 1, 1.5, 2):
         home.tap_logo(t)  # type: ignore[attr-defined]
@@ -435,22 +439,56 @@ def test_the_list_keeps_every_column_in_view(
     assert table.horizontalHeader().sectionSize(Model.NAME) >= table.viewport().width() // 10
 
 
+class HeldStick:
+    """Holds the export's write on the worker thread until released, so a test can act
+    while the file is being written (the real writer runs, later)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import kiosk.export
+
+        self.writing = threading.Event()
+        self.release = threading.Event()
+        real = kiosk.export.write_export
+
+        def held(*args: Any, **kwargs: Any) -> Path:
+            self.writing.set()
+            assert self.release.wait(30), "the test never released the export"
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(kiosk.export, "write_export", held)
+
+
+def _audited(store: AppointmentStore, event: str) -> int:
+    return sum(1 for entry in store.audit_log(100) if entry["event"] == event)
+
+
 def test_saving_does_not_hold_up_the_screen(
-    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The file is written and checked off the GUI thread: the tap returns at once with
-    "Saving…" and Save switched off (a second tap writes no second file); the result comes
-    when the stick is done. The staff session's key is a copy's, so it still opens the
+    """The file is written and checked off the GUI thread: while it is, the screen answers
+    (it says "Saving…", Save is off and a second Save starts nothing); the result comes
+    when the stick is done. The staff session's key was lent as a copy: it still opens the
     requests afterwards."""
+    held = HeldStick(monkeypatch)
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    screen.export_button.click()
+    assert held.writing.wait(10)  # the worker is writing, and the GUI thread is free:
+    qtbot.mouseClick(screen.tab_buttons["requests"], Qt.MouseButton.LeftButton)
+    assert screen.panels.currentIndex() == 0
+    screen.show_tab("export")
+    assert screen.export_message.text().startswith("Saving and checking")
+    assert not screen.export_button.isEnabled()
+    screen.run_export()  # (as if the button were tapped again)
     with qtbot.waitSignal(screen.export_finished, timeout=20_000):
-        screen.export_button.click()
-        # Nothing of the result can be on screen before the event loop turns.
-        assert screen.export_message.text().startswith("Saving and checking")
-        assert not screen.export_button.isEnabled()
-        screen.export_button.click()
+        held.release.set()
     assert screen.export_message.text().startswith("Saved 3 requests")
     assert len(list(stick.glob("*.xlsx"))) == 1 and _statuses(store) == {"exported": 3}
+    assert _audited(store, "exported") == 1
     assert store.is_unlocked
     screen.show_tab("requests")
     screen.select_row(0)
@@ -459,16 +497,75 @@ def test_saving_does_not_hold_up_the_screen(
 
 
 def test_a_save_under_way_finishes_when_staff_lock(
-    qtbot: QtBot, settings: Settings, content: Content, store: AppointmentStore, stick: Path
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Staff tap Lock while the file is being written: the export completes (file on the
-    stick, rows marked), the patient Home shows, and nothing is offered to anyone."""
+    stick, rows marked) with its own copy of the key, and its outcome is told to no one:
+    staff who sign in again see no result and no offer to remove."""
+    held = HeldStick(monkeypatch)
     screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
     window = screen.window()
     assert isinstance(window, MainWindow)
     screen.export_button.click()
+    assert held.writing.wait(10)
     screen.lock_button.click()
     assert window.route.name == "home" and not store.is_unlocked
-    qtbot.waitUntil(lambda: not window.jobs.runner.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: not window.findChildren(StaffScreen))  # deleted meanwhile
+    again = _desk(qtbot, settings, content, store, Drives(usb(stick)), window=window)
+    assert again.export_message.text().startswith("Saving and checking")  # (it is)
+    held.release.set()
+    qtbot.waitUntil(lambda: not window.export_task.running, timeout=20_000)
     assert len(list(stick.glob("*.xlsx"))) == 1 and _statuses(store) == {"exported": 3}
-    qtbot.waitUntil(lambda: not window.findChildren(StaffScreen))  # deleted, no crash
+    assert again.export_message.text() == "" and not again.remove_button.isVisible()
+    assert again.export_button.text() == "Save 0 requests"
+
+
+def test_a_screen_rebuilt_while_saving_shows_the_result(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A larger text size tapped while the file is written builds the staff screen anew:
+    the new one says "Saving…", keeps Save off, and shows the result and the offer."""
+    held = HeldStick(monkeypatch)
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    window = screen.window()
+    assert isinstance(window, MainWindow)
+    screen.export_button.click()
+    assert held.writing.wait(10)
+    window.cycle_text_size()
+    larger = window.current_screen()
+    assert isinstance(larger, StaffScreen) and larger is not screen
+    larger.show_tab("export")
+    assert larger.export_message.text().startswith("Saving and checking")
+    assert not larger.export_button.isEnabled()
+    with qtbot.waitSignal(larger.export_finished, timeout=20_000):
+        held.release.set()
+    assert larger.export_message.text().startswith("Saved 3 requests")
+    assert larger.remove_button.isVisible()
+
+
+def test_a_store_that_will_not_open_is_said_not_crashed(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    store: AppointmentStore,
+    stick: Path,
+) -> None:
+    """The worker cannot open the database (its file replaced by a folder under the open
+    page): staff read that the export failed, nothing is written to the stick."""
+    screen = _desk(qtbot, settings, content, store, Drives(usb(stick)))
+    path = settings.database_path()
+    path.rename(path.with_suffix(".moved"))
+    path.mkdir()
+    _save(qtbot, screen)
+    assert screen.export_message.text().startswith("⚠ The export failed.")
+    assert list(stick.iterdir()) == []

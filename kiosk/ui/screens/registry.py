@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
     from kiosk.store import AppointmentStore
     from kiosk.ui.drives import Destination
-    from kiosk.ui.jobs import JobRunner
+    from kiosk.ui.jobs import Task
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Needs:
     auth: StaffAuth | None
     drives: Callable[[], list[Destination]]
     content_warning: str | None
-    runner: JobRunner | None = None  # disk work off the GUI thread (the export)
+    export: Task | None = None  # the staff screen's export, run off the GUI thread
 
 
 Builder = Callable[[ScreenContext, Route, Needs, QWidget], Screen]
@@ -113,7 +113,7 @@ def _staff(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> S
 
     if needs.store is None:
         raise ValueError("the staff screen needs the request store")
-    return StaffScreen(ctx, needs.store, needs.drives, needs.content_warning, needs.runner, parent)
+    return StaffScreen(ctx, needs.store, needs.drives, needs.content_warning, needs.export, parent)
 
 
 def _appointment(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QHideEvent, QShowEvent
@@ -24,39 +23,29 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from kiosk.export import (
     WRITERS,
     Exported,
-    ExportError,
     ExportStyle,
     Target,
     count_requests,
     export_on_own_connection,
-    export_requests,
+    export_outcome,
 )
 from kiosk.languages import languages_of
 from kiosk.store import STATUSES, AppointmentStore, StoreError, set_aside_copies
 from kiosk.times import clinic_time, clinic_time_text, clinic_today, day_start
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.drives import Destination, device_of
+from kiosk.ui.jobs import Failed, Task
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.blocks import boxed
 from kiosk.ui.widgets.grid import TileGrid
 from kiosk.ui.widgets.requests_model import RequestsTableModel
 from kiosk.ui.widgets.text import label
 
-if TYPE_CHECKING:
-    from kiosk.ui.jobs import JobRunner
-
 log = logging.getLogger(__name__)
-
-
-def _if_alive(screen: QWidget, then: Callable[[Any], None], outcome: Any) -> None:
-    """``then(outcome)``, unless ``screen`` was deleted while the job ran (staff left)."""
-    if isValid(screen):
-        then(outcome)
 
 
 PERIODS = (("all", None), ("week", 7), ("month", 30))
@@ -88,7 +77,7 @@ class StaffScreen(Screen):
         store: AppointmentStore,
         drives: Callable[[], list[Destination]],
         content_warning: str | None = None,
-        runner: JobRunner | None = None,
+        export: Task | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -107,9 +96,10 @@ class StaffScreen(Screen):
         self._destination: Destination | None = None
         self._last_export: list[int] = []
         # An export under way (one at a time), and the staff session it reports to.
-        self._exporting = False
-        self._session = 0
-        self._runner = runner
+        # The export under way lives beside the screens (the window's), so a screen rebuilt
+        # for another text size shows it; forgotten when staff sign out.
+        self._export = export or Task(None, self)
+        self._export.finished.connect(self._exported)
         self._pending_delete: int | None = None
         self._zone = ctx.settings.zone()
         # Days are the clinic's: "since 10 December" starts at midnight there.
@@ -265,6 +255,9 @@ class StaffScreen(Screen):
     def staff_session_ended(self) -> None:
         self.clear_personal()  # no patient names wait in a screen awaiting deletion
 
+    def put_away(self) -> None:
+        self.clear_personal()  # (a screen rebuilt for another text size, or turned)
+
     def clear_personal(self) -> None:
         """Drop every request from the table (its opened rows too) and the detail view
         (staff signed out)."""
@@ -273,7 +266,6 @@ class StaffScreen(Screen):
         self._pending_delete = None
         self.delete_row.hide()
         self._last_export = []
-        self._session += 1  # an export under way reports to no one
         self._hide_remove()
         self.export_message.setText("")
 
@@ -602,7 +594,9 @@ class StaffScreen(Screen):
         line = QHBoxLayout()
         self.export_button = self._button("", "staff-export", self.run_export)
         line.addWidget(self.export_button, 0)
-        self.export_message = label("", "body-text")
+        # An export started on the screen this one replaced (another text size) is still
+        # being written: say so, as that screen did.
+        self.export_message = label(self._s.saving if self._export.running else "", "body-text")
         self.export_message.setObjectName("export-message")
         line.addWidget(self.export_message, 1)
         foot.addLayout(line)
@@ -740,7 +734,7 @@ class StaffScreen(Screen):
         self.demo_button.setVisible(demo > 0)
         self.demo_button.setText(self._s.include_demo.format(count=demo))
         self.export_button.setText(self._s.export_button.format(count=count))
-        ready = count > 0 and self._destination is not None and not self._exporting
+        ready = count > 0 and self._destination is not None and not self._export.running
         self.export_button.setEnabled(ready)
 
     def _failure_text(self, reason: str) -> str:
@@ -759,82 +753,68 @@ class StaffScreen(Screen):
         thread (a slow stick takes seconds); then offer to remove them from the kiosk.
         ``export_finished`` says the result is on screen."""
         dest = self._destination
-        if dest is None or self._exporting:
+        if dest is None or self._export.running:
             return
         settings = self._ctx.settings
         status, since = self._selection()
-        self._hide_remove()
-        self._exporting = True
-        self._update_export_button()
-        # Writing and reading back takes a moment on a slow stick: say so first.
-        self.export_message.setText(self._s.saving)
         target = Target(dest.path, dest.kind, dest.device, settings.own_folders())
         style = ExportStyle(settings.time_zone, settings.kiosk_id)
-        session = self._session
+        fmt, demo = self._export_format, self._include_demo
+        # The worker's own connection, with a copy of the staff key; None for an in-memory
+        # database (tests), which lives on this thread alone.
         open_store = self._store.reopener(unlocked=True)
-        if open_store is None or self._runner is None:
-            # An in-memory database (tests only) lives on this thread alone.
-            try:
-                path, ids = export_requests(
-                    self._store,
-                    self._export_format,
-                    target,
-                    status=status,
-                    since=since,
-                    include_demo=self._include_demo,
-                    style=style,
-                )
-            except ExportError as exc:
-                self._exported(session, Exported(reason=exc.reason))
-            except Exception as exc:  # noqa: BLE001 - reported on screen, never a crash
-                self._export_failed(session, type(exc).__name__)
-            else:
-                self._exported(session, Exported(path, tuple(ids)))
-            return
-        work = partial(
-            export_on_own_connection,
-            open_store,
-            self._export_format,
-            target,
-            status=status,
-            since=since,
-            include_demo=self._include_demo,
-            style=style,
-        )
-        self._runner.submit(
-            "export",
-            work,
-            partial(_if_alive, self, partial(self._exported, session)),
-            partial(_if_alive, self, partial(self._export_failed, session)),
-        )
-
-    def _exported(self, session: int, result: Exported) -> None:
-        """The export's result, back on the GUI thread."""
-        self._exporting = False
-        if session != self._session:
-            self._update_export_button()
-            return  # staff signed out meanwhile: the file is saved, nothing is offered
-        if result.reason is not None or result.path is None:
-            self.export_message.setText("⚠ " + self._failure_text(result.reason or "failed"))
-            # A pulled stick leaves the list at once, not a second later.
-            self._refresh_destinations()
+        work: Callable[[], Exported]
+        if open_store is None:
+            work = partial(
+                export_outcome,
+                self._store,
+                fmt,
+                target,
+                status=status,
+                since=since,
+                include_demo=demo,
+                style=style,
+            )
         else:
-            self._last_export = list(result.ids)
-            count, name = len(result.ids), result.path.name
+            work = partial(
+                export_on_own_connection,
+                open_store,
+                fmt,
+                target,
+                status=status,
+                since=since,
+                include_demo=demo,
+                style=style,
+            )
+        self._hide_remove()
+        # Writing and reading back takes a moment on a slow stick: say so first.
+        self.export_message.setText(self._s.saving)
+        self._export.start("export", work, here=open_store is None)
+        self._update_export_button()
+
+    def _exported(self, outcome: Exported | Failed | None) -> None:
+        """The export's outcome, back on the GUI thread: its result, an error nobody foresaw
+        (a store that would not open: the runner logged its type), or None when staff
+        signed out meanwhile (the file is saved; nothing is said or offered)."""
+        if isinstance(outcome, Exported) and outcome.path is not None:
+            self._last_export = list(outcome.ids)
+            count, name = len(outcome.ids), outcome.path.name
             self.export_message.setText(self._s.export_done.format(count=count, file=name))
             self.remove_button.setText(self._s.remove_exported.format(count=count))
             self.remove_button.show()
             self._remove_question = self._s.remove_confirm.format(count=count, file=name)
-        self.refresh()
-        self.export_finished.emit()
-
-    def _export_failed(self, session: int, error: str) -> None:
-        """An error nobody foresaw (a store that would not open): said, never a crash. The
-        runner logged its type; its text could quote a cell of a patient's request."""
-        self._exporting = False
-        if session == self._session:
-            log.error("export_failed reason=unexpected error=%s", error)
+        elif isinstance(outcome, Exported):
+            self.export_message.setText("⚠ " + self._failure_text(outcome.reason or "failed"))
+            # A pulled stick leaves the list at once, not a second later.
+            self._refresh_destinations()
+        elif isinstance(outcome, Failed):
+            log.error("export_failed reason=unexpected error=%s", outcome.error)
             self.export_message.setText("⚠ " + self._s.export_failed)
+        if outcome is None:
+            self.export_message.setText("")  # ("Saving…" on a screen of the next session)
+        if outcome is None or not self._store.is_unlocked:
+            self._update_export_button()
+            return
         self.refresh()
         self.export_finished.emit()
 
