@@ -252,6 +252,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="also export demo requests (made by `kiosk demo-data`; marked in a Demo column)",
     )
 
+    fleet = sub.add_parser("fleet", help="central delivery for a clinic group (docs/fleet.md)")
+    fsub = fleet.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
+    finit = fsub.add_parser(
+        "server-init",
+        help="create or migrate the central PostgreSQL's schema (safe to run again)",
+    )
+    finit.add_argument(
+        "--dsn",
+        default="",
+        help="the central database as IT's admin role, e.g. 'host=db.clinic.lan "
+        "dbname=kiosks user=kiosk_admin' (default: libpq's PG* variables; put passwords "
+        "in ~/.pgpass, never on the command line)",
+    )
+
     shots = sub.add_parser(
         "screenshots", parents=[common], help="render every screen to PNG files (offscreen)"
     )
@@ -764,6 +778,24 @@ def _unlock(args: argparse.Namespace, store: AppointmentStore) -> bool:
     return False
 
 
+def cmd_fleet_server_init(args: argparse.Namespace) -> int:
+    """Create or migrate the central schema; says what it did, never the DSN (it may hold a
+    password)."""
+    from kiosk.fleet.server import FleetError, server_init
+
+    try:
+        applied, version = server_init(args.dsn)
+    except FleetError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if applied:
+        done = ", ".join(str(v) for v in applied)
+        print(f"central schema at version {version} (applied now: {done})")
+    else:
+        print(f"central schema at version {version}: up to date, nothing changed")
+    return 0
+
+
 def cmd_keys_init(args: argparse.Namespace) -> int:
     from kiosk import passcodes
 
@@ -1053,24 +1085,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # Every command the parser knows (a bare `kiosk` or `kiosk --config F` means `run`).
     commands = {
-        "run",
-        "content",
-        "screenshots",
-        "demo-data",
-        "qr",
-        "staff",
-        "keys",
-        "requests",
-        "export",
-        "config",
-        "doctor",
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
     }
     if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "run")
     # Before anything reads a passcode, a key or a request: no core dump may ever hold them.
     forbid_core_dumps()
-    parser = build_parser()
     args = parser.parse_args(argv)
     # The running kiosk logs its events; one-shot commands only say what went wrong.
     level = logging.INFO if args.command in (None, "run") else logging.WARNING
@@ -1113,6 +1139,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return cmd_config_check(args)
         if args.command == "doctor":
             return cmd_doctor(args)
+        if args.command == "fleet":
+            return cmd_fleet_server_init(args)
         return cmd_run(args)
     except ConfigError as exc:
         print(f"kiosk: config error: {exc}", file=sys.stderr)

@@ -240,17 +240,20 @@ def _runtime_closure() -> set[str]:
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    todo, seen = ["clinic-kiosk"], set()
+    # (distribution, an extra it was asked for with: psycopg[binary] brings psycopg-binary)
+    todo: list[tuple[str, str]] = [("clinic-kiosk", "")]
+    seen: set[tuple[str, str]] = set()
     while todo:
-        name = canonicalize_name(todo.pop())
-        if name in seen:
+        name, extra = todo.pop()
+        name = canonicalize_name(name)
+        if (name, extra) in seen:
             continue
-        seen.add(name)
+        seen.add((name, extra))
         for text in md.requires(name) or []:
             req = Requirement(text)
-            if req.marker is None or req.marker.evaluate({"extra": ""}):
-                todo.append(req.name)
-    return seen
+            if req.marker is None or req.marker.evaluate({"extra": extra}):
+                todo.extend((req.name, wanted) for wanted in ("", *sorted(req.extras)))
+    return {name for name, _ in seen}
 
 
 def test_bundle_carries_the_licence_of_every_distribution_in_it() -> None:

@@ -1,5 +1,7 @@
 """The store owns every SQL statement: no module outside kiosk/store/ runs SQL, writes it,
-or reaches for SQLite itself (issue 20, item 3). The tests may; they inspect the raw file."""
+or reaches for SQLite itself (issue 20, item 3). The tests may; they inspect the raw file.
+The central PostgreSQL's statements are kiosk/fleet/'s, which reaches the kiosk's own
+database only through the store too."""
 
 from __future__ import annotations
 
@@ -11,13 +13,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STORE = ROOT / "kiosk" / "store"
+CENTRAL = ROOT / "kiosk" / "fleet"  # the central PostgreSQL's schema and its client
 # Everything shipped or measured: the kiosk's code and the benchmarks that drive it.
 SCANNED = sorted(
     p
     for folder in ("kiosk", "bench", "tools")
     for p in (ROOT / folder).rglob("*.py")
-    if STORE not in p.parents
+    if STORE not in p.parents and CENTRAL not in p.parents
 )
+# What only SQLite (sqlite-utils) code does: kiosk/fleet/ speaks psycopg, never these.
+SQLITE_ONLY_CALLS = {"executescript", "query", "table", "atomic"}
 # Calls that run SQL or open a statement's worth of sqlite-utils (table operations,
 # transactions, the raw connection).
 SQL_CALLS = {"execute", "executemany", "executescript", "query", "table", "atomic"}
@@ -64,6 +69,22 @@ def _sqlite(module: str) -> bool:
 def test_no_sql_outside_the_store(path: Path) -> None:
     """Only kiosk/store/ talks to SQLite: everyone else asks the store (one method each)."""
     assert sql_outside_the_store(path) == []
+
+
+@pytest.mark.parametrize(
+    "path", sorted(CENTRAL.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_the_fleet_package_leaves_sqlite_to_the_store(path: Path) -> None:
+    """kiosk/fleet/ runs the central PostgreSQL's statements; the kiosk's own database (the
+    outbox among it) it reaches only through the store."""
+    found = [
+        line
+        for line in sql_outside_the_store(path)
+        if "import" in line
+        or any(f".{call}(" in line for call in SQLITE_ONLY_CALLS)
+        or line.endswith(".conn")
+    ]
+    assert found == []
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,171 @@
+"""The central schema on a real PostgreSQL (issue 21, item 2): created or migrated by
+`server-init` as often as IT likes; kiosks sign in by certificate and may only call the
+ingest and heartbeat functions, as themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+from pgserver import Central, PgServer
+
+from kiosk.fleet.central_schema import MIGRATIONS
+from kiosk.fleet.server import FleetError, connect, schema_version, server_init
+
+NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+
+
+def _ingest(conn: psycopg.Connection[Any], items: list[tuple[uuid.UUID, bytes]]) -> dict[str, str]:
+    rows = conn.execute(
+        "SELECT request_id, outcome FROM fleet.ingest_batch(%s, %s, %s, %s, %s)",
+        [
+            [i for i, _ in items],
+            [NOW for _ in items],
+            ["k1" for _ in items],
+            [hashlib.sha256(p).digest() for _, p in items],
+            [p for _, p in items],
+        ],
+    ).fetchall()
+    return {str(r[0]): r[1] for r in rows}
+
+
+def _sealed(marker: str) -> bytes:
+    """Stand-in ciphertext (the server cannot tell: it never opens it)."""
+    return (marker.encode() * 64)[:64]
+
+
+def test_server_init_is_idempotent(pg: PgServer) -> None:
+    dsn = pg.create_database("init_twice")
+    assert server_init(dsn) == ([m.version for m in MIGRATIONS], len(MIGRATIONS))
+    assert server_init(dsn) == ([], len(MIGRATIONS))
+    with connect(dsn) as conn:
+        assert schema_version(conn) == len(MIGRATIONS)
+
+
+def test_a_kiosk_stores_its_requests_exactly_once(central: Central) -> None:
+    dsn = central.enrol("kiosk-1")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    with connect(dsn, autocommit=True) as conn:
+        assert _ingest(conn, [(first, _sealed("a")), (second, _sealed("b"))]) == {
+            str(first): "stored",
+            str(second): "stored",
+        }
+        # The acknowledgement lost, the batch sent again: nothing is doubled.
+        assert _ingest(conn, [(first, _sealed("a"))]) == {str(first): "duplicate"}
+        # The same id with other bytes: a conflict, for the kiosk to quarantine.
+        assert _ingest(conn, [(first, _sealed("x"))]) == {str(first): "conflict"}
+    with psycopg.connect(central.admin_dsn) as admin:
+        count = admin.execute("SELECT count(*), min(kiosk_id) FROM fleet.request").fetchone()
+    assert count == (2, "kiosk-1")
+
+
+def test_a_kiosk_cannot_read_or_write_tables(central: Central) -> None:
+    dsn = central.enrol("kiosk-1")
+    with connect(dsn, autocommit=True) as conn:
+        for sql in (
+            "SELECT * FROM fleet.request",
+            "SELECT * FROM fleet.kiosk",
+            "SELECT * FROM fleet.fleet_health",
+            "DELETE FROM fleet.request",
+            "UPDATE fleet.kiosk SET active = true",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql)
+
+
+def test_a_kiosk_writes_only_as_itself(central: Central) -> None:
+    """Another kiosk's id in a request changes nothing: the row is the sender's; the same
+    id from another kiosk is a conflict, never an overwrite."""
+    one, two = central.enrol("kiosk-1"), central.enrol("kiosk-2")
+    shared = uuid.uuid4()
+    with connect(one, autocommit=True) as conn:
+        assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "stored"
+    with connect(two, autocommit=True) as conn:
+        assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "conflict"
+
+
+def test_a_stolen_certificate_opens_no_other_role(central: Central, pg: PgServer) -> None:
+    central.enrol("kiosk-1")
+    two = central.enrol("kiosk-2")
+    stolen = two.replace("user=kiosk-2", "user=kiosk-1")
+    with pytest.raises(FleetError, match="certificate authentication failed"):
+        connect(stolen)
+
+
+def test_a_deactivated_kiosk_is_refused(central: Central) -> None:
+    dsn = central.enrol("kiosk-1")
+    with psycopg.connect(central.admin_dsn, autocommit=True) as admin:
+        admin.execute("UPDATE fleet.kiosk SET active = false WHERE kiosk_id = 'kiosk-1'")
+    with (
+        connect(dsn, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InvalidAuthorizationSpecification, match="not active"),
+    ):
+        _ingest(conn, [(uuid.uuid4(), _sealed("late"))])
+
+
+def test_heartbeats_make_fleet_health(central: Central) -> None:
+    """last_seen is the server's clock; a kiosk two hours ahead shows as "clock"; a kiosk
+    never heard from as "never"; a request waiting two days as "backlog"."""
+    fine, ahead, waiting = (central.enrol(k) for k in ("kiosk-a", "kiosk-b", "kiosk-c"))
+    central.enrol("kiosk-d")
+    beat = "SELECT fleet.kiosk_heartbeat(%s, '1.0', 'c-1', %s, %s, '')"
+    with connect(fine, autocommit=True) as conn:
+        conn.execute(beat, [dt.datetime.now(dt.UTC), 0, 0])
+    with connect(ahead, autocommit=True) as conn:
+        conn.execute(beat, [dt.datetime.now(dt.UTC) + dt.timedelta(hours=2), 0, 0])
+    with connect(waiting, autocommit=True) as conn:
+        conn.execute(beat, [dt.datetime.now(dt.UTC), 3, 2 * 86400])
+    with psycopg.connect(central.admin_dsn) as admin:
+        health = dict(admin.execute("SELECT kiosk_id, status FROM fleet.fleet_health").fetchall())
+        skew = admin.execute(
+            "SELECT clock_skew_s FROM fleet.kiosk_status WHERE kiosk_id = 'kiosk-b'"
+        ).fetchone()
+    assert health == {"kiosk-a": "ok", "kiosk-b": "clock", "kiosk-c": "backlog", "kiosk-d": "never"}
+    assert skew is not None and 7100 < skew[0] < 7300
+
+
+def test_one_bad_request_never_fails_the_batch(central: Central) -> None:
+    """Bytes that do not match their hash, or are too short to be sealed: a conflict for
+    that request (the kiosk quarantines it), the others stored."""
+    dsn = central.enrol("kiosk-1")
+    good, short, garbled = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT request_id, outcome FROM fleet.ingest_batch(%s, %s, %s, %s, %s)",
+            [
+                [good, short, garbled],
+                [NOW, NOW, NOW],
+                ["k1", "k1", "k1"],
+                [
+                    hashlib.sha256(_sealed("g")).digest(),
+                    hashlib.sha256(b"tiny").digest(),
+                    hashlib.sha256(_sealed("x")).digest(),
+                ],
+                [_sealed("g"), b"tiny", _sealed("y")],
+            ],
+        ).fetchall()
+    assert {str(r[0]): r[1] for r in rows} == {
+        str(good): "stored",
+        str(short): "conflict",
+        str(garbled): "conflict",
+    }
+
+
+def test_it_runs_server_init_from_the_command_line(
+    pg: PgServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.cli import main
+
+    dsn = pg.create_database("from_cli")
+    assert main(["fleet", "server-init", "--dsn", dsn]) == 0
+    assert "applied now: 1" in capsys.readouterr().out
+    assert main(["fleet", "server-init", "--dsn", dsn]) == 0
+    assert "up to date, nothing changed" in capsys.readouterr().out
+    missing = dsn.replace("dbname=from_cli", "dbname=nowhere")
+    assert main(["fleet", "server-init", "--dsn", missing]) == 1
+    error = capsys.readouterr().err
+    assert "cannot connect to the central server" in error and "nowhere" in error

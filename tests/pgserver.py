@@ -1,0 +1,192 @@
+"""A real PostgreSQL for the fleet tests: the Debian package's server, started on 127.0.0.1 in
+a temporary folder, with TLS from a throw-away CA and kiosks signing in by client
+certificate only (CN = their role), the way docs/fleet.md sets up the central server.
+
+initdb and pg_ctl refuse to run as root, and CI runs as root: they run as the `postgres`
+system user (runuser), which the Debian package creates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import trustme
+
+from kiosk.fleet.central_schema import KIOSK_GROUP
+
+SERVER_USER = "postgres"
+
+
+def server_binaries() -> Path | None:
+    """The newest installed PostgreSQL's bin folder (Debian: /usr/lib/postgresql/N/bin)."""
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[4])
+    )
+    return Path(found[-1]).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ClientFiles:
+    """A kiosk's TLS files, as `kiosk fleet enrol` writes them."""
+
+    cert: Path
+    key: Path
+    ca: Path
+
+
+class PgServer:
+    """One PostgreSQL cluster; the test that made it stops it (``close``)."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin = bin_dir
+        self.base = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
+        self.data = self.base / "data"
+        self.socket_dir = self.base / "sock"
+        self.socket_dir.mkdir()
+        self.port = _free_port()
+        self.ca = trustme.CA(organization_name="Test clinic group")
+        self.ca_file = self.base / "ca.crt"
+        self.ca.cert_pem.write_to_path(str(self.ca_file))
+        self._as_server_user(self.base, self.socket_dir)
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--auth-local=trust",
+            "--auth-host=reject",
+            "--no-sync",
+        )
+        cert = self.ca.issue_cert("127.0.0.1", "localhost")
+        cert.private_key_pem.write_to_path(str(self.data / "server.key"))
+        cert.cert_chain_pems[0].write_to_path(str(self.data / "server.crt"))
+        shutil.copy(self.ca_file, self.data / "ca.crt")
+        (self.data / "crl.pem").write_text("")
+        os.chmod(self.data / "server.key", 0o600)
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                f"unix_socket_directories = '{self.socket_dir}'\n"
+                "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+                "ssl_ca_file = 'ca.crt'\nssl_min_protocol_version = 'TLSv1.3'\n"
+                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+            )
+        # Kiosks over TLS with a certificate whose CN is their role; IT through the socket.
+        (self.data / "pg_hba.conf").write_text(
+            "local all postgres trust\n"
+            "hostssl all +kiosk_fleet 127.0.0.1/32 cert\n"
+            "host all all all reject\n"
+        )
+        self._as_server_user(*self.data.iterdir())
+        self.start()
+
+    def _as_server_user(self, *paths: Path) -> None:
+        if os.geteuid() != 0:
+            return
+        user = pwd.getpwnam(SERVER_USER)
+        for path in paths:
+            os.chown(path, user.pw_uid, user.pw_gid)
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.bin / tool), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", SERVER_USER, "--", *command]
+        subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "log"), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def close(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError):
+            self.stop("immediate")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def admin_dsn(self, dbname: str = "postgres") -> str:
+        """IT's connection: the server's superuser, through the socket."""
+        return f"host={self.socket_dir} port={self.port} user=postgres dbname={dbname}"
+
+    def create_database(self, name: str) -> str:
+        """A fresh database for one test; returns IT's DSN to it."""
+        import psycopg
+
+        with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.admin_dsn(name)
+
+    def client_files(self, common_name: str, folder: Path) -> ClientFiles:
+        """A client certificate for ``common_name`` signed by the group's CA."""
+        folder.mkdir(parents=True, exist_ok=True)
+        cert = self.ca.issue_cert(f"{common_name}.kiosks.invalid", common_name=common_name)
+        files = ClientFiles(
+            folder / f"{common_name}.crt", folder / f"{common_name}.key", self.ca_file
+        )
+        cert.cert_chain_pems[0].write_to_path(str(files.cert))
+        cert.private_key_pem.write_to_path(str(files.key))
+        os.chmod(files.key, 0o600)
+        return files
+
+    def kiosk_dsn(self, role: str, files: ClientFiles, dbname: str) -> str:
+        """A kiosk's connection: TLS, the server checked against the group's CA."""
+        return (
+            f"host=127.0.0.1 port={self.port} dbname={dbname} user={role} "
+            f"sslmode=verify-full sslrootcert={files.ca} sslcert={files.cert} "
+            f"sslkey={files.key}"
+        )
+
+
+@dataclass(frozen=True)
+class Central:
+    """A central database with its schema, and how IT and kiosks reach it."""
+
+    server: PgServer
+    dbname: str
+    admin_dsn: str
+    folder: Path
+
+    def enrol(self, kiosk_id: str, site: str = "") -> str:
+        """Enrol a kiosk as IT does (its role, its row, its certificate): its DSN."""
+        import psycopg
+
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [kiosk_id])
+            if exists.fetchone() is None:
+                conn.execute(f'CREATE ROLE "{kiosk_id}" LOGIN IN ROLE {KIOSK_GROUP}')
+            conn.execute(
+                "INSERT INTO fleet.kiosk (kiosk_id, site) VALUES (%s, %s)", [kiosk_id, site]
+            )
+        files = self.server.client_files(kiosk_id, self.folder / kiosk_id)
+        return self.server.kiosk_dsn(kiosk_id, files, self.dbname)
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[PgServer]:
+    bin_dir = server_binaries()
+    if bin_dir is None:
+        raise RuntimeError("PostgreSQL is not installed (tests/system-packages.sh installs it)")
+    server = PgServer(bin_dir)
+    try:
+        yield server
+    finally:
+        server.close()
