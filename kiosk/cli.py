@@ -258,13 +258,18 @@ def build_parser() -> argparse.ArgumentParser:
         "server-init",
         help="create or migrate the central PostgreSQL's schema (safe to run again)",
     )
-    finit.add_argument(
-        "--dsn",
-        default="",
-        help="the central database as IT's admin role, e.g. 'host=db.clinic.lan "
-        "dbname=kiosks user=kiosk_admin' (default: libpq's PG* variables; put passwords "
-        "in ~/.pgpass, never on the command line)",
+    dsn_help = (
+        "the central database as IT's admin role, e.g. 'host=db.clinic.lan dbname=kiosks "
+        "user=kiosk_admin' (default: libpq's PG* variables; put passwords in ~/.pgpass, "
+        "never on the command line)"
     )
+    finit.add_argument("--dsn", default="", help=dsn_help)
+    fhealth = fsub.add_parser(
+        "health",
+        parents=[common],
+        help="every kiosk of the group, one line each: ok, late, silent, clock, backlog",
+    )
+    fhealth.add_argument("--dsn", default="", help=dsn_help)
 
     shots = sub.add_parser(
         "screenshots", parents=[common], help="render every screen to PNG files (offscreen)"
@@ -796,6 +801,42 @@ def cmd_fleet_server_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fleet_health(args: argparse.Namespace) -> int:
+    """One line per kiosk, worst first; exit 1 when any is not ok (for a cron job or a
+    monitoring check), 2 when the server cannot be asked."""
+    from kiosk.fleet.server import FleetError, fleet_health
+    from kiosk.times import clinic_time_text
+
+    zone = _settings(args).zone()
+    try:
+        kiosks = fleet_health(args.dsn)
+    except FleetError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    if not kiosks:
+        print("no kiosk is enrolled")
+        return EXIT_OK
+    now = dt.datetime.now(dt.UTC)
+    for k in kiosks:
+        parts = [f"{k.kiosk_id:<16}", f"{k.status:<8}"]
+        if k.last_seen is not None:
+            minutes = max(0, int((now - k.last_seen).total_seconds() // 60))
+            parts.append(f"seen {minutes} min ago")
+            parts.append(f"clock {k.clock_skew_s or 0:+.0f} s")
+            parts.append(f"waiting {k.outbox_pending or 0}")
+            if k.oldest_pending_s:
+                parts.append(f"oldest {k.oldest_pending_s // 3600} h")
+            parts.append(f"app {k.app_version} content {k.content_version}")
+            if k.last_error_code:
+                parts.append(f"last error {k.last_error_code}")
+        last = clinic_time_text(k.last_delivery, zone) if k.last_delivery else "none"
+        parts.append(f"last delivery {last}")
+        if k.site:
+            parts.append(f"site {k.site}")
+        print("  ".join(parts))
+    return EXIT_OK if all(k.status == "ok" for k in kiosks) else EXIT_FAIL
+
+
 def cmd_keys_init(args: argparse.Namespace) -> int:
     from kiosk import passcodes
 
@@ -1140,6 +1181,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "doctor":
             return cmd_doctor(args)
         if args.command == "fleet":
+            if args.fleet_command == "health":
+                return cmd_fleet_health(args)
             return cmd_fleet_server_init(args)
         return cmd_run(args)
     except ConfigError as exc:

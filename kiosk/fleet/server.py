@@ -3,7 +3,9 @@ migrating its schema (``kiosk fleet server-init``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kiosk.fleet.central_schema import MIGRATIONS
@@ -94,3 +96,41 @@ def server_init(dsn: str) -> tuple[list[int], int]:
     with connect(dsn, autocommit=True) as conn:
         applied = migrate(conn)
         return applied, schema_version(conn)
+
+
+@dataclass(frozen=True)
+class KioskHealth:
+    """One line of ``fleet_health``: what IT needs to see of a kiosk."""
+
+    kiosk_id: str
+    site: str
+    status: str  # ok, late, silent, clock, backlog, never
+    last_seen: dt.datetime | None
+    clock_skew_s: float | None
+    app_version: str | None
+    content_version: str | None
+    outbox_pending: int | None
+    oldest_pending_s: int | None
+    last_error_code: str | None
+    last_delivery: dt.datetime | None
+
+
+def fleet_health(dsn: str) -> list[KioskHealth]:
+    """Every active kiosk's health, worst first (never, silent, late, clock, backlog,
+    ok), then by id. Raises FleetError."""
+    import psycopg
+
+    order = (
+        "CASE status WHEN 'never' THEN 0 WHEN 'silent' THEN 1 WHEN 'late' THEN 2 "
+        "WHEN 'clock' THEN 3 WHEN 'backlog' THEN 4 ELSE 5 END, kiosk_id"
+    )
+    with connect(dsn) as conn:
+        try:
+            rows = conn.execute(
+                "SELECT kiosk_id, site, status, last_seen, clock_skew_s, app_version,"
+                " content_version, outbox_pending, oldest_pending_s, last_error_code,"
+                f" last_delivery FROM fleet.fleet_health ORDER BY {order}"
+            ).fetchall()
+        except psycopg.Error as exc:
+            raise FleetError(f"cannot read the fleet's health: {exc}") from exc
+    return [KioskHealth(*row) for row in rows]

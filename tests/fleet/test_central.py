@@ -169,3 +169,46 @@ def test_it_runs_server_init_from_the_command_line(
     assert main(["fleet", "server-init", "--dsn", missing]) == 1
     error = capsys.readouterr().err
     assert "cannot connect to the central server" in error and "nowhere" in error
+
+
+def test_it_reads_the_fleets_health_from_the_command_line(
+    central: Central, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One line per kiosk, worst first; exit 1 while any kiosk is not ok."""
+    from kiosk.cli import main
+
+    fine = central.enrol("kiosk-a", site="Şişli")
+    central.enrol("kiosk-b")
+    with connect(fine, autocommit=True) as conn:
+        conn.execute(
+            "SELECT fleet.kiosk_heartbeat(%s, '1.4', 'c-7', 2, 3600, 'E-CONNECT')",
+            [dt.datetime.now(dt.UTC)],
+        )
+    assert main(["fleet", "health", "--dsn", central.admin_dsn]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines] == [["kiosk-b", "never"], ["kiosk-a", "ok"]]
+    assert "waiting 2" in lines[1] and "oldest 1 h" in lines[1]
+    assert "app 1.4 content c-7" in lines[1] and "last error E-CONNECT" in lines[1]
+    assert lines[1].endswith("site Şişli") and "last delivery none" in lines[0]
+    with psycopg.connect(central.admin_dsn, autocommit=True) as admin:
+        admin.execute("UPDATE fleet.kiosk SET active = false WHERE kiosk_id = 'kiosk-b'")
+    assert main(["fleet", "health", "--dsn", central.admin_dsn]) == 0
+    assert capsys.readouterr().out.split()[:2] == ["kiosk-a", "ok"]
+
+
+def test_health_without_a_server_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli import main
+
+    dead = "host=127.0.0.1 port=9 dbname=x user=x connect_timeout=2 sslmode=disable"
+    assert main(["fleet", "health", "--dsn", dead]) == 2
+    assert "cannot connect to the central server" in capsys.readouterr().err
+
+
+def test_two_server_inits_at_once_wait_for_each_other(pg: PgServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    dsn = pg.create_database("init_race")
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(server_init, [dsn, dsn]))
+    assert sorted(applied for applied, _ in results) == [[], [m.version for m in MIGRATIONS]]
+    assert {version for _, version in results} == {len(MIGRATIONS)}
