@@ -817,8 +817,14 @@ def cmd_fleet_health(args: argparse.Namespace) -> int:
         print("no kiosk is enrolled")
         return EXIT_OK
     now = dt.datetime.now(dt.UTC)
+
+    def plain(text: object) -> str:
+        # What a kiosk says of itself never draws on IT's terminal (no line breaks, no
+        # escape sequences): the server keeps it to plain words already.
+        return "".join(c if c.isprintable() else "?" for c in str(text))
+
     for k in kiosks:
-        parts = [f"{k.kiosk_id:<16}", f"{k.status:<8}"]
+        parts = [f"{plain(k.kiosk_id):<16}", f"{k.status:<8}"]
         if k.last_seen is not None:
             minutes = max(0, int((now - k.last_seen).total_seconds() // 60))
             parts.append(f"seen {minutes} min ago")
@@ -826,13 +832,13 @@ def cmd_fleet_health(args: argparse.Namespace) -> int:
             parts.append(f"waiting {k.outbox_pending or 0}")
             if k.oldest_pending_s:
                 parts.append(f"oldest {k.oldest_pending_s // 3600} h")
-            parts.append(f"app {k.app_version} content {k.content_version}")
+            parts.append(f"app {plain(k.app_version)} content {plain(k.content_version)}")
             if k.last_error_code:
-                parts.append(f"last error {k.last_error_code}")
+                parts.append(f"last error {plain(k.last_error_code)}")
         last = clinic_time_text(k.last_delivery, zone) if k.last_delivery else "none"
         parts.append(f"last delivery {last}")
         if k.site:
-            parts.append(f"site {k.site}")
+            parts.append(f"site {plain(k.site)}")
         print("  ".join(parts))
     return EXIT_OK if all(k.status == "ok" for k in kiosks) else EXIT_FAIL
 

@@ -25,6 +25,9 @@ import trustme
 from kiosk.fleet.central_schema import KIOSK_GROUP
 
 SERVER_USER = "postgres"
+# IT's role as docs/fleet.md makes it: it owns the database and may create roles, and is
+# not a superuser (so the functions kiosks call run with no more than its rights).
+ADMIN = "kiosk_admin"
 
 
 def server_binaries() -> Path | None:
@@ -80,24 +83,31 @@ class PgServer:
         cert.private_key_pem.write_to_path(str(self.data / "server.key"))
         cert.cert_chain_pems[0].write_to_path(str(self.data / "server.crt"))
         shutil.copy(self.ca_file, self.data / "ca.crt")
-        (self.data / "crl.pem").write_text("")
+        self.revoked: list[int] = []
+        self._write_crl()
         os.chmod(self.data / "server.key", 0o600)
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(
                 f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
                 f"unix_socket_directories = '{self.socket_dir}'\n"
                 "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
-                "ssl_ca_file = 'ca.crt'\nssl_min_protocol_version = 'TLSv1.3'\n"
+                "ssl_ca_file = 'ca.crt'\nssl_crl_file = 'crl.pem'\n"
+                "ssl_min_protocol_version = 'TLSv1.3'\n"
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             )
         # Kiosks over TLS with a certificate whose CN is their role; IT through the socket.
         (self.data / "pg_hba.conf").write_text(
             "local all postgres trust\n"
+            f"local all {ADMIN} trust\n"
             "hostssl all +kiosk_fleet 127.0.0.1/32 cert\n"
             "host all all all reject\n"
         )
         self._as_server_user(*self.data.iterdir())
         self.start()
+        import psycopg
+
+        with psycopg.connect(self.superuser_dsn(), autocommit=True) as conn:
+            conn.execute(f"CREATE ROLE {ADMIN} LOGIN CREATEROLE")
 
     def _as_server_user(self, *paths: Path) -> None:
         if os.geteuid() != 0:
@@ -112,6 +122,58 @@ class PgServer:
             command = ["runuser", "-u", SERVER_USER, "--", *command]
         subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
 
+    def _write_crl(self) -> None:
+        """The group's revocation list, signed by its CA (valid for a month)."""
+        import datetime as dt
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+
+        ca_cert = x509.load_pem_x509_certificate(self.ca.cert_pem.bytes())
+        ca_key = serialization.load_pem_private_key(self.ca.private_key_pem.bytes(), None)
+        now = dt.datetime.now(dt.UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(ca_cert.subject)
+            .last_update(now - dt.timedelta(minutes=5))
+            .next_update(now + dt.timedelta(days=30))
+        )
+        for serial in self.revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(serial)
+                .revocation_date(now - dt.timedelta(minutes=1))
+                .build()
+            )
+        crl = builder.sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+        path = self.data / "crl.pem"
+        path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+        self._as_server_user(path)
+
+    def revoke(self, files: ClientFiles) -> None:
+        """Put a kiosk's certificate on the revocation list, and have the server read it."""
+        from cryptography import x509
+
+        cert = x509.load_pem_x509_certificate(files.cert.read_bytes())
+        self.revoked.append(cert.serial_number)
+        self._write_crl()
+        self.reload()
+
+    def reload(self) -> None:
+        """Have the server read its configuration (and revocation list) again, and wait
+        until it has."""
+        import time
+
+        import psycopg
+
+        with psycopg.connect(self.superuser_dsn(), autocommit=True) as conn:
+            before = conn.execute("SELECT pg_conf_load_time()").fetchone()
+            conn.execute("SELECT pg_reload_conf()")
+            deadline = time.monotonic() + 10
+            while conn.execute("SELECT pg_conf_load_time()").fetchone() == before:
+                assert time.monotonic() < deadline, "the server did not reload"
+                time.sleep(0.02)  # (the postmaster reloads on its own, soon)
+
     def start(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "log"), "-w", "start")
 
@@ -123,16 +185,19 @@ class PgServer:
             self.stop("immediate")
         shutil.rmtree(self.base, ignore_errors=True)
 
-    def admin_dsn(self, dbname: str = "postgres") -> str:
-        """IT's connection: the server's superuser, through the socket."""
+    def superuser_dsn(self, dbname: str = "postgres") -> str:
         return f"host={self.socket_dir} port={self.port} user=postgres dbname={dbname}"
 
+    def admin_dsn(self, dbname: str) -> str:
+        """IT's connection (not a superuser), through the socket."""
+        return f"host={self.socket_dir} port={self.port} user={ADMIN} dbname={dbname}"
+
     def create_database(self, name: str) -> str:
-        """A fresh database for one test; returns IT's DSN to it."""
+        """A fresh database for one test, owned by IT's role; returns IT's DSN to it."""
         import psycopg
 
-        with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        with psycopg.connect(self.superuser_dsn(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" OWNER {ADMIN}')
         return self.admin_dsn(name)
 
     def client_files(self, common_name: str, folder: Path) -> ClientFiles:
@@ -172,7 +237,9 @@ class Central:
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [kiosk_id])
             if exists.fetchone() is None:
-                conn.execute(f'CREATE ROLE "{kiosk_id}" LOGIN IN ROLE {KIOSK_GROUP}')
+                conn.execute(
+                    f'CREATE ROLE "{kiosk_id}" LOGIN CONNECTION LIMIT 4 IN ROLE {KIOSK_GROUP}'
+                )
             conn.execute(
                 "INSERT INTO fleet.kiosk (kiosk_id, site) VALUES (%s, %s)", [kiosk_id, site]
             )

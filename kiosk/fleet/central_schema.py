@@ -37,10 +37,17 @@ END $$;
 CREATE SCHEMA fleet;
 REVOKE ALL ON SCHEMA fleet FROM PUBLIC;
 GRANT USAGE ON SCHEMA fleet TO {KIOSK_GROUP};
+-- Functions later migrations add are no one's to call until granted; no temporary tables.
+ALTER DEFAULT PRIVILEGES IN SCHEMA fleet REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+DO $$
+BEGIN
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END $$;
 
 -- One row per enrolled kiosk; its id is its database role and its certificate's CN.
 CREATE TABLE fleet.kiosk (
-  kiosk_id text PRIMARY KEY CHECK (kiosk_id ~ '^[a-z0-9][a-z0-9-]{{0,62}}$'),
+  -- The kiosk's kiosk_id setting; at most 63 bytes, PostgreSQL's longest role name.
+  kiosk_id text PRIMARY KEY CHECK (kiosk_id ~ '^[A-Za-z0-9._-]{{1,63}}$'),
   site text NOT NULL DEFAULT '',
   active boolean NOT NULL DEFAULT true,
   enrolled_at timestamptz NOT NULL DEFAULT now(),
@@ -53,17 +60,18 @@ CREATE TABLE fleet.request (
   kiosk_id text NOT NULL REFERENCES fleet.kiosk,
   created_at_kiosk timestamptz NOT NULL,
   received_at timestamptz NOT NULL DEFAULT now(),
-  key_id text NOT NULL,
+  key_id text NOT NULL CHECK (length(key_id) BETWEEN 1 AND 64),
   payload_sha256 bytea NOT NULL CHECK (length(payload_sha256) = 32),
   sealed_payload bytea NOT NULL CHECK (length(sealed_payload) BETWEEN 48 AND 65536)
 );
 CREATE INDEX request_received ON fleet.request (received_at);
+CREATE INDEX request_by_kiosk ON fleet.request (kiosk_id, received_at);
 
 -- The latest heartbeat of each kiosk; last_seen is the server's clock, never the kiosk's.
 CREATE TABLE fleet.kiosk_status (
   kiosk_id text PRIMARY KEY REFERENCES fleet.kiosk,
   last_seen timestamptz NOT NULL,
-  clock_skew_s double precision NOT NULL,
+  clock_skew_s double precision,
   app_version text NOT NULL,
   content_version text NOT NULL,
   outbox_pending integer NOT NULL,
@@ -90,8 +98,9 @@ END $$;
 
 -- One batch, one transaction; a receipt per request: stored, duplicate (the same bytes
 -- from the same kiosk already here), retry (another session is storing it right now) or
--- conflict (that id holds something else, or the bytes do not match their hash or size:
--- the kiosk quarantines it). One bad request never fails the others.
+-- conflict (that id holds something else; or the request is malformed: an id twice in the
+-- batch, a missing field, bytes that do not match their hash or size. The kiosk
+-- quarantines it). One bad request never fails the others.
 CREATE FUNCTION fleet.ingest_batch(
   p_ids uuid[], p_created timestamptz[], p_key_ids text[], p_sha bytea[], p_payload bytea[]
 ) RETURNS TABLE (request_id uuid, outcome text)
@@ -99,27 +108,35 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
   me text := _active_kiosk();
+  n integer := coalesce(cardinality(p_ids), 0);
 BEGIN
-  IF cardinality(p_ids) > 500 THEN
+  IF n > 500 THEN
     RAISE EXCEPTION 'a batch holds at most 500 requests' USING ERRCODE = '22023';
+  END IF;
+  IF coalesce(cardinality(p_created), 0) <> n OR coalesce(cardinality(p_key_ids), 0) <> n
+     OR coalesce(cardinality(p_sha), 0) <> n OR coalesce(cardinality(p_payload), 0) <> n THEN
+    RAISE EXCEPTION 'the arrays of a batch must be equally long' USING ERRCODE = '22023';
   END IF;
   RETURN QUERY
   WITH input AS (
-    SELECT * FROM unnest(p_ids, p_created, p_key_ids, p_sha, p_payload)
+    SELECT t.*,
+           t.id IS NOT NULL AND count(*) OVER (PARTITION BY t.id) = 1
+           AND t.created IS NOT NULL AND length(t.key_id) BETWEEN 1 AND 64
+           AND length(t.payload) BETWEEN 48 AND 65536
+           AND t.sha IS NOT NULL AND sha256(t.payload) = t.sha AS ok
+    FROM unnest(p_ids, p_created, p_key_ids, p_sha, p_payload)
       AS t(id, created, key_id, sha, payload)
   ),
   ins AS (
     INSERT INTO request AS r
       (request_id, kiosk_id, created_at_kiosk, key_id, payload_sha256, sealed_payload)
-    SELECT i.id, me, i.created, i.key_id, i.sha, i.payload FROM input i
-    WHERE sha256(i.payload) = i.sha AND length(i.payload) BETWEEN 48 AND 65536
+    SELECT i.id, me, i.created, i.key_id, i.sha, i.payload FROM input i WHERE i.ok
     ON CONFLICT (request_id) DO NOTHING
     RETURNING r.request_id
   )
   SELECT i.id,
          CASE WHEN ins.request_id IS NOT NULL THEN 'stored'
-              WHEN sha256(i.payload) <> i.sha
-                OR length(i.payload) NOT BETWEEN 48 AND 65536 THEN 'conflict'
+              WHEN i.ok IS NOT TRUE THEN 'conflict'
               WHEN old.request_id IS NULL THEN 'retry'
               WHEN old.payload_sha256 = i.sha AND old.kiosk_id = me THEN 'duplicate'
               ELSE 'conflict' END
@@ -127,6 +144,12 @@ BEGIN
   LEFT JOIN ins ON ins.request_id = i.id
   LEFT JOIN request old ON old.request_id = i.id;  -- the statement's snapshot: rows before it
 END $$;
+
+-- What a kiosk says of itself is shown to IT: versions and error codes, one plain word.
+CREATE FUNCTION fleet._word(p text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
+  SELECT regexp_replace(left(coalesce(p, ''), 40), '[^A-Za-z0-9._+-]', '?', 'g')
+$$;
 
 CREATE FUNCTION fleet.kiosk_heartbeat(
   p_kiosk_clock timestamptz, p_app_version text, p_content_version text,
@@ -138,9 +161,9 @@ DECLARE
 BEGIN
   INSERT INTO kiosk_status AS s (kiosk_id, last_seen, clock_skew_s, app_version,
     content_version, outbox_pending, oldest_pending_s, last_error_code)
-  VALUES (me, now(), extract(epoch FROM p_kiosk_clock - now()), left(p_app_version, 40),
-    left(p_content_version, 40), greatest(p_outbox_pending, 0),
-    greatest(p_oldest_pending_s, 0), left(p_last_error_code, 40))
+  VALUES (me, now(), extract(epoch FROM p_kiosk_clock - now()), _word(p_app_version),
+    _word(p_content_version), greatest(coalesce(p_outbox_pending, 0), 0),
+    greatest(coalesce(p_oldest_pending_s, 0), 0), _word(p_last_error_code))
   ON CONFLICT (kiosk_id) DO UPDATE SET last_seen = excluded.last_seen,
     clock_skew_s = excluded.clock_skew_s, app_version = excluded.app_version,
     content_version = excluded.content_version, outbox_pending = excluded.outbox_pending,

@@ -38,13 +38,19 @@ class FleetError(Exception):
 
 
 def connect(dsn: str, **extra: Any) -> psycopg.Connection[Any]:
-    """Open a connection to ``dsn`` with the hang-proof settings above (``extra`` and the
-    DSN's own settings win). Raises FleetError."""
+    """Open a connection to ``dsn`` with the hang-proof settings above; what the DSN sets
+    itself wins over them, and ``extra`` (the caller's) over both. Raises FleetError."""
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict
 
-    params = {**HYGIENE, **extra}
     try:
-        return psycopg.connect(dsn, **params)
+        given = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        # Its text would quote the DSN, password and all.
+        raise FleetError("the connection string could not be read (check its quoting)") from None
+    params = {**HYGIENE, **given, **extra}
+    try:
+        return psycopg.connect(**params)
     except psycopg.Error as exc:
         raise FleetError(f"cannot connect to the central server: {exc}") from exc
 
@@ -93,7 +99,10 @@ def migrate(conn: psycopg.Connection[Any]) -> list[int]:
 def server_init(dsn: str) -> tuple[list[int], int]:
     """Create or migrate the central schema at ``dsn`` (idempotent): the migrations
     applied now and the version it is at."""
-    with connect(dsn, autocommit=True) as conn:
+    # A migration may build an index over millions of requests, or wait for another
+    # server-init: no statement timeout here (the keepalives still notice a dead link).
+    quiet = "-c statement_timeout=0 -c idle_in_transaction_session_timeout=60000"
+    with connect(dsn, autocommit=True, options=quiet) as conn:
         applied = migrate(conn)
         return applied, schema_version(conn)
 

@@ -212,3 +212,92 @@ def test_two_server_inits_at_once_wait_for_each_other(pg: PgServer) -> None:
         results = list(pool.map(server_init, [dsn, dsn]))
     assert sorted(applied for applied, _ in results) == [[], [m.version for m in MIGRATIONS]]
     assert {version for _, version in results} == {len(MIGRATIONS)}
+
+
+def _raw_ingest(conn: psycopg.Connection[Any], *columns: list[Any]) -> dict[str, str]:
+    rows = conn.execute(
+        "SELECT request_id, outcome FROM fleet.ingest_batch(%s, %s, %s, %s, %s)", list(columns)
+    ).fetchall()
+    return {str(r[0]): r[1] for r in rows}
+
+
+def test_malformed_requests_are_conflicts_and_fail_no_other(central: Central) -> None:
+    """An id twice in one batch (neither kept: the server cannot tell which is right), a
+    missing field, an over-long key id: each a conflict; the good one stored."""
+    dsn = central.enrol("kiosk-1")
+    good, twice, no_key, long_key, no_hash = (uuid.uuid4() for _ in range(5))
+    payloads = [_sealed(c) for c in "gabklh"]
+    ids = [good, twice, twice, no_key, long_key, no_hash]
+    sha = [hashlib.sha256(p).digest() for p in payloads]
+    sha[-1] = None
+    keys = ["k1", "k1", "k1", None, "k" * 65, "k1"]
+    with connect(dsn, autocommit=True) as conn:
+        outcome = _raw_ingest(conn, ids, [NOW] * 6, keys, sha, payloads)
+        assert outcome == {
+            str(good): "stored",
+            str(twice): "conflict",
+            str(no_key): "conflict",
+            str(long_key): "conflict",
+            str(no_hash): "conflict",
+        }
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="equally long"):
+            _raw_ingest(conn, [uuid.uuid4()], [NOW, NOW], ["k1"], [sha[0]], [payloads[0]])
+    with psycopg.connect(central.admin_dsn) as admin:
+        stored = admin.execute("SELECT request_id FROM fleet.request").fetchall()
+    assert stored == [(good,)]
+
+
+def test_what_a_kiosk_says_of_itself_stays_one_plain_word(central: Central) -> None:
+    dsn = central.enrol("kiosk-1")
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "SELECT fleet.kiosk_heartbeat(now(), %s, 'c-1', 0, 0, %s)",
+            ["1.0\nkiosk-zz          ok", "\x1b[31mE"],
+        )
+    with psycopg.connect(central.admin_dsn) as admin:
+        row = admin.execute(
+            "SELECT app_version, last_error_code FROM fleet.kiosk_status"
+        ).fetchone()
+    assert row == ("1.0?kiosk-zz??????????ok", "??31mE")
+
+
+def test_the_kiosk_functions_run_with_it_rights_not_a_superusers(central: Central) -> None:
+    with psycopg.connect(central.admin_dsn) as admin:
+        owners = admin.execute(
+            "SELECT p.proname, r.rolname, r.rolsuper FROM pg_proc p"
+            " JOIN pg_roles r ON r.oid = p.proowner"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'fleet'"
+        ).fetchall()
+    assert owners and all(role == "kiosk_admin" and not su for _, role, su in owners)
+
+
+def test_a_kiosk_makes_no_temporary_tables(central: Central) -> None:
+    dsn = central.enrol("kiosk-1")
+    with connect(dsn, autocommit=True) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("CREATE TEMP TABLE stash (x text)")
+
+
+def test_the_dsns_own_settings_win_and_a_bad_one_is_not_quoted(central: Central) -> None:
+    with connect(central.admin_dsn + " application_name=desk connect_timeout=3") as conn:
+        assert conn.info.parameter_status("application_name") == "desk"
+        timeout = conn.execute("SHOW statement_timeout").fetchone()
+    assert timeout == ("30s",)
+    with pytest.raises(FleetError) as caught:
+        connect("postgresql://kiosk:S3%CRET@[::1/kiosks")
+    assert "S3" not in str(caught.value) and "quoting" in str(caught.value)
+
+
+def test_a_revoked_certificate_is_refused(central: Central, pg: PgServer) -> None:
+    """Taking a kiosk out by its certificate alone (docs/fleet.md): on the revocation list,
+    it cannot sign in; the other kiosks can."""
+    from pgserver import ClientFiles
+
+    stolen, other = central.enrol("kiosk-1"), central.enrol("kiosk-2")
+    with connect(stolen):
+        pass
+    folder = central.folder / "kiosk-1"
+    pg.revoke(ClientFiles(folder / "kiosk-1.crt", folder / "kiosk-1.key", pg.ca_file))
+    with pytest.raises(FleetError, match="revoked"):
+        connect(stolen)
+    with connect(other):
+        pass
