@@ -798,7 +798,7 @@ def cmd_fleet_server_init(args: argparse.Namespace) -> int:
         print(f"central schema at version {version} (applied now: {done})")
     else:
         print(f"central schema at version {version}: up to date, nothing changed")
-    return 0
+    return EXIT_OK
 
 
 def cmd_fleet_health(args: argparse.Namespace) -> int:
@@ -828,7 +828,8 @@ def cmd_fleet_health(args: argparse.Namespace) -> int:
         if k.last_seen is not None:
             minutes = max(0, int((now - k.last_seen).total_seconds() // 60))
             parts.append(f"seen {minutes} min ago")
-            parts.append(f"clock {k.clock_skew_s or 0:+.0f} s")
+            skew = "unknown" if k.clock_skew_s is None else f"{k.clock_skew_s:+.0f} s"
+            parts.append(f"clock {skew}")
             parts.append(f"waiting {k.outbox_pending or 0}")
             if k.oldest_pending_s:
                 parts.append(f"oldest {k.oldest_pending_s // 3600} h")

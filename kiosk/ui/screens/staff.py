@@ -47,7 +47,6 @@ from kiosk.ui.widgets.text import label
 
 log = logging.getLogger(__name__)
 
-
 PERIODS = (("all", None), ("week", 7), ("month", 30))
 WHICH = (
     ("new", "new", None),
@@ -95,9 +94,8 @@ class StaffScreen(Screen):
         self._listed_once = False
         self._destination: Destination | None = None
         self._last_export: list[int] = []
-        # An export under way (one at a time), and the staff session it reports to.
-        # The export under way lives beside the screens (the window's), so a screen rebuilt
-        # for another text size shows it; forgotten when staff sign out.
+        # The export under way (one at a time) lives beside the screens (the window's), so
+        # a screen rebuilt for another text size shows it; forgotten when staff sign out.
         self._export = export or Task(None, self)
         self._export.finished.connect(self._exported)
         self._pending_delete: int | None = None
