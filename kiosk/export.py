@@ -911,15 +911,19 @@ class Exported:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class ExportChoice:
+    """Which requests staff chose to export (as export_requests takes them), and how the
+    file writes them."""
+
+    status: str = "new"
+    since: dt.date | dt.datetime | None = None
+    include_demo: bool = False
+    style: ExportStyle = ExportStyle()
+
+
 def export_outcome(
-    store: AppointmentStore,
-    fmt: Format,
-    target: Target,
-    *,
-    status: str,
-    since: dt.date | dt.datetime | None,
-    include_demo: bool,
-    style: ExportStyle,
+    store: AppointmentStore, fmt: Format, target: Target, choice: ExportChoice
 ) -> Exported:
     """export_requests (marking the rows), an ExportError returned as its reason."""
     try:
@@ -927,10 +931,10 @@ def export_outcome(
             store,
             fmt,
             target,
-            status=status,
-            since=since,
-            include_demo=include_demo,
-            style=style,
+            status=choice.status,
+            since=choice.since,
+            include_demo=choice.include_demo,
+            style=choice.style,
         )
     except ExportError as exc:
         return Exported(reason=exc.reason)
@@ -941,11 +945,7 @@ def export_on_own_connection(
     open_store: Callable[[], AppointmentStore],
     fmt: Format,
     target: Target,
-    *,
-    status: str,
-    since: dt.date | dt.datetime | None,
-    include_demo: bool,
-    style: ExportStyle,
+    choice: ExportChoice,
 ) -> Exported:
     """export_outcome on a store opened by ``open_store`` (AppointmentStore.reopener with
     its key), for a worker thread: the copy of the key is zeroed and the connection closed
@@ -953,15 +953,7 @@ def export_on_own_connection(
     raised."""
     store = open_store()
     try:
-        return export_outcome(
-            store,
-            fmt,
-            target,
-            status=status,
-            since=since,
-            include_demo=include_demo,
-            style=style,
-        )
+        return export_outcome(store, fmt, target, choice)
     finally:
         store.lock()
         store.close()

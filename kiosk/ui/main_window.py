@@ -517,8 +517,9 @@ class MainWindow(KioskWindow):
         self.leave.stop()
         self.visit.reset()  # (the visit's language, text size, form and staff session)
         self._trail.home()
-        self._render(force=True)  # rebuilding Home also resets every scroll position
-        self.end_form_visit()
+        # Rebuilding Home resets every scroll position, and Home ends the form's visit
+        # (end_form_visit: the kept form emptied too).
+        self._render(force=True)
         self.start_attract()
         # Once Home's frame is out: posted events (the deletion of the visit's screens
         # among them) come before timers.

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.export import (
     WRITERS,
+    ExportChoice,
     Exported,
     ExportStyle,
     Target,
@@ -757,33 +758,16 @@ class StaffScreen(Screen):
         status, since = self._selection()
         target = Target(dest.path, dest.kind, dest.device, settings.own_folders())
         style = ExportStyle(settings.time_zone, settings.kiosk_id)
-        fmt, demo = self._export_format, self._include_demo
+        choice = ExportChoice(status, since, self._include_demo, style)
+        fmt = self._export_format
         # The worker's own connection, with a copy of the staff key; None for an in-memory
         # database (tests), which lives on this thread alone.
         open_store = self._store.reopener(unlocked=True)
         work: Callable[[], Exported]
         if open_store is None:
-            work = partial(
-                export_outcome,
-                self._store,
-                fmt,
-                target,
-                status=status,
-                since=since,
-                include_demo=demo,
-                style=style,
-            )
+            work = partial(export_outcome, self._store, fmt, target, choice)
         else:
-            work = partial(
-                export_on_own_connection,
-                open_store,
-                fmt,
-                target,
-                status=status,
-                since=since,
-                include_demo=demo,
-                style=style,
-            )
+            work = partial(export_on_own_connection, open_store, fmt, target, choice)
         self._hide_remove()
         # Writing and reading back takes a moment on a slow stick: say so first.
         self.export_message.setText(self._s.saving)
