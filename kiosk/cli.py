@@ -33,6 +33,7 @@ from kiosk.validation import check_content, load_content, load_content_remembere
 if TYPE_CHECKING:
     from PySide6.QtCore import QLockFile
 
+    from kiosk.fleet.delivery import Target
     from kiosk.store import AppointmentStore
     from kiosk.ui.main_window import MainWindow
 
@@ -270,6 +271,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="every kiosk of the group, one line each: ok, late, silent, clock, backlog",
     )
     fhealth.add_argument("--dsn", default="", help=dsn_help)
+    fsub.add_parser(
+        "sync",
+        parents=[common],
+        help="send this kiosk's waiting requests to the central server now; counts per outcome",
+    )
+    fsub.add_parser(
+        "status",
+        parents=[common],
+        help="this kiosk's outbox: how many wait, the last delivery, the last error",
+    )
+    fsub.add_parser(
+        "requeue",
+        parents=[common],
+        help="send the requests the central server refused (quarantined) again, under new ids",
+    )
 
     shots = sub.add_parser(
         "screenshots", parents=[common], help="render every screen to PNG files (offscreen)"
@@ -691,7 +707,7 @@ def open_store(settings: Settings, *, keys_optional: bool = False) -> Appointmen
                 db.close()
                 raise StoreError(str(exc)) from None
             log.error("keys_unusable %s; nothing can be saved, retention continues", exc)
-    store = AppointmentStore(db, sealer=sealer)
+    store = AppointmentStore(db, sealer=sealer, deliver=settings.fleet is not None)
     store.seal_plaintext_rows()
     return store
 
@@ -842,6 +858,109 @@ def cmd_fleet_health(args: argparse.Namespace) -> int:
             parts.append(f"site {plain(k.site)}")
         print("  ".join(parts))
     return EXIT_OK if all(k.status == "ok" for k in kiosks) else EXIT_FAIL
+
+
+# What each error code of kiosk.fleet.delivery means, for IT at the terminal.
+FLEET_ERRORS = {
+    "unreachable": "the central server could not be reached (address, port, firewall, VPN?)",
+    "timeout": "the central server did not answer in time",
+    "link": "the connection broke while sending; nothing was lost, it is sent again",
+    "tls": "the TLS handshake failed (the certificate files, their dates, the CA, or the "
+    "certificate was revoked)",
+    "refused": "the central server refused this kiosk's sign-in (role, certificate name or "
+    "pg_hba.conf)",
+    "inactive": "this kiosk is taken out on the central server (fleet.kiosk.active)",
+    "data": "the central server refused a request's data; it is quarantined",
+    "conflict": "the central server holds another request under the same id; quarantined",
+    "retry": "the central server was storing the same request from elsewhere; sent again",
+    "server": "the central server reported an error (see its log)",
+    "local": "this kiosk's database could not record the delivery; sent again, as duplicates",
+}
+
+
+def _fleet_target(args: argparse.Namespace) -> tuple[Settings, Target]:
+    from kiosk.fleet.delivery import target_of
+
+    settings = _settings(args)
+    target = target_of(settings)
+    if target is None:
+        raise ConfigError(
+            "central delivery is off: this kiosk's config has no [fleet] table (docs/fleet.md)"
+        )
+    return settings, target
+
+
+def _error_text(code: str) -> str:
+    return f"{code}: {FLEET_ERRORS.get(code, 'see the log')}"
+
+
+def cmd_fleet_sync(args: argparse.Namespace) -> int:
+    """Deliver now, every batch until the outbox is empty or something fails; print what
+    the server answered. Exit 1 when requests are still waiting because of a failure."""
+    from kiosk.fleet.delivery import Courier
+
+    _, target = _fleet_target(args)
+    store = _store(args)
+    report = Courier(target, run_seconds=float("inf")).sync(store, now=True)
+    if report.skipped == "busy":
+        print(
+            "kiosk fleet: this kiosk is sending right now (the running kiosk, or another "
+            "sync); nothing was sent twice. Try again in a minute.",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    s = report.settled
+    print(
+        f"stored {s.stored}, duplicate {s.duplicate}, retry {s.retry}, conflict {s.conflict}, "
+        f"quarantined {report.quarantined + s.conflict}"
+    )
+    state = store.outbox.state()
+    print(f"waiting {state.pending}, quarantined {state.quarantined}")
+    if report.error:
+        print(f"kiosk fleet: not all sent: {_error_text(report.error)}", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_fleet_status(args: argparse.Namespace) -> int:
+    """This kiosk's side of central delivery, without asking the server."""
+    from kiosk.times import clinic_time_text
+
+    settings, target = _fleet_target(args)
+    store = _store(args)
+    state = store.outbox.state()
+    zone = settings.zone()
+    now = dt.datetime.now(dt.UTC)
+    print(f"central server   {target.host}:{target.port}/{target.database} as {target.kiosk_id}")
+    waiting = f"{state.pending}"
+    if state.oldest_pending is not None:
+        hours = state.oldest_pending_seconds(now) / 3600
+        waiting += f" (the oldest saved {hours:.1f} h ago)"
+    print(f"waiting          {waiting}")
+    print(
+        f"quarantined      {state.quarantined}"
+        + (
+            " (see docs/fleet.md: `kiosk fleet requeue`, or export them by USB)"
+            if state.quarantined
+            else ""
+        )
+    )
+    last = clinic_time_text(state.last_delivered, zone) if state.last_delivered else "none"
+    print(f"last delivery    {last}")
+    print(f"last error       {_error_text(state.last_error) if state.last_error else 'none'}")
+    if state.kept_here:
+        print(
+            f"kept here        {state.kept_here} saved before central delivery was on: "
+            "staff export them by USB"
+        )
+    return EXIT_OK
+
+
+def cmd_fleet_requeue(args: argparse.Namespace) -> int:
+    _fleet_target(args)
+    count = _store(args).outbox.requeue_quarantined()
+    print(f"{count} quarantined request(s) will be sent again (`kiosk fleet sync` sends now)")
+    return EXIT_OK
 
 
 def cmd_keys_init(args: argparse.Namespace) -> int:
@@ -1188,9 +1307,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "doctor":
             return cmd_doctor(args)
         if args.command == "fleet":
-            if args.fleet_command == "health":
-                return cmd_fleet_health(args)
-            return cmd_fleet_server_init(args)
+            command = {
+                "health": cmd_fleet_health,
+                "sync": cmd_fleet_sync,
+                "status": cmd_fleet_status,
+                "requeue": cmd_fleet_requeue,
+            }.get(args.fleet_command, cmd_fleet_server_init)
+            return command(args)
         return cmd_run(args)
     except ConfigError as exc:
         print(f"kiosk: config error: {exc}", file=sys.stderr)

@@ -29,6 +29,7 @@ PATH_KEYS = (
     "log_dir",
     "heartbeat_file",
 )
+FLEET_PATH_KEYS = ("ca_file", "cert_file", "key_file")
 DEFAULT_CLINIC_NAME = "Lupus Information Point"
 # How long a request that never reached the staff is kept when the config does not say.
 DEFAULT_UNEXPORTED_MAX_DAYS = 90
@@ -85,6 +86,32 @@ class Study(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
 
 # Study texts read as words of a sentence, so they must be in the reader's language.
 SENTENCES = frozenset({"cell_product"})
+
+
+class Fleet(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Central delivery (``[fleet]``, docs/fleet.md): where the group's central PostgreSQL
+    is and the files this kiosk signs in with. The kiosk's role there is its ``kiosk_id``,
+    the common name of its certificate. Without this table requests stay on the kiosk."""
+
+    host: Annotated[str, Meta(min_length=1, max_length=253)]
+    port: Annotated[int, Meta(ge=1, le=65535)] = 5432
+    database: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,63}$")] = "kiosk_fleet"
+    # The group's CA (it signed the server's certificate), this kiosk's certificate and its
+    # key (readable by the kiosk's account only), as `kiosk fleet enrol` wrote them.
+    ca_file: Annotated[str, Meta(min_length=1)]
+    cert_file: Annotated[str, Meta(min_length=1)]
+    key_file: Annotated[str, Meta(min_length=1)]
+    # How often the kiosk sends what waits (and right after each request), and tells the
+    # server it is alive; a failure waits longer each time, up to an hour.
+    sync_seconds: Annotated[int, Meta(ge=10, le=3600)] = 60
+    heartbeat_seconds: Annotated[int, Meta(ge=30, le=3600)] = 300
+
+    def paths(self) -> tuple[Path, Path, Path]:
+        """The CA, certificate and key files, ``~`` expanded."""
+        ca, cert, key = (
+            Path(p).expanduser() for p in (self.ca_file, self.cert_file, self.key_file)
+        )
+        return ca, cert, key
 
 
 class ConfigError(Exception):
@@ -189,6 +216,7 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     hide_cursor: bool = False
     log_dir: str | None = None
     heartbeat_file: str | None = None
+    fleet: Fleet | None = None
 
     def unexported_limit_days(self) -> int:
         """Days after which a request that never reached the staff is deleted all the same."""
@@ -357,6 +385,12 @@ def _check(settings: Settings, name: str, known: Languages) -> None:
         )
     if len(set(settings.languages)) != len(settings.languages):
         raise ConfigError(f"{name}: key 'languages': a language is listed twice", "languages")
+    if settings.fleet is not None and len(settings.kiosk_id.encode()) > 63:
+        raise ConfigError(
+            f"{name}: key 'kiosk_id': with [fleet], at most 63 characters (it is the kiosk's "
+            "role on the central server)",
+            "kiosk_id",
+        )
 
 
 def _read_config(path: Path) -> dict[str, object]:
@@ -377,7 +411,15 @@ def _read_config(path: Path) -> dict[str, object]:
     except (ValueError, RecursionError) as exc:
         raise ConfigError(f"{name}: cannot decode: {exc}") from None
     # Relative paths in a config file mean "next to this file", as IT would expect.
-    for key in PATH_KEYS:
+    _next_to(path, data, PATH_KEYS)
+    fleet = data.get("fleet")
+    if isinstance(fleet, dict):
+        data["fleet"] = _next_to(path, dict(fleet), FLEET_PATH_KEYS)
+    return data
+
+
+def _next_to(path: Path, data: dict[str, object], keys: Sequence[str]) -> dict[str, object]:
+    for key in keys:
         value = data.get(key)
         if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
             data[key] = str(path.parent / value)
@@ -483,6 +525,7 @@ def _describe(message: str) -> str:
     """Reword msgspec's "... - at `$.key`" as "key 'key': ..." for clinic IT."""
     # A LocalText key: say what to write, not msgspec's name for the union.
     message = message.replace("`str | object`", "a text or a table of texts by language")
+    message = message.replace("Object missing required field", "missing key")
     marker = " - at `$."
     if marker in message:
         text, _, key = message.rpartition(marker)

@@ -19,10 +19,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import trustme
 
 from kiosk.fleet.central_schema import KIOSK_GROUP
+from kiosk.fleet.delivery import Target
 
 SERVER_USER = "postgres"
 # IT's role as docs/fleet.md makes it: it owns the database and may create roles, and is
@@ -232,6 +234,11 @@ class Central:
 
     def enrol(self, kiosk_id: str, site: str = "") -> str:
         """Enrol a kiosk as IT does (its role, its row, its certificate): its DSN."""
+        files = self.enrol_files(kiosk_id, site)
+        return self.server.kiosk_dsn(kiosk_id, files, self.dbname)
+
+    def enrol_files(self, kiosk_id: str, site: str = "") -> ClientFiles:
+        """Enrol a kiosk: its role, its row, and its certificate's files."""
         import psycopg
 
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
@@ -240,11 +247,36 @@ class Central:
                 conn.execute(
                     f'CREATE ROLE "{kiosk_id}" LOGIN CONNECTION LIMIT 4 IN ROLE {KIOSK_GROUP}'
                 )
+            else:  # roles belong to the cluster: an earlier test may have shut this one out
+                conn.execute(f'ALTER ROLE "{kiosk_id}" LOGIN')
             conn.execute(
                 "INSERT INTO fleet.kiosk (kiosk_id, site) VALUES (%s, %s)", [kiosk_id, site]
             )
-        files = self.server.client_files(kiosk_id, self.folder / kiosk_id)
-        return self.server.kiosk_dsn(kiosk_id, files, self.dbname)
+        return self.server.client_files(kiosk_id, self.folder / kiosk_id)
+
+    def target(
+        self, kiosk_id: str, files: ClientFiles, port: int | None = None, timeout: int = 10
+    ) -> Target:
+        """How the kiosk ``kiosk_id`` reaches this database (through ``port``, a relay's,
+        when given)."""
+        return Target(
+            "127.0.0.1",
+            port or self.server.port,
+            self.dbname,
+            kiosk_id,
+            files.ca,
+            files.cert,
+            files.key,
+            connect_timeout=timeout,
+        )
+
+    def query(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
+        """Run ``sql`` as IT and return its rows."""
+        import psycopg
+
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            cur = conn.execute(sql, params)
+            return cur.fetchall() if cur.description else []
 
 
 @contextlib.contextmanager

@@ -79,6 +79,20 @@ def test_db_override(tmp_path: Path) -> None:
         ("time_zone = 'Europe'", "key 'time_zone'"),
         ("time_zone = '../etc/passwd'", "key 'time_zone'"),
         ("time_zone = ''", "key 'time_zone'"),
+        (
+            "[fleet]\nhost = 'c'\nca_file = 'a'\ncert_file = 'b'",
+            "key 'fleet': missing key `key_file`",
+        ),
+        (
+            "[fleet]\nhost = 'c'\nport = 0\nca_file = 'a'\ncert_file = 'b'\nkey_file = 'k'",
+            "key 'fleet.port'",
+        ),
+        ("[fleet]\nhots = 'c'", "unknown field `hots`"),
+        (
+            f"kiosk_id = '{'k' * 64}'\n[fleet]\nhost = 'c'\nca_file = 'a'\ncert_file = 'b'\n"
+            "key_file = 'k'",
+            "key 'kiosk_id': with [fleet], at most 63 characters",
+        ),
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, toml: str, expected: str) -> None:
@@ -107,6 +121,27 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     assert settings.content_path() == folder / "content"
     assert settings.database_path() == folder / "db" / "k.db"
     assert settings.logo_path() == folder / "logo.png"
+
+
+def test_central_delivery_is_off_unless_its_table_is_there(tmp_path: Path) -> None:
+    settings, _ = load_settings(None)
+    assert settings.fleet is None
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    cfg = folder / "kiosk.toml"
+    cfg.write_text(
+        'kiosk_id = "salon-2"\n[fleet]\nhost = "central.clinic.lan"\nca_file = "fleet/ca.crt"\n'
+        'cert_file = "fleet/salon-2.crt"\nkey_file = "/secure/salon-2.key"\n'
+    )
+    settings, _ = load_settings(cfg)
+    assert settings.fleet is not None
+    assert (settings.fleet.port, settings.fleet.database) == (5432, "kiosk_fleet")
+    assert settings.fleet.sync_seconds == 60
+    assert settings.fleet.paths() == (
+        folder / "fleet" / "ca.crt",
+        folder / "fleet" / "salon-2.crt",
+        Path("/secure/salon-2.key"),
+    )
 
 
 def test_time_zone_is_the_clinics(tmp_path: Path) -> None:

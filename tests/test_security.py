@@ -736,7 +736,7 @@ def test_requests_sealed_before_the_key_chains_still_open(
         )
     db.close()
     store = AppointmentStore(open_database(path), sealer=sealer)
-    assert [m.name for m in migrations.applied(store.db)][-1] == "m006_data_key_chains"
+    assert "m006_data_key_chains" in [m.name for m in migrations.applied(store.db)]
     save_patient(store, "Yeni Üç")
     save_patient(store, "Yeni Dört")
     store.unlock(unlocked.copy())

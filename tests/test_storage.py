@@ -33,6 +33,7 @@ def test_reopen_is_idempotent(tmp_path: Path) -> None:
         "m004_sealed_personal",
         "m005_health_stays_sealed",
         "m006_data_key_chains",
+        "m007_outbox",
     ]
     db.close()
 

@@ -35,6 +35,7 @@ from kiosk.store.db import (
     _open,
     write_transaction,
 )
+from kiosk.store.outbox import Outbox, enqueue, sealed_record
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ STATUSES = ("new", "exported", "contacted")
 # The statuses of a request that reached the clinic's staff: exported to a file, or marked
 # contacted on the staff screen. Only these go after retention_days; any other request is kept
 # to its hard limit (Settings.unexported_max_days), so no patient's request is deleted unread.
-# This is the one place that says so: central delivery will add "delivered" here.
+# This is the one place that says so. (With central delivery, a request the central server
+# has is deleted at once, see kiosk.store.outbox; one still waiting is never deleted by age.)
 REACHED_STAFF = ("exported", "contacted")
 # How long before its hard limit a request nobody exported is announced (staff screen,
 # kiosk doctor, the log).
@@ -209,8 +211,12 @@ class AppointmentStore:
         *,
         sealer: Sealer | None = None,
         monotonic: Callable[[], float] = _since_boot,
+        deliver: bool = False,
     ) -> None:
         self.db = db
+        # Central delivery is on ([fleet] in the settings): each request saved also goes
+        # into the outbox (kiosk.store.outbox), sealed whole to the clinic's public key.
+        self.deliver = deliver
         self._clock = clock
         self._monotonic = monotonic
         self._sealer = sealer
@@ -233,6 +239,11 @@ class AppointmentStore:
     def sealer(self) -> Sealer | None:
         return self._sealer
 
+    @property
+    def outbox(self) -> Outbox:
+        """The requests waiting for the central server (kiosk.fleet.delivery)."""
+        return Outbox(self)
+
     def reopener(self, *, unlocked: bool = False) -> Callable[[], AppointmentStore] | None:
         """How to open this store again in another thread (an SQLite connection belongs to
         the thread that made it): the same file, clocks and start time; None for an
@@ -245,13 +256,14 @@ class AppointmentStore:
         if path is None:
             return None
         clock, monotonic, started = self._clock, self._monotonic, self._started
+        deliver = self.deliver
         key = self._unlocked.copy() if unlocked and self._unlocked is not None else None
 
         def open_again() -> AppointmentStore:
             try:
                 db = _open(path, 5000)
                 try:
-                    store = AppointmentStore(db, clock, monotonic=monotonic)
+                    store = AppointmentStore(db, clock, monotonic=monotonic, deliver=deliver)
                 except BaseException:
                     db.close()
                     raise
@@ -398,6 +410,7 @@ class AppointmentStore:
             {**request.personal(), "consents": health}, ensure_ascii=False
         ).encode("utf-8")
         week = now.strftime("%G-W%V")
+        created_at = now.isoformat(timespec="seconds")
         for _attempt in range(5):
             reference = new_reference()
             try:
@@ -408,7 +421,7 @@ class AppointmentStore:
                     step, blob = key.encrypt(personal)
                     row = {
                         "reference": reference,
-                        "created_at": now.isoformat(timespec="seconds"),
+                        "created_at": created_at,
                         "kiosk_id": kiosk_id,
                         "language": request.language,
                         "personal": "",
@@ -421,7 +434,23 @@ class AppointmentStore:
                         "exported_at": None,
                         "is_demo": int(is_demo),
                     }
-                    self.db.table("requests").insert(row)
+                    request_id = self.db.table("requests").insert(row).last_rowid
+                    if self.deliver and not is_demo:
+                        # Sealed whole, on its own (the data key chain above serves this
+                        # kiosk's staff): the desk opens it with the private key alone.
+                        record = {
+                            "reference": reference,
+                            "created_at": created_at,
+                            "kiosk_id": kiosk_id,
+                            "language": request.language,
+                            "content_version": content_version,
+                            "personal": request.personal(),
+                            "consents": {**consents, "items": {**items, **health}},
+                        }
+                        sealed = sealed_record(self._sealer, record)
+                        enqueue(
+                            self.db, int(request_id or 0), created_at, self._sealer.key_id, sealed
+                        )
                     # Anonymous figures for the clinic; they outlive the request itself.
                     # Demo requests (made to try the kiosk out) are not patients: not counted.
                     if not is_demo:
@@ -934,7 +963,12 @@ class AppointmentStore:
 
     def _older_than(self, days: int, reached: bool) -> tuple[str, list[str]]:
         condition, params = self._reached_staff(reached)
-        return f"created_at < ? AND {condition}", [self._cutoff(days), *params]
+        # A request still waiting for the central server is never deleted by age: only
+        # its delivery (or staff, on purpose) takes it away.
+        return (
+            f"created_at < ? AND {condition} AND id NOT IN (SELECT request_id FROM outbox)",
+            [self._cutoff(days), *params],
+        )
 
     def count_older_than(self, days: int) -> Purged:
         """How many requests are older than ``days`` days, by whether they reached the staff
@@ -983,6 +1017,8 @@ class AppointmentStore:
                     counts[reached] = cur.rowcount
                     if cur.rowcount:
                         self._destroyed(cur.rowcount, reason)
+                # Tombstones of delivered requests (no personal data) go after the same time.
+                self.outbox.purge_tombstones(self._cutoff(days))
                 purged = Purged(counts[True], counts[False])
                 self.audit_in_transaction(
                     "retention_checked",

@@ -121,3 +121,38 @@ def m006_data_key_chains(db: Database) -> None:
     """Each request's step along its data key's one-way chain (kiosk.crypto.WritingKey).
     Requests saved before have none: they were sealed under the data key itself, step 0."""
     db.table("requests").add_column("key_step", int)
+
+
+@migrations()
+def m007_outbox(db: Database) -> None:
+    """Central delivery (kiosk.fleet): each request waiting for the central server, sealed
+    whole to the clinic's public key, and a tombstone for each one it confirmed (no personal
+    data: an id, a hash of ciphertext and a time)."""
+    db.execute(
+        "CREATE TABLE outbox ("
+        " request_uuid TEXT PRIMARY KEY,"
+        " request_id INTEGER NOT NULL UNIQUE,"
+        " created_at TEXT NOT NULL,"
+        " key_id TEXT NOT NULL,"
+        " sha256 BLOB NOT NULL,"
+        " sealed BLOB NOT NULL,"
+        " state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'quarantined')),"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " last_error TEXT NOT NULL DEFAULT '',"
+        " last_attempt_at TEXT)"
+    )
+    db.execute("CREATE INDEX outbox_due ON outbox (state, created_at)")
+    # A request deleted on purpose (a patient's erasure, `kiosk requests purge`) is not sent
+    # afterwards. Retention never deletes one that waits here (AppointmentStore._older_than).
+    db.execute(
+        "CREATE TRIGGER requests_leave_outbox AFTER DELETE ON requests "
+        "BEGIN DELETE FROM outbox WHERE request_id = old.id; END"
+    )
+    db.execute(
+        "CREATE TABLE delivered ("
+        " request_uuid TEXT PRIMARY KEY,"
+        " sha256 BLOB NOT NULL,"
+        " delivered_at TEXT NOT NULL,"
+        " outcome TEXT NOT NULL CHECK (outcome IN ('stored', 'duplicate')))"
+    )
+    db.execute("CREATE INDEX delivered_at ON delivered (delivered_at)")

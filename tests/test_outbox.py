@@ -1,0 +1,248 @@
+"""The outbox of central delivery, on the kiosk's side: what goes in it when a request is
+saved, what the server's receipts do to it, and that retention never takes what waits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kiosk import crypto
+from kiosk.store import AppointmentStore, StoreError
+from kiosk.store.outbox import DELIVERED_REASON, PAD_BYTES, RECORD_FORMAT
+
+from testkit import save_patient
+
+NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+MARKER = "Zehra Outbox-Marker-7Q4"
+
+
+@pytest.fixture
+def store(make_store: Callable[..., AppointmentStore]) -> AppointmentStore:
+    return make_store(clock=lambda: NOW, deliver=True)
+
+
+def _rows(store: AppointmentStore) -> list[tuple[str, int, str, bytes, bytes, str, int, str]]:
+    return store.db.execute(
+        "SELECT request_uuid, request_id, key_id, sha256, sealed, state, attempts, last_error "
+        "FROM outbox ORDER BY created_at"
+    ).fetchall()
+
+
+def _disk(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+def test_without_central_delivery_nothing_waits(
+    make_store: Callable[..., AppointmentStore],
+) -> None:
+    store = make_store(clock=lambda: NOW)
+    save_patient(store, MARKER)
+    assert _rows(store) == []
+    assert store.outbox.state().pending == 0
+    assert store.outbox.state().kept_here == 1
+
+
+def test_a_saved_request_waits_sealed_whole_to_the_clinic(
+    store: AppointmentStore, keypair: tuple[crypto.Sealer, crypto.Unlocked]
+) -> None:
+    reference = save_patient(
+        store,
+        MARKER,
+        topic="kidneys",
+        consents={"notice_read": True, "contact": True, "health_topic": True},
+    )
+    [(uuid_, request_id, key_id, sha, sealed, state, attempts, error)] = _rows(store)
+    saved = store.get(reference)
+    assert saved is not None and saved.id == request_id
+    assert (state, attempts, error) == ("pending", 0, "")
+    assert key_id == keypair[0].key_id
+    assert sha == hashlib.sha256(sealed).digest()
+    assert MARKER.encode() not in sealed
+    opened = keypair[1].open(sealed)
+    # Padded: the length of a name does not show in the length of what is sent.
+    assert len(opened) % PAD_BYTES == 0
+    record = json.loads(opened)
+    assert record["format"] == RECORD_FORMAT
+    assert record["reference"] == reference
+    assert record["personal"]["name"] == MARKER
+    assert record["personal"]["topic"] == "kidneys"
+    # The whole consent record travels, the sealed health-topic consent with it.
+    assert record["consents"]["items"]["health_topic"]["given"] is True
+    assert record["consents"]["items"]["contact"]["given"] is True
+    assert record["created_at"] == NOW.isoformat(timespec="seconds")
+    assert len(uuid_) == 36
+
+
+def test_demo_requests_are_never_sent(store: AppointmentStore) -> None:
+    save_patient(store, "Demo Person", demo=True)
+    assert _rows(store) == []
+    assert store.outbox.state().kept_here == 0
+
+
+def test_sizes_of_names_do_not_show(store: AppointmentStore) -> None:
+    save_patient(store, "Al Bo")
+    save_patient(store, "Alexandra Konstantinopoulou-Papadimitriou")
+    sizes = {len(row[4]) for row in _rows(store)}
+    assert len(sizes) == 1
+
+
+def test_stored_leaves_a_tombstone_and_no_trace_on_disk(store: AppointmentStore) -> None:
+    reference = save_patient(store, MARKER)
+    [(uuid_, *_)] = _rows(store)
+    assert store.path is not None
+    store.checkpoint()
+    assert MARKER.encode() not in _disk(store.path)  # sealed from the start
+
+    settled = store.outbox.settle({uuid_: "stored"})
+
+    assert (settled.stored, settled.delivered) == (1, 1)
+    assert _rows(store) == []
+    assert store.get(reference) is None
+    [(tomb_uuid, outcome)] = store.db.execute(
+        "SELECT request_uuid, outcome FROM delivered"
+    ).fetchall()
+    assert (tomb_uuid, outcome) == (uuid_, "stored")
+    # The tombstone holds nothing of the patient: its columns are an id, a hash, a time.
+    assert [c.name for c in store.db.table("delivered").columns] == [
+        "request_uuid",
+        "sha256",
+        "delivered_at",
+        "outcome",
+    ]
+    [log] = store.destruction_log()
+    assert (log["count"], log["reason"]) == (1, DELIVERED_REASON)
+    state = store.outbox.state()
+    assert (state.pending, state.last_delivered) == (0, NOW)
+    wal = store.path.with_name(store.path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_duplicate_is_delivered_too(store: AppointmentStore) -> None:
+    save_patient(store, MARKER)
+    [(uuid_, *_)] = _rows(store)
+    assert store.outbox.settle({uuid_: "duplicate"}).duplicate == 1
+    assert store.count() == 0
+
+
+def test_conflict_is_quarantined_and_kept(store: AppointmentStore) -> None:
+    reference = save_patient(store, MARKER)
+    [(uuid_, *_)] = _rows(store)
+    assert store.outbox.settle({uuid_: "conflict"}).conflict == 1
+    [(_, _, _, _, _, state, attempts, error)] = _rows(store)
+    assert (state, attempts, error) == ("quarantined", 1, "conflict")
+    assert store.get(reference) is not None
+    assert store.outbox.batch(10, 1 << 20) == []  # not sent again by itself
+    state_ = store.outbox.state()
+    assert (state_.pending, state_.quarantined, state_.last_error) == (0, 1, "conflict")
+
+    assert store.outbox.requeue_quarantined() == 1
+    [(new_uuid, _, _, _, _, state, attempts, error)] = _rows(store)
+    assert (state, attempts, error) == ("pending", 0, "")
+    assert new_uuid != uuid_
+    assert [e["event"] for e in store.audit_log()][:2] == ["requeued", "delivered"]
+
+
+def test_retry_and_failures_are_counted(store: AppointmentStore) -> None:
+    save_patient(store, MARKER)
+    [(uuid_, *_)] = _rows(store)
+    store.outbox.settle({uuid_: "retry"})
+    store.outbox.failed([uuid_], "unreachable")
+    [(_, _, _, _, _, state, attempts, error)] = _rows(store)
+    assert (state, attempts, error) == ("pending", 2, "unreachable")
+    assert store.outbox.state().last_error == "unreachable"
+
+
+def test_a_receipt_that_is_not_one_changes_nothing(store: AppointmentStore) -> None:
+    save_patient(store, MARKER)
+    [(uuid_, *_)] = _rows(store)
+    with pytest.raises(StoreError):
+        store.outbox.settle({uuid_: "stored", "x": "accepted"})
+    assert len(_rows(store)) == 1
+    assert store.count() == 1
+
+
+def test_receipts_for_requests_no_longer_here_change_nothing(store: AppointmentStore) -> None:
+    save_patient(store, MARKER)
+    settled = store.outbox.settle({"00000000-0000-4000-8000-000000000000": "stored"})
+    assert settled.delivered == 0
+    assert store.count() == 1
+    assert store.destruction_log() == []
+
+
+def test_batches_are_bounded_oldest_first(
+    make_store: Callable[..., AppointmentStore],
+) -> None:
+    for minute in range(5):
+        writer = make_store(clock=lambda m=minute: NOW + dt.timedelta(minutes=m), deliver=True)
+        save_patient(writer, f"Person {minute}")
+    store = make_store(clock=lambda: NOW, deliver=True)
+    first = store.outbox.batch(3, 1 << 20)
+    assert [p.created_at.minute for p in first] == [0, 1, 2]
+    one_size = len(first[0].sealed)
+    assert len(store.outbox.batch(10, one_size * 2)) == 2
+    assert len(store.outbox.batch(10, 1)) == 1  # always at least one
+
+
+def test_retention_never_deletes_what_waits(
+    make_store: Callable[..., AppointmentStore],
+) -> None:
+    old = make_store(clock=lambda: NOW - dt.timedelta(days=200), deliver=True)
+    reference = save_patient(old, MARKER)
+    store = make_store(clock=lambda: NOW, deliver=True)
+    purged = store.purge_older_than(30, unexported_days=90)
+    assert purged.total == 0
+    assert store.get(reference) is not None
+    assert store.unexported_due(90) is None  # not announced as going, either
+
+
+def test_retention_deletes_old_tombstones(
+    make_store: Callable[..., AppointmentStore],
+) -> None:
+    old = make_store(clock=lambda: NOW - dt.timedelta(days=40), deliver=True)
+    save_patient(old, MARKER)
+    [(uuid_, *_)] = _rows(old)
+    old.outbox.settle({uuid_: "stored"})
+    store = make_store(clock=lambda: NOW, deliver=True)
+    store.purge_older_than(30, unexported_days=90)
+    assert store.db.execute("SELECT count(*) FROM delivered").fetchone()[0] == 0
+
+
+def test_a_request_deleted_on_purpose_is_not_sent(store: AppointmentStore) -> None:
+    reference = save_patient(store, MARKER)
+    saved = store.get(reference)
+    assert saved is not None
+    store.delete([saved.id], "erasure asked by the patient")
+    assert _rows(store) == []
+
+
+def test_requests_from_before_delivery_stay_here(
+    make_store: Callable[..., AppointmentStore],
+) -> None:
+    before = make_store(clock=lambda: NOW)
+    save_patient(before, "Before Delivery")
+    store = make_store(clock=lambda: NOW, deliver=True)
+    save_patient(store, MARKER)
+    state = store.outbox.state()
+    assert (state.pending, state.kept_here) == (1, 1)
+    assert state.oldest_pending == NOW
+    assert state.oldest_pending_seconds(NOW + dt.timedelta(minutes=2)) == 120
+
+
+def test_a_store_opened_again_on_another_thread_settles(store: AppointmentStore) -> None:
+    save_patient(store, MARKER)
+    [(uuid_, *_)] = _rows(store)
+    open_again = store.reopener()
+    assert open_again is not None
+    other = open_again()
+    try:
+        assert other.deliver
+        assert other.outbox.settle({uuid_: "stored"}).stored == 1
+    finally:
+        other.close()
+    assert _rows(store) == []
+    assert store.count() == 0
