@@ -1,9 +1,11 @@
-"""Shared fixtures: headless Qt, a private copy of the content, settings in a temp dir."""
+"""Shared fixtures: headless Qt, a private copy of the content, settings in a temp dir, the
+central PostgreSQL."""
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -11,9 +13,12 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from pgserver import Central, PgServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -218,3 +223,29 @@ def new_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.setattr(paths, "bundle_root", lambda: root)
     return root
+
+
+# The central PostgreSQL of a clinic group (tests/fleet, and the window delivering to it in
+# tests/ui): one real server for the run, started on first use (about a second), and a fresh
+# database with the central schema for each test.
+_central_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgServer]:
+    from pgserver import running_server
+
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def central(pg: PgServer, tmp_path: Path) -> Central:
+    from pgserver import Central
+
+    from kiosk.fleet.server import server_init
+
+    name = f"central_{next(_central_names)}"
+    dsn = pg.create_database(name)
+    server_init(dsn)
+    return Central(pg, name, dsn, tmp_path)

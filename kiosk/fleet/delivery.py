@@ -252,6 +252,8 @@ class Courier:
         self._run_seconds = run_seconds
         self._batch_seconds = batch_seconds
         self.last_error = ""
+        # Set when the kiosk closes: a run stops after the batch under way.
+        self.halt = threading.Event()
 
     def _connect(self) -> psycopg.Connection[Any]:
         params = self.target.params()
@@ -344,7 +346,7 @@ class Courier:
         return SyncReport(settled, quarantined, batches)
 
     def _next(self, outbox: Any, settled: Settled, started: float) -> list[Parcel]:
-        if self._monotonic() - started > self._run_seconds:
+        if self.halt.is_set() or self._monotonic() - started > self._run_seconds:
             return []
         return list(outbox.batch(self._batch_limit, self._batch_bytes))
 

@@ -1,6 +1,6 @@
 """Work that must not hold up the screen: a job runner off the GUI thread, the kiosk's
-periodic jobs that use it (retention, the heartbeat; central delivery and content updates
-will join them), and the work a person starts and waits for (the staff screen's export)."""
+periodic jobs that use it (retention, the heartbeat, central delivery; content updates will
+join them), and the work a person starts and waits for (the staff screen's export)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from kiosk.config import Settings
 from kiosk.watchdog import sd_notify, touch_heartbeat, watchdog_interval_ms
 
 if TYPE_CHECKING:
+    from kiosk.fleet.delivery import Courier, SyncReport
     from kiosk.store import AppointmentStore
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,24 @@ def _retention(open_store: Callable[[], AppointmentStore], days: int, limit_days
         log.error("retention_failed error=%s", type(exc).__name__)
 
 
+def _deliver(courier: Courier, open_store: Callable[[], AppointmentStore]) -> SyncReport:
+    store = open_store()
+    try:
+        return courier.sync(store)
+    finally:
+        store.close()
+
+
+def _report(
+    courier: Courier, open_store: Callable[[], AppointmentStore], app: str, content: str
+) -> float | None:
+    store = open_store()
+    try:
+        return courier.heartbeat(store, app, content)
+    finally:
+        store.close()
+
+
 class KioskJobs(QObject):
     """The kiosk's own periodic work, each on a timer of the GUI thread (a frozen screen
     stops them, which the watchdog must see) with the disk work done by the runner.
@@ -174,6 +193,10 @@ class KioskJobs(QObject):
     - The heartbeat: WATCHDOG=1 to systemd from the GUI thread (the event loop is alive),
       the heartbeat file touched off it, on a thread of its own: never behind an export.
     - Retention: at start-up (once the store is there) and every six hours.
+    - Central delivery (with ``[fleet]``): the outbox sent at start-up, after each request
+      saved and every ``sync_seconds`` (or later, while a failure's backoff lasts), and the
+      kiosk's health told every ``heartbeat_seconds``; on a thread of its own, so a slow
+      network never holds up the database's other work.
     """
 
     def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
@@ -188,15 +211,38 @@ class KioskJobs(QObject):
         self.retention_timer = QTimer(self)
         self.retention_timer.setInterval(RETENTION_INTERVAL_MS)
         self.retention_timer.timeout.connect(self.run_retention)
+        # Central delivery: one Courier for the life of the kiosk (its backoff is memory).
+        from kiosk.fleet.delivery import Courier, target_of
+
+        target = target_of(settings)
+        self.courier = Courier(target) if target is not None else None
+        self.content_version = ""
+        self.delivery = JobRunner(self)
+        self.delivery.idle.connect(self._delivery_idle)
+        self._deliver_again = False
+        self.sync_timer = QTimer(self)
+        self.health_timer = QTimer(self)
+        if settings.fleet is not None:
+            self.sync_timer.setInterval(settings.fleet.sync_seconds * 1000)
+            self.health_timer.setInterval(settings.fleet.heartbeat_seconds * 1000)
+        self.sync_timer.timeout.connect(self.deliver)
+        self.health_timer.timeout.connect(self.report_health)
 
     def attach_store(self, store: AppointmentStore | None) -> None:
         """Retention runs now and every six hours while there is a store."""
         self._store = store
         if store is None:
             self.retention_timer.stop()
+            self.sync_timer.stop()
+            self.health_timer.stop()
             return
         self.run_retention()
         self.retention_timer.start()
+        if self.courier is not None:
+            self.deliver()
+            self.report_health()
+            self.sync_timer.start()
+            self.health_timer.start()
 
     def start_heartbeat(self) -> None:
         """Tell the service manager we are up, then keep beating from the event loop."""
@@ -227,14 +273,56 @@ class KioskJobs(QObject):
         except StoreError as exc:
             log.error("retention_failed error=%s", type(exc).__name__)
 
+    def deliver(self) -> None:
+        """Send what waits in the outbox, off the GUI thread (after a request is saved, and
+        on the timer). One run at a time: asked while one runs, another follows it, so a
+        request saved during a run does not wait for the timer."""
+        store, courier = self._store, self.courier
+        if store is None or courier is None:
+            return
+        if self.delivery.busy():
+            self._deliver_again = True
+            return
+        open_again = store.reopener()
+        if open_again is None:  # an in-memory database (tests): nothing to deliver from
+            return
+        self._deliver_again = False
+        self.delivery.submit("fleet-sync", partial(_deliver, courier, open_again))
+
+    def _delivery_idle(self) -> None:
+        if self._deliver_again:
+            self.deliver()
+
+    def report_health(self) -> None:
+        """Tell the central server how this kiosk is (versions, outbox, last error, clock)."""
+        store, courier = self._store, self.courier
+        if store is None or courier is None:
+            return
+        open_again = store.reopener()
+        if open_again is None:
+            return
+        from kiosk import __version__
+
+        self.delivery.submit(
+            "fleet-heartbeat",
+            partial(_report, courier, open_again, __version__, self.content_version),
+        )
+
     def stop(self) -> None:
         """Stop the timers and wait for the jobs under way (the kiosk is closing): an
         export half written would leave a file whose requests were never marked. Within
         systemd's stop timeout (90 s)."""
         self.heartbeat_timer.stop()
         self.retention_timer.stop()
+        self.sync_timer.stop()
+        self.health_timer.stop()
+        if self.courier is not None:
+            self.courier.halt.set()  # a run under way stops after its batch
         if self.runner.busy():
             log.info("waiting_for_jobs")
         if not self.runner.wait(60_000):
             log.error("jobs_still_running")
         self._beats.wait(5_000)
+        # A run in flight: its batch is committed or rolled back on the server either way,
+        # and what it did not record here is sent again as duplicates next time.
+        self.delivery.wait(15_000)

@@ -136,6 +136,7 @@ class MainWindow(KioskWindow):
         self.leave.kept.connect(self.tap_guard.changed)
         # Retention and the heartbeat; their disk work runs off the GUI thread.
         self.jobs = KioskJobs(settings, self)
+        self.jobs.content_version = self._content.manifest.content_version
         # The staff screen's export: it outlives a screen rebuilt meanwhile; once staff
         # sign out, its outcome is told to no one.
         self.export_task = Task(self.jobs.runner, self)
@@ -405,6 +406,7 @@ class MainWindow(KioskWindow):
             form = cast("AppointmentScreen", screen)
             form.step_shown.connect(self.tap_guard.changed)
             form.cancelled.connect(lambda: self.leaving_form(self.go_back))
+            form.submitted.connect(lambda _reference: self.jobs.deliver())  # central server
 
     def _render(self, force: bool = False, back: bool = False) -> None:
         if self._trail.route.name == "staff" and not self.visit.staff_unlocked:
