@@ -271,6 +271,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="every kiosk of the group, one line each: ok, late, silent, clock, backlog",
     )
     fhealth.add_argument("--dsn", default="", help=dsn_help)
+    fenrol = fsub.add_parser(
+        "enrol",
+        help="make a kiosk's certificate and key (signed by the group's CA) and its role on "
+        "the central server",
+    )
+    fenrol.add_argument("--kiosk-id", required=True, help="the kiosk's kiosk_id setting")
+    fenrol.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="where to write its ca.crt, kiosk.crt, kiosk.key",
+    )
+    fenrol.add_argument(
+        "--ca",
+        default="kiosk-ca",
+        metavar="DIR",
+        help="the group's CA: a folder with ca.crt and ca.key (made there on first use; "
+        "default: %(default)s)",
+    )
+    fenrol.add_argument(
+        "--dsn",
+        default=None,
+        help="the central database as IT's admin role, to create the kiosk's role there "
+        "(without it, create it by hand as docs/fleet.md shows)",
+    )
+    fenrol.add_argument("--site", default="", help="where the kiosk stands, for fleet health")
+    fenrol.add_argument(
+        "--days", type=int, default=825, help="how long the certificate is valid (%(default)s)"
+    )
+    fenrol.add_argument(
+        "--host", default="", help="the central server's name, for the [fleet] table printed"
+    )
+    fenrol.add_argument("--port", type=int, default=5432, help="its port (%(default)s)")
+    fenrol.add_argument("--database", default="kiosk_fleet", help="its database (%(default)s)")
     fsub.add_parser(
         "sync",
         parents=[common],
@@ -863,7 +897,9 @@ def cmd_fleet_health(args: argparse.Namespace) -> int:
 # What each error code of kiosk.fleet.delivery means, for IT at the terminal.
 FLEET_ERRORS = {
     "unreachable": "the central server could not be reached (address, port, firewall, VPN?)",
-    "timeout": "the central server did not answer in time",
+    "timeout": "the central server did not answer in time (a link that went silent?)",
+    "setup": "the central database or this kiosk's role is not there (check [fleet] "
+    "database and kiosk_id, and that the kiosk is enrolled)",
     "link": "the connection broke while sending; nothing was lost, it is sent again",
     "tls": "the TLS handshake failed (the certificate files, their dates, the CA, or the "
     "certificate was revoked)",
@@ -873,8 +909,9 @@ FLEET_ERRORS = {
     "data": "the central server refused a request's data; it is quarantined",
     "conflict": "the central server holds another request under the same id; quarantined",
     "retry": "the central server was storing the same request from elsewhere; sent again",
-    "server": "the central server reported an error (see its log)",
-    "local": "this kiosk's database could not record the delivery; sent again, as duplicates",
+    "server": "the central server reported an error, or is full (see its log)",
+    "local": "this kiosk's database or its lock file could not be used (run `kiosk doctor`); "
+    "whatever the server already has is sent again and counted as duplicates",
 }
 
 
@@ -935,7 +972,7 @@ def cmd_fleet_status(args: argparse.Namespace) -> int:
     waiting = f"{state.pending}"
     if state.oldest_pending is not None:
         hours = state.oldest_pending_seconds(now) / 3600
-        waiting += f" (the oldest saved {hours:.1f} h ago)"
+        waiting += f" (the oldest not yet delivered was saved {hours:.1f} h ago)"
     print(f"waiting          {waiting}")
     print(
         f"quarantined      {state.quarantined}"
@@ -953,6 +990,45 @@ def cmd_fleet_status(args: argparse.Namespace) -> int:
             f"kept here        {state.kept_here} saved before central delivery was on: "
             "staff export them by USB"
         )
+    return EXIT_OK
+
+
+def cmd_fleet_enrol(args: argparse.Namespace) -> int:
+    """Enrol one kiosk; say what was made and print its [fleet] table."""
+    from kiosk.fleet.enrol import EnrolError, config_block, enrol
+    from kiosk.fleet.server import FleetError
+
+    if not 1 <= args.days <= 3650:
+        print("kiosk fleet enrol: --days must be 1 to 3650", file=sys.stderr)
+        return EXIT_USAGE
+    out, ca = Path(args.out), Path(args.ca)
+    try:
+        done = enrol(args.kiosk_id, out, ca, dsn=args.dsn, site=args.site, days=args.days)
+    except (EnrolError, FleetError) as exc:
+        print(f"kiosk fleet enrol: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if done.ca_created:
+        print(
+            f"a new group CA is in {ca}: keep ca.key offline and backed up (whoever has it "
+            "can enrol kiosks); give ca.crt to the central server (docs/fleet.md)"
+        )
+    else:
+        print(f"signed with the group CA in {ca}")
+    until = f" (valid until {done.not_after:%Y-%m-%d})" if done.not_after else ""
+    print(f"wrote {out / 'kiosk.crt'}{until}, {out / 'kiosk.key'} and {out / 'ca.crt'}")
+    print(
+        "copy them to the kiosk; kiosk.key must stay readable by the kiosk's account only "
+        "(it is this kiosk's only credential)"
+    )
+    if done.role == "created":
+        print(f"role {args.kiosk_id} created on the central server")
+    elif done.role == "existed":
+        print(f"role {args.kiosk_id} was there already: allowed to sign in again")
+    else:
+        print("no --dsn: create the kiosk's role on the central server as docs/fleet.md shows")
+    print("\nadd to the kiosk's config (kiosk.toml):\n")
+    host = args.host or "CENTRAL-SERVER-NAME"
+    print(config_block(host, args.port, args.database, out))
     return EXIT_OK
 
 
@@ -1308,6 +1384,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return cmd_doctor(args)
         if args.command == "fleet":
             command = {
+                "enrol": cmd_fleet_enrol,
                 "health": cmd_fleet_health,
                 "sync": cmd_fleet_sync,
                 "status": cmd_fleet_status,

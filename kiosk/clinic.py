@@ -128,6 +128,14 @@ def notice_values(settings: Settings, lc: LanguageContent) -> dict[str, str]:
     else:
         abroad = parts.abroad_no
     months = settings.desk_retention_months
+    days = str(settings.unexported_limit_days())
+    # With central delivery a request leaves the kiosk once the central server has it
+    # (minutes, as a rule): "at most N days" would not be the whole truth, and while the
+    # server cannot be reached it is kept until it can (kiosk.store.outbox).
+    if settings.fleet is not None and parts.kept_until_sent:
+        on_kiosk = parts.kept_until_sent
+    else:
+        on_kiosk = parts.kept_on_kiosk.format(days=days)
     written = not is_placeholder(address) and is_real_email(email)
     return {
         "controller": given(
@@ -142,6 +150,7 @@ def notice_values(settings: Settings, lc: LanguageContent) -> dict[str, str]:
         "kep": parts.kep.format(kep=kep) if is_real_email(kep) else "",
         # "At most": a request nobody exported stays until the longer, hard limit.
         "days": str(settings.unexported_limit_days()),
+        "on_kiosk": on_kiosk,
         "after_export": parts.kept_after_export_ask
         if months is None
         else parts.kept_after_export.format(months=months),

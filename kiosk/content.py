@@ -316,8 +316,8 @@ class NoticeItem(_Model, frozen=True):
     grounds, who receives it, how long, rights, how to apply).
 
     ``{controller}``, ``{address}``, ``{phone}``, ``{email}``, ``{apply}``, ``{kep}``,
-    ``{days}``, ``{after_export}`` and ``{abroad}`` are filled in from the config
-    (kiosk.clinic.notice_values).
+    ``{on_kiosk}`` (how long a request stays on this kiosk), ``{days}``, ``{after_export}``
+    and ``{abroad}`` are filled in from the config (kiosk.clinic.notice_values).
     """
 
     heading: Text
@@ -345,6 +345,16 @@ class NoticeParts(_Model, frozen=True):
     abroad_no: Text
     abroad_yes: Annotated[Text, Meta(description="{details}: where and on what basis.")]
     abroad_ask: Text
+    # {on_kiosk}: on a kiosk on its own, and on one that sends each request to the group's
+    # central server (and keeps it only until then). Content written before they existed
+    # says {days} in its own words instead.
+    kept_on_kiosk: Annotated[
+        Text, Meta(description="{days}: the most days a request stays on the kiosk.")
+    ] = ""
+    kept_until_sent: Annotated[
+        Text,
+        Meta(description="With central delivery: kept on the kiosk only until it is sent."),
+    ] = ""
 
 
 class ConsentText(_Model, frozen=True):

@@ -201,6 +201,24 @@ def test_notice_quotes_the_longest_a_request_stays(content: Content, code: str) 
     assert " 90 " in text and " 21 " not in text
 
 
+@pytest.mark.parametrize("code", ["en", "tr"])
+def test_with_central_delivery_the_notice_says_the_kiosk_keeps_it_until_sent(
+    content: Content, code: str
+) -> None:
+    """A kiosk that sends each request to the group's central server keeps it only until
+    then (minutes, as a rule), and while the server cannot be reached for longer than N
+    days: "at most N days" would not be true, the notice says what is."""
+    from kiosk.config import Fleet
+
+    fleet = Fleet(host="central", ca_file="ca", cert_file="c", key_file="k")
+    parts = content.languages[code].form.notice_parts
+    text = _notice(Settings(fleet=fleet), content, code)
+    assert parts.kept_until_sent in text
+    assert " 90 " not in text
+    alone = _notice(Settings(), content, code)
+    assert parts.kept_on_kiosk.format(days=90) in alone
+
+
 def test_notice_retention_reads_right_for_one_month(content: Content) -> None:
     text = _notice(Settings(desk_retention_months=1), content, "en")
     assert "1 months" not in text and "1-month period" in text

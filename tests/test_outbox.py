@@ -246,3 +246,104 @@ def test_a_store_opened_again_on_another_thread_settles(store: AppointmentStore)
         other.close()
     assert _rows(store) == []
     assert store.count() == 0
+
+
+def test_a_reader_in_the_way_of_the_checkpoint_is_waited_out_later(
+    tmp_path: Path,
+    keypair: tuple[crypto.Sealer, crypto.Unlocked],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Another connection reading (the kiosk's screen while the courier settles) can keep
+    SQLite from emptying the WAL: that is said in the log, not taken for done, and the
+    next checkpoint finishes the job."""
+    import sqlite3
+
+    from kiosk.store import open_database
+
+    path = tmp_path / "kiosk.db"
+    store = AppointmentStore(
+        open_database(path, busy_timeout_ms=50),
+        sealer=keypair[0],
+        clock=lambda: NOW,
+        deliver=True,
+    )
+    save_patient(store, MARKER)
+    [(uuid_, _, _, _, sealed, *_)] = _rows(store)
+    piece = sealed[100:132]
+    reader = sqlite3.connect(path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM requests").fetchone()  # a snapshot held open
+    with caplog.at_level("WARNING"):
+        store.outbox.settle({uuid_: "stored"})
+    assert "wal_checkpoint_skipped error=busy" in caplog.text
+    reader.rollback()
+    reader.close()
+    assert store.outbox.empty_wal()
+    assert piece not in _disk(path)
+    store.close()
+
+
+def test_a_quarantined_request_keeps_the_single_kiosk_rules(
+    make_store: Callable[..., AppointmentStore],
+) -> None:
+    """The server refused it: it is no longer on its way, so it is announced before its
+    hard limit and goes then, like a request nobody exported on a kiosk on its own."""
+    old = make_store(clock=lambda: NOW - dt.timedelta(days=85), deliver=True)
+    reference = save_patient(old, MARKER)
+    [(uuid_, *_)] = _rows(old)
+    old.outbox.settle({uuid_: "conflict"})
+    store = make_store(clock=lambda: NOW, deliver=True)
+    due = store.unexported_due(90)
+    assert due is not None and due.count == 1
+    later = make_store(clock=lambda: NOW + dt.timedelta(days=6), deliver=True)
+    assert later.purge_older_than(30, unexported_days=90).never_reached == 1
+    assert later.get(reference) is None
+
+
+def test_a_request_erased_while_on_its_way_is_named_in_the_audit_log(
+    store: AppointmentStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Staff erased it while its batch was being sent; the server stored it: the audit log
+    names its id (nothing else) so IT can delete it there too."""
+    reference = save_patient(store, MARKER)
+    [(uuid_, *_)] = _rows(store)
+    saved = store.get(reference)
+    assert saved is not None
+    store.delete([saved.id], "erasure asked by the patient")
+    with caplog.at_level("WARNING"):
+        store.outbox.settle({uuid_: "stored"})
+    entry = store.audit_log()[0]
+    assert entry["event"] == "delivered_after_deletion"
+    assert entry["detail"] == {"count": 1, "request_ids": [uuid_]}
+    assert "delivered_after_deletion count=1" in caplog.text
+
+
+def test_an_older_database_keeps_its_requests_and_ids(
+    tmp_path: Path, keypair: tuple[crypto.Sealer, crypto.Unlocked]
+) -> None:
+    """The upgrade rebuilds the requests table (ids never given twice from now on): every
+    request, id and column is kept, and one from before is not sent (it is kept here)."""
+    from test_security import open_database_at_version
+
+    from kiosk.store import open_database
+
+    path = tmp_path / "old.db"
+    old = AppointmentStore(open_database_at_version(path, "m007_outbox"), sealer=keypair[0])
+    old.unlock(keypair[1].copy())
+    for name in ("Eski Bir", "Eski İki", "Eski Üç"):
+        save_patient(old, name)
+    before = [(r.id, r.reference, r.personal) for r in old.list_requests()]
+    assert [p["name"] for _, _, p in before] == ["Eski Bir", "Eski İki", "Eski Üç"]
+    last = before[-1][0]
+    assert old.delete([last], "test") == 1
+    old.close()
+
+    store = AppointmentStore(open_database(path), sealer=keypair[0], deliver=True)
+    store.unlock(keypair[1].copy())
+    assert [(r.id, r.reference, r.personal) for r in store.list_requests()] == before[:2]
+    schema = store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'requests'").fetchone()
+    assert "AUTOINCREMENT" in schema[0]
+    assert store.outbox.state().kept_here == 2
+    new = store.get(save_patient(store, "Yeni"))
+    assert new is not None and new.id > before[1][0]
+    store.close()

@@ -22,6 +22,57 @@ class Migration(NamedTuple):
     sql: str
 
 
+_INGEST_V1 = """
+-- One batch, one transaction; a receipt per request: stored, duplicate (the same bytes
+-- from the same kiosk already here), retry (another session is storing it right now) or
+-- conflict (that id holds something else; or the request is malformed: an id twice in the
+-- batch, a missing field, bytes that do not match their hash or size. The kiosk
+-- quarantines it). One bad request never fails the others.
+CREATE FUNCTION fleet.ingest_batch(
+  p_ids uuid[], p_created timestamptz[], p_key_ids text[], p_sha bytea[], p_payload bytea[]
+) RETURNS TABLE (request_id uuid, outcome text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  me text := _active_kiosk();
+  n integer := coalesce(cardinality(p_ids), 0);
+BEGIN
+  IF n > 500 THEN
+    RAISE EXCEPTION 'a batch holds at most 500 requests' USING ERRCODE = '22023';
+  END IF;
+  IF coalesce(cardinality(p_created), 0) <> n OR coalesce(cardinality(p_key_ids), 0) <> n
+     OR coalesce(cardinality(p_sha), 0) <> n OR coalesce(cardinality(p_payload), 0) <> n THEN
+    RAISE EXCEPTION 'the arrays of a batch must be equally long' USING ERRCODE = '22023';
+  END IF;
+  RETURN QUERY
+  WITH input AS (
+    SELECT t.*,
+           t.id IS NOT NULL AND count(*) OVER (PARTITION BY t.id) = 1
+           AND t.created IS NOT NULL AND length(t.key_id) BETWEEN 1 AND 64
+           AND length(t.payload) BETWEEN 48 AND 65536
+           AND t.sha IS NOT NULL AND sha256(t.payload) = t.sha AS ok
+    FROM unnest(p_ids, p_created, p_key_ids, p_sha, p_payload)
+      AS t(id, created, key_id, sha, payload)
+  ),
+  ins AS (
+    INSERT INTO request AS r
+      (request_id, kiosk_id, created_at_kiosk, key_id, payload_sha256, sealed_payload)
+    SELECT i.id, me, i.created, i.key_id, i.sha, i.payload FROM input i WHERE i.ok
+    ON CONFLICT (request_id) DO NOTHING
+    RETURNING r.request_id
+  )
+  SELECT i.id,
+         CASE WHEN ins.request_id IS NOT NULL THEN 'stored'
+              WHEN i.ok IS NOT TRUE THEN 'conflict'
+              WHEN old.request_id IS NULL THEN 'retry'
+              WHEN old.payload_sha256 = i.sha AND old.kiosk_id = me THEN 'duplicate'
+              ELSE 'conflict' END
+  FROM input i
+  LEFT JOIN ins ON ins.request_id = i.id
+  LEFT JOIN request old ON old.request_id = i.id;  -- the statement's snapshot: rows before it
+END $$;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -96,55 +147,7 @@ BEGIN
   RETURN session_user;
 END $$;
 
--- One batch, one transaction; a receipt per request: stored, duplicate (the same bytes
--- from the same kiosk already here), retry (another session is storing it right now) or
--- conflict (that id holds something else; or the request is malformed: an id twice in the
--- batch, a missing field, bytes that do not match their hash or size. The kiosk
--- quarantines it). One bad request never fails the others.
-CREATE FUNCTION fleet.ingest_batch(
-  p_ids uuid[], p_created timestamptz[], p_key_ids text[], p_sha bytea[], p_payload bytea[]
-) RETURNS TABLE (request_id uuid, outcome text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
-#variable_conflict use_column
-DECLARE
-  me text := _active_kiosk();
-  n integer := coalesce(cardinality(p_ids), 0);
-BEGIN
-  IF n > 500 THEN
-    RAISE EXCEPTION 'a batch holds at most 500 requests' USING ERRCODE = '22023';
-  END IF;
-  IF coalesce(cardinality(p_created), 0) <> n OR coalesce(cardinality(p_key_ids), 0) <> n
-     OR coalesce(cardinality(p_sha), 0) <> n OR coalesce(cardinality(p_payload), 0) <> n THEN
-    RAISE EXCEPTION 'the arrays of a batch must be equally long' USING ERRCODE = '22023';
-  END IF;
-  RETURN QUERY
-  WITH input AS (
-    SELECT t.*,
-           t.id IS NOT NULL AND count(*) OVER (PARTITION BY t.id) = 1
-           AND t.created IS NOT NULL AND length(t.key_id) BETWEEN 1 AND 64
-           AND length(t.payload) BETWEEN 48 AND 65536
-           AND t.sha IS NOT NULL AND sha256(t.payload) = t.sha AS ok
-    FROM unnest(p_ids, p_created, p_key_ids, p_sha, p_payload)
-      AS t(id, created, key_id, sha, payload)
-  ),
-  ins AS (
-    INSERT INTO request AS r
-      (request_id, kiosk_id, created_at_kiosk, key_id, payload_sha256, sealed_payload)
-    SELECT i.id, me, i.created, i.key_id, i.sha, i.payload FROM input i WHERE i.ok
-    ON CONFLICT (request_id) DO NOTHING
-    RETURNING r.request_id
-  )
-  SELECT i.id,
-         CASE WHEN ins.request_id IS NOT NULL THEN 'stored'
-              WHEN i.ok IS NOT TRUE THEN 'conflict'
-              WHEN old.request_id IS NULL THEN 'retry'
-              WHEN old.payload_sha256 = i.sha AND old.kiosk_id = me THEN 'duplicate'
-              ELSE 'conflict' END
-  FROM input i
-  LEFT JOIN ins ON ins.request_id = i.id
-  LEFT JOIN request old ON old.request_id = i.id;  -- the statement's snapshot: rows before it
-END $$;
-
+{_INGEST_V1}
 -- What a kiosk says of itself is shown to IT: versions and error codes, one plain word.
 CREATE FUNCTION fleet._word(p text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
@@ -196,5 +199,17 @@ FROM fleet.kiosk k LEFT JOIN fleet.kiosk_status s USING (kiosk_id)
 WHERE k.active;
 REVOKE ALL ON fleet.fleet_health FROM PUBLIC;
 """,
+    ),
+    Migration(
+        2,
+        "the same bytes under the same id from another kiosk are a duplicate",
+        # A kiosk's database copied onto another, or restored from a backup: the server
+        # already holds these very bytes (still the first sender's row), so the kiosk may let
+        # its copy go. "Conflict" had it quarantined, and sent again under a new id: twice.
+        "-- (version 2: the same bytes from any kiosk are a duplicate)\n"
+        + _INGEST_V1.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace(
+            "WHEN old.payload_sha256 = i.sha AND old.kiosk_id = me THEN 'duplicate'",
+            "WHEN old.payload_sha256 = i.sha THEN 'duplicate'",
+        ),
     ),
 )

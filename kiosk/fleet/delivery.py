@@ -85,15 +85,14 @@ def target_of(settings: Settings) -> Target | None:
     return Target(fleet.host, fleet.port, fleet.database, settings.kiosk_id, ca, cert, key)
 
 
-# libpq's words when the server turned the kiosk away at the door, and when a connection
-# that was working broke.
+# libpq's words when the server turned the kiosk away at the door, when the database or
+# role it names is not there, and when a connection that was working broke.
 _REFUSED = (
     "not permitted to log in",
     "certificate authentication failed",
     "no pg_hba.conf entry",
-    "too many connections",
-    "does not exist",
 )
+_SETUP = ("does not exist",)
 _LINK_LOST = (
     "eof",
     "consuming input failed",
@@ -107,7 +106,9 @@ _LINK_LOST = (
 def error_code(exc: BaseException) -> str:
     """A short code for what went wrong (the log, the heartbeat, ``kiosk fleet status``):
     never a message text, which may quote a server's words."""
-    if isinstance(exc, StoreError):
+    if isinstance(exc, _TimedOut):
+        return "timeout"
+    if isinstance(exc, (StoreError, OSError)):
         return "local"
     sqlstate = getattr(exc, "sqlstate", None) or ""
     if sqlstate == "28000" and "not active" in str(exc):
@@ -127,6 +128,10 @@ def error_code(exc: BaseException) -> str:
         return "timeout"
     if any(words in text for words in _REFUSED):
         return "refused"
+    if any(words in text for words in _SETUP):
+        return "setup"
+    if "too many connections" in text:
+        return "server"
     if any(words in text for words in _LINK_LOST):
         return "link"
     if "certificate" in text or "ssl" in text or "tls" in text:
@@ -155,7 +160,8 @@ class Backoff:
 
     def failed(self) -> float:
         """One more failure: the wait before the next attempt, in seconds."""
-        base = min(BACKOFF_MAX, BACKOFF_FIRST * 2.0**self.failures)
+        # (the exponent capped: 2.0**1024 overflows, after six weeks of hourly failures)
+        base = min(BACKOFF_MAX, BACKOFF_FIRST * 2.0 ** min(self.failures, 20))
         self.failures += 1
         wait = base * (0.5 + self._rng())
         self._not_before = self._monotonic() + wait
@@ -179,27 +185,46 @@ class SyncReport:
     wait_s: float = 0.0
 
 
+class _TimedOut(Exception):  # noqa: N818 - a finding, reported as the code "timeout"
+    """The server did not answer within the deadline; the connection was cut."""
+
+
 @contextlib.contextmanager
 def _deadline(conn: psycopg.Connection[Any], seconds: float) -> Iterator[None]:
     """Cut the connection if the block takes longer than ``seconds``: the query waiting for
-    an answer then fails at once instead of hanging (the socket is shut down, not closed,
-    so libpq still owns its descriptor)."""
+    an answer then fails at once instead of hanging, and _TimedOut is raised.
+
+    The cut acts on a duplicate of the socket made now (a shutdown reaches the connection
+    itself, whichever descriptor names it), never on a descriptor number looked up later,
+    which by then could name another socket; and it is over before the block's end returns.
+    """
+    import psycopg
+
+    try:
+        own = socket.fromfd(conn.pgconn.socket, socket.AF_INET, socket.SOCK_STREAM)
+    except (OSError, psycopg.Error):
+        yield  # no socket to watch (the connection is gone): nothing can hang on it
+        return
+    fired = threading.Event()
 
     def cut() -> None:
+        fired.set()
         with contextlib.suppress(OSError):
-            sock = socket.fromfd(conn.pgconn.socket, socket.AF_INET, socket.SOCK_STREAM)
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            finally:
-                sock.close()  # the duplicate only
+            own.shutdown(socket.SHUT_RDWR)
 
     timer = threading.Timer(seconds, cut)
     timer.daemon = True
     timer.start()
     try:
         yield
+    except Exception as exc:
+        if fired.is_set():
+            raise _TimedOut from exc
+        raise
     finally:
         timer.cancel()
+        timer.join()
+        own.close()
 
 
 def _ingest(conn: psycopg.Connection[Any], batch: Sequence[Parcel]) -> dict[str, str]:
@@ -271,6 +296,9 @@ class Courier:
                 report = self._sync(store)
         except _Busy:
             return SyncReport(skipped="busy")
+        except OSError as exc:  # the lock file cannot be made or opened (its folder, rights)
+            log.error("fleet_lock_unusable error=%s", type(exc).__name__)
+            report = SyncReport(error="local")
         if report.error:
             wait = self.backoff.failed()
             self.last_error = report.error
@@ -343,12 +371,17 @@ class Courier:
                 if done.retry:
                     break  # another session is storing the same requests: later
                 batch = self._next(outbox, settled, started)
+        if settled.delivered:
+            outbox.empty_wal()  # (again: a reader may have kept it from the last settle)
         return SyncReport(settled, quarantined, batches)
 
     def _next(self, outbox: Any, settled: Settled, started: float) -> list[Parcel]:
         if self.halt.is_set() or self._monotonic() - started > self._run_seconds:
             return []
-        return list(outbox.batch(self._batch_limit, self._batch_bytes))
+        try:
+            return list(outbox.batch(self._batch_limit, self._batch_bytes))
+        except StoreError:
+            return []  # the next run reads again (and says why if it still cannot)
 
     def _one_by_one(
         self, conn: psycopg.Connection[Any], store: AppointmentStore, batch: Sequence[Parcel]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import sqlite3
 import uuid
 from collections.abc import Collection, Mapping
@@ -19,6 +20,8 @@ from kiosk.store.db import StoreError, write_transaction
 
 if TYPE_CHECKING:
     from kiosk.store.requests import AppointmentStore
+
+log = logging.getLogger(__name__)
 
 # What the central server answers for each request (kiosk.fleet.central_schema).
 OUTCOMES = ("stored", "duplicate", "retry", "conflict")
@@ -72,6 +75,7 @@ class OutboxState:
 
     pending: int
     quarantined: int
+    # The oldest request not delivered yet, waiting or quarantined (the heartbeat's backlog).
     oldest_pending: dt.datetime | None
     last_delivered: dt.datetime | None
     last_error: str
@@ -158,6 +162,20 @@ class Outbox:
                 delivered = counts["stored"] + counts["duplicate"]
                 if delivered:
                     store._destroyed(delivered, DELIVERED_REASON)
+                # Receipts for requests no longer here: deleted on purpose (a patient's
+                # erasure) while their batch was on its way. The central server keeps them
+                # unless IT deletes them there: the audit log names them (ids only).
+                gone = [
+                    u
+                    for o in ("stored", "duplicate")
+                    for u in by_outcome[o]
+                    if not self._delivered(u)
+                ]
+                if gone:
+                    store.audit_in_transaction(
+                        "delivered_after_deletion", {"count": len(gone), "request_ids": gone}
+                    )
+                    log.warning("delivered_after_deletion count=%d", len(gone))
                 for outcome, state in (("conflict", "quarantined"), ("retry", "pending")):
                     counts[outcome] = self._mark(by_outcome[outcome], state, outcome, now)
                 if any(counts.values()):
@@ -167,6 +185,17 @@ class Outbox:
         if counts["stored"] or counts["duplicate"]:
             store._forget_deleted()
         return Settled(**counts)
+
+    def _delivered(self, request_uuid: str) -> bool:
+        found = self._db.execute(
+            "SELECT 1 FROM delivered WHERE request_uuid = ?", [request_uuid]
+        ).fetchone()
+        return found is not None
+
+    def empty_wal(self) -> bool:
+        """Empty the write-ahead log again (a checkpoint after a delivery that found the
+        log in use); whether it is empty."""
+        return self._store._forget_deleted()
 
     def _deliver(self, uuids: list[str], outcome: str, now: str) -> int:
         done = 0
@@ -257,7 +286,7 @@ class Outbox:
             pending, quarantined, oldest = self._db.execute(
                 "SELECT count(*) FILTER (WHERE state = 'pending'), "
                 "count(*) FILTER (WHERE state = 'quarantined'), "
-                "min(created_at) FILTER (WHERE state = 'pending') FROM outbox"
+                "min(created_at) FROM outbox"
             ).fetchone()
             (last,) = self._db.execute("SELECT max(delivered_at) FROM delivered").fetchone()
             error = self._db.execute(

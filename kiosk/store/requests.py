@@ -926,17 +926,27 @@ class AppointmentStore:
         """Copy the WAL into the database file and empty it, now (the self-test then looks
         for a name in the file itself). Raises StoreError when SQLite cannot."""
         try:
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            (busy, *_) = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"could not empty the write-ahead log: {exc}") from exc
+        if busy:
+            raise StoreError("could not empty the write-ahead log: another reader held it")
 
-    def _forget_deleted(self) -> None:
+    def _forget_deleted(self) -> bool:
         """Copy the WAL into the database and empty it: secure_delete wipes freed pages, but
-        old copies of deleted or rewritten rows would otherwise sit in the -wal file."""
+        old copies of deleted or rewritten rows would otherwise sit in the -wal file. False
+        when it could not be done now (another connection kept reading past the busy
+        timeout; SQLite then says so in its answer, it raises nothing): the next save,
+        delete or delivery run empties it."""
         try:
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:  # busy: the next save or delete empties it
+            (busy, *_) = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as exc:
             log.warning("wal_checkpoint_skipped error=%s", _error_name(exc))
+            return False
+        if busy:
+            log.warning("wal_checkpoint_skipped error=busy")
+            return False
+        return True
 
     def _destroyed(self, count: int, reason: str) -> None:
         self.db.execute(
@@ -964,9 +974,12 @@ class AppointmentStore:
     def _older_than(self, days: int, reached: bool) -> tuple[str, list[str]]:
         condition, params = self._reached_staff(reached)
         # A request still waiting for the central server is never deleted by age: only
-        # its delivery (or staff, on purpose) takes it away.
+        # its delivery (or staff, on purpose) takes it away. One the server refused
+        # (quarantined) is no longer on its way: it keeps the rules of a kiosk on its own
+        # (staff export it; the warning before its hard limit applies).
         return (
-            f"created_at < ? AND {condition} AND id NOT IN (SELECT request_id FROM outbox)",
+            f"created_at < ? AND {condition} AND id NOT IN "
+            "(SELECT request_id FROM outbox WHERE state = 'pending')",
             [self._cutoff(days), *params],
         )
 

@@ -123,11 +123,40 @@ def m006_data_key_chains(db: Database) -> None:
     db.table("requests").add_column("key_step", int)
 
 
+_REQUEST_COLUMNS = (
+    "id, reference, created_at, kiosk_id, language, personal, consents, content_version, "
+    "status, exported_at, is_demo, sealed, data_key_id, key_step"
+)
+
+
 @migrations()
 def m007_outbox(db: Database) -> None:
     """Central delivery (kiosk.fleet): each request waiting for the central server, sealed
     whole to the clinic's public key, and a tombstone for each one it confirmed (no personal
-    data: an id, a hash of ciphertext and a time)."""
+    data: an id, a hash of ciphertext and a time).
+
+    Request ids are never used twice from now on (AUTOINCREMENT): delivery deletes the newest
+    requests all day, and SQLite would give a freed id to the next patient, so a staff action
+    on ids read a moment before (mark exported, remove after export) could reach a stranger's
+    request. SQLite cannot add that to a table: it is rebuilt, ids kept.
+    """
+    db.execute(
+        "CREATE TABLE requests_new ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " reference TEXT NOT NULL, created_at TEXT NOT NULL, kiosk_id TEXT NOT NULL,"
+        " language TEXT NOT NULL, personal TEXT NOT NULL, consents TEXT, content_version TEXT,"
+        " status TEXT NOT NULL, exported_at TEXT, is_demo INTEGER NOT NULL DEFAULT 0,"
+        " sealed BLOB, data_key_id INTEGER, key_step INTEGER)"
+    )
+    db.execute(
+        f"INSERT INTO requests_new ({_REQUEST_COLUMNS}) SELECT {_REQUEST_COLUMNS} FROM requests"
+    )
+    db.execute("DROP TABLE requests")
+    db.execute("ALTER TABLE requests_new RENAME TO requests")
+    db.execute('CREATE UNIQUE INDEX "idx_requests_reference" ON "requests" ("reference")')
+    db.execute(
+        'CREATE INDEX "idx_requests_status_created_at" ON "requests" ("status", "created_at")'
+    )
     db.execute(
         "CREATE TABLE outbox ("
         " request_uuid TEXT PRIMARY KEY,"

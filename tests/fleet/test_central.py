@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -79,13 +80,16 @@ def test_a_kiosk_cannot_read_or_write_tables(central: Central) -> None:
 
 def test_a_kiosk_writes_only_as_itself(central: Central) -> None:
     """Another kiosk's id in a request changes nothing: the row is the sender's; the same
-    id from another kiosk is a conflict, never an overwrite."""
+    id from another kiosk with other bytes is a conflict, never an overwrite; with the very
+    same bytes (a copied database) a duplicate, and the row stays the first sender's."""
     one, two = central.enrol("kiosk-1"), central.enrol("kiosk-2")
     shared = uuid.uuid4()
     with connect(one, autocommit=True) as conn:
         assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "stored"
     with connect(two, autocommit=True) as conn:
-        assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "conflict"
+        assert _ingest(conn, [(shared, _sealed("two"))])[str(shared)] == "conflict"
+        assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "duplicate"
+    assert central.query("SELECT kiosk_id FROM fleet.request") == [("kiosk-1",)]
 
 
 def test_a_stolen_certificate_opens_no_other_role(central: Central, pg: PgServer) -> None:
@@ -162,7 +166,7 @@ def test_it_runs_server_init_from_the_command_line(
 
     dsn = pg.create_database("from_cli")
     assert main(["fleet", "server-init", "--dsn", dsn]) == 0
-    assert "applied now: 1" in capsys.readouterr().out
+    assert "applied now: 1, 2" in capsys.readouterr().out
     assert main(["fleet", "server-init", "--dsn", dsn]) == 0
     assert "up to date, nothing changed" in capsys.readouterr().out
     missing = dsn.replace("dbname=from_cli", "dbname=nowhere")
@@ -301,3 +305,28 @@ def test_a_revoked_certificate_is_refused(central: Central, pg: PgServer) -> Non
         connect(stolen)
     with connect(other):
         pass
+
+
+def test_a_server_of_an_older_release_is_migrated_and_kiosks_keep_their_rights(
+    pg: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A central server set up by the release before (schema 1) moves to the newest schema
+    on the next server-init: the changed ingest function, still callable by kiosks."""
+    import kiosk.fleet.server as server
+
+    dsn = pg.create_database("older_release")
+    monkeypatch.setattr(server, "MIGRATIONS", MIGRATIONS[:1])
+    assert server_init(dsn) == ([1], 1)
+    central = Central(pg, "older_release", dsn, tmp_path)
+    one, two = central.enrol("kiosk-1"), central.enrol("kiosk-2")
+    shared = uuid.uuid4()
+    with connect(one, autocommit=True) as conn:
+        assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "stored"
+    with connect(two, autocommit=True) as conn:
+        assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "conflict"
+
+    monkeypatch.setattr(server, "MIGRATIONS", MIGRATIONS)
+    assert server_init(dsn) == ([2], 2)
+
+    with connect(two, autocommit=True) as conn:
+        assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "duplicate"

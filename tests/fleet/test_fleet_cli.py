@@ -69,7 +69,7 @@ def test_sync_sends_and_says_what_the_server_answered(
     assert main(["fleet", "status", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert f"127.0.0.1:{central.server.port}/{central.dbname} as {KIOSK}" in out
-    assert "waiting          3 (the oldest saved 0.0 h ago)" in out
+    assert "waiting          3 (the oldest not yet delivered was saved 0.0 h ago)" in out
     assert "last delivery    none" in out
 
     assert main(["fleet", "sync", "--config", str(config)]) == 0
