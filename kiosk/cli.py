@@ -395,6 +395,12 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(f"{source or 'built-in defaults'}: {len(claims)} banned claim(s) in texts shown")
         return EXIT_FAIL
     print(f"{source or 'built-in defaults'}: config valid (kiosk_id {settings.kiosk_id})")
+    fleet = settings.fleet
+    if fleet is not None:
+        print(
+            f"central delivery: to {fleet.host}:{fleet.port}/{fleet.database} as "
+            f"{settings.kiosk_id} (`kiosk doctor` checks its files and the server)"
+        )
     return EXIT_OK
 
 
@@ -894,27 +900,6 @@ def cmd_fleet_health(args: argparse.Namespace) -> int:
     return EXIT_OK if all(k.status == "ok" for k in kiosks) else EXIT_FAIL
 
 
-# What each error code of kiosk.fleet.delivery means, for IT at the terminal.
-FLEET_ERRORS = {
-    "unreachable": "the central server could not be reached (address, port, firewall, VPN?)",
-    "timeout": "the central server did not answer in time (a link that went silent?)",
-    "setup": "the central database or this kiosk's role is not there (check [fleet] "
-    "database and kiosk_id, and that the kiosk is enrolled)",
-    "link": "the connection broke while sending; nothing was lost, it is sent again",
-    "tls": "the TLS handshake failed (the certificate files, their dates, the CA, or the "
-    "certificate was revoked)",
-    "refused": "the central server refused this kiosk's sign-in (role, certificate name or "
-    "pg_hba.conf)",
-    "inactive": "this kiosk is taken out on the central server (fleet.kiosk.active)",
-    "data": "the central server refused a request's data; it is quarantined",
-    "conflict": "the central server holds another request under the same id; quarantined",
-    "retry": "the central server was storing the same request from elsewhere; sent again",
-    "server": "the central server reported an error, or is full (see its log)",
-    "local": "this kiosk's database or its lock file could not be used (run `kiosk doctor`); "
-    "whatever the server already has is sent again and counted as duplicates",
-}
-
-
 def _fleet_target(args: argparse.Namespace) -> tuple[Settings, Target]:
     from kiosk.fleet.delivery import target_of
 
@@ -928,7 +913,9 @@ def _fleet_target(args: argparse.Namespace) -> tuple[Settings, Target]:
 
 
 def _error_text(code: str) -> str:
-    return f"{code}: {FLEET_ERRORS.get(code, 'see the log')}"
+    from kiosk.fleet.delivery import ERROR_TEXTS
+
+    return f"{code}: {ERROR_TEXTS.get(code, 'see the log')}"
 
 
 def cmd_fleet_sync(args: argparse.Namespace) -> int:

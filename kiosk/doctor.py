@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -310,6 +311,131 @@ def check_service(config_home: Path | None = None, sysctl: Path = USERNS_SYSCTL)
     return CheckResult("service", True, f"{unit}: sandboxed {how}, which this system allows")
 
 
+# A kiosk certificate this close to its end is named (enrol the kiosk again in time).
+CERT_WARNING_DAYS = 30
+# More than this between the kiosk's clock and the central server's: fleet health marks it.
+MAX_SKEW_S = 300
+
+
+def check_fleet_files(settings: Settings, now: dt.datetime | None = None) -> CheckResult:
+    """Central delivery's files: there, the key private, the certificate this kiosk's and
+    valid for a while yet."""
+    from kiosk.fleet.certs import read_certificate
+
+    name = "central delivery"
+    fleet = settings.fleet
+    if fleet is None:
+        return CheckResult(name, True, "off: requests stay on this kiosk until staff export them")
+    ca, cert, key = fleet.paths()
+    for label, path in (("ca_file", ca), ("cert_file", cert), ("key_file", key)):
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:
+            return CheckResult(name, False, f"[fleet] {label} {path}: {exc.strerror}")
+    if os.name == "posix" and key.stat().st_mode & 0o077:
+        return CheckResult(
+            name,
+            False,
+            f"{key} can be read by other accounts: chmod 600 it (it is this "
+            "kiosk's only credential)",
+        )
+    facts = read_certificate(cert)
+    if facts is None:
+        return CheckResult(name, False, f"{cert} is not a PEM certificate")
+    if facts.common_name != settings.kiosk_id:
+        return CheckResult(
+            name,
+            False,
+            f"{cert} is for {facts.common_name!r}, not this kiosk "
+            f"({settings.kiosk_id!r}): enrol it with `kiosk fleet enrol`",
+        )
+    now = now or dt.datetime.now(dt.UTC)
+    if now < facts.not_before:
+        return CheckResult(
+            name,
+            False,
+            f"{cert} is valid only from {facts.not_before:%Y-%m-%d}: is the clock right?",
+        )
+    left = (facts.not_after - now).days
+    if left < 0:
+        return CheckResult(
+            name, False, f"{cert} expired on {facts.not_after:%Y-%m-%d}: enrol the kiosk again"
+        )
+    if left < CERT_WARNING_DAYS:
+        return CheckResult(
+            name,
+            False,
+            f"{cert} expires in {left} days "
+            f"({facts.not_after:%Y-%m-%d}): enrol the kiosk again before then",
+        )
+    return CheckResult(
+        name,
+        True,
+        f"to {fleet.host}:{fleet.port}/{fleet.database} as {settings.kiosk_id}; "
+        f"certificate valid until {facts.not_after:%Y-%m-%d}",
+    )
+
+
+def check_fleet_server(
+    settings: Settings, clock: Callable[[], dt.datetime] | None = None
+) -> CheckResult | None:
+    """The central server answers this kiosk, and agrees with its clock (None: delivery off)."""
+    from kiosk.fleet.delivery import Courier, target_of
+
+    target = target_of(settings)
+    if target is None:
+        return None
+    name = "central server"
+    target = dataclasses.replace(target, connect_timeout=5)
+    courier = Courier(target, batch_seconds=10, clock=clock or (lambda: dt.datetime.now(dt.UTC)))
+    outcome = courier.probe()
+    if isinstance(outcome, str):
+        from kiosk.fleet.delivery import ERROR_TEXTS
+
+        return CheckResult(name, False, f"{outcome}: {ERROR_TEXTS.get(outcome, 'see the log')}")
+    if abs(outcome) > MAX_SKEW_S:
+        return CheckResult(
+            name,
+            False,
+            f"reachable, but this kiosk's clock is {outcome:+.0f} s off the "
+            "server's: set up time synchronisation (chrony)",
+        )
+    return CheckResult(name, True, f"reachable; clocks agree within {abs(outcome):.0f} s")
+
+
+def check_outbox(settings: Settings, now: dt.datetime | None = None) -> CheckResult | None:
+    """Requests waiting for the central server: none stuck (None: delivery off)."""
+    if settings.fleet is None:
+        return None
+    name = "outbox"
+    try:
+        store = AppointmentStore(open_database(settings.database_path()), deliver=True)
+    except StoreError as exc:
+        return CheckResult(name, False, str(exc))
+    try:
+        state = store.outbox.state()
+    finally:
+        store.close()
+    now = now or dt.datetime.now(dt.UTC)
+    if state.quarantined:
+        return CheckResult(
+            name,
+            False,
+            f"{state.quarantined} request(s) the central server refused "
+            "(quarantined): see `kiosk fleet status` and docs/fleet.md",
+        )
+    hours = state.oldest_pending_seconds(now) / 3600
+    if hours > 24:
+        return CheckResult(
+            name,
+            False,
+            f"{state.pending} waiting, the oldest for {hours:.0f} h: see "
+            "`kiosk fleet status` for the last error",
+        )
+    return CheckResult(name, True, f"{state.pending} waiting")
+
+
 def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
     """Run every check; a broken config stops the ones that need it."""
     try:
@@ -324,7 +450,7 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         results = [CheckResult("config", False, f"{source or 'built-in defaults'}:{lines}")]
     else:
         results = [CheckResult("config", True, f"{source or 'built-in defaults'}: valid")]
-    checks: list[Callable[[], CheckResult]] = [
+    checks: list[Callable[[], CheckResult | None]] = [
         check_display,
         check_fonts,
         lambda: check_database(settings),
@@ -336,11 +462,16 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         lambda: check_retention(settings),
         lambda: check_logs(settings),
         lambda: check_export_dir(settings),
+        lambda: check_fleet_files(settings),
+        lambda: check_fleet_server(settings),
+        lambda: check_outbox(settings),
         check_service,
     ]
     for check in checks:
         try:
-            results.append(check())
+            result = check()
         except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
-            results.append(CheckResult(getattr(check, "__name__", "check"), False, repr(exc)))
+            result = CheckResult(getattr(check, "__name__", "check"), False, repr(exc))
+        if result is not None:
+            results.append(result)
     return results

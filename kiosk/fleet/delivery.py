@@ -103,6 +103,27 @@ _LINK_LOST = (
 )
 
 
+# What each code of error_code (and each receipt noted as an error) means, for IT.
+ERROR_TEXTS = {
+    "unreachable": "the central server could not be reached (address, port, firewall, VPN?)",
+    "timeout": "the central server did not answer in time (a link that went silent?)",
+    "setup": "the central database or this kiosk's role is not there (check [fleet] "
+    "database and kiosk_id, and that the kiosk is enrolled)",
+    "link": "the connection broke while sending; nothing was lost, it is sent again",
+    "tls": "the TLS handshake failed (the certificate files, their dates, the CA, or the "
+    "certificate was revoked)",
+    "refused": "the central server refused this kiosk's sign-in (role, certificate name or "
+    "pg_hba.conf)",
+    "inactive": "this kiosk is taken out on the central server (fleet.kiosk.active)",
+    "data": "the central server refused a request's data; it is quarantined",
+    "conflict": "the central server holds another request under the same id; quarantined",
+    "retry": "the central server was storing the same request from elsewhere; sent again",
+    "server": "the central server reported an error, or is full (see its log)",
+    "local": "this kiosk's database or its lock file could not be used (run `kiosk doctor`); "
+    "whatever the server already has is sent again and counted as duplicates",
+}
+
+
 def error_code(exc: BaseException) -> str:
     """A short code for what went wrong (the log, the heartbeat, ``kiosk fleet status``):
     never a message text, which may quote a server's words."""
@@ -401,6 +422,19 @@ class Courier:
             settled += store.outbox.settle(receipts)
         quarantined = store.outbox.quarantine(bad, "data") if bad else 0
         return settled, quarantined
+
+    def probe(self) -> float | str:
+        """Whether the central server answers this kiosk (``kiosk doctor``): this clock's
+        offset from the server's in seconds, or an error code."""
+        clock = self._clock()
+        try:
+            with self._connect() as conn, _deadline(conn, self._batch_seconds):
+                row = conn.execute("SELECT now()").fetchone()
+        except Exception as exc:  # noqa: BLE001 - psycopg's or FleetError, named by code
+            return error_code(exc.__cause__ or exc)
+        if row is None:
+            return "server"
+        return (clock - row[0]).total_seconds()
 
     def heartbeat(
         self, store: AppointmentStore, app_version: str, content_version: str
