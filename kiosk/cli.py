@@ -296,6 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the central database as IT's admin role, to create the kiosk's role there "
         "(without it, create it by hand as docs/fleet.md shows)",
     )
+    fenrol.add_argument(
+        "--cert",
+        default=None,
+        metavar="FILE",
+        help="use this certificate the group's CA made (easy-rsa, say; CN = the kiosk id) "
+        "instead of a new one; with --key",
+    )
+    fenrol.add_argument("--key", default=None, metavar="FILE", help="its private key")
     fenrol.add_argument("--site", default="", help="where the kiosk stands, for fleet health")
     fenrol.add_argument(
         "--days", type=int, default=825, help="how long the certificate is valid (%(default)s)"
@@ -304,7 +312,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="", help="the central server's name, for the [fleet] table printed"
     )
     fenrol.add_argument("--port", type=int, default=5432, help="its port (%(default)s)")
-    fenrol.add_argument("--database", default="kiosk_fleet", help="its database (%(default)s)")
+    fenrol.add_argument("--database", default="kiosks", help="its database (%(default)s)")
+    fserver = fsub.add_parser(
+        "server-cert",
+        help="make the central server's TLS certificate, signed by the group's CA (made there "
+        "on first use)",
+    )
+    fserver.add_argument(
+        "--host", required=True, help="the name (or address) kiosks connect to, as in [fleet]"
+    )
+    fserver.add_argument(
+        "--out", required=True, metavar="DIR", help="where to write server.crt, server.key, ca.crt"
+    )
+    fserver.add_argument(
+        "--ca", default="kiosk-ca", metavar="DIR", help="the group's CA folder (%(default)s)"
+    )
+    fserver.add_argument("--days", type=int, default=825, help="how long it is valid (%(default)s)")
     fsub.add_parser(
         "sync",
         parents=[common],
@@ -988,13 +1011,27 @@ def cmd_fleet_enrol(args: argparse.Namespace) -> int:
     if not 1 <= args.days <= 3650:
         print("kiosk fleet enrol: --days must be 1 to 3650", file=sys.stderr)
         return EXIT_USAGE
+    if (args.cert is None) != (args.key is None):
+        print("kiosk fleet enrol: give --cert and --key together", file=sys.stderr)
+        return EXIT_USAGE
     out, ca = Path(args.out), Path(args.ca)
+    existing = (Path(args.cert), Path(args.key)) if args.cert else None
     try:
-        done = enrol(args.kiosk_id, out, ca, dsn=args.dsn, site=args.site, days=args.days)
+        done = enrol(
+            args.kiosk_id,
+            out,
+            ca,
+            dsn=args.dsn,
+            site=args.site,
+            days=args.days,
+            existing=existing,
+        )
     except (EnrolError, FleetError) as exc:
         print(f"kiosk fleet enrol: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    if done.ca_created:
+    if existing is not None:
+        print(f"used {args.cert} (this kiosk's, signed by the CA in {ca})")
+    elif done.ca_created:
         print(
             f"a new group CA is in {ca}: keep ca.key offline and backed up (whoever has it "
             "can enrol kiosks); give ca.crt to the central server (docs/fleet.md)"
@@ -1016,6 +1053,34 @@ def cmd_fleet_enrol(args: argparse.Namespace) -> int:
     print("\nadd to the kiosk's config (kiosk.toml):\n")
     host = args.host or "CENTRAL-SERVER-NAME"
     print(config_block(host, args.port, args.database, out))
+    return EXIT_OK
+
+
+def cmd_fleet_server_cert(args: argparse.Namespace) -> int:
+    """The central server's certificate from the group's CA (made there if it has none)."""
+    from kiosk.fleet.certs import read_certificate
+    from kiosk.fleet.enrol import EnrolError, ca_files, issue_server, make_ca
+
+    if not 1 <= args.days <= 3650:
+        print("kiosk fleet server-cert: --days must be 1 to 3650", file=sys.stderr)
+        return EXIT_USAGE
+    out, ca = Path(args.out), Path(args.ca)
+    try:
+        ca_cert, ca_key = ca_files(ca)
+        if not ca_cert.exists() and not ca_key.exists():
+            make_ca(ca)
+            print(f"a new group CA is in {ca}: keep ca.key offline and backed up")
+        issue_server(args.host, out, ca, args.days)
+    except EnrolError as exc:
+        print(f"kiosk fleet server-cert: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    facts = read_certificate(out / "server.crt")
+    until = f" (valid until {facts.not_after:%Y-%m-%d})" if facts else ""
+    print(
+        f"wrote {out / 'server.crt'}{until}, {out / 'server.key'} and {out / 'ca.crt'}: "
+        "copy them into the cluster's folder, server.key owned by postgres, mode 0600 "
+        "(docs/fleet.md)"
+    )
     return EXIT_OK
 
 
@@ -1372,6 +1437,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "fleet":
             command = {
                 "enrol": cmd_fleet_enrol,
+                "server-cert": cmd_fleet_server_cert,
                 "health": cmd_fleet_health,
                 "sync": cmd_fleet_sync,
                 "status": cmd_fleet_status,

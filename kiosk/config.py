@@ -95,7 +95,7 @@ class Fleet(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
 
     host: Annotated[str, Meta(min_length=1, max_length=253)]
     port: Annotated[int, Meta(ge=1, le=65535)] = 5432
-    database: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,63}$")] = "kiosk_fleet"
+    database: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,63}$")] = "kiosks"
     # The group's CA (it signed the server's certificate), this kiosk's certificate and its
     # key (readable by the kiosk's account only), as `kiosk fleet enrol` wrote them.
     ca_file: Annotated[str, Meta(min_length=1)]

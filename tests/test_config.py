@@ -135,7 +135,7 @@ def test_central_delivery_is_off_unless_its_table_is_there(tmp_path: Path) -> No
     )
     settings, _ = load_settings(cfg)
     assert settings.fleet is not None
-    assert (settings.fleet.port, settings.fleet.database) == (5432, "kiosk_fleet")
+    assert (settings.fleet.port, settings.fleet.database) == (5432, "kiosks")
     assert settings.fleet.sync_seconds == 60
     assert settings.fleet.paths() == (
         folder / "fleet" / "ca.crt",

@@ -27,6 +27,7 @@ KIOSK_DAYS = 825
 CA_DAYS = 3650
 CA_CERT, CA_KEY = "ca.crt", "ca.key"
 KIOSK_CERT, KIOSK_KEY = "kiosk.crt", "kiosk.key"
+SERVER_CERT, SERVER_KEY = "server.crt", "server.key"
 
 
 class EnrolError(Exception):
@@ -84,28 +85,88 @@ def make_ca(folder: Path, name: str = "Clinic group kiosk CA") -> None:
     )  # fmt: skip
 
 
-def issue(kiosk_id: str, out: Path, ca: Path, days: int = KIOSK_DAYS) -> None:
-    """The kiosk's key (written 0600) and its certificate (CN = ``kiosk_id``, for client
-    authentication only), signed by the CA in folder ``ca``; ca.crt copied beside them."""
-    out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _new_key(out / KIOSK_KEY)
-    csr = _openssl("req", "-new", "-key", str(out / KIOSK_KEY), "-subj", f"/CN={kiosk_id}")
+def ca_files(ca: Path) -> tuple[Path, Path]:
+    """The group CA's certificate and key in folder ``ca``: this tool's layout (ca.crt and
+    ca.key) or easy-rsa's (a ``pki`` folder: ca.crt and private/ca.key)."""
+    for key in (ca / CA_KEY, ca / "private" / CA_KEY):
+        if key.is_file():
+            return ca / CA_CERT, key
+    return ca / CA_CERT, ca / CA_KEY
+
+
+def _sign(subject: str, cert: Path, key: Path, ca: Path, days: int, extensions: str) -> None:
+    """A new key at ``key`` (this account only) and its certificate at ``cert``, signed by
+    the CA in folder ``ca``."""
+    ca_cert, ca_key = ca_files(ca)
+    _new_key(key)
+    csr = _openssl("req", "-new", "-key", str(key), "-subj", f"/CN={subject}")
     with tempfile.TemporaryDirectory() as scratch:
-        ext = Path(scratch) / "kiosk.ext"
-        ext.write_text(
-            "basicConstraints=critical,CA:FALSE\n"
-            "keyUsage=critical,digitalSignature\n"
-            "extendedKeyUsage=clientAuth\n"
-        )
-        cert = _openssl(
+        ext = Path(scratch) / "cert.ext"
+        ext.write_text(extensions)
+        signed = _openssl(
             "x509", "-req", "-sha256", "-days", str(days),
-            "-CA", str(ca / CA_CERT), "-CAkey", str(ca / CA_KEY), "-set_serial",
+            "-CA", str(ca_cert), "-CAkey", str(ca_key), "-set_serial",
             str(int.from_bytes(os.urandom(16), "big") >> 1),  # random, positive, 127 bits
             "-extfile", str(ext),
             stdin=csr,
         )  # fmt: skip
-    (out / KIOSK_CERT).write_bytes(cert)
-    shutil.copyfile(ca / CA_CERT, out / CA_CERT)
+    cert.write_bytes(signed)
+
+
+def issue(kiosk_id: str, out: Path, ca: Path, days: int = KIOSK_DAYS) -> None:
+    """The kiosk's key (written 0600) and its certificate (CN = ``kiosk_id``, for client
+    authentication only), signed by the CA in folder ``ca``; ca.crt copied beside them."""
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _sign(
+        kiosk_id, out / KIOSK_CERT, out / KIOSK_KEY, ca, days,
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+        "extendedKeyUsage=clientAuth\n",
+    )  # fmt: skip
+    shutil.copyfile(ca_files(ca)[0], out / CA_CERT)
+
+
+def issue_server(host: str, out: Path, ca: Path, days: int = KIOSK_DAYS) -> None:
+    """The central server's key and certificate (for ``host``, the name kiosks connect to
+    and check), signed by the CA in folder ``ca``: server.crt, server.key, ca.crt."""
+    import ipaddress
+
+    if not re.fullmatch(r"[A-Za-z0-9.:-]{1,253}", host):
+        raise EnrolError(f"{host!r} is not a host name or address")
+    try:
+        ipaddress.ip_address(host)
+        name = f"IP:{host}"
+    except ValueError:
+        name = f"DNS:{host}"
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _sign(
+        host, out / SERVER_CERT, out / SERVER_KEY, ca, days,
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+        f"extendedKeyUsage=serverAuth\nsubjectAltName={name}\n",
+    )  # fmt: skip
+    shutil.copyfile(ca_files(ca)[0], out / CA_CERT)
+
+
+def adopt(kiosk_id: str, out: Path, ca: Path, cert: Path, key: Path) -> None:
+    """A kiosk certificate the group's own CA made (easy-rsa, say): checked to be this
+    kiosk's, copied beside ca.crt with its key (written 0600)."""
+    facts = read_certificate(cert)
+    if facts is None:
+        raise EnrolError(f"{cert} is not a PEM certificate")
+    if facts.common_name != kiosk_id:
+        raise EnrolError(
+            f"{cert} is for {facts.common_name!r}: its common name must be the kiosk id "
+            f"{kiosk_id!r}"
+        )
+    try:
+        secret = key.read_bytes()
+        ca_cert = ca_files(ca)[0].read_bytes()
+    except OSError as exc:
+        raise EnrolError(f"cannot read {exc.filename}: {exc.strerror}") from None
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private_file(out / KIOSK_KEY)
+    (out / KIOSK_KEY).write_bytes(secret)
+    shutil.copyfile(cert, out / KIOSK_CERT)
+    (out / CA_CERT).write_bytes(ca_cert)
 
 
 def add_role(dsn: str, kiosk_id: str, site: str) -> str:
@@ -155,24 +216,33 @@ def enrol(
     dsn: str | None = None,
     site: str = "",
     days: int = KIOSK_DAYS,
+    existing: tuple[Path, Path] | None = None,
 ) -> Enrolled:
     """Everything a kiosk needs to deliver: see the module's docstring. The CA folder gets a
-    new CA when it has none. Raises EnrolError or FleetError (then the kiosk's files may be
-    written, its role not)."""
+    new CA when it has none; with ``existing`` (a certificate and key the group's CA made)
+    those are used instead of new ones. Raises EnrolError or FleetError (then the kiosk's
+    files may be written, its role not)."""
     if not KIOSK_ID.match(kiosk_id):
         raise EnrolError(
             f"{kiosk_id!r} cannot be a kiosk id: 1-63 letters, digits, '.', '_' or '-'"
         )
-    has_cert, has_key = (ca / CA_CERT).is_file(), (ca / CA_KEY).is_file()
-    if has_cert != has_key:
-        raise EnrolError(
-            f"{ca} holds {'ca.crt' if has_cert else 'ca.key'} without "
-            f"{'ca.key' if has_cert else 'ca.crt'}: give the folder with both"
-        )
-    created = not has_cert
-    if created:
-        make_ca(ca)
-    issue(kiosk_id, out, ca, days)
+    ca_cert, ca_key = ca_files(ca)
+    created = False
+    if existing is not None:
+        if not ca_cert.is_file():
+            raise EnrolError(f"{ca} holds no ca.crt: give the folder of the CA that signed it")
+        adopt(kiosk_id, out, ca, *existing)
+    else:
+        has_cert, has_key = ca_cert.is_file(), ca_key.is_file()
+        if has_cert != has_key:
+            raise EnrolError(
+                f"{ca} holds {'ca.crt' if has_cert else 'ca.key'} without "
+                f"{'ca.key' if has_cert else 'ca.crt'}: give the folder with both"
+            )
+        created = not has_cert
+        if created:
+            make_ca(ca)
+        issue(kiosk_id, out, ca, days)
     role = add_role(dsn, kiosk_id, site) if dsn is not None else ""
     facts = read_certificate(out / KIOSK_CERT)
     return Enrolled(out, created, role, facts.not_after if facts else None)

@@ -70,7 +70,7 @@ def test_a_kiosk_set_up_right_passes(
         "utf-8",
     )
     assert main(["config", "check", "--config", str(config)]) == 0
-    assert f"central delivery: to 127.0.0.1:5432/kiosk_fleet as {KIOSK}" in capsys.readouterr().out
+    assert f"central delivery: to 127.0.0.1:5432/kiosks as {KIOSK}" in capsys.readouterr().out
 
 
 def test_without_central_delivery_doctor_says_it_is_off(settings: Settings) -> None:

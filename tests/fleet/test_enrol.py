@@ -14,6 +14,7 @@ from pgserver import Central, PgServer
 from kiosk.cli import main
 from kiosk.fleet.certs import read_certificate
 from kiosk.fleet.delivery import Courier, Target
+from kiosk.fleet.enrol import EnrolError
 from kiosk.store import AppointmentStore
 
 from testkit import save_patient
@@ -106,3 +107,81 @@ def test_half_a_ca_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["fleet", "enrol", "--kiosk-id", "k", "--out", str(out), "--ca", str(ca)]) == 1
     assert "holds ca.crt without ca.key" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_servers_certificate_passes_a_kiosks_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`server-cert` and `enrol` from one new CA: a real TLS handshake in which the client
+    checks the server's name against the group's CA (as a kiosk's verify-full does) and the
+    server asks for the kiosk's certificate (as PostgreSQL's cert authentication does)."""
+    import socket
+    import ssl
+    import threading
+
+    ca, server, kiosk = tmp_path / "ca", tmp_path / "server", tmp_path / "kiosk"
+    assert main(["fleet", "server-cert", "--host", "127.0.0.1", "--out", str(server),
+                 "--ca", str(ca)]) == 0  # fmt: skip
+    assert "a new group CA is in" in capsys.readouterr().out
+    assert _mode(server / "server.key") == 0o600
+    assert main(["fleet", "enrol", "--kiosk-id", "salon-9", "--out", str(kiosk),
+                 "--ca", str(ca)]) == 0  # fmt: skip
+    assert "signed with the group CA" in capsys.readouterr().out
+
+    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    serving.minimum_version = ssl.TLSVersion.TLSv1_3
+    serving.load_cert_chain(server / "server.crt", server / "server.key")
+    serving.load_verify_locations(server / "ca.crt")
+    serving.verify_mode = ssl.CERT_REQUIRED
+    client = ssl.create_default_context(cafile=str(kiosk / "ca.crt"))
+    client.load_cert_chain(kiosk / "kiosk.crt", kiosk / "kiosk.key")
+    seen: list[object] = []
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with serving.wrap_socket(conn, server_side=True) as tls:
+                seen.append(dict(pair for rdn in tls.getpeercert()["subject"] for pair in rdn))
+                tls.sendall(b"ok")
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        with socket.create_connection(listener.getsockname()) as raw:
+            with client.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                assert tls.recv(2) == b"ok"
+        thread.join(10)
+    assert seen == [{"commonName": "salon-9"}]
+    # Another name than the certificate's is refused, as verify-full refuses it.
+    with pytest.raises(EnrolError):
+        from kiosk.fleet.enrol import issue_server
+
+        issue_server("db clinic", tmp_path / "bad", ca)
+
+
+def test_a_certificate_from_the_groups_own_ca_is_taken_as_it_is(
+    pg: PgServer,
+    central: Central,
+    tmp_path: Path,
+    make_store: Callable[..., AppointmentStore],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """IT's CA (easy-rsa, say) made the kiosk's certificate: enrol checks it is this
+    kiosk's, copies it with its key (0600) and makes the role; the kiosk delivers."""
+    ca = _group_ca(pg, tmp_path / "ca")
+    made = pg.client_files("salon-5", tmp_path / "made")
+    out = tmp_path / "salon-5"
+    base = ["fleet", "enrol", "--kiosk-id", "salon-5", "--out", str(out), "--ca", str(ca)]
+    wrong = ["--cert", str(made.cert), "--key", str(made.key)]
+    assert main([*base[:3], "salon-6", *base[4:], *wrong]) == 1
+    assert "its common name must be the kiosk id 'salon-6'" in capsys.readouterr().err
+    assert main([*base, *wrong, "--dsn", central.admin_dsn]) == 0
+    assert f"used {made.cert}" in capsys.readouterr().out
+    assert _mode(out / "kiosk.key") == 0o600
+    assert (out / "kiosk.crt").read_bytes() == made.cert.read_bytes()
+    target = Target(
+        "127.0.0.1", pg.port, central.dbname, "salon-5",
+        out / "ca.crt", out / "kiosk.crt", out / "kiosk.key",
+    )  # fmt: skip
+    store = make_store(deliver=True)
+    save_patient(store, "Adopted Patient", kiosk="salon-5")
+    assert Courier(target).sync(store).settled.stored == 1
