@@ -101,6 +101,7 @@ def test_doctor_passes_on_a_healthy_setup(
         "retention",
         "logs",
         "export folder",
+        "central delivery",
         "service",
     ]
     assert all(r.ok for r in results), [str(r) for r in results if not r.ok]
