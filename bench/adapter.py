@@ -75,6 +75,14 @@ def open_store(db_path: Path, keys: Path) -> Any:
     return AppointmentStore(open_database(db_path), sealer=crypto.load_sealer(keys))
 
 
+def open_store_delivering(db_path: Path, keys: Path) -> Any:
+    """The store of a kiosk with central delivery on ([fleet])."""
+    from kiosk import crypto
+    from kiosk.store import AppointmentStore, open_database
+
+    return AppointmentStore(open_database(db_path), sealer=crypto.load_sealer(keys), deliver=True)
+
+
 def open_kiosk_store(settings: Any) -> Any:
     """The store exactly as ``kiosk run`` opens it from its settings."""
     from kiosk.cli import open_store as kiosk_open_store
@@ -98,11 +106,12 @@ def save(store: Any, request: AppointmentRequest) -> str:
     return intake.save(request, STAMP, store)
 
 
-def fill(db_path: Path, keys: Path, count: int) -> None:
+def fill(db_path: Path, keys: Path, count: int, *, deliver: bool = False) -> None:
     """Create a database at ``db_path`` holding ``count`` sealed requests, quickly (one
     transaction, no fsync: this is set-up, not a measurement). One request every 17 s, from
     one store whose clocks follow them, so its data key changes every hour as a running
-    kiosk's does (about 470 keys for 100,000 requests)."""
+    kiosk's does (about 470 keys for 100,000 requests). With ``deliver``, each also waits in
+    the outbox for the central server, as on a kiosk whose server was away."""
     from kiosk import crypto
     from kiosk.store import AppointmentStore, open_database
 
@@ -113,6 +122,7 @@ def fill(db_path: Path, keys: Path, count: int) -> None:
         clock=lambda: now[0],
         sealer=crypto.load_sealer(keys),
         monotonic=lambda: (now[0] - start).total_seconds(),
+        deliver=deliver,
     )
     with store.bulk_load():
         for i in range(count):

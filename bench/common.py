@@ -102,13 +102,21 @@ def write_config(folder: Path, **settings: object) -> Path:
         **settings,
     }
     lines = []
+    tables = {k: v for k, v in values.items() if isinstance(v, dict)}
     for key, value in values.items():
+        if key in tables:
+            continue
         if isinstance(value, bool):
             lines.append(f"{key} = {'true' if value else 'false'}")
         elif isinstance(value, int | float):
             lines.append(f"{key} = {value}")
         else:
             lines.append(f"{key} = {json.dumps(str(value))}")
+    for name, table in tables.items():  # ([fleet]) after the top-level keys
+        lines.append(f"[{name}]")
+        for key, value in table.items():
+            shown = value if isinstance(value, int) else json.dumps(str(value))
+            lines.append(f"{key} = {shown}")
     path = folder / "kiosk.toml"
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", "utf-8")

@@ -58,6 +58,7 @@ class Record:
     lang: str
     route: str
     ms: float
+    at: float = 0.0  # time.perf_counter() when the frame was out
 
 
 @dataclass
@@ -275,7 +276,9 @@ class Driver(QObject):
         assert tap is not None
         if tap.switch:
             w = self.window
-            self.run.records.append(Record(tap.kind, w.language, w.route.key, ms))
+            self.run.records.append(
+                Record(tap.kind, w.language, w.route.key, ms, time.perf_counter())
+            )
         QTimer.singleShot(0, self._next)
 
     def _timed_out(self) -> None:

@@ -49,6 +49,7 @@ PIECES = (
     "staff",
     "content",
     "unlock",
+    "fleet",
     "bundle",
 )
 
@@ -95,6 +96,14 @@ BUDGETS: dict[str, Budget] = {
     "staff_growth_mib": Budget("<=", 30.0),
     "frozen_ratio": Budget("<=", 1.1),
     "bundle_mb": Budget("<=", 150.0),
+    # Central delivery (issue 21): a kiosk back after days away sends 10,000 requests in at
+    # most 10 s; 200 kiosks' heartbeats every 5 s for a minute without one error; and the
+    # screen answers taps as fast while the kiosk delivers (p95 within 1.2× of the same
+    # kiosk not delivering, measured in alternation).
+    "fleet_backlog_s": Budget("<=", 10.0),
+    "fleet_kiosk_backlog_s": Budget("<=", 10.0),
+    "fleet_heartbeat_errors": Budget("<=", 0.0),
+    "fleet_switch_ratio": Budget("<=", 1.2),
 }
 
 
@@ -511,6 +520,76 @@ class Bench:
         )
 
     # --- 9. bundle ---------------------------------------------------------------------------
+
+    def fleet(self) -> None:
+        """Central delivery against a PostgreSQL started on loopback (bench.fleet)."""
+        runs = 1 if self.quick else 3
+        backlog = [run_piece("fleet", "backlog", "--requests", "10000") for _ in range(runs)]
+        for r in backlog:
+            if r["error"] or r["left"] or r["on_server"] != r["requests"]:
+                self.problems.append(f"fleet backlog: {r}")
+        self.row(
+            "fleet_backlog_s",
+            "delivering a 10,000-request backlog (loopback, `kiosk fleet sync`)",
+            "s",
+            [r["seconds"] for r in backlog],
+        )
+        own = [run_piece("fleet", "kiosk", "--requests", "10000") for _ in range(runs)]
+        for r in own:
+            if r["delivered"] != r["requests"]:
+                self.problems.append(f"fleet kiosk backlog: {r}")
+        self.row(
+            "fleet_kiosk_backlog_s",
+            "the same, by the running kiosk (paced, beside its screen)",
+            "s",
+            [r["seconds"] for r in own],
+        )
+        kiosks, seconds = (50, 20) if self.quick else (200, 60)
+        beats = run_piece(
+            "fleet", "heartbeats", "--kiosks", str(kiosks), "--every", "5",
+            "--seconds", str(seconds),
+        )  # fmt: skip
+        self.row(
+            "fleet_heartbeat_errors",
+            f"{kiosks} kiosks' heartbeats every 5 s for {seconds} s "
+            f"({beats['sent']:,} sent): errors",
+            "",
+            [float(beats["errors"])],
+        )
+        self.row(
+            "fleet_heartbeat_p95_ms",
+            f"{kiosks} kiosks' heartbeat, connect to answer, p95",
+            "ms",
+            [beats["p95_ms"]],
+        )
+        switches = "300" if self.quick else "600"
+        with_, without = [], []
+        for _ in range(1 if self.quick else 5):  # alternated: noise falls on both sides
+            with_.append(run_piece("fleet", "switch", "--switches", switches, "--deliver"))
+            without.append(run_piece("fleet", "switch", "--switches", switches))
+        for r in with_ + without:
+            if r.get("errors"):
+                self.problems.append(f"fleet switch: {r['errors'][:3]}")
+        self.details["fleet"] = {"backlog": backlog, "kiosk": own, "heartbeats": beats,
+            "switch": {"delivering": with_, "not_delivering": without}}  # fmt: skip
+        self.row(
+            "fleet_switch_p95_ms",
+            "screen switch p95 while delivering a 20,000 backlog",
+            "ms",
+            [r["p95_ms"] for r in with_],
+        )
+        self.row(
+            "fleet_switch_idle_p95_ms",
+            "screen switch p95, same kiosk not delivering",
+            "ms",
+            [r["p95_ms"] for r in without],
+        )
+        self.row(
+            "fleet_switch_ratio",
+            "screen switch p95, delivering ÷ not delivering",
+            "×",
+            [a["p95_ms"] / b["p95_ms"] for a, b in zip(with_, without, strict=True)],
+        )
 
     def bundle(self) -> None:
         folder = ROOT / "dist" / "kiosk"

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import trustme
-
 from kiosk.fleet.central_schema import KIOSK_GROUP
 from kiosk.fleet.delivery import Target
 
@@ -56,18 +54,22 @@ class ClientFiles:
 
 
 class PgServer:
-    """One PostgreSQL cluster; the test that made it stops it (``close``)."""
+    """One PostgreSQL cluster; the test that made it stops it (``close``).
 
-    def __init__(self, bin_dir: Path) -> None:
+    Its TLS comes from a throw-away CA made with trustme (a revocation list too), or, with
+    ``ca_dir`` (`make bench`, which has no test libraries), from the kiosk's own tools
+    (kiosk.fleet.enrol: the CA made there on first use, no revocation list).
+    """
+
+    def __init__(self, bin_dir: Path, ca_dir: Path | None = None) -> None:
         self.bin = bin_dir
         self.base = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
         self.data = self.base / "data"
         self.socket_dir = self.base / "sock"
         self.socket_dir.mkdir()
         self.port = _free_port()
-        self.ca = trustme.CA(organization_name="Test clinic group")
+        self.ca_dir = ca_dir
         self.ca_file = self.base / "ca.crt"
-        self.ca.cert_pem.write_to_path(str(self.ca_file))
         self._as_server_user(self.base, self.socket_dir)
         self._run(
             "initdb",
@@ -81,19 +83,33 @@ class PgServer:
             "--auth-host=reject",
             "--no-sync",
         )
-        cert = self.ca.issue_cert("127.0.0.1", "localhost")
-        cert.private_key_pem.write_to_path(str(self.data / "server.key"))
-        cert.cert_chain_pems[0].write_to_path(str(self.data / "server.crt"))
-        shutil.copy(self.ca_file, self.data / "ca.crt")
         self.revoked: list[int] = []
-        self._write_crl()
+        if ca_dir is None:
+            import trustme
+
+            self.ca = trustme.CA(organization_name="Test clinic group")
+            self.ca.cert_pem.write_to_path(str(self.ca_file))
+            cert = self.ca.issue_cert("127.0.0.1", "localhost")
+            cert.private_key_pem.write_to_path(str(self.data / "server.key"))
+            cert.cert_chain_pems[0].write_to_path(str(self.data / "server.crt"))
+            self._write_crl()
+            crl = "ssl_crl_file = 'crl.pem'\n"
+        else:
+            from kiosk.fleet.enrol import ca_files, issue_server, make_ca
+
+            if not ca_files(ca_dir)[0].exists():
+                make_ca(ca_dir)
+            issue_server("127.0.0.1", self.data, ca_dir)
+            shutil.copy(self.data / "ca.crt", self.ca_file)
+            crl = ""
+        shutil.copy(self.ca_file, self.data / "ca.crt")
         os.chmod(self.data / "server.key", 0o600)
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(
                 f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
                 f"unix_socket_directories = '{self.socket_dir}'\n"
                 "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
-                "ssl_ca_file = 'ca.crt'\nssl_crl_file = 'crl.pem'\n"
+                f"ssl_ca_file = 'ca.crt'\n{crl}"
                 "ssl_min_protocol_version = 'TLSv1.3'\n"
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             )
@@ -204,6 +220,11 @@ class PgServer:
 
     def client_files(self, common_name: str, folder: Path) -> ClientFiles:
         """A client certificate for ``common_name`` signed by the group's CA."""
+        if self.ca_dir is not None:
+            from kiosk.fleet.enrol import issue
+
+            issue(common_name, folder, self.ca_dir)
+            return ClientFiles(folder / "kiosk.crt", folder / "kiosk.key", folder / "ca.crt")
         folder.mkdir(parents=True, exist_ok=True)
         cert = self.ca.issue_cert(f"{common_name}.kiosks.invalid", common_name=common_name)
         files = ClientFiles(
@@ -280,11 +301,11 @@ class Central:
 
 
 @contextlib.contextmanager
-def running_server() -> Iterator[PgServer]:
+def running_server(ca_dir: Path | None = None) -> Iterator[PgServer]:
     bin_dir = server_binaries()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL is not installed (tests/system-packages.sh installs it)")
-    server = PgServer(bin_dir)
+    server = PgServer(bin_dir, ca_dir)
     try:
         yield server
     finally:

@@ -288,6 +288,7 @@ class Courier:
         batch_bytes: int = BATCH_BYTES,
         run_seconds: float = RUN_SECONDS,
         batch_seconds: float = BATCH_SECONDS,
+        pause_s: float = 0.0,
     ) -> None:
         self.target = target
         self._monotonic = monotonic
@@ -297,6 +298,9 @@ class Courier:
         self._batch_bytes = batch_bytes
         self._run_seconds = run_seconds
         self._batch_seconds = batch_seconds
+        # Between two batches (the running kiosk's): the screen's thread gets the processor
+        # and the interpreter to itself for a while, however long the backlog.
+        self._pause_s = pause_s
         self.last_error = ""
         # Set when the kiosk closes: a run stops after the batch under way.
         self.halt = threading.Event()
@@ -397,6 +401,8 @@ class Courier:
         return SyncReport(settled, quarantined, batches)
 
     def _next(self, outbox: Any, settled: Settled, started: float) -> list[Parcel]:
+        if self._pause_s and self.halt.wait(self._pause_s):
+            return []  # the kiosk is closing
         if self.halt.is_set() or self._monotonic() - started > self._run_seconds:
             return []
         try:

@@ -938,6 +938,8 @@ class AppointmentStore:
         when it could not be done now (another connection kept reading past the busy
         timeout; SQLite then says so in its answer, it raises nothing): the next save,
         delete or delivery run empties it."""
+        if self.db.conn.in_transaction:
+            return False  # inside bulk_load: it empties the log once, at its end
         try:
             (busy, *_) = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error as exc:

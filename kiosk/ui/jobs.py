@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
+# The running kiosk's delivery rests this long between two batches of 200: a backlog of
+# 10,000 still goes in under 10 s, and the screen answers taps as fast as when it sends
+# nothing (bench: fleet_switch_ratio).
+DELIVERY_PAUSE_S = 0.1
 
 
 class _Reply(QObject):
@@ -215,7 +219,7 @@ class KioskJobs(QObject):
         from kiosk.fleet.delivery import Courier, target_of
 
         target = target_of(settings)
-        self.courier = Courier(target) if target is not None else None
+        self.courier = Courier(target, pause_s=DELIVERY_PAUSE_S) if target is not None else None
         self.content_version = ""
         self.delivery = JobRunner(self)
         self.delivery.idle.connect(self._delivery_idle)
