@@ -56,7 +56,7 @@ def backlog(requests: int) -> dict[str, Any]:
         report = courier.sync(store)
         seconds = time.perf_counter() - t0
         left = store.outbox.state().pending
-        on_server = db.query("SELECT count(*) FROM fleet.request")[0][0]
+        on_server = db.stored()
         store.close()
     return {
         "requests": requests,
@@ -110,7 +110,7 @@ def heartbeats(kiosks: int, every: float, seconds: float) -> dict[str, Any]:
             thread.start()
         for thread in threads:
             thread.join()
-        rows = db.query("SELECT status, count(*) FROM fleet.fleet_health GROUP BY status")
+        health = db.health()
     return {
         "kiosks": kiosks,
         "every_s": every,
@@ -120,7 +120,7 @@ def heartbeats(kiosks: int, every: float, seconds: float) -> dict[str, Any]:
         "error_codes": sorted(set(failures)),
         "p50_ms": percentile(times, 50) if times else float("nan"),
         "p95_ms": percentile(times, 95) if times else float("nan"),
-        "health": dict(rows),
+        "health": health,
     }
 
 
@@ -155,7 +155,7 @@ def kiosk(requests: int) -> dict[str, Any]:
         count = 0
         while time.perf_counter() - t0 < 120:
             QCoreApplication.processEvents()
-            count = int(db.query("SELECT count(*) FROM fleet.request")[0][0])
+            count = db.stored()
             if count == requests:
                 break
             time.sleep(0.05)  # polling the server from outside the kiosk, not in it
@@ -209,7 +209,7 @@ def switch(switches: int, backlog_size: int, deliver: bool) -> dict[str, Any]:
         driver.start()
         app.exec()  # type: ignore[attr-defined]
         jobs.stop()
-        result["delivered"] = db.query("SELECT count(*) FROM fleet.request")[0][0]
+        result["delivered"] = db.stored()
         result["deliver"] = deliver
     return result
 

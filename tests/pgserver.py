@@ -291,6 +291,15 @@ class Central:
             connect_timeout=timeout,
         )
 
+    def stored(self) -> int:
+        """How many requests the central server holds."""
+        return int(self.query("SELECT count(*) FROM fleet.request")[0][0])
+
+    def health(self) -> dict[str, int]:
+        """How many kiosks fleet_health shows in each status."""
+        rows = self.query("SELECT status, count(*) FROM fleet.fleet_health GROUP BY status")
+        return {str(status): int(n) for status, n in rows}
+
     def query(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
         """Run ``sql`` as IT and return its rows."""
         import psycopg
