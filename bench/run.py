@@ -28,6 +28,7 @@ from bench.common import (
     ROOT,
     finish_piece,
     machine,
+    percentile,
     run_piece,
     sandbox_env,
     scratch,
@@ -101,7 +102,6 @@ BUDGETS: dict[str, Budget] = {
     # screen answers taps as fast while the kiosk delivers (p95 within 1.2× of the same
     # kiosk not delivering, measured in alternation).
     "fleet_backlog_s": Budget("<=", 10.0),
-    "fleet_kiosk_backlog_s": Budget("<=", 10.0),
     "fleet_heartbeat_errors": Budget("<=", 0.0),
     "fleet_switch_ratio": Budget("<=", 1.2),
 }
@@ -540,7 +540,7 @@ class Bench:
                 self.problems.append(f"fleet kiosk backlog: {r}")
         self.row(
             "fleet_kiosk_backlog_s",
-            "the same, by the running kiosk (paced, beside its screen)",
+            "the same by the running kiosk, from its start (paced, beside its screen)",
             "s",
             [r["seconds"] for r in own],
         )
@@ -572,23 +572,31 @@ class Bench:
                 self.problems.append(f"fleet switch: {r['errors'][:3]}")
         self.details["fleet"] = {"backlog": backlog, "kiosk": own, "heartbeats": beats,
             "switch": {"delivering": with_, "not_delivering": without}}  # fmt: skip
+        # The same first k switches of both runs of a pair: those made while delivering.
+        pairs = []
+        for a, b in zip(with_, without, strict=True):
+            k = min(a["during"], len(b["ms"]))
+            if k < 50:
+                self.problems.append(f"fleet switch: only {k} switches while delivering")
+                continue
+            pairs.append((percentile(a["ms"][:k], 95), percentile(b["ms"][:k], 95), k))
         self.row(
             "fleet_switch_p95_ms",
             "screen switch p95 while delivering a 20,000 backlog",
             "ms",
-            [r["p95_ms"] for r in with_],
+            [a for a, _, _ in pairs] or [float("nan")],
         )
         self.row(
             "fleet_switch_idle_p95_ms",
-            "screen switch p95, same kiosk not delivering",
+            "screen switch p95, the same switches, kiosk not delivering",
             "ms",
-            [r["p95_ms"] for r in without],
+            [b for _, b, _ in pairs] or [float("nan")],
         )
         self.row(
             "fleet_switch_ratio",
             "screen switch p95, delivering ÷ not delivering",
             "×",
-            [a["p95_ms"] / b["p95_ms"] for a, b in zip(with_, without, strict=True)],
+            [a / b for a, b, _ in pairs] or [float("nan")],
         )
 
     def bundle(self) -> None:

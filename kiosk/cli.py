@@ -311,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     fenrol.add_argument(
         "--host", default="", help="the central server's name, for the [fleet] table printed"
     )
+    fenrol.add_argument(
+        "--kiosk-folder",
+        default="/etc/clinic-kiosk/fleet",
+        metavar="DIR",
+        help="where the three files will be on the kiosk, for the [fleet] table printed "
+        "(%(default)s)",
+    )
     fenrol.add_argument("--port", type=int, default=5432, help="its port (%(default)s)")
     fenrol.add_argument("--database", default="kiosks", help="its database (%(default)s)")
     fserver = fsub.add_parser(
@@ -319,7 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
         "on first use)",
     )
     fserver.add_argument(
-        "--host", required=True, help="the name (or address) kiosks connect to, as in [fleet]"
+        "--host",
+        required=True,
+        action="append",
+        help="a name (or address) kiosks connect to, as in [fleet]; repeat it for each one "
+        "(a LAN name and a WireGuard address, say)",
     )
     fserver.add_argument(
         "--out", required=True, metavar="DIR", help="where to write server.crt, server.key, ca.crt"
@@ -1030,7 +1041,7 @@ def cmd_fleet_enrol(args: argparse.Namespace) -> int:
         print(f"kiosk fleet enrol: {exc}", file=sys.stderr)
         return EXIT_FAIL
     if existing is not None:
-        print(f"used {args.cert} (this kiosk's, signed by the CA in {ca})")
+        print(f"used {args.cert} (checked: this kiosk's, for signing in, signed by {ca})")
     elif done.ca_created:
         print(
             f"a new group CA is in {ca}: keep ca.key offline and backed up (whoever has it "
@@ -1050,25 +1061,26 @@ def cmd_fleet_enrol(args: argparse.Namespace) -> int:
         print(f"role {args.kiosk_id} was there already: allowed to sign in again")
     else:
         print("no --dsn: create the kiosk's role on the central server as docs/fleet.md shows")
-    print("\nadd to the kiosk's config (kiosk.toml):\n")
+    print(
+        f"\nadd to the kiosk's config (kiosk.toml), with the three files in "
+        f"{args.kiosk_folder} on the kiosk:\n"
+    )
     host = args.host or "CENTRAL-SERVER-NAME"
-    print(config_block(host, args.port, args.database, out))
+    print(config_block(host, args.port, args.database, args.kiosk_folder))
     return EXIT_OK
 
 
 def cmd_fleet_server_cert(args: argparse.Namespace) -> int:
     """The central server's certificate from the group's CA (made there if it has none)."""
     from kiosk.fleet.certs import read_certificate
-    from kiosk.fleet.enrol import EnrolError, ca_files, issue_server, make_ca
+    from kiosk.fleet.enrol import EnrolError, ensure_ca, issue_server
 
     if not 1 <= args.days <= 3650:
         print("kiosk fleet server-cert: --days must be 1 to 3650", file=sys.stderr)
         return EXIT_USAGE
     out, ca = Path(args.out), Path(args.ca)
     try:
-        ca_cert, ca_key = ca_files(ca)
-        if not ca_cert.exists() and not ca_key.exists():
-            make_ca(ca)
+        if ensure_ca(ca, f"./easyrsa build-server-full {args.host[0]} nopass"):
             print(f"a new group CA is in {ca}: keep ca.key offline and backed up")
         issue_server(args.host, out, ca, args.days)
     except EnrolError as exc:

@@ -343,6 +343,17 @@ def check_fleet_files(settings: Settings, now: dt.datetime | None = None) -> Che
     facts = read_certificate(cert)
     if facts is None:
         return CheckResult(name, False, f"{cert} is not a PEM certificate")
+    import ssl
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(cert, key, password=b"")
+    except ssl.SSLError:
+        return CheckResult(
+            name,
+            False,
+            f"{key} is not the key of {cert}, or it is encrypted (the kiosk "
+            "starts unattended: it needs the key without a passphrase)",
+        )
     if facts.common_name != settings.kiosk_id:
         return CheckResult(
             name,

@@ -99,7 +99,7 @@ class PgServer:
 
             if not ca_files(ca_dir)[0].exists():
                 make_ca(ca_dir)
-            issue_server("127.0.0.1", self.data, ca_dir)
+            issue_server(["127.0.0.1"], self.data, ca_dir)
             shutil.copy(self.data / "ca.crt", self.ca_file)
             crl = ""
         shutil.copy(self.ca_file, self.data / "ca.crt")

@@ -70,6 +70,9 @@ class Target:
             "sslrootcert": str(self.ca_file),
             "sslcert": str(self.cert_file),
             "sslkey": str(self.key_file),
+            # Never a passphrase prompt (libpq asks on the terminal for an encrypted key,
+            # and waits): a kiosk's key is unencrypted, and an encrypted one fails at once.
+            "sslpassword": "-",
             "ssl_min_protocol_version": "TLSv1.3",
             "connect_timeout": self.connect_timeout,
             "application_name": f"kiosk {self.kiosk_id}",
@@ -155,7 +158,7 @@ def error_code(exc: BaseException) -> str:
         return "server"
     if any(words in text for words in _LINK_LOST):
         return "link"
-    if "certificate" in text or "ssl" in text or "tls" in text:
+    if any(word in text for word in ("certificate", "ssl", "tls", "private key")):
         return "tls"
     return "unreachable"
 
@@ -359,7 +362,7 @@ class Courier:
         try:
             conn = self._connect()
         except FleetError as exc:
-            code = error_code(exc.__cause__ or exc)
+            code = _code(exc)
             _note_failure(outbox, batch, code)
             return SyncReport(error=code)
         with conn:
@@ -437,7 +440,7 @@ class Courier:
             with self._connect() as conn, _deadline(conn, self._batch_seconds):
                 row = conn.execute("SELECT now()").fetchone()
         except Exception as exc:  # noqa: BLE001 - psycopg's or FleetError, named by code
-            return error_code(exc.__cause__ or exc)
+            return _code(exc)
         if row is None:
             return "server"
         return (clock - row[0]).total_seconds()
@@ -468,13 +471,23 @@ class Courier:
                     ],
                 ).fetchone()
         except Exception as exc:  # noqa: BLE001 - psycopg's or FleetError, named by code
-            code = error_code(exc.__cause__ or exc)
+            code = _code(exc)
             log.warning("fleet_heartbeat_failed error=%s", code)
             return None
         if row is None:
             return None
         server_now: dt.datetime = row[0]
         return (clock - server_now).total_seconds()
+
+
+def _code(exc: BaseException) -> str:
+    """error_code of what a connect or a query raised: a deadline that ran out is a timeout
+    whatever the cut connection then said; a FleetError by what caused it."""
+    if isinstance(exc, _TimedOut):
+        return "timeout"
+    if isinstance(exc, FleetError) and exc.__cause__ is not None:
+        return error_code(exc.__cause__)
+    return error_code(exc)
 
 
 def _note_failure(outbox: Any, batch: Sequence[Parcel], code: str) -> None:

@@ -14,7 +14,12 @@ from relay import relay
 
 from kiosk.cli import main
 from kiosk.config import Fleet, Settings
-from kiosk.doctor import check_fleet_files, check_fleet_server, check_outbox, run_checks
+from kiosk.doctor import (
+    check_fleet_files,
+    check_fleet_server,
+    check_outbox,
+    run_checks,
+)
 from kiosk.store import AppointmentStore
 
 from testkit import save_patient
@@ -148,3 +153,51 @@ def test_quarantined_and_old_waiting_requests_are_named(
     store.outbox.settle({uuid_: "conflict"})
     stuck = check_outbox(fleet)
     assert stuck is not None and not stuck.ok and "quarantined" in stuck.detail
+
+
+def test_an_encrypted_key_is_named_and_never_waits_for_a_passphrase(
+    pg: PgServer, central: Central, settings: Settings, tmp_path: Path
+) -> None:
+    """The kiosk starts unattended: a key with a passphrase is named by doctor, and a sync
+    or a probe fails at once instead of asking on the terminal (and waiting)."""
+    import os
+    import subprocess
+    import sys
+
+    files = _enrolled(pg, central, tmp_path)
+    key = files / "kiosk.key"
+    encrypted = subprocess.run(
+        ["openssl", "pkey", "-in", str(key), "-aes256", "-passout", "pass:secret"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    key.write_bytes(encrypted)
+    fleet = _settings(settings, central, files)
+    result = check_fleet_files(fleet)
+    assert not result.ok and "it is encrypted" in result.detail
+    # As IT runs it: `kiosk doctor` with its standard input open (a terminal, or here a
+    # pipe nobody writes to). Without the kiosk's dummy password libpq would read the
+    # passphrase from it and wait there.
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'kiosk_id = "{KIOSK}"\ndb_path = "{fleet.db_path}"\n[fleet]\nhost = "127.0.0.1"\n'
+        f'port = {pg.port}\ndatabase = "{central.dbname}"\nca_file = "{files / "ca.crt"}"\n'
+        f'cert_file = "{files / "kiosk.crt"}"\nkey_file = "{key}"\n',
+        "utf-8",
+    )
+    doctor = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "doctor", "--config", str(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    try:
+        doctor.wait(timeout=60)  # (communicate() would close its input at once)
+        assert doctor.stdout is not None
+        out = doctor.stdout.read()
+    finally:
+        doctor.kill()
+        doctor.communicate()
+    assert "FAIL  central server: tls:" in out
+    assert "it is encrypted" in out

@@ -14,7 +14,6 @@ from pgserver import Central, PgServer
 from kiosk.cli import main
 from kiosk.fleet.certs import read_certificate
 from kiosk.fleet.delivery import Courier, Target
-from kiosk.fleet.enrol import EnrolError
 from kiosk.store import AppointmentStore
 
 from testkit import save_patient
@@ -42,7 +41,7 @@ def test_a_first_enrolment_makes_the_groups_ca(
     printed = capsys.readouterr().out
     assert "a new group CA is in" in printed and "keep ca.key offline" in printed
     assert "no --dsn" in printed
-    assert "[fleet]" in printed and f'key_file = "{out.resolve() / "kiosk.key"}"' in printed
+    assert "[fleet]" in printed and 'key_file = "/etc/clinic-kiosk/fleet/kiosk.key"' in printed
     # Private keys: this account only, from the moment they exist.
     assert _mode(ca / "ca.key") == 0o600 and _mode(out / "kiosk.key") == 0o600
     facts = read_certificate(out / "kiosk.crt")
@@ -112,6 +111,8 @@ def test_half_a_ca_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_the_servers_certificate_passes_a_kiosks_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import contextlib
+
     """`server-cert` and `enrol` from one new CA: a real TLS handshake in which the client
     checks the server's name against the group's CA (as a kiosk's verify-full does) and the
     server asks for the kiosk's certificate (as PostgreSQL's cert authentication does)."""
@@ -152,10 +153,34 @@ def test_the_servers_certificate_passes_a_kiosks_check(
         thread.join(10)
     assert seen == [{"commonName": "salon-9"}]
     # Another name than the certificate's is refused, as verify-full refuses it.
-    with pytest.raises(EnrolError):
-        from kiosk.fleet.enrol import issue_server
+    with socket.create_server(("127.0.0.1", 0)) as listener:
 
-        issue_server("db clinic", tmp_path / "bad", ca)
+        def serve_once() -> None:
+            conn, _ = listener.accept()
+            with contextlib.suppress(ssl.SSLError, OSError):
+                serving.wrap_socket(conn, server_side=True).close()
+
+        thread = threading.Thread(target=serve_once)
+        thread.start()
+        with socket.create_connection(listener.getsockname()) as raw:
+            with pytest.raises(ssl.SSLCertVerificationError):
+                client.wrap_socket(raw, server_hostname="db.elsewhere.lan")
+        thread.join(10)
+
+
+def test_a_server_certificate_carries_every_name_kiosks_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A LAN name and a WireGuard address in one certificate (verify-full checks either)."""
+    import _ssl
+
+    ca, server = tmp_path / "ca", tmp_path / "server"
+    args = ["fleet", "server-cert", "--out", str(server), "--ca", str(ca)]
+    assert main([*args, "--host", "db.clinic.lan", "--host", "10.8.0.1"]) == 0
+    info = _ssl._test_decode_cert(str(server / "server.crt"))
+    assert info["subjectAltName"] == (("DNS", "db.clinic.lan"), ("IP Address", "10.8.0.1"))
+    assert main([*args, "--host", "db clinic"]) == 1
+    assert "is not a host name or address" in capsys.readouterr().err
 
 
 def test_a_certificate_from_the_groups_own_ca_is_taken_as_it_is(
@@ -174,8 +199,13 @@ def test_a_certificate_from_the_groups_own_ca_is_taken_as_it_is(
     wrong = ["--cert", str(made.cert), "--key", str(made.key)]
     assert main([*base[:3], "salon-6", *base[4:], *wrong]) == 1
     assert "its common name must be the kiosk id 'salon-6'" in capsys.readouterr().err
+    other = pg.client_files("salon-5", tmp_path / "other")  # the same name, another key
+    mixed = ["--cert", str(made.cert), "--key", str(other.key)]
+    assert main([*base, *mixed]) == 1
+    assert "is not the key of" in capsys.readouterr().err
+    assert not out.exists()
     assert main([*base, *wrong, "--dsn", central.admin_dsn]) == 0
-    assert f"used {made.cert}" in capsys.readouterr().out
+    assert f"used {made.cert} (checked: this kiosk's" in capsys.readouterr().out
     assert _mode(out / "kiosk.key") == 0o600
     assert (out / "kiosk.crt").read_bytes() == made.cert.read_bytes()
     target = Target(
@@ -185,3 +215,52 @@ def test_a_certificate_from_the_groups_own_ca_is_taken_as_it_is(
     store = make_store(deliver=True)
     save_patient(store, "Adopted Patient", kiosk="salon-5")
     assert Courier(target).sync(store).settled.stored == 1
+
+
+def test_a_failed_renewal_keeps_the_working_pair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Enrolling again signs a new pair; when signing fails (the CA key unreadable here),
+    the kiosk's old certificate and key stay as they were, a matching pair."""
+    ca, out = tmp_path / "ca", tmp_path / "salon-3"
+    args = ["fleet", "enrol", "--kiosk-id", "salon-3", "--out", str(out), "--ca", str(ca)]
+    assert main(args) == 0
+    before = {f: (out / f).read_bytes() for f in ("kiosk.crt", "kiosk.key", "ca.crt")}
+    (ca / "ca.key").write_text("not a key\n")
+    assert main(args) == 1
+    assert "openssl x509 failed" in capsys.readouterr().err
+    assert {f: (out / f).read_bytes() for f in before} == before
+    assert sorted(p.name for p in out.iterdir()) == ["ca.crt", "kiosk.crt", "kiosk.key"]
+
+
+def test_an_easy_rsa_ca_signs_its_own_certificates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A certificate signed here with easy-rsa's key would be missing from its records (it
+    could not revoke it): enrol and server-cert send IT to easy-rsa instead."""
+    pki = tmp_path / "kiosk-ca" / "pki"
+    (pki / "private").mkdir(parents=True)
+    (pki / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    (pki / "private" / "ca.key").write_text("-----BEGIN PRIVATE KEY-----\n")
+    for ca in (pki, pki.parent):
+        assert main(["fleet", "enrol", "--kiosk-id", "k", "--out", str(tmp_path / "o"),
+                     "--ca", str(ca)]) == 1  # fmt: skip
+        assert "./easyrsa build-client-full k nopass" in capsys.readouterr().err
+        assert main(["fleet", "server-cert", "--host", "db", "--out", str(tmp_path / "s"),
+                     "--ca", str(ca)]) == 1  # fmt: skip
+        assert "./easyrsa build-server-full db nopass" in capsys.readouterr().err
+    assert not (pki.parent / "ca.key").exists()  # no second CA made beside easy-rsa's
+
+
+def test_a_role_that_is_not_a_kiosk_is_never_made_one(
+    pg: PgServer, central: Central, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IT's own role (or any other) under a kiosk's name: enrolling it would let a
+    certificate with that name sign in as it. Refused."""
+    ca = _group_ca(pg, tmp_path / "ca")
+    args = ["fleet", "enrol", "--kiosk-id", "kiosk_admin", "--out", str(tmp_path / "o"),
+            "--ca", str(ca), "--dsn", central.admin_dsn]  # fmt: skip
+    assert main(args) == 1
+    assert "exists on the central server and is not a kiosk" in capsys.readouterr().err
+    member = central.query("SELECT pg_has_role('kiosk_admin', 'kiosk_fleet', 'MEMBER')")
+    assert member == [(False,)]
