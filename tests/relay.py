@@ -13,15 +13,18 @@ from collections.abc import Iterator
 
 class Relay:
     """Listens on 127.0.0.1 (``port``) and relays to ``target_port``. Set ``mode`` to
-    "relay", "black-hole", "cut" or "freeze" ("cut" and "freeze" act on the first message
-    from the kiosk larger than ``big`` bytes); ``down()`` stops listening, ``up()`` starts
-    again on the same port."""
+    "relay", "black-hole", "cut", "freeze" or "lose-ack" ("cut" and "freeze" act on the
+    first message from the kiosk larger than ``big`` bytes; "lose-ack" lets that message
+    and the kiosk's next one, its COMMIT, through, then drops the server's answer and the
+    connection); ``down()`` stops listening, ``up()`` starts again on the same port."""
 
     def __init__(self, target_port: int, big: int = 2000) -> None:
         self.target_port = target_port
         self.big = big
         self.mode = "relay"
         self.tripped = threading.Event()
+        self._answered = threading.Event()  # the server has begun answering the big one
+        self._commit_sent = threading.Event()
         self._sockets: list[socket.socket] = []
         self._closed = threading.Event()
         self.port = 0
@@ -59,6 +62,20 @@ class Relay:
                 data = src.recv(65536)
                 if not data:
                     break
+                if not from_kiosk and self._commit_sent.is_set():
+                    for s in (src, dst):  # the server's answer to COMMIT never arrives
+                        s.shutdown(socket.SHUT_RDWR)
+                    break
+                if not from_kiosk and self.tripped.is_set():
+                    self._answered.set()
+                # The kiosk's first message once the server answered its batch: COMMIT (the
+                # batch itself may come in several pieces before that).
+                if from_kiosk and self.mode == "lose-ack" and self._answered.is_set():
+                    self._commit_sent.set()  # (before it goes: the answer may come fast)
+                    dst.sendall(data)
+                    continue
+                if from_kiosk and len(data) > self.big and self.mode == "lose-ack":
+                    self.tripped.set()  # (set before it goes, as the answer may come fast)
                 if from_kiosk and len(data) > self.big and self.mode in ("cut", "freeze"):
                     self.tripped.set()
                     if self.mode == "cut":

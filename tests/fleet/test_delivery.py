@@ -115,7 +115,7 @@ def test_nothing_to_send_does_not_connect(store: AppointmentStore, central: Cent
     assert (report.error, report.batches) == ("", 0)
 
 
-def test_acknowledgement_lost_after_commit_gives_duplicates_not_doubles(
+def test_a_commit_the_kiosk_cannot_record_gives_duplicates_not_doubles(
     central: Central, target: Target, tmp_path: Path, keypair: tuple[crypto.Sealer, crypto.Unlocked]
 ) -> None:
     path = tmp_path / "kiosk.db"
@@ -140,6 +140,27 @@ def test_acknowledgement_lost_after_commit_gives_duplicates_not_doubles(
     assert _on_server(central) == 5
     assert store.count() == 0
     store.close()
+
+
+def test_the_servers_answer_lost_after_its_commit_gives_duplicates_not_doubles(
+    central: Central, files: ClientFiles, store: AppointmentStore
+) -> None:
+    """The network drops the server's answer to COMMIT: the server has the batch, the kiosk
+    cannot know it and keeps everything; the next run hears "duplicate", and deletes."""
+    _save(store, 6)
+    with relay(central.server.port, "lose-ack") as link:
+        report = Courier(central.target(KIOSK, files, port=link.port)).sync(store)
+        assert link.tripped.is_set()
+    assert report.error == "link"
+    assert report.settled.delivered == 0
+    assert _on_server(central) == 6  # committed there
+    assert _pending(store) == 6  # nothing taken away here
+
+    report = Courier(central.target(KIOSK, files)).sync(store)
+
+    assert (report.settled.duplicate, report.settled.stored) == (6, 0)
+    assert _on_server(central) == 6
+    assert store.count() == 0
 
 
 def test_link_lost_mid_batch_stores_nothing_and_all_are_sent_later(
