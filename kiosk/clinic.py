@@ -135,7 +135,7 @@ def notice_values(settings: Settings, lc: LanguageContent) -> dict[str, str]:
     if settings.fleet is not None and parts.kept_until_sent:
         on_kiosk = parts.kept_until_sent
     else:
-        on_kiosk = parts.kept_on_kiosk.format(days=days)
+        on_kiosk = (parts.kept_on_kiosk or "").format(days=days)
     written = not is_placeholder(address) and is_real_email(email)
     return {
         "controller": given(

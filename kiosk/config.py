@@ -104,7 +104,8 @@ class Fleet(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     # How often the kiosk sends what waits (and right after each request), and tells the
     # server it is alive; a failure waits longer each time, up to an hour.
     sync_seconds: Annotated[int, Meta(ge=10, le=3600)] = 60
-    heartbeat_seconds: Annotated[int, Meta(ge=30, le=3600)] = 300
+    # At most 10 minutes: fleet_health calls a kiosk late after 15 minutes without one.
+    heartbeat_seconds: Annotated[int, Meta(ge=30, le=600)] = 300
 
     def paths(self) -> tuple[Path, Path, Path]:
         """The CA, certificate and key files, ``~`` expanded."""

@@ -348,13 +348,17 @@ class NoticeParts(_Model, frozen=True):
     # {on_kiosk}: on a kiosk on its own, and on one that sends each request to the group's
     # central server (and keeps it only until then). Content written before they existed
     # says {days} in its own words instead.
-    kept_on_kiosk: Annotated[
-        Text, Meta(description="{days}: the most days a request stays on the kiosk.")
-    ] = ""
-    kept_until_sent: Annotated[
-        Text,
-        Meta(description="With central delivery: kept on the kiosk only until it is sent."),
-    ] = ""
+    kept_on_kiosk: (
+        Annotated[Text, Meta(description="{days}: the most days a request stays on the kiosk.")]
+        | None
+    ) = None
+    kept_until_sent: (
+        Annotated[
+            Text,
+            Meta(description="With central delivery: kept on the kiosk only until it is sent."),
+        ]
+        | None
+    ) = None
 
 
 class ConsentText(_Model, frozen=True):

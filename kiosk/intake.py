@@ -42,7 +42,8 @@ def stamp_for(content: Content, language: str, settings: Settings) -> Stamp:
     return Stamp(
         kiosk_id=settings.kiosk_id,
         content_version=content.manifest.content_version,
-        notice_version=form.notice_version,
+        # The notice's words on how long a request stays differ with central delivery.
+        notice_version=form.notice_version + ("+fleet" if settings.fleet is not None else ""),
         consent_versions={c.id: c.version for c in form.consents},
     )
 

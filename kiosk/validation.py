@@ -414,6 +414,8 @@ class _Checker:
             items = value if isinstance(value, list) else [value]
             for i, item in enumerate(items):
                 text = getattr(item, "text", item)
+                if text is None:
+                    continue  # an optional part left out (check_form says if it is needed)
                 prefix = struct.partition(".")[2]
                 where = f"{prefix}.{field}" if prefix else field
                 path = f"$.{where}" + (f"[{i}].text" if isinstance(value, list) else "")
@@ -497,6 +499,13 @@ class _Checker:
             got = [item.id for item in getattr(lc.form, name)]
             if set(got) != ids or len(got) != len(ids):
                 self.error(file, f"$.{name}", f"ids must be exactly: {', '.join(sorted(ids))}")
+        # {on_kiosk} is one of two sentences (a kiosk on its own, one that delivers): a notice
+        # that says it needs both, or patients would read nothing where it stands.
+        parts = lc.form.notice_parts
+        if any("{on_kiosk}" in item.text for item in lc.form.notice_items):
+            for key in ("kept_on_kiosk", "kept_until_sent"):
+                if getattr(parts, key) is None:
+                    self.error(file, f"$.notice_parts.{key}", "needed by {on_kiosk} in the notice")
 
     def check_disclaimer_refs(
         self, lc: LanguageContent, file: str, path: str, ids: list[str]

@@ -216,7 +216,32 @@ def test_with_central_delivery_the_notice_says_the_kiosk_keeps_it_until_sent(
     assert parts.kept_until_sent in text
     assert " 90 " not in text
     alone = _notice(Settings(), content, code)
-    assert parts.kept_on_kiosk.format(days=90) in alone
+    assert parts.kept_on_kiosk is not None and parts.kept_on_kiosk.format(days=90) in alone
+    # The stamp on each request says which of the two wordings the patient read.
+    from kiosk.intake import stamp_for
+
+    form = content.languages[code].form
+    assert stamp_for(content, code, Settings()).notice_version == form.notice_version
+    stamped = stamp_for(content, code, Settings(fleet=fleet)).notice_version
+    assert stamped == form.notice_version + "+fleet"
+
+
+def test_a_notice_that_says_on_kiosk_needs_both_sentences(content_dir: Path) -> None:
+    """{on_kiosk} stands for one of two sentences: content without them is an error, not a
+    gap in the notice patients read."""
+    import json
+
+    from kiosk.validation import check_content
+
+    path = content_dir / "en" / "appointment.json"
+    data = json.loads(path.read_text("utf-8"))
+    del data["notice_parts"]["kept_until_sent"]
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    _, found = check_content(content_dir)
+    problems = [p for p in found if p.severity == "error"]
+    assert [(p.file, p.path) for p in problems] == [
+        ("en/appointment.json", "$.notice_parts.kept_until_sent")
+    ]
 
 
 def test_notice_retention_reads_right_for_one_month(content: Content) -> None:

@@ -317,6 +317,8 @@ class Courier:
         time is up, or something fails (then the backoff decides when to try again; with
         ``now``, as when IT asks, it is not waited for). Another process sending for this
         kiosk at the same moment makes this run skip ("busy")."""
+        if self.halt.is_set():
+            return SyncReport(skipped="closing")
         if not now and not self.backoff.ready():
             return SyncReport(skipped="backoff", wait_s=self.backoff.wait_left())
         try:
@@ -431,6 +433,13 @@ class Courier:
             settled += store.outbox.settle(receipts)
         quarantined = store.outbox.quarantine(bad, "data") if bad else 0
         return settled, quarantined
+
+    def local_failure(self) -> None:
+        """The kiosk's own database could not be opened for a run: like any failure, said
+        by the next heartbeat and waited for."""
+        self.last_error = "local"
+        wait = self.backoff.failed()
+        log.warning("fleet_sync_failed error=local retry_in_s=%.0f", wait)
 
     def probe(self) -> float | str:
         """Whether the central server answers this kiosk (``kiosk doctor``): this clock's

@@ -99,6 +99,10 @@ class JobRunner(QObject):
         """Block until every job has run (closing, tests); False if ``msecs`` ran out."""
         return self._pool.waitForDone(msecs)
 
+    def clear(self) -> None:
+        """Drop the jobs not started yet (closing): their outcome never comes."""
+        self._pool.clear()
+
     def _finished(self, reply: _Reply, _outcome: object) -> None:
         self._replies.discard(reply)
         if not self._replies:
@@ -172,8 +176,14 @@ def _retention(open_store: Callable[[], AppointmentStore], days: int, limit_days
         log.error("retention_failed error=%s", type(exc).__name__)
 
 
-def _deliver(courier: Courier, open_store: Callable[[], AppointmentStore]) -> SyncReport:
-    store = open_store()
+def _deliver(courier: Courier, open_store: Callable[[], AppointmentStore]) -> SyncReport | None:
+    from kiosk.store import StoreError
+
+    try:
+        store = open_store()
+    except StoreError:
+        courier.local_failure()  # said by the heartbeat, and waited for like any failure
+        return None
     try:
         return courier.sync(store)
     finally:
@@ -183,7 +193,13 @@ def _deliver(courier: Courier, open_store: Callable[[], AppointmentStore]) -> Sy
 def _report(
     courier: Courier, open_store: Callable[[], AppointmentStore], app: str, content: str
 ) -> float | None:
-    store = open_store()
+    from kiosk.store import StoreError
+
+    try:
+        store = open_store()
+    except StoreError:
+        courier.local_failure()
+        return None
     try:
         return courier.heartbeat(store, app, content)
     finally:
@@ -224,6 +240,7 @@ class KioskJobs(QObject):
         self.delivery = JobRunner(self)
         self.delivery.idle.connect(self._delivery_idle)
         self._deliver_again = False
+        self._reporting = False  # a heartbeat queued or under way: the next one waits for it
         self.sync_timer = QTimer(self)
         self.health_timer = QTimer(self)
         if settings.fleet is not None:
@@ -282,11 +299,13 @@ class KioskJobs(QObject):
         on the timer). One run at a time: asked while one runs, another follows it, so a
         request saved during a run does not wait for the timer."""
         store, courier = self._store, self.courier
-        if store is None or courier is None:
+        if store is None or courier is None or courier.halt.is_set():
             return
         if self.delivery.busy():
             self._deliver_again = True
             return
+        if not courier.backoff.ready():
+            return  # a failure's wait is not over: not even the database is opened for it
         open_again = store.reopener()
         if open_again is None:  # an in-memory database (tests): nothing to deliver from
             return
@@ -300,17 +319,23 @@ class KioskJobs(QObject):
     def report_health(self) -> None:
         """Tell the central server how this kiosk is (versions, outbox, last error, clock)."""
         store, courier = self._store, self.courier
-        if store is None or courier is None:
-            return
+        if store is None or courier is None or courier.halt.is_set() or self._reporting:
+            return  # (a server that does not answer must not pile heartbeats up)
         open_again = store.reopener()
         if open_again is None:
             return
         from kiosk import __version__
 
+        self._reporting = True
         self.delivery.submit(
             "fleet-heartbeat",
             partial(_report, courier, open_again, __version__, self.content_version),
+            self._reported,
+            self._reported,
         )
+
+    def _reported(self, _outcome: object) -> None:
+        self._reporting = False
 
     def stop(self) -> None:
         """Stop the timers and wait for the jobs under way (the kiosk is closing): an
@@ -322,6 +347,7 @@ class KioskJobs(QObject):
         self.health_timer.stop()
         if self.courier is not None:
             self.courier.halt.set()  # a run under way stops after its batch
+        self.delivery.clear()  # and what was queued behind it never starts
         if self.runner.busy():
             log.info("waiting_for_jobs")
         if not self.runner.wait(60_000):

@@ -110,3 +110,60 @@ def test_without_fleet_settings_nothing_is_sent(
     window.jobs.deliver()
     assert not window.jobs.delivery.busy()
     assert store.outbox.state().pending == 0 and store.count() == 1
+
+
+def test_heartbeats_never_pile_up_behind_a_slow_server(
+    qtbot: QtBot,
+    fleet_settings: Settings,
+    content: Content,
+    make_store: Callable[..., AppointmentStore],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A heartbeat that takes its time (a server slow to answer): the timer's next ones are
+    not queued behind it (they would keep delivery waiting for ever)."""
+    entered: list[int] = []
+    release = threading.Event()
+    real_heartbeat = delivery.Courier.heartbeat
+
+    def slow(self: delivery.Courier, *args: object) -> float | None:
+        entered.append(1)
+        release.wait(30)
+        return real_heartbeat(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(delivery.Courier, "heartbeat", slow)
+    store = make_store(tmp_path / "kiosk.db", deliver=True)
+    window = MainWindow(fleet_settings, content, ("en", "tr"), store)  # one heartbeat now
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: len(entered) == 1, timeout=20_000)
+    for _ in range(5):
+        window.jobs.report_health()
+    release.set()
+    qtbot.waitUntil(lambda: not window.jobs.delivery.busy(), timeout=20_000)
+    assert len(entered) == 1
+    window.jobs.report_health()  # once it has answered, the next one goes
+    qtbot.waitUntil(lambda: len(entered) == 2, timeout=20_000)
+    window.jobs.stop()
+
+
+def test_a_database_that_cannot_be_opened_is_a_local_failure_with_backoff(
+    qtbot: QtBot,
+    fleet_settings: Settings,
+    content: Content,
+    make_store: Callable[..., AppointmentStore],
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    store = make_store(tmp_path / "gone" / "kiosk.db", deliver=True)
+    window = MainWindow(fleet_settings, content, ("en", "tr"), store)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: not window.jobs.delivery.busy(), timeout=20_000)
+    courier = window.jobs.courier
+    assert courier is not None and courier.last_error == ""
+    shutil.rmtree(tmp_path / "gone")  # the folder taken away under the running kiosk
+    window.jobs.deliver()
+    qtbot.waitUntil(lambda: courier.last_error == "local", timeout=20_000)
+    assert not courier.backoff.ready()
+    window.jobs.stop()
+    assert courier.sync(store).skipped == "closing"  # after stop(), nothing more is sent
