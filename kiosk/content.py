@@ -568,6 +568,23 @@ class StaffStrings(_Model, frozen=True):
             "deletes the first of them."
         ),
     ]
+    # With central delivery ([fleet]); content written before it has none, and says nothing.
+    fleet_note: (
+        Annotated[
+            Text,
+            Meta(
+                description="Requests leave the kiosk once the central system has them; "
+                "{pending} are waiting to be sent."
+            ),
+        ]
+        | None
+    ) = None
+    fleet_quarantined: (
+        Annotated[
+            Text, Meta(description="{count} requests the central system refused: export them.")
+        ]
+        | None
+    ) = None
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -96,6 +96,8 @@ PLACEHOLDERS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("staff.json", "staff", "since_label", frozenset({"date"})),
     ("staff.json", "staff", "database_set_aside", frozenset({"file"})),
     ("staff.json", "staff", "unexported_warning", frozenset({"count", "date"})),
+    ("staff.json", "staff", "fleet_note", frozenset({"pending"})),
+    ("staff.json", "staff", "fleet_quarantined", frozenset({"count"})),
 )
 
 

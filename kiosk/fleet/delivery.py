@@ -199,7 +199,8 @@ class Backoff:
 @dataclass(frozen=True)
 class SyncReport:
     """One run: what the server answered, what was quarantined here, and why it stopped
-    early (``error``: a code of :func:`error_code`; ``skipped``: "backoff" or "busy")."""
+    early (``error``: a code of :func:`error_code`; ``skipped``: "backoff", "busy", or
+    "closing" once the kiosk is closing)."""
 
     settled: Settled = field(default_factory=Settled)
     quarantined: int = 0

@@ -185,7 +185,9 @@ def _render(
             for step in text_steps:
                 # An in-memory store with invented requests: the form and staff screens
                 # render with demo values, and no real database is ever touched.
-                store = AppointmentStore(memory_database(), sealer=sealer)
+                store = AppointmentStore(
+                    memory_database(), sealer=sealer, deliver=settings.fleet is not None
+                )
                 fill_demo(store, 14)
                 window = MainWindow(settings, content, languages, store, drives=lambda: [])
                 window.resize(width, height)

@@ -487,3 +487,32 @@ def test_it_lifting_the_lock_ends_the_countdown_at_once(
     qtbot.waitUntil(lambda: pad.message.text() == "You can try again now.")
     enter(pad, PASSCODE)
     assert pad.message.text() == ""
+
+
+def test_with_central_delivery_staff_are_told_where_requests_go(
+    desk: MainWindow, store: AppointmentStore, content: Content
+) -> None:
+    """Delivered requests leave the list: the notice box says where they go and how many
+    wait, and asks staff to export what the central system refused (only they can)."""
+    from testkit import save_patient
+
+    store.deliver = True  # as `kiosk run` opens it with [fleet] (no server needed here)
+    save_patient(store, "Bekleyen Hasta")
+    save_patient(store, "Reddedilen Hasta")
+    [(refused,), _] = store.db.execute("SELECT request_uuid FROM outbox ORDER BY rowid").fetchall()
+    store.outbox.settle({refused: "conflict"})
+    login(desk)
+    screen = staff(desk)
+    assert screen.warning_box is not None
+    text = " ".join(lab.text() for lab in screen.warning_box.findChildren(QLabel))
+    s = content.languages["en"].staff
+    assert s.fleet_note is not None and s.fleet_quarantined is not None
+    assert s.fleet_note.format(pending=1) in text
+    assert s.fleet_quarantined.format(count=1) in text
+
+
+def test_without_central_delivery_staff_see_no_delivery_note(desk: MainWindow) -> None:
+    login(desk)
+    box = staff(desk).warning_box
+    text = " ".join(lab.text() for lab in box.findChildren(QLabel)) if box else ""
+    assert "central system" not in text

@@ -155,7 +155,8 @@ class StaffScreen(Screen):
 
     def _store_warnings(self) -> list[str]:
         """What staff must pass on to IT (no key, a damaged database set aside, a bad clock)
-        or do themselves: export the requests that retention deletes within a week."""
+        or do themselves: export the requests that retention deletes within a week, or the
+        central system refused; and, with central delivery, where the requests go."""
         s, out = self._s, []
         if not self._store.can_save:
             out.append(s.no_keys_warning)
@@ -171,6 +172,17 @@ class StaffScreen(Screen):
         if due is not None:
             day = self._ctx.date_text(clinic_time(due.first, self._ctx.settings.zone()).date())
             out.append(s.unexported_warning.format(count=due.count, date=day))
+        if self._store.deliver:
+            # Delivered requests are gone from the list: staff are told where they went, and
+            # what the central system refused, which only they can export.
+            try:
+                state = self._store.outbox.state()
+            except StoreError:
+                return out
+            if s.fleet_note:
+                out.append(s.fleet_note.format(pending=state.pending))
+            if state.quarantined and s.fleet_quarantined:
+                out.append(s.fleet_quarantined.format(count=state.quarantined))
         return out
 
     def _button(self, text: str, name: str, slot: Callable[..., object]) -> QPushButton:
