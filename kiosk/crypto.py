@@ -586,3 +586,90 @@ def recover(
     except OSError as exc:
         raise KeysError(f"{path}: cannot write the key file ({exc.strerror})") from None
     return private
+
+
+# --- desk accounts (the front-desk console, docs/staff.md) ---------------------------------
+
+# A desk account's database password and the key wrapping its copy of the private key come
+# from one Argon2id derivation of its passphrase: 64 bytes, split in two.
+_DESK_DERIVED_BYTES = 64
+_DESK_SALT_PERSON = b"kiosk-desk-salt1"  # BLAKE2b personalisation: exactly 16 bytes
+DESK_PASSWORD_PREFIX = "kd1-"
+# The cost of every desk account: fixed, because the desk derives the database password
+# before it can read anything from the server (the cost included).
+DESK_COST = DEFAULT_COST
+
+
+def account_salt(account: str) -> bytes:
+    """The Argon2id salt of a desk account. Derived from its name, never stored: the desk
+    needs it before it has signed in. (A salt must be unique, not secret; the name is the
+    account's, and the personalisation this program's.)"""
+    return hashlib.blake2b(
+        account.encode("utf-8"),
+        digest_size=nacl.pwhash.argon2id.SALTBYTES,
+        person=_DESK_SALT_PERSON,
+    ).digest()
+
+
+class DeskCredentials:
+    """What a desk account's passphrase gives: the database password (sent, as SCRAM, to
+    sign in; 256 bits that only Argon2id of the passphrase reaches, so the server's verifier
+    is no shortcut to it) and the key that unwraps the account's copy of the private key."""
+
+    __slots__ = ("password", "wrapping")
+
+    def __init__(self, wrapping: Secret, password: str) -> None:
+        self.wrapping = wrapping
+        self.password = password
+
+    def wipe(self) -> None:
+        self.wrapping.wipe()
+
+
+def desk_credentials(account: str, passphrase: str, cost: KdfCost = DESK_COST) -> DeskCredentials:
+    """Argon2id of ``passphrase`` for ``account``: about DESK_COST's time and memory."""
+    derived = Secret(_DESK_DERIVED_BYTES)
+    password = passphrase.encode("utf-8")
+    try:
+        if _sodium.crypto_pwhash(
+            derived.buf,
+            derived.size,
+            password,
+            len(password),
+            account_salt(account),
+            cost.opslimit,
+            cost.memlimit,
+            _sodium.crypto_pwhash_alg_argon2id13(),
+        ):
+            raise KeysError("the key derivation failed (out of memory?)")
+        wrapping = Secret(DATA_KEY_BYTES)
+        _ffi.memmove(wrapping.buf, derived.buf, DATA_KEY_BYTES)
+        auth = _ffi.buffer(derived.buf, _DESK_DERIVED_BYTES)[DATA_KEY_BYTES:]
+    finally:
+        derived.wipe()
+    text = base64.urlsafe_b64encode(auth).decode("ascii").rstrip("=")
+    return DeskCredentials(wrapping, DESK_PASSWORD_PREFIX + text)
+
+
+def wrap_for_account(private: Unlocked, credentials: DeskCredentials) -> bytes:
+    """The private key wrapped for a desk account (72 bytes: nonce, key, MAC)."""
+    return _encrypt_secret(credentials.wrapping, private._private)
+
+
+def open_account_key(credentials: DeskCredentials, wrapped: bytes, key_id: str) -> Unlocked:
+    """The private key an account's ``wrapped`` copy holds. Raises KeysError if these
+    credentials do not open it, or it is not the key pair ``key_id`` names."""
+    private = _unwrap(credentials.wrapping, wrapped)
+    if private is None:
+        raise KeysError("this account's key does not open with that passphrase")
+    unlocked = Unlocked(private)
+    if unlocked.key_id != key_id:
+        unlocked.wipe()
+        raise KeysError("this account's key belongs to another key pair")
+    return unlocked
+
+
+def unlock_with_recovery_key(recovery_key: str) -> Unlocked:
+    """The private key the recovery key derives (an administrator adding desk accounts).
+    Raises KeysError for a mistyped key."""
+    return _private_from_secret(parse_recovery_key(recovery_key))

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.crypto import MIN_COST, Unlocked
 from kiosk.fleet.central_schema import KIOSK_GROUP
 from kiosk.fleet.delivery import Target
+from kiosk.fleet.desk import DeskTarget
 
 SERVER_USER = "postgres"
 # IT's role as docs/fleet.md makes it: it owns the database and may create roles, and is
@@ -118,6 +120,7 @@ class PgServer:
             "local all postgres trust\n"
             f"local all {ADMIN} trust\n"
             "hostssl all +kiosk_fleet 127.0.0.1/32 cert\n"
+            "hostssl all +desk_staff 127.0.0.1/32 scram-sha-256\n"
             "host all all all reject\n"
         )
         self._as_server_user(*self.data.iterdir())
@@ -290,6 +293,18 @@ class Central:
             files.key,
             connect_timeout=timeout,
         )
+
+    def desk_target(self) -> DeskTarget:
+        """How the desk console reaches this database (TLS, the server checked)."""
+        return DeskTarget("127.0.0.1", self.server.port, self.dbname, self.server.ca_file)
+
+    def add_account(
+        self, private: Unlocked, account: str, passphrase: str, *, admin: bool = False
+    ) -> None:
+        """A desk account as an administrator adds it (at the cheapest Argon2id cost)."""
+        from kiosk.fleet import accounts
+
+        accounts.add(self.admin_dsn, private, account, passphrase, is_admin=admin, cost=MIN_COST)
 
     def stored(self) -> int:
         """How many requests the central server holds."""

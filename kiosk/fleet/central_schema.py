@@ -73,6 +73,451 @@ BEGIN
 END $$;
 """
 
+# The group role of the desk console's staff accounts (issue 22); each account's login role
+# is STAFF_ROLE_PREFIX + its name ("staff:ayse"): a colon no kiosk id may hold, so a staff
+# role and a kiosk role never share a name.
+DESK_GROUP = "desk_staff"
+STAFF_ROLE_PREFIX = "staff:"
+
+_INGEST_V3 = (
+    _INGEST_V1.replace(
+        "p_sha bytea[], p_payload bytea[]\n)",
+        "p_sha bytea[], p_payload bytea[],\n  p_refs text[]\n)",
+    )
+    .replace(
+        "OR coalesce(cardinality(p_sha), 0) <> n OR coalesce(cardinality(p_payload), 0) <> n THEN",
+        "OR coalesce(cardinality(p_sha), 0) <> n OR coalesce(cardinality(p_payload), 0) <> n\n"
+        "     OR coalesce(cardinality(p_refs), 0) <> n THEN",
+    )
+    .replace(
+        "AND t.sha IS NOT NULL AND sha256(t.payload) = t.sha AS ok",
+        "AND t.sha IS NOT NULL AND sha256(t.payload) = t.sha\n"
+        "           AND (t.ref IS NULL OR t.ref ~ '^[A-Z2-9]{3}-[A-Z2-9]{3}$') AS ok",
+    )
+    .replace(
+        "FROM unnest(p_ids, p_created, p_key_ids, p_sha, p_payload)\n"
+        "      AS t(id, created, key_id, sha, payload)",
+        "FROM unnest(p_ids, p_created, p_key_ids, p_sha, p_payload, p_refs)\n"
+        "      AS t(id, created, key_id, sha, payload, ref)",
+    )
+    .replace(
+        "(request_id, kiosk_id, created_at_kiosk, key_id, payload_sha256, sealed_payload)\n"
+        "    SELECT i.id, me, i.created, i.key_id, i.sha, i.payload FROM input i WHERE i.ok",
+        "(request_id, kiosk_id, created_at_kiosk, key_id, payload_sha256, sealed_payload,\n"
+        "       reference)\n"
+        "    SELECT i.id, me, i.created, i.key_id, i.sha, i.payload, i.ref FROM input i WHERE i.ok",
+    )
+    .replace(
+        "WHEN old.payload_sha256 = i.sha AND old.kiosk_id = me THEN 'duplicate'",
+        "WHEN old.payload_sha256 = i.sha THEN 'duplicate'",
+    )
+)
+
+# The columns of a request as the desk lists it (fleet.desk_page, desk_find, desk_export).
+_DESK_ROW = """
+  request_id uuid, reference text, kiosk_id text, site text, created_at_kiosk timestamptz,
+  received_at timestamptz, status text, version integer, changed_by text,
+  changed_at timestamptz, exported_at timestamptz, key_id text, sealed_payload bytea,
+  note_sealed bytea"""
+_DESK_SELECT = (
+    "r.request_id, r.reference, r.kiosk_id, k.site, r.created_at_kiosk, r.received_at, "
+    "r.status, r.version, r.changed_by, r.changed_at, r.exported_at, r.key_id, "
+    "r.sealed_payload, r.note_sealed FROM request r JOIN kiosk k USING (kiosk_id)"
+)
+
+_DESK_V3 = f"""
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{DESK_GROUP}') THEN
+    CREATE ROLE {DESK_GROUP} NOLOGIN;
+  END IF;
+END $$;
+GRANT USAGE ON SCHEMA fleet TO {DESK_GROUP};
+
+{_INGEST_V3}
+REVOKE ALL ON FUNCTION fleet.ingest_batch(uuid[], timestamptz[], text[], bytea[], bytea[], text[])
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+  fleet.ingest_batch(uuid[], timestamptz[], text[], bytea[], bytea[], text[]) TO {KIOSK_GROUP};
+
+-- The staff's work on a request. The reference code is the random code the patient was
+-- shown (no personal data: it finds the request when they call); everything personal stays
+-- in sealed_payload, and a staff note is sealed at the desk to the same key.
+-- status: new, exported (written to a file), contacted. version: optimistic concurrency,
+-- raised by every change a person makes. reached_at: when it first reached the staff
+-- (exported or contacted), the start of its retention.
+ALTER TABLE fleet.request
+  ADD COLUMN reference text CHECK (reference ~ '^[A-Z2-9]{{3}}-[A-Z2-9]{{3}}$'),
+  ADD COLUMN status text NOT NULL DEFAULT 'new'
+    CHECK (status IN ('new', 'exported', 'contacted')),
+  ADD COLUMN version integer NOT NULL DEFAULT 1,
+  ADD COLUMN note_sealed bytea CHECK (length(note_sealed) BETWEEN 48 AND 8192),
+  ADD COLUMN changed_by text,
+  ADD COLUMN changed_at timestamptz,
+  ADD COLUMN exported_at timestamptz,
+  ADD COLUMN reached_at timestamptz;
+CREATE INDEX request_reference ON fleet.request (reference);
+CREATE INDEX request_created ON fleet.request (created_at_kiosk, request_id);
+CREATE INDEX request_status_created ON fleet.request (status, created_at_kiosk, request_id);
+CREATE INDEX request_kiosk_created ON fleet.request (kiosk_id, created_at_kiosk, request_id);
+CREATE INDEX request_reached ON fleet.request (reached_at) WHERE reached_at IS NOT NULL;
+CREATE INDEX request_waiting ON fleet.request (received_at) WHERE status = 'new';
+
+-- Desk accounts. Each signs in as its own login role (STAFF_ROLE_PREFIX || account), with a
+-- password derived, like the key below, from the account's passphrase by Argon2id on the
+-- desk (kiosk.crypto.desk_credentials): the server never sees the passphrase, and holds
+-- the clinic's private key only wrapped under it.
+CREATE TABLE fleet.staff_account (
+  account text PRIMARY KEY CHECK (account ~ '^[a-z][a-z0-9._-]{{0,39}}$'),
+  display_name text NOT NULL DEFAULT '' CHECK (length(display_name) <= 80),
+  is_admin boolean NOT NULL DEFAULT false,
+  active boolean NOT NULL DEFAULT true,
+  key_id text NOT NULL CHECK (length(key_id) BETWEEN 1 AND 64),
+  opslimit integer NOT NULL,
+  memlimit bigint NOT NULL,
+  wrapped_private_key bytea NOT NULL CHECK (length(wrapped_private_key) = 72),
+  passcode_rules integer NOT NULL DEFAULT 0,
+  -- Set by an administrator's add or reset: the first sign-in chooses a passphrase of one's own.
+  must_change boolean NOT NULL DEFAULT true,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  changed_at timestamptz NOT NULL DEFAULT now(),
+  disabled_at timestamptz
+);
+
+-- The central retention's periods (the clinic's, as its kiosks' retention_days and
+-- unexported_max_days), set with `kiosk desk retention`.
+CREATE TABLE fleet.setting (
+  name text PRIMARY KEY,
+  value integer NOT NULL CHECK (value BETWEEN 1 AND 3650)
+);
+INSERT INTO fleet.setting VALUES ('retention_days', 30), ('unexported_max_days', 90);
+
+-- What retention and staff destroyed: when, how many, why. Never which request.
+CREATE TABLE fleet.destruction (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now(),
+  count integer NOT NULL,
+  reason text NOT NULL,
+  account text
+);
+
+ALTER TABLE fleet.audit ADD COLUMN account text;
+CREATE INDEX audit_at ON fleet.audit (at);
+
+REVOKE ALL ON ALL TABLES IN SCHEMA fleet FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA fleet FROM PUBLIC;
+
+-- The signed-in staff account, or an error that ends the desk's session: no such account,
+-- or disabled (at its very next call, not its next sign-in).
+CREATE FUNCTION fleet._staff() RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  who text;
+BEGIN
+  SELECT a.account INTO who FROM staff_account a
+  WHERE '{STAFF_ROLE_PREFIX}' || a.account = session_user AND a.active;
+  IF who IS NULL THEN
+    RAISE EXCEPTION 'this desk account is disabled or unknown' USING ERRCODE = '28000';
+  END IF;
+  RETURN who;
+END $$;
+
+CREATE FUNCTION fleet._desk_audit(p_account text, p_event text, p_detail jsonb) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+  INSERT INTO audit (account, event, detail) VALUES (p_account, p_event, p_detail)
+$$;
+
+-- The signed-in account and its wrapped key; the desk's sign-in ("open") is audited here.
+CREATE FUNCTION fleet.desk_me() RETURNS TABLE (
+  account text, display_name text, is_admin boolean, key_id text, opslimit integer,
+  memlimit bigint, wrapped_private_key bytea, passcode_rules integer, must_change boolean
+)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+BEGIN
+  PERFORM _desk_audit(me, 'signed_in', '{{}}');
+  RETURN QUERY SELECT a.account, a.display_name, a.is_admin, a.key_id, a.opslimit, a.memlimit,
+    a.wrapped_private_key, a.passcode_rules, a.must_change
+  FROM staff_account a WHERE a.account = me;
+END $$;
+
+-- A new passphrase of one's own: the key wrapped under it (the desk changes the login
+-- role's password in the same transaction).
+CREATE FUNCTION fleet.desk_set_passphrase(p_wrapped bytea, p_rules integer) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+BEGIN
+  UPDATE staff_account SET wrapped_private_key = p_wrapped, passcode_rules = p_rules,
+    must_change = false, changed_at = now()
+  WHERE account = me;
+  PERFORM _desk_audit(me, 'passphrase_changed', '{{}}');
+END $$;
+
+-- The WHERE clause of a desk list: its filters, each only when given (a plan made for the
+-- filters used, not one generic plan for all). Rows received after p_asof are left out, so
+-- a list's pages stay put while new requests arrive (the desk offers them apart).
+CREATE FUNCTION fleet._desk_where(
+  p_site text, p_kiosk text, p_status text, p_from timestamptz, p_to timestamptz,
+  p_asof timestamptz
+) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = fleet, pg_temp AS $$
+DECLARE
+  w text := 'true';
+BEGIN
+  IF p_site IS NOT NULL THEN
+    w := w || format(' AND r.kiosk_id IN (SELECT kiosk_id FROM kiosk WHERE site = %L)', p_site);
+  END IF;
+  IF p_kiosk IS NOT NULL THEN w := w || format(' AND r.kiosk_id = %L', p_kiosk); END IF;
+  IF p_status IS NOT NULL THEN w := w || format(' AND r.status = %L', p_status); END IF;
+  IF p_from IS NOT NULL THEN w := w || format(' AND r.created_at_kiosk >= %L', p_from); END IF;
+  IF p_to IS NOT NULL THEN w := w || format(' AND r.created_at_kiosk < %L', p_to); END IF;
+  IF p_asof IS NOT NULL THEN w := w || format(' AND r.received_at <= %L', p_asof); END IF;
+  RETURN w;
+END $$;
+
+CREATE FUNCTION fleet.desk_count(
+  p_site text, p_kiosk text, p_status text, p_from timestamptz, p_to timestamptz,
+  p_asof timestamptz
+) RETURNS bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+  n bigint;
+BEGIN
+  EXECUTE 'SELECT count(*) FROM request r WHERE '
+    || _desk_where(p_site, p_kiosk, p_status, p_from, p_to, p_asof) INTO n;
+  RETURN n;
+END $$;
+
+-- One page of a list, sorted by the server: created (the kiosk's time), kiosk or status,
+-- the later keys in the same direction. Every page read is audited with its requests' ids:
+-- the desk opens their personal fields.
+CREATE FUNCTION fleet.desk_page(
+  p_site text, p_kiosk text, p_status text, p_from timestamptz, p_to timestamptz,
+  p_asof timestamptz, p_sort text, p_descending boolean, p_offset bigint, p_limit integer
+) RETURNS TABLE ({_DESK_ROW})
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+  dir text := CASE WHEN p_descending THEN ' DESC' ELSE '' END;
+  keys text;
+  ids uuid[];
+BEGIN
+  keys := CASE p_sort
+    WHEN 'created' THEN 'r.created_at_kiosk' || dir
+    WHEN 'kiosk' THEN 'r.kiosk_id' || dir || ', r.created_at_kiosk' || dir
+    WHEN 'status' THEN 'r.status' || dir || ', r.created_at_kiosk' || dir
+  END;
+  IF keys IS NULL THEN
+    RAISE EXCEPTION 'unknown sort %', p_sort USING ERRCODE = '22023';
+  END IF;
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 OR p_offset IS NULL OR p_offset < 0 THEN
+    RAISE EXCEPTION 'a page holds 1 to 1000 requests' USING ERRCODE = '22023';
+  END IF;
+  EXECUTE 'SELECT array_agg(request_id) FROM (SELECT r.request_id FROM request r WHERE '
+    || _desk_where(p_site, p_kiosk, p_status, p_from, p_to, p_asof)
+    || ' ORDER BY ' || keys || ', r.request_id' || dir
+    || format(' OFFSET %s LIMIT %s) page', p_offset, p_limit) INTO ids;
+  IF ids IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM _desk_audit(me, 'viewed', jsonb_build_object('requests', to_jsonb(ids)));
+  RETURN QUERY SELECT {_DESK_SELECT}
+  WHERE r.request_id = ANY (ids) ORDER BY array_position(ids, r.request_id);
+END $$;
+
+-- The requests a patient's reference code names (one, as a rule), for a patient who calls.
+CREATE FUNCTION fleet.desk_find(p_reference text) RETURNS TABLE ({_DESK_ROW})
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+  ids uuid[];
+BEGIN
+  SELECT array_agg(r.request_id ORDER BY r.created_at_kiosk DESC) INTO ids
+  FROM request r WHERE r.reference = upper(p_reference);
+  PERFORM _desk_audit(me, 'searched',
+    jsonb_build_object('requests', to_jsonb(coalesce(ids, '{{}}'))));
+  IF ids IS NULL THEN
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT {_DESK_SELECT}
+  WHERE r.request_id = ANY (ids) ORDER BY array_position(ids, r.request_id);
+END $$;
+
+-- An export's rows, oldest first, after the key (created, id) of the last one read: keyset
+-- paging, as fast at the 100,000th row as at the first. Audited as read for an export.
+CREATE FUNCTION fleet.desk_export_page(
+  p_site text, p_kiosk text, p_status text, p_from timestamptz, p_to timestamptz,
+  p_asof timestamptz, p_after_created timestamptz, p_after_id uuid, p_limit integer
+) RETURNS TABLE ({_DESK_ROW})
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+  ids uuid[];
+BEGIN
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 5000 THEN
+    RAISE EXCEPTION 'a page holds 1 to 5000 requests' USING ERRCODE = '22023';
+  END IF;
+  EXECUTE 'SELECT array_agg(request_id) FROM (SELECT r.request_id FROM request r WHERE '
+    || _desk_where(p_site, p_kiosk, p_status, p_from, p_to, p_asof)
+    || CASE WHEN p_after_created IS NULL THEN ''
+       ELSE format(' AND (r.created_at_kiosk, r.request_id) > (%L::timestamptz, %L::uuid)',
+                   p_after_created, p_after_id) END
+    || format(' ORDER BY r.created_at_kiosk, r.request_id LIMIT %s) page', p_limit) INTO ids;
+  IF ids IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM _desk_audit(me, 'read_for_export', jsonb_build_object('count', cardinality(ids)));
+  RETURN QUERY SELECT {_DESK_SELECT}
+  WHERE r.request_id = ANY (ids) ORDER BY r.created_at_kiosk, r.request_id;
+END $$;
+
+-- Mark a request contacted (or back to new: undo), with a note sealed at the desk, if it is
+-- still at p_version: a second receptionist's change is never overwritten unseen. ok is
+-- false when someone changed it first (then version, status and who are theirs); no row: it
+-- is gone (retention, or deleted).
+CREATE FUNCTION fleet.desk_mark(p_id uuid, p_version integer, p_status text, p_note bytea)
+RETURNS TABLE (ok boolean, version integer, status text, changed_by text,
+  changed_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  me text := _staff();
+BEGIN
+  IF p_status IS NULL OR p_status NOT IN ('new', 'contacted') THEN
+    RAISE EXCEPTION 'a request is marked new or contacted' USING ERRCODE = '22023';
+  END IF;
+  RETURN QUERY
+  UPDATE request q SET
+    -- Back to "new" once it was in a file is back to "exported": the file exists.
+    status = CASE WHEN p_status = 'new' AND q.exported_at IS NOT NULL THEN 'exported'
+                  ELSE p_status END,
+    note_sealed = p_note, version = q.version + 1, changed_by = me, changed_at = now(),
+    reached_at = CASE WHEN p_status = 'new' THEN q.exported_at
+                      ELSE coalesce(q.reached_at, now()) END
+  WHERE q.request_id = p_id AND q.version = p_version
+  RETURNING true, q.version, q.status, q.changed_by, q.changed_at;
+  IF FOUND THEN
+    PERFORM _desk_audit(me, 'marked', jsonb_build_object('request', p_id, 'status', p_status));
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT false, q.version, q.status, q.changed_by, q.changed_at
+  FROM request q WHERE q.request_id = p_id;
+END $$;
+
+-- An export was written and read back: its requests are marked exported (new ones only;
+-- the version stays, a colleague's later "contacted" is not a conflict with a file).
+CREATE FUNCTION fleet.desk_exported(p_ids uuid[], p_format text) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+  n integer;
+BEGIN
+  IF p_format IS NULL OR p_format NOT IN ('csv', 'xlsx') THEN
+    RAISE EXCEPTION 'unknown export format' USING ERRCODE = '22023';
+  END IF;
+  UPDATE request q SET exported_at = coalesce(q.exported_at, now()),
+    status = CASE WHEN q.status = 'new' THEN 'exported' ELSE q.status END,
+    reached_at = coalesce(q.reached_at, now())
+  WHERE q.request_id = ANY (p_ids);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM _desk_audit(me, 'exported', jsonb_build_object('count', n, 'format', p_format));
+  RETURN n;
+END $$;
+
+-- Staff delete requests (a patient asked, a test request): destroyed, counted, audited.
+CREATE FUNCTION fleet.desk_delete(p_ids uuid[]) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+  n integer;
+BEGIN
+  DELETE FROM request q WHERE q.request_id = ANY (p_ids);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n > 0 THEN
+    INSERT INTO destruction (count, reason, account) VALUES (n, 'deleted by staff', me);
+  END IF;
+  PERFORM _desk_audit(me, 'deleted', jsonb_build_object('count', n));
+  RETURN n;
+END $$;
+
+-- Every kiosk (inactive ones too: their requests are still listed), for the filters.
+CREATE FUNCTION fleet.desk_kiosks() RETURNS TABLE (kiosk_id text, site text, active boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+BEGIN
+  PERFORM _staff();
+  RETURN QUERY SELECT k.kiosk_id, k.site, k.active FROM kiosk k ORDER BY k.site, k.kiosk_id;
+END $$;
+
+CREATE FUNCTION fleet.desk_health() RETURNS SETOF fleet.fleet_health
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+BEGIN
+  PERFORM _staff();
+  RETURN QUERY SELECT * FROM fleet_health;
+END $$;
+
+CREATE FUNCTION fleet.desk_settings() RETURNS TABLE (name text, value integer)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+BEGIN
+  PERFORM _staff();
+  RETURN QUERY SELECT s.name, s.value FROM setting s ORDER BY s.name;
+END $$;
+
+-- Central retention, as on a kiosk: a request that reached the staff (exported or
+-- contacted) is destroyed retention_days after it did; one that never did,
+-- unexported_max_days after it arrived. By the server's clock only. Any desk runs it (each
+-- hour), and IT may from cron (`kiosk desk retention --apply`).
+CREATE FUNCTION fleet.apply_retention() RETURNS TABLE (reached integer, never integer)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  who text := CASE WHEN session_user LIKE '{STAFF_ROLE_PREFIX}%' THEN _staff()
+                   ELSE session_user END;
+  days integer := (SELECT value FROM setting WHERE name = 'retention_days');
+  limit_days integer := (SELECT value FROM setting WHERE name = 'unexported_max_days');
+  n1 integer;
+  n2 integer;
+BEGIN
+  DELETE FROM request q
+  WHERE q.reached_at IS NOT NULL AND q.reached_at < now() - make_interval(days => days);
+  GET DIAGNOSTICS n1 = ROW_COUNT;
+  DELETE FROM request q
+  WHERE q.status = 'new' AND q.received_at < now() - make_interval(days => limit_days);
+  GET DIAGNOSTICS n2 = ROW_COUNT;
+  IF n1 > 0 THEN
+    INSERT INTO destruction (count, reason, account)
+    VALUES (n1, format('retention %s days, reached staff', days), who);
+  END IF;
+  IF n2 > 0 THEN
+    INSERT INTO destruction (count, reason, account)
+    VALUES (n2, format('retention %s days, never reached staff', limit_days), who);
+  END IF;
+  PERFORM _desk_audit(who, 'retention_checked',
+    jsonb_build_object('count', n1 + n2, 'days', days, 'unexported_days', limit_days));
+  RETURN QUERY SELECT n1, n2;
+END $$;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fleet FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+  fleet.ingest_batch(uuid[], timestamptz[], text[], bytea[], bytea[], text[]),
+  fleet.kiosk_heartbeat(timestamptz, text, text, integer, integer, text),
+  fleet.ingest_batch(uuid[], timestamptz[], text[], bytea[], bytea[])
+  TO {KIOSK_GROUP};
+GRANT EXECUTE ON FUNCTION
+  fleet.desk_me(), fleet.desk_set_passphrase(bytea, integer),
+  fleet.desk_count(text, text, text, timestamptz, timestamptz, timestamptz),
+  fleet.desk_page(text, text, text, timestamptz, timestamptz, timestamptz, text, boolean,
+    bigint, integer),
+  fleet.desk_find(text),
+  fleet.desk_export_page(text, text, text, timestamptz, timestamptz, timestamptz,
+    timestamptz, uuid, integer),
+  fleet.desk_mark(uuid, integer, text, bytea), fleet.desk_exported(uuid[], text),
+  fleet.desk_delete(uuid[]), fleet.desk_kiosks(), fleet.desk_health(), fleet.desk_settings(),
+  fleet.apply_retention()
+  TO {DESK_GROUP};
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -211,5 +656,10 @@ REVOKE ALL ON fleet.fleet_health FROM PUBLIC;
             "WHEN old.payload_sha256 = i.sha AND old.kiosk_id = me THEN 'duplicate'",
             "WHEN old.payload_sha256 = i.sha THEN 'duplicate'",
         ),
+    ),
+    Migration(
+        3,
+        "the desk console: staff accounts, the staff's work on requests, central retention",
+        _DESK_V3,
     ),
 )

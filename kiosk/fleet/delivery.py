@@ -257,13 +257,14 @@ def _ingest(conn: psycopg.Connection[Any], batch: Sequence[Parcel]) -> dict[str,
     with conn.transaction():
         rows = conn.execute(
             "SELECT request_id::text, outcome FROM fleet.ingest_batch("
-            "%s::uuid[], %s::timestamptz[], %s::text[], %s::bytea[], %s::bytea[])",
+            "%s::uuid[], %s::timestamptz[], %s::text[], %s::bytea[], %s::bytea[], %s::text[])",
             [
                 [p.uuid for p in batch],
                 [p.created_at for p in batch],
                 [p.key_id for p in batch],
                 [p.sha256 for p in batch],
                 [p.sealed for p in batch],
+                [p.reference for p in batch],
             ],
         ).fetchall()
     return {str(request_id): str(outcome) for request_id, outcome in rows}

@@ -124,21 +124,26 @@ class KioskHealth:
     last_delivery: dt.datetime | None
 
 
+# fleet_health's columns as KioskHealth takes them, and its order: worst first, then by id.
+HEALTH_COLUMNS = (
+    "kiosk_id, site, status, last_seen, clock_skew_s, app_version, content_version,"
+    " outbox_pending, oldest_pending_s, last_error_code, last_delivery"
+)
+HEALTH_ORDER = (
+    "CASE status WHEN 'never' THEN 0 WHEN 'silent' THEN 1 WHEN 'late' THEN 2 "
+    "WHEN 'clock' THEN 3 WHEN 'backlog' THEN 4 ELSE 5 END, kiosk_id"
+)
+
+
 def fleet_health(dsn: str) -> list[KioskHealth]:
     """Every active kiosk's health, worst first (never, silent, late, clock, backlog,
     ok), then by id. Raises FleetError."""
     import psycopg
 
-    order = (
-        "CASE status WHEN 'never' THEN 0 WHEN 'silent' THEN 1 WHEN 'late' THEN 2 "
-        "WHEN 'clock' THEN 3 WHEN 'backlog' THEN 4 ELSE 5 END, kiosk_id"
-    )
     with connect(dsn) as conn:
         try:
             rows = conn.execute(
-                "SELECT kiosk_id, site, status, last_seen, clock_skew_s, app_version,"
-                " content_version, outbox_pending, oldest_pending_s, last_error_code,"
-                f" last_delivery FROM fleet.fleet_health ORDER BY {order}"
+                f"SELECT {HEALTH_COLUMNS} FROM fleet.fleet_health ORDER BY {HEALTH_ORDER}"
             ).fetchall()
         except psycopg.Error as exc:
             raise FleetError(f"cannot read the fleet's health: {exc}") from exc

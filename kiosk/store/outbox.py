@@ -44,6 +44,8 @@ class Parcel:
     key_id: str
     sha256: bytes
     sealed: bytes
+    # The code the patient was shown (no personal data): the desk finds the request by it.
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,16 +127,19 @@ class Outbox:
         parcels: list[Parcel] = []
         size = 0
         try:
-            for uuid_, created, key_id, sha, sealed in self._db.execute(
-                "SELECT request_uuid, created_at, key_id, sha256, sealed FROM outbox "
-                "WHERE state = 'pending' ORDER BY created_at, request_uuid LIMIT ?",
+            for uuid_, created, key_id, sha, sealed, reference in self._db.execute(
+                "SELECT o.request_uuid, o.created_at, o.key_id, o.sha256, o.sealed, r.reference "
+                "FROM outbox o LEFT JOIN requests r ON r.id = o.request_id "
+                "WHERE o.state = 'pending' ORDER BY o.created_at, o.request_uuid LIMIT ?",
                 [limit],
             ):
                 if parcels and size + len(sealed) > max_bytes:
                     break
                 size += len(sealed)
                 parcels.append(
-                    Parcel(uuid_, dt.datetime.fromisoformat(created), key_id, sha, sealed)
+                    Parcel(
+                        uuid_, dt.datetime.fromisoformat(created), key_id, sha, sealed, reference
+                    )
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"could not read the outbox: {exc}") from exc

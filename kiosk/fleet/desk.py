@@ -1,0 +1,562 @@
+"""The front-desk console's work with the central server: signing in as a desk account, the
+request list (filtered, sorted and paged by the server, opened here), marking with optimistic
+concurrency, exports, deletion, fleet health and retention (no Qt; kiosk.ui.desk shows it).
+
+Everything personal arrives sealed and is opened on the desk PC, in memory only. A staff
+note is sealed here, to the clinic's public key, before it is sent: nothing opened is ever
+written back. The server runs every step as the account's own role, through functions that
+audit it (kiosk.fleet.central_schema, migration 3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+
+from kiosk import crypto, passcodes
+from kiosk.fleet.accounts import AccountError, check_name, role_of, scram_verifier
+from kiosk.fleet.server import HYGIENE, FleetError
+from kiosk.store import MarketingConsents, PersonalFields
+
+if TYPE_CHECKING:
+    import psycopg
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("new", "exported", "contacted")
+SORTS = ("created", "kiosk", "status")
+PAGE_LIMIT = 1000
+EXPORT_PAGE = 2000
+MAX_NOTE = 500
+# A note's sealed length would tell how long it is: padded to a whole number of these.
+_NOTE_PAD = 64
+_T = TypeVar("_T")
+
+
+class DeskError(FleetError):
+    """What stopped a desk step, as ``kind``: ``denied`` (wrong name or passphrase),
+    ``disabled`` (the account was disabled), ``refused`` (the server does not let this PC
+    in: IT's pg_hba), ``unreachable`` (the server cannot be reached; the desk retries),
+    ``failed`` (anything else). The text never holds a patient's data."""
+
+    def __init__(self, message: str, kind: str = "failed") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class DeskTarget:
+    """Where the desk's central server is, as the desk's config names it."""
+
+    host: str
+    port: int
+    database: str
+    ca_file: Path
+    connect_timeout: int = 10
+
+    def params(self, account: str, password: str) -> dict[str, Any]:
+        return {
+            **HYGIENE,
+            "application_name": "clinic-desk",
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.database,
+            "user": role_of(account),
+            "password": password,
+            "sslmode": "verify-full",
+            "sslrootcert": str(self.ca_file),
+            "connect_timeout": self.connect_timeout,
+        }
+
+
+@dataclass(frozen=True)
+class Account:
+    """The signed-in account, as the server knows it."""
+
+    account: str
+    display_name: str
+    is_admin: bool
+    must_change: bool
+    key_id: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which requests a list shows; None: any. ``since``/``until`` are the kiosk's times
+    (``until`` excluded), as aware datetimes."""
+
+    site: str | None = None
+    kiosk: str | None = None
+    status: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def args(self, asof: dt.datetime | None) -> list[Any]:
+        return [self.site, self.kiosk, self.status, self.since, self.until, asof]
+
+
+class _Consents(msgspec.Struct, frozen=True, gc=False):
+    items: MarketingConsents = MarketingConsents()
+
+
+class SealedRecord(msgspec.Struct, frozen=True, gc=False):
+    """What a kiosk sealed for the central server (kiosk.store.outbox.RECORD_FORMAT)."""
+
+    format: str
+    reference: str = ""
+    language: str = ""
+    content_version: str = ""
+    personal: PersonalFields = PersonalFields()
+    consents: _Consents = _Consents()
+
+
+_decode_record = msgspec.json.Decoder(SealedRecord).decode
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """One request as the desk shows it. ``personal`` is None if it could not be opened
+    (sealed to another key pair, or damaged): the row still shows, marked unreadable."""
+
+    request_id: str
+    reference: str
+    kiosk_id: str
+    site: str
+    created_at: dt.datetime
+    received_at: dt.datetime
+    status: str
+    version: int
+    changed_by: str | None
+    changed_at: dt.datetime | None
+    exported_at: dt.datetime | None
+    language: str
+    personal: PersonalFields | None
+    marketing: MarketingConsents
+    note: str
+    note_sealed: bytes | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Marked:
+    """What a mark did: ``ok``, or someone changed the request first (``changed_by`` at
+    ``changed_at``, now ``status``), or it is gone (``status`` None)."""
+
+    ok: bool
+    version: int | None
+    status: str | None
+    changed_by: str | None
+    changed_at: dt.datetime | None
+
+    @property
+    def gone(self) -> bool:
+        return self.status is None
+
+
+@dataclass(frozen=True)
+class KioskInfo:
+    kiosk_id: str
+    site: str
+    active: bool
+
+
+def _classify(exc: Exception) -> DeskError:
+    """A psycopg error as the desk reports it (the server's words for IT, in the log only)."""
+    import psycopg
+
+    text = str(exc)
+    if isinstance(exc, psycopg.errors.InvalidAuthorizationSpecification):
+        return DeskError("this desk account is disabled", "disabled")
+    if isinstance(exc, psycopg.OperationalError):
+        if "password authentication failed" in text:
+            return DeskError("the account name or passphrase is not right", "denied")
+        if "not permitted to log in" in text:
+            return DeskError("this desk account is disabled", "disabled")
+        if "pg_hba.conf" in text:
+            # No pg_hba line for this account from here: a name that is no desk account's,
+            # or a PC that IT has not let in. The server does not say which.
+            return DeskError(
+                "the central server does not accept this account name from this PC: check "
+                "the name, or ask IT to let this PC in",
+                "refused",
+            )
+        return DeskError(f"the central server cannot be reached: {text}", "unreachable")
+    return DeskError(f"the central server refused: {text}")
+
+
+class DeskSession:
+    """A signed-in desk account: its connection to the central server (opened again after a
+    loss, on the next step) and the clinic's private key, in memory until :meth:`close`.
+
+    Steps may come from any thread, one at a time (a lock holds the others).
+    """
+
+    def __init__(
+        self,
+        target: DeskTarget,
+        account: Account,
+        password: str,
+        private: crypto.Unlocked,
+        conn: psycopg.Connection[Any],
+    ) -> None:
+        self.target = target
+        self.account = account
+        self._password = password
+        self._private: crypto.Unlocked | None = private
+        self._sealer = private.sealer()
+        self._conn: psycopg.Connection[Any] | None = conn
+        self._lock = threading.Lock()
+
+    # --- signing in ------------------------------------------------------------------------
+
+    @classmethod
+    def sign_in(
+        cls,
+        target: DeskTarget,
+        account: str,
+        passphrase: str,
+        cost: crypto.KdfCost = crypto.DESK_COST,
+    ) -> DeskSession:
+        """Derive the account's credentials (Argon2id, most of a second), connect as its
+        role, read its wrapped key and open it. Raises DeskError."""
+        account = account.strip().lower()
+        try:
+            check_name(account)
+            passcodes.check_entry(passphrase)
+        except (AccountError, passcodes.PasscodeError):
+            # Not even a possible name or passphrase: the same answer as a wrong one.
+            raise DeskError("the account name or passphrase is not right", "denied") from None
+        credentials = crypto.desk_credentials(account, passphrase, cost)
+        try:
+            conn = _open(target, account, credentials.password)
+            try:
+                row = conn.execute(
+                    "SELECT account, display_name, is_admin, key_id, wrapped_private_key,"
+                    " must_change FROM fleet.desk_me()"
+                ).fetchone()
+                if row is None:
+                    raise DeskError("this desk account is disabled", "disabled")
+                name, display, is_admin, key_id, wrapped, must_change = row
+                try:
+                    private = crypto.open_account_key(credentials, bytes(wrapped), key_id)
+                except crypto.KeysError as exc:
+                    raise DeskError(f"this account's key cannot be opened: {exc}") from None
+            except BaseException as exc:
+                conn.close()
+                if isinstance(exc, DeskError) or not isinstance(exc, Exception):
+                    raise
+                raise _classify(exc) from exc
+        finally:
+            credentials.wipe()
+        log.info("desk_signed_in")
+        return cls(
+            target,
+            Account(name, display, bool(is_admin), bool(must_change), key_id),
+            credentials.password,
+            private,
+            conn,
+        )
+
+    def set_passphrase(self, passphrase: str, cost: crypto.KdfCost = crypto.DESK_COST) -> None:
+        """Choose a new passphrase (it must follow the passcode rules): the login password
+        and the wrapped key change in one transaction. Raises DeskError or PasscodeError."""
+        passcodes.check_new(passphrase)
+        from psycopg import sql
+
+        private = self._key()
+        credentials = crypto.desk_credentials(self.account.account, passphrase, cost)
+        try:
+            wrapped = crypto.wrap_for_account(private, credentials)
+            password = credentials.password
+        finally:
+            credentials.wipe()
+
+        def change(conn: psycopg.Connection[Any]) -> None:
+            with conn.transaction():
+                verifier = scram_verifier(conn, role_of(self.account.account), password)
+                conn.execute(
+                    sql.SQL("ALTER ROLE CURRENT_USER PASSWORD {}").format(sql.Literal(verifier))
+                )
+                conn.execute(
+                    "SELECT fleet.desk_set_passphrase(%s, %s)",
+                    [wrapped, passcodes.RULES_VERSION],
+                )
+
+        self._step(change)
+        self._password = password
+        self.account = Account(
+            self.account.account,
+            self.account.display_name,
+            self.account.is_admin,
+            False,
+            self.account.key_id,
+        )
+
+    # --- the list ----------------------------------------------------------------------------
+
+    def count(self, filters: Filters, asof: dt.datetime | None) -> int:
+        def run(conn: psycopg.Connection[Any]) -> int:
+            row = conn.execute(
+                "SELECT fleet.desk_count(%s, %s, %s, %s, %s, %s)", filters.args(asof)
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+        return self._step(run)
+
+    def page(
+        self,
+        filters: Filters,
+        asof: dt.datetime | None,
+        *,
+        sort: str = "created",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[DeskRow]:
+        """Rows ``offset`` to ``offset + limit`` of the list, opened. Raises DeskError."""
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}")
+        args = [*filters.args(asof), sort, descending, offset, min(limit, PAGE_LIMIT)]
+
+        def run(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+            return conn.execute(
+                "SELECT * FROM fleet.desk_page(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", args
+            ).fetchall()
+
+        return [self._open_row(r) for r in self._step(run)]
+
+    def find(self, reference: str) -> list[DeskRow]:
+        """The requests a reference code names (as the patient reads it: any case, with or
+        without the dash). Raises DeskError."""
+        code = "".join(c for c in reference.upper() if c.isalnum())
+        if len(code) != 6:
+            return []
+        code = f"{code[:3]}-{code[3:]}"
+
+        def run(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+            return conn.execute("SELECT * FROM fleet.desk_find(%s)", [code]).fetchall()
+
+        return [self._open_row(r) for r in self._step(run)]
+
+    def mark(self, row: DeskRow, status: str, note: str | None = None) -> Marked:
+        """Mark ``row`` (as it was read) ``contacted`` or ``new``, with ``note`` (None: keep
+        the note it has). Refused, not overwritten, if someone changed it since. Raises
+        DeskError or ValueError (a note too long)."""
+        if note is None:
+            sealed = row.note_sealed
+        else:
+            sealed = self._seal_note(note)
+        return self._mark(row.request_id, row.version, status, sealed)
+
+    def undo(self, row: DeskRow, marked: Marked) -> Marked:
+        """Put ``row`` back as it was before ``marked`` (its status and note), if nobody
+        changed it since."""
+        if marked.version is None:
+            raise ValueError("nothing to undo")
+        status = "contacted" if row.status == "contacted" else "new"
+        return self._mark(row.request_id, marked.version, status, row.note_sealed)
+
+    def _mark(self, request_id: str, version: int, status: str, sealed: bytes | None) -> Marked:
+        def run(conn: psycopg.Connection[Any]) -> tuple[Any, ...] | None:
+            return conn.execute(
+                "SELECT * FROM fleet.desk_mark(%s, %s, %s, %s)",
+                [request_id, version, status, sealed],
+            ).fetchone()
+
+        found = self._step(run)
+        if found is None:
+            return Marked(False, None, None, None, None)
+        return Marked(bool(found[0]), found[1], found[2], found[3], found[4])
+
+    def delete(self, request_ids: Sequence[str]) -> int:
+        def run(conn: psycopg.Connection[Any]) -> int:
+            row = conn.execute("SELECT fleet.desk_delete(%s::uuid[])", [list(request_ids)])
+            found = row.fetchone()
+            return int(found[0]) if found else 0
+
+        return self._step(run)
+
+    # --- exports -------------------------------------------------------------------------
+
+    def export_rows(
+        self, filters: Filters, asof: dt.datetime | None, page: int = EXPORT_PAGE
+    ) -> Iterator[DeskRow]:
+        """Every request of the list, oldest first, read a page at a time (keyset)."""
+        after: tuple[dt.datetime | None, str | None] = (None, None)
+        while True:
+            args = [*filters.args(asof), *after, page]
+
+            def run(conn: psycopg.Connection[Any], args: list[Any] = args) -> list[Any]:
+                return conn.execute(
+                    "SELECT * FROM fleet.desk_export_page(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    args,
+                ).fetchall()
+
+            rows = self._step(run)
+            for r in rows:
+                yield self._open_row(r)
+            if len(rows) < page:
+                return
+            after = (rows[-1][4], str(rows[-1][0]))
+
+    def record_export(self, request_ids: Sequence[str], fmt: str) -> int:
+        def run(conn: psycopg.Connection[Any]) -> int:
+            found = conn.execute(
+                "SELECT fleet.desk_exported(%s::uuid[], %s)", [list(request_ids), fmt]
+            ).fetchone()
+            return int(found[0]) if found else 0
+
+        return self._step(run)
+
+    # --- the fleet -----------------------------------------------------------------------
+
+    def kiosks(self) -> list[KioskInfo]:
+        rows = self._step(
+            lambda conn: conn.execute(
+                "SELECT kiosk_id, site, active FROM fleet.desk_kiosks()"
+            ).fetchall()
+        )
+        return [KioskInfo(*r) for r in rows]
+
+    def health(self) -> list[Any]:
+        """Every active kiosk's health (kiosk.fleet.server.KioskHealth), worst first."""
+        from kiosk.fleet.server import HEALTH_COLUMNS, HEALTH_ORDER, KioskHealth
+
+        rows = self._step(
+            lambda conn: conn.execute(
+                f"SELECT {HEALTH_COLUMNS} FROM fleet.desk_health() ORDER BY {HEALTH_ORDER}"
+            ).fetchall()
+        )
+        return [KioskHealth(*r) for r in rows]
+
+    def settings(self) -> dict[str, int]:
+        rows = self._step(
+            lambda conn: conn.execute("SELECT name, value FROM fleet.desk_settings()").fetchall()
+        )
+        return {str(name): int(value) for name, value in rows}
+
+    def apply_retention(self) -> tuple[int, int]:
+        row = self._step(
+            lambda conn: conn.execute(
+                "SELECT reached, never FROM fleet.apply_retention()"
+            ).fetchone()
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    # --- the session ---------------------------------------------------------------------
+
+    @property
+    def open(self) -> bool:
+        return self._private is not None
+
+    def close(self) -> None:
+        """Sign out: the private key is wiped and the connection closed."""
+        with self._lock:
+            if self._private is not None:
+                self._private.wipe()
+                self._private = None
+            self._password = ""
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _key(self) -> crypto.Unlocked:
+        if self._private is None:
+            raise DeskError("signed out", "disabled")
+        return self._private
+
+    def _step(self, run: Callable[[psycopg.Connection[Any]], _T]) -> _T:
+        """``run`` on the connection, opening it again if it was lost. A lost or refused
+        connection is closed and raised as DeskError; the next step tries again."""
+        import psycopg
+
+        with self._lock:
+            self._key()
+            try:
+                if self._conn is None or self._conn.closed or self._conn.broken:
+                    if self._conn is not None:
+                        self._conn.close()
+                    self._conn = None
+                    self._conn = _open(self.target, self.account.account, self._password)
+                return run(self._conn)
+            except DeskError:
+                raise
+            except psycopg.Error as exc:
+                error = _classify(exc)
+                if self._conn is not None and (self._conn.broken or error.kind != "failed"):
+                    self._conn.close()
+                    self._conn = None
+                log.warning("desk_step_failed kind=%s", error.kind)
+                raise error from exc
+
+    def _open_row(self, r: Sequence[Any]) -> DeskRow:
+        (
+            request_id,
+            reference,
+            kiosk_id,
+            site,
+            created,
+            received,
+            status,
+            version,
+            changed_by,
+            changed_at,
+            exported_at,
+            _key_id,
+            sealed,
+            note_sealed,
+        ) = r
+        record: SealedRecord | None
+        try:
+            record = _decode_record(self._key().open(bytes(sealed)))
+        except (crypto.KeysError, msgspec.DecodeError, msgspec.ValidationError):
+            record = None
+        note = ""
+        if note_sealed is not None:
+            try:
+                note = self._key().open(bytes(note_sealed)).decode("utf-8").rstrip(" ")
+            except (crypto.KeysError, UnicodeDecodeError):
+                note = ""
+        return DeskRow(
+            request_id=str(request_id),
+            reference=reference or (record.reference if record else ""),
+            kiosk_id=kiosk_id,
+            site=site,
+            created_at=created,
+            received_at=received,
+            status=status,
+            version=version,
+            changed_by=changed_by,
+            changed_at=changed_at,
+            exported_at=exported_at,
+            language=record.language if record else "",
+            personal=record.personal if record else None,
+            marketing=record.consents.items if record else MarketingConsents(),
+            note=note,
+            note_sealed=None if note_sealed is None else bytes(note_sealed),
+        )
+
+    def _seal_note(self, note: str) -> bytes | None:
+        note = note.strip()
+        if not note:
+            return None
+        if len(note) > MAX_NOTE:
+            raise ValueError(f"a note is at most {MAX_NOTE} characters")
+        data = note.encode("utf-8")
+        data += b" " * (-len(data) % _NOTE_PAD)
+        return self._sealer.seal(data)
+
+
+def _open(target: DeskTarget, account: str, password: str) -> psycopg.Connection[Any]:
+    import psycopg
+
+    try:
+        return psycopg.connect(**target.params(account, password), autocommit=True)
+    except psycopg.Error as exc:
+        raise _classify(exc) from None

@@ -1,0 +1,395 @@
+"""The desk console's service against a real PostgreSQL: accounts, the list with its filters,
+sorting and search, two receptionists at once, exports, deletion, retention and losing the
+server (kiosk.fleet.desk, kiosk.fleet.accounts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from pgserver import Central, PgServer
+
+from kiosk import crypto
+from kiosk.fleet import accounts
+from kiosk.fleet.delivery import Courier
+from kiosk.fleet.desk import DeskError, DeskSession, Filters
+from kiosk.store import AppointmentStore, open_database
+
+from testkit import save_patient
+
+ONE_TIME = "482910375612"
+OWN = "730518264903"
+OTHER = "618204739526"
+MARKER = "Deniz Desk-Marker-Q7"
+
+
+@pytest.fixture
+def private(keypair: tuple[crypto.Sealer, crypto.Unlocked]) -> crypto.Unlocked:
+    return keypair[1]
+
+
+@pytest.fixture
+def sessions() -> Iterator[list[DeskSession]]:
+    opened: list[DeskSession] = []
+    yield opened
+    for session in opened:
+        session.close()
+
+
+@pytest.fixture
+def sign_in(central: Central, sessions: list[DeskSession]) -> Callable[..., DeskSession]:
+    def sign_in(account: str, passphrase: str) -> DeskSession:
+        session = DeskSession.sign_in(
+            central.desk_target(), account, passphrase, cost=crypto.MIN_COST
+        )
+        sessions.append(session)
+        return session
+
+    return sign_in
+
+
+def _deliver(
+    central: Central,
+    keypair: tuple[crypto.Sealer, crypto.Unlocked],
+    folder: Path,
+    kiosk: str,
+    site: str,
+    names: list[str],
+) -> list[str]:
+    """Requests saved on a real kiosk store and delivered by its courier: their references."""
+    files = central.enrol_files(kiosk, site=site)
+    store = AppointmentStore(open_database(folder / f"{kiosk}.db"), sealer=keypair[0], deliver=True)
+    try:
+        references = [save_patient(store, name, kiosk=kiosk) for name in names]
+        report = Courier(central.target(kiosk, files)).sync(store)
+        assert (report.error, report.settled.stored) == ("", len(names))
+    finally:
+        store.close()
+    return references
+
+
+@pytest.fixture
+def fleet(
+    central: Central, keypair: tuple[crypto.Sealer, crypto.Unlocked], tmp_path: Path
+) -> dict[str, list[str]]:
+    """Two sites, three kiosks, eight requests delivered for real; their references."""
+    return {
+        "salon-1": _deliver(
+            central, keypair, tmp_path, "salon-1", "Main", [f"{MARKER} {i}" for i in range(3)]
+        ),
+        "salon-2": _deliver(central, keypair, tmp_path, "salon-2", "Main", ["Ali Veli"]),
+        "branch-1": _deliver(
+            central, keypair, tmp_path, "branch-1", "Branch", [f"Branch {i}" for i in range(4)]
+        ),
+    }
+
+
+def _audit(central: Central) -> list[tuple[str, str, dict[str, object]]]:
+    rows = central.query("SELECT account, event, detail FROM fleet.audit ORDER BY id")
+    return [(a, e, d) for a, e, d in rows]
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def test_an_account_signs_in_with_its_one_time_passphrase_then_chooses_its_own(
+    central: Central, private: crypto.Unlocked, sign_in: Callable[..., DeskSession]
+) -> None:
+    central.add_account(private, "ayse", ONE_TIME)
+    first = sign_in("Ayse ", ONE_TIME)  # as typed: a capital and a space
+    assert (first.account.account, first.account.must_change) == ("ayse", True)
+    first.set_passphrase(OWN, cost=crypto.MIN_COST)
+    assert first.account.must_change is False
+    first.close()
+
+    again = sign_in("ayse", OWN)
+    assert again.account.must_change is False
+    assert again.account.key_id == private.key_id
+    with pytest.raises(DeskError) as old:
+        sign_in("ayse", ONE_TIME)
+    assert old.value.kind == "denied"
+    with pytest.raises(DeskError) as nobody:
+        sign_in("nobody", OWN)
+    # No desk role of that name: pg_hba (+desk_staff) has no line for it.
+    assert nobody.value.kind == "refused" and "check the name" in str(nobody.value)
+    # Not even a possible passphrase: the same answer, without asking the server.
+    with pytest.raises(DeskError, match="not right"):
+        sign_in("ayse", "abc")
+
+
+def test_the_server_holds_no_passphrase_and_its_audit_no_secret(
+    central: Central, pg: PgServer, private: crypto.Unlocked, sign_in: Callable[..., DeskSession]
+) -> None:
+    central.add_account(private, "burak", ONE_TIME)
+    session = sign_in("burak", ONE_TIME)
+    session.set_passphrase(OWN, cost=crypto.MIN_COST)
+    with psycopg.connect(pg.superuser_dsn(central.dbname)) as conn:
+        (stored,) = conn.execute(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = 'staff:burak'"
+        ).fetchone()
+        dump = conn.execute(
+            "SELECT string_agg(t::text, ' ') FROM (SELECT * FROM fleet.staff_account) t"
+        ).fetchone()[0] + str(_audit(central))
+    assert stored.startswith("SCRAM-SHA-256$")
+    for secret in (ONE_TIME, OWN, crypto.desk_credentials("burak", OWN, crypto.MIN_COST).password):
+        assert secret not in stored and secret not in dump
+    events = [e for a, e, _d in _audit(central)]
+    assert events == ["account_added", "signed_in", "passphrase_changed"]
+
+
+def test_a_disabled_account_stops_at_its_next_step_and_cannot_sign_in(
+    central: Central, private: crypto.Unlocked, sign_in: Callable[..., DeskSession]
+) -> None:
+    central.add_account(private, "cem", ONE_TIME)
+    session = sign_in("cem", ONE_TIME)
+    assert session.count(Filters(), None) == 0
+    accounts.set_active(central.admin_dsn, "cem", False)
+    with pytest.raises(DeskError) as stopped:
+        session.count(Filters(), None)
+    assert stopped.value.kind == "disabled"
+    with pytest.raises(DeskError) as refused:
+        sign_in("cem", ONE_TIME)
+    assert refused.value.kind == "disabled"
+    accounts.set_active(central.admin_dsn, "cem", True)
+    assert sign_in("cem", ONE_TIME).count(Filters(), None) == 0
+
+
+def test_a_reset_gives_a_new_one_time_passphrase(
+    central: Central, private: crypto.Unlocked, sign_in: Callable[..., DeskSession]
+) -> None:
+    central.add_account(private, "deniz", ONE_TIME)
+    sign_in("deniz", ONE_TIME).set_passphrase(OWN, cost=crypto.MIN_COST)
+    accounts.reset(central.admin_dsn, private, "deniz", OTHER, cost=crypto.MIN_COST)
+    with pytest.raises(DeskError):
+        sign_in("deniz", OWN)
+    assert sign_in("deniz", OTHER).account.must_change is True
+    listed = {a.account: a for a in accounts.accounts(central.admin_dsn)}
+    assert listed["deniz"].must_change and listed["deniz"].active
+
+
+def test_accounts_refuse_weak_passphrases_bad_names_and_doubles(
+    central: Central, private: crypto.Unlocked
+) -> None:
+    with pytest.raises(accounts.AccountError, match="not a safe passphrase"):
+        central.add_account(private, "emre", "123456789012")
+    with pytest.raises(accounts.AccountError, match="cannot be an account name"):
+        central.add_account(private, "Emre Y", ONE_TIME)
+    central.add_account(private, "emre", ONE_TIME)
+    with pytest.raises(accounts.AccountError, match="already"):
+        central.add_account(private, "emre", OTHER)
+    with pytest.raises(accounts.AccountError, match="no account"):
+        accounts.reset(central.admin_dsn, private, "nobody", OTHER, cost=crypto.MIN_COST)
+
+
+def test_kiosks_cannot_read_and_staff_cannot_write_as_a_kiosk(
+    central: Central, private: crypto.Unlocked, sign_in: Callable[..., DeskSession]
+) -> None:
+    kiosk_dsn = central.enrol("salon-9")
+    with psycopg.connect(kiosk_dsn) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT * FROM fleet.desk_me()")
+    central.add_account(private, "filiz", ONE_TIME)
+    target = central.desk_target()
+    password = crypto.desk_credentials("filiz", ONE_TIME, crypto.MIN_COST).password
+    params = target.params("filiz", password)
+    for statement in (
+        "SELECT * FROM fleet.request",
+        "SELECT * FROM fleet.staff_account",
+        "SELECT fleet.kiosk_heartbeat(now(), 'a', 'b', 0, 0, '')",
+    ):
+        with psycopg.connect(**params) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+def test_the_list_is_filtered_sorted_and_opened_on_the_desk(
+    central: Central,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    fleet: dict[str, list[str]],
+) -> None:
+    central.add_account(private, "gul", ONE_TIME)
+    desk = sign_in("gul", ONE_TIME)
+    everything = Filters()
+    assert desk.count(everything, None) == 8
+    rows = desk.page(everything, None, limit=100)
+    assert len(rows) == 8
+    times = [r.created_at for r in rows]
+    assert times == sorted(times, reverse=True)
+    # Opened here: the names the kiosks sealed, and the reference codes.
+    assert {r.personal.name for r in rows if r.personal} >= {f"{MARKER} {i}" for i in range(3)}
+    assert {r.reference for r in rows} == {ref for refs in fleet.values() for ref in refs}
+    assert all(r.status == "new" and r.version == 1 and r.language for r in rows)
+
+    assert desk.count(Filters(site="Branch"), None) == 4
+    assert {r.kiosk_id for r in desk.page(Filters(site="Main"), None)} == {"salon-1", "salon-2"}
+    assert desk.count(Filters(kiosk="salon-2"), None) == 1
+    assert desk.count(Filters(status="contacted"), None) == 0
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert desk.count(Filters(since=future), None) == 0
+    assert desk.count(Filters(until=future), None) == 8
+
+    by_kiosk = desk.page(everything, None, sort="kiosk", descending=False)
+    assert [r.kiosk_id for r in by_kiosk] == sorted(r.kiosk_id for r in by_kiosk)
+    # Pages follow each other without a gap or a repeat.
+    paged = [
+        r.request_id for o in (0, 3, 6) for r in desk.page(everything, None, offset=o, limit=3)
+    ]
+    assert paged == [r.request_id for r in rows]
+    # A list as of a moment leaves out what arrived after it.
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    assert desk.count(everything, before) == 0 and desk.page(everything, before) == []
+
+    viewed = [d for _a, e, d in _audit(central) if e == "viewed"]
+    assert viewed and all(len(d["requests"]) <= 8 for d in viewed)
+    assert MARKER not in json.dumps(_audit(central))
+
+
+def test_a_patient_who_calls_is_found_by_their_reference_code(
+    central: Central,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    fleet: dict[str, list[str]],
+) -> None:
+    central.add_account(private, "hale", ONE_TIME)
+    desk = sign_in("hale", ONE_TIME)
+    code = fleet["salon-1"][1]
+    for typed in (code, code.lower(), code.replace("-", " "), code.replace("-", "")):
+        found = desk.find(typed)
+        assert [r.reference for r in found] == [code]
+    assert found[0].personal is not None and found[0].personal.name == f"{MARKER} 1"
+    assert desk.find("ZZZ-ZZZ") == [] and desk.find("12") == []
+    searched = [d for a, e, d in _audit(central) if e == "searched"]
+    assert searched[0]["requests"] == [found[0].request_id]
+
+
+def test_two_receptionists_never_overwrite_each_other(
+    central: Central,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    fleet: dict[str, list[str]],
+) -> None:
+    central.add_account(private, "ilker", ONE_TIME)
+    central.add_account(private, "jale", ONE_TIME)
+    first, second = sign_in("ilker", ONE_TIME), sign_in("jale", ONE_TIME)
+    (row_first,) = first.find(fleet["salon-2"][0])
+    (row_second,) = second.find(fleet["salon-2"][0])
+
+    done = first.mark(row_first, "contacted", "Called back, prefers mornings")
+    assert (done.ok, done.status, done.changed_by, done.version) == (True, "contacted", "ilker", 2)
+    late = second.mark(row_second, "contacted", "Left a message")
+    assert (late.ok, late.status, late.changed_by) == (False, "contacted", "ilker")
+    (now,) = second.find(fleet["salon-2"][0])
+    assert (now.note, now.version, now.changed_by) == ("Called back, prefers mornings", 2, "ilker")
+    # The note is sealed at the desk: the server holds no word of it.
+    (sealed,) = central.query("SELECT note_sealed FROM fleet.request WHERE version = 2")[0]
+    assert b"mornings" not in bytes(sealed)
+
+    undone = first.undo(row_first, done)
+    assert (undone.ok, undone.status, undone.version) == (True, "new", 3)
+    (back,) = first.find(fleet["salon-2"][0])
+    assert (back.status, back.note) == ("new", "")
+    # An undo that comes too late is refused like any other change.
+    assert first.undo(row_first, done).ok is False
+    assert [e for _a, e, _d in _audit(central) if e == "marked"] == ["marked", "marked"]
+
+
+def test_an_export_marks_its_rows_and_keeps_later_marks_free_of_conflict(
+    central: Central,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    fleet: dict[str, list[str]],
+) -> None:
+    central.add_account(private, "kaan", ONE_TIME)
+    desk = sign_in("kaan", ONE_TIME)
+    (loaded,) = desk.find(fleet["branch-1"][0])
+    rows = list(desk.export_rows(Filters(site="Branch"), None, page=3))
+    assert len(rows) == 4 and len({r.request_id for r in rows}) == 4
+    assert [r.created_at for r in rows] == sorted(r.created_at for r in rows)
+    assert desk.record_export([r.request_id for r in rows], "xlsx") == 4
+    assert desk.count(Filters(status="exported"), None) == 4
+    # Marked from a row read before the export: no conflict, contacted wins; an undo
+    # returns it to exported (it is in a file), not to new.
+    marked = desk.mark(loaded, "contacted")
+    assert marked.ok
+    assert desk.undo(loaded, marked).status == "exported"
+    assert ("kaan", "exported", {"count": 4, "format": "xlsx"}) in _audit(central)
+
+
+def test_deleting_and_retention_destroy_with_a_record_and_nothing_else(
+    central: Central,
+    pg: PgServer,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    fleet: dict[str, list[str]],
+) -> None:
+    central.add_account(private, "lale", ONE_TIME)
+    desk = sign_in("lale", ONE_TIME)
+    (gone,) = desk.find(fleet["salon-2"][0])
+    assert desk.delete([gone.request_id]) == 1
+    assert desk.mark(gone, "contacted").gone
+
+    accounts.set_retention(central.admin_dsn, 30, 90)
+    assert desk.settings() == {"retention_days": 30, "unexported_max_days": 90}
+    contacted = desk.find(fleet["salon-1"][0])[0]
+    assert desk.mark(contacted, "contacted").ok
+    # Time passes (the server's clock only): one reached the staff 31 days ago, one arrived
+    # 91 days ago and nobody exported it, one reached the staff 29 days ago.
+    with psycopg.connect(pg.superuser_dsn(central.dbname), autocommit=True) as conn:
+        conn.execute(
+            "UPDATE fleet.request SET reached_at = now() - interval '31 days' WHERE reference = %s",
+            [fleet["salon-1"][0]],
+        )
+        conn.execute(
+            "UPDATE fleet.request SET received_at = now() - interval '91 days'"
+            " WHERE reference = %s",
+            [fleet["salon-1"][1]],
+        )
+        conn.execute(
+            "UPDATE fleet.request SET status = 'contacted',"
+            " reached_at = now() - interval '29 days' WHERE reference = %s",
+            [fleet["salon-1"][2]],
+        )
+    assert desk.apply_retention() == (1, 1)
+    assert desk.apply_retention() == (0, 0)
+    assert accounts.apply_retention(central.admin_dsn) == (0, 0)
+    assert desk.count(Filters(), None) == 5
+    destroyed = central.query("SELECT count, reason, account FROM fleet.destruction ORDER BY id")
+    assert destroyed == [
+        (1, "deleted by staff", "lale"),
+        (1, "retention 30 days, reached staff", "lale"),
+        (1, "retention 90 days, never reached staff", "lale"),
+    ]
+    with pytest.raises(accounts.AccountError):
+        accounts.set_retention(central.admin_dsn, 60, 30)
+
+
+def test_a_lost_server_is_said_plainly_and_the_desk_carries_on_after(
+    central: Central,
+    pg: PgServer,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    fleet: dict[str, list[str]],
+) -> None:
+    central.add_account(private, "mert", ONE_TIME)
+    desk = sign_in("mert", ONE_TIME)
+    assert desk.count(Filters(), None) == 8
+    pg.stop()
+    try:
+        for _ in range(2):  # and again: no hang, no crash, the same plain answer
+            with pytest.raises(DeskError) as lost:
+                desk.count(Filters(), None)
+            assert lost.value.kind == "unreachable"
+    finally:
+        pg.start()
+    assert desk.count(Filters(), None) == 8
+    assert [r.kiosk_id for r in desk.health()] == ["branch-1", "salon-1", "salon-2"]
+    assert {k.site for k in desk.kiosks()} == {"Main", "Branch"}
+    desk.close()
+    with pytest.raises(DeskError):
+        desk.count(Filters(), None)
