@@ -355,6 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="send the requests the central server refused (quarantined) again, under new ids",
     )
 
+    from kiosk import desk_cli
+
+    desk_cli.add_parser(sub)
+
     shots = sub.add_parser(
         "screenshots", parents=[common], help="render every screen to PNG files (offscreen)"
     )
@@ -1446,6 +1450,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return cmd_config_check(args)
         if args.command == "doctor":
             return cmd_doctor(args)
+        if args.command == "desk":
+            from kiosk import desk_cli
+
+            return desk_cli.dispatch(args)
         if args.command == "fleet":
             command = {
                 "enrol": cmd_fleet_enrol,

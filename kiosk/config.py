@@ -534,3 +534,73 @@ def _describe(message: str) -> str:
     if message.startswith("Object contains unknown field"):
         return message.replace("Object contains unknown field", "unknown key")
     return message
+
+
+# --- the front-desk console (`kiosk desk`, docs/staff.md) ---------------------------------
+
+DESK_ENV_VAR = "KIOSK_DESK_CONFIG"
+
+
+class DeskServer(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``[server]`` of desk.toml: the group's central PostgreSQL, as the kiosks' ``[fleet]``
+    names it. The desk signs in with each staff member's account: no certificate."""
+
+    host: Annotated[str, Meta(min_length=1, max_length=253)]
+    port: Annotated[int, Meta(ge=1, le=65535)] = 5432
+    database: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,63}$")] = "kiosks"
+    # The group's CA, which signed the server's certificate (`kiosk fleet server-cert`).
+    ca_file: Annotated[str, Meta(min_length=1)]
+
+
+class DeskSettings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """desk.toml: the console on a reception PC."""
+
+    server: DeskServer
+    # The console's language (a content folder with a desk.json); not set: the kiosk's default.
+    language: LANG_CODE = msgspec.field(default_factory=_default_language)
+    time_zone: str = "Europe/Istanbul"
+    # Signed out after this long without a key or a click: the screen shows patients' data.
+    idle_minutes: Annotated[int, Meta(ge=1, le=240)] = 10
+    content_dir: str | None = None
+    log_dir: str | None = None
+
+    def zone(self) -> dt.tzinfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def content_path(self) -> Path:
+        return (
+            Path(self.content_dir).expanduser() if self.content_dir else paths.bundled_content_dir()
+        )
+
+
+def default_desk_config_file() -> Path:
+    return paths.default_config_file().with_name("desk.toml")
+
+
+def load_desk_settings(explicit: str | os.PathLike[str] | None = None) -> tuple[DeskSettings, Path]:
+    """desk.toml from ``--config``, $KIOSK_DESK_CONFIG or the platform's config folder; paths
+    in it relative to it. Raises ConfigError."""
+    path = Path(explicit or os.environ.get(DESK_ENV_VAR) or default_desk_config_file())
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: no desk configuration: write one as docs/staff.md shows, or name it "
+            "with --config"
+        )
+    data = _read_config(path)
+    server = data.get("server")
+    if isinstance(server, dict):
+        data["server"] = _next_to(path, dict(server), ("ca_file",))
+    try:
+        settings = msgspec.convert(data, type=DeskSettings, str_keys=True)
+    except msgspec.ValidationError as exc:
+        message = _describe(str(exc))
+        raise ConfigError(f"{path}: {message}", _key_of(str(exc))) from None
+    try:
+        settings.zone()
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"{path}: key 'time_zone': not a time zone name like \"Europe/Istanbul\" "
+            f"(got {settings.time_zone!r})",
+            "time_zone",
+        ) from None
+    return settings, path

@@ -587,6 +587,155 @@ class StaffStrings(_Model, frozen=True):
     ) = None
 
 
+class DeskStrings(_Model, frozen=True):
+    """``<lang>/desk.json``: the front-desk console on the reception PC (`kiosk desk`). Optional
+    in a language folder: the console then uses the first language (by code) that has one."""
+
+    window_title: Text
+    sign_in_title: Text
+    account_label: Text
+    passphrase_label: Text
+    sign_in: Text
+    sign_in_missing: Text
+    signing_in: Text
+    denied: Text
+    disabled: Text
+    refused: Text
+    unreachable: Text
+    failed: Text
+    signed_out_idle: Annotated[
+        Text,
+        Meta(description="{minutes}: the minutes without use after which staff are signed out."),
+    ]
+    change_title: Text
+    change_hint: Annotated[
+        Text,
+        Meta(description="{low} and {high}: the fewest and most digits a passphrase may have."),
+    ]
+    new_passphrase_label: Text
+    repeat_passphrase_label: Text
+    change_save: Text
+    change_weak: Annotated[
+        Text,
+        Meta(description="{reason}: why the passphrase is refused, in English (kiosk.passcodes)."),
+    ]
+    change_differ: Text
+    change_done: Text
+    sign_out: Text
+    tab_requests: Text
+    tab_kiosks: Text
+    find_placeholder: Text
+    site_label: Text
+    kiosk_label: Text
+    status_label: Text
+    from_label: Text
+    to_label: Text
+    any_date: Text
+    all_sites: Text
+    all_kiosks: Text
+    status_all: Text
+    status_new: Text
+    status_exported: Text
+    status_contacted: Text
+    clear_filters: Text
+    refresh: Text
+    loading: Text
+    count: Annotated[Text, Meta(description="{count}: how many requests the list holds.")]
+    news: Annotated[
+        Text, Meta(description="{count}: how many requests arrived since the list was loaded.")
+    ]
+    cannot_sort: Text
+    col_reference: Text
+    col_received: Text
+    col_site: Text
+    col_kiosk: Text
+    col_name: Text
+    col_phone: Text
+    col_topic: Text
+    col_contact_language: Text
+    col_status: Text
+    col_changed_by: Text
+    unreadable: Text
+    unreadable_detail: Text
+    select_request: Text
+    email_label: Text
+    contact_method_label: Text
+    time_window_label: Text
+    marketing_label: Text
+    marketing_none: Text
+    marketing_sms: Text
+    marketing_email: Text
+    marketing_call: Text
+    changed_line: Annotated[
+        Text, Meta(description="{who}: the account; {when}: the clinic's time.")
+    ]
+    note_label: Text
+    note_placeholder: Text
+    note_too_long: Text
+    mark_contacted: Text
+    mark_new: Text
+    save_note: Text
+    marked_contacted: Text
+    saved: Text
+    undo: Text
+    undone: Text
+    undo_too_late: Text
+    conflict: Annotated[
+        Text, Meta(description="{who} changed the request at {when}; {status} is its status now.")
+    ]
+    gone: Text
+    delete: Text
+    delete_confirm: Annotated[Text, Meta(description="{reference}: the request's reference code.")]
+    delete_yes: Text
+    delete_no: Text
+    deleted: Text
+    not_found: Text
+    found: Annotated[
+        Text, Meta(description="{code}: the reference code; {count}: how many requests have it.")
+    ]
+    found_several: Annotated[
+        Text, Meta(description="{count}: how many requests have the code typed.")
+    ]
+    export: Text
+    export_choose: Text
+    exporting: Text
+    export_done: Annotated[
+        Text, Meta(description="{count}: how many requests; {file}: the file written.")
+    ]
+    export_unreadable: Annotated[Text, Meta(description="{count}: how many could not be opened.")]
+    export_empty: Text
+    export_gone: Text
+    export_full: Text
+    export_read_only: Text
+    export_unverified: Text
+    export_failed: Text
+    server_ok: Annotated[Text, Meta(description="{host}: the central server's name.")]
+    server_lost: Annotated[Text, Meta(description="{seconds}: how often the desk tries again.")]
+    health_status: Text
+    health_last_seen: Text
+    health_app: Text
+    health_content: Text
+    health_waiting: Text
+    health_oldest: Text
+    health_ok: Text
+    health_late: Text
+    health_silent: Text
+    health_clock: Text
+    health_backlog: Text
+    health_never: Text
+    health_never_seen: Text
+    health_seen: Annotated[
+        Text,
+        Meta(description="{minutes}: minutes since the last heartbeat; {time}: its clinic time."),
+    ]
+    health_hours: Annotated[Text, Meta(description="{hours}: hours.")]
+    health_none: Text
+    health_all_ok: Annotated[Text, Meta(description="{count}: how many kiosks.")]
+    health_attention: Annotated[
+        Text, Meta(description="{count}: how many kiosks; {attention}: how many need a look.")
+    ]
+
+
 # --- loading -------------------------------------------------------------------------------
 
 LANGUAGE_FILES: dict[str, type[_Model]] = {
@@ -599,6 +748,11 @@ LANGUAGE_FILES: dict[str, type[_Model]] = {
     "disclaimers.json": DisclaimersFile,
     "appointment.json": AppointmentStrings,
     "staff.json": StaffStrings,
+}
+# Files a language folder may leave out (another language's is used): the console on the
+# reception PC is for staff, and a patients' language need not translate it.
+OPTIONAL_LANGUAGE_FILES: dict[str, type[_Model]] = {
+    "desk.json": DeskStrings,
 }
 SHARED_FILES: dict[str, type[_Model]] = {
     "manifest.json": Manifest,
@@ -809,6 +963,13 @@ def decode_content(root: Path) -> tuple[Content | None, list[Problem]]:
                 files[name] = decode_file(path, model, rel(path))
             except ContentError as exc:
                 problems.extend(exc.problems)
+        for name, model in OPTIONAL_LANGUAGE_FILES.items():
+            path = root / code / name
+            if path.exists():
+                try:
+                    decode_file(path, model, rel(path))
+                except ContentError as exc:
+                    problems.extend(exc.problems)
         if len(files) != len(LANGUAGE_FILES):
             continue
         d = f"{code}/"
@@ -870,9 +1031,21 @@ def _clean_descriptions(node: Any) -> Any:
 def json_schemas() -> dict[str, dict[str, object]]:
     """Return a JSON Schema per content file name, generated from the models above."""
     out: dict[str, dict[str, object]] = {}
-    for name, model in {**SHARED_FILES, **LANGUAGE_FILES}.items():
+    for name, model in {**SHARED_FILES, **LANGUAGE_FILES, **OPTIONAL_LANGUAGE_FILES}.items():
         schema = _clean_descriptions(msgspec.json.schema(model))
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = f"Kiosk content file {name}"
         out[name] = schema
     return out
+
+
+def load_desk_strings(root: Path, lang: str) -> tuple[DeskStrings, str]:
+    """The console's strings in ``lang`` from the content folder ``root`` (where that language
+    has no desk.json, the first language by code that has one), and the language they are
+    in. Raises ContentError."""
+    others = sorted(p.parent.name for p in root.glob("*/desk.json"))
+    for code in dict.fromkeys((lang, *others)):
+        path = root / code / "desk.json"
+        if path.exists():
+            return decode_file(path, DeskStrings, f"{code}/desk.json"), code
+    raise ContentError([Problem(f"{lang}/desk.json", "", "no language has a desk.json")])

@@ -102,6 +102,8 @@ class ExportStyle:
 
     zone: str = "UTC"
     kiosk_id: str = ""
+    # A Site column after the kiosk's (the desk console's exports, from many sites).
+    sites: bool = False
 
     def tzinfo(self) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(self.zone)
@@ -119,9 +121,20 @@ def export_filename(fmt: Format, now: dt.datetime, kiosk_id: str = "") -> str:
     return f"kiosk-requests-{kiosk}{now:%Y%m%d-%H%M}.{fmt}"
 
 
+_SITE_COLUMN = ("site", "Site", 16)
+_SITE_AT = 4  # after the kiosk's column
+
+
+def columns(style: ExportStyle) -> tuple[tuple[str, str, int], ...]:
+    """The columns an export with ``style`` writes."""
+    if not style.sites:
+        return COLUMNS
+    return (*COLUMNS[:_SITE_AT], _SITE_COLUMN, *COLUMNS[_SITE_AT:])
+
+
 def headers(style: ExportStyle) -> list[str]:
     """The header row, the received column naming the clinic's time zone."""
-    return [title.format(zone=style.zone) for _key, title, _w in COLUMNS]
+    return [title.format(zone=style.zone) for _key, title, _w in columns(style)]
 
 
 _NO_PERSONAL = PersonalFields()
@@ -174,7 +187,7 @@ def readable(phone: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def _cells(r: ExportRow, phone: Callable[[str], str]) -> list[str]:
+def _cells(r: ExportRow, phone: Callable[[str], str], sites: bool = False) -> list[str]:
     """The text cells of one request, the stored ISO 8601 time in the received column
     (each format writes it its own way) and an empty offset cell after it."""
     p = r.personal or _NO_PERSONAL
@@ -186,7 +199,7 @@ def _cells(r: ExportRow, phone: Callable[[str], str]) -> list[str]:
             m.marketing_call is not None and bool(m.marketing_call.given),
         )
     ]
-    return [
+    cells = [
         r.reference,
         r.created_at,
         "",
@@ -203,6 +216,9 @@ def _cells(r: ExportRow, phone: Callable[[str], str]) -> list[str]:
         r.language,
         "demo" if r.is_demo else "",
     ]
+    if sites:
+        cells.insert(_SITE_AT, r.site)
+    return cells
 
 
 class _Clock:
@@ -321,12 +337,13 @@ def _write_csv(
     special = _CSV_SPECIAL.search
     formula = _FORMULA_CELL.search
     starts = FORMULA_STARTS
-    commas = len(COLUMNS) - 1
+    commas = len(columns(style)) - 1
+    sites = style.sites
     # Rows are written as they are read, a thousand lines at a time: 100,000 requests never
     # sit in memory at once.
     chunk: list[str] = [",".join(_csv_cell(t) for t in headers(style)) + "\r\n"]
     for r in _records(rows):
-        cells = _cells(r, dialable)
+        cells = _cells(r, dialable, sites)
         # The time and its offset ("UTC+03:00") never start with a formula character.
         cells[_RECEIVED], offset = clock.text(cells[_RECEIVED])
         cells[_RECEIVED + 1] = "UTC" + offset
@@ -416,7 +433,7 @@ class _Template:
             bold = book.add_format({"bold": True})
             date = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
             for c, ((_key, _title, width), title) in enumerate(
-                zip(COLUMNS, headers(style), strict=True)
+                zip(columns(style), headers(style), strict=True)
             ):
                 sheet.set_column(c, c, width)
                 sheet.write_string(0, c, title, bold)
@@ -433,7 +450,7 @@ class _Template:
         with zipfile.ZipFile(buffer) as archive:
             self.parts = [(info, archive.read(info)) for info in archive.infolist()]
         xml = dict((info.filename, data) for info, data in self.parts)[_SHEET].decode("utf-8")
-        last = xlsxwriter.utility.xl_col_to_name(len(COLUMNS) - 1)
+        last = xlsxwriter.utility.xl_col_to_name(len(columns(style)) - 1)
         dimension = f'<dimension ref="A1:{last}{2 if rows else 1}"/>'
         sample = re.search(r'<row r="2"><c r="B2" s="(\d+)"><v>[^<]*</v></c></row>', xml)
         if dimension not in xml or "</sheetData>" not in xml or (rows and sample is None):
@@ -447,11 +464,12 @@ class _Template:
         self.date_style = sample.group(1) if sample is not None else "0"
 
 
-def _row_formats(date_style: str) -> tuple[str, str]:
-    """Format strings for one data row: the common case (plain text in every cell, taking
-    the row number and the cells' text) and the general one (taking ready ``<t>`` elements)."""
+def _row_formats(date_style: str, width: int = len(COLUMNS)) -> tuple[str, str]:
+    """Format strings for one data row of ``width`` cells: the common case (plain text in
+    every cell, taking the row number and the cells' text) and the general one (taking
+    ready ``<t>`` elements)."""
     fast, slow = ['<row r="{0}">'], ['<row r="{0}">']
-    for c in range(len(COLUMNS)):
+    for c in range(width):
         col = xlsxwriter.utility.xl_col_to_name(c)
         if c == _RECEIVED:
             cell = f'<c r="{col}{{0}}" s="{date_style}"><v>{{{c + 1}}}</v></c>'
@@ -472,7 +490,8 @@ def _write_xlsx(
     if count + 1 > _MAX_ROWS:
         raise ExportError(f"{count:,} requests do not fit in one sheet: export fewer")
     template = _Template(count, style)
-    fast, slow = _row_formats(template.date_style)
+    fast, slow = _row_formats(template.date_style, len(columns(style)))
+    sites = style.sites
     fast_format, slow_format = fast.format, slow.format
     special = _SPECIAL.search
     clock = _Clock(style.tzinfo())
@@ -489,7 +508,7 @@ def _write_xlsx(
             n = 1
             for r in _records(rows):
                 n += 1
-                cells = _cells(r, readable)
+                cells = _cells(r, readable, sites)
                 local, offset = clock.local(cells[_RECEIVED])
                 cells[_RECEIVED] = _excel_serial(local)
                 cells[_RECEIVED + 1] = "UTC" + offset

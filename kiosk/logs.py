@@ -19,7 +19,9 @@ class OneLineFormatter(logging.Formatter):
         return super().format(record).replace("\r", "").replace("\n", " | ")
 
 
-def setup_logging(log_dir: Path | None, level: int = logging.INFO) -> Path | None:
+def setup_logging(
+    log_dir: Path | None, level: int = logging.INFO, file_name: str = LOG_FILE
+) -> Path | None:
     """Send log records to stderr and, if ``log_dir`` is usable, to rotating files there.
 
     Returns the log file path, or None when only stderr is used. Calling it again replaces
@@ -40,7 +42,7 @@ def setup_logging(log_dir: Path | None, level: int = logging.INFO) -> Path | Non
         return None
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
-        path = log_dir / LOG_FILE
+        path = log_dir / file_name
         files = logging.handlers.RotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )

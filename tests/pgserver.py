@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.crypto import MIN_COST, Unlocked
+from kiosk.crypto import MIN_COST, Sealer, Unlocked
 from kiosk.fleet.central_schema import KIOSK_GROUP
 from kiosk.fleet.delivery import Target
 from kiosk.fleet.desk import DeskTarget
@@ -305,6 +305,25 @@ class Central:
         from kiosk.fleet import accounts
 
         accounts.add(self.admin_dsn, private, account, passphrase, is_admin=admin, cost=MIN_COST)
+
+    def deliver(self, sealer: Sealer, kiosk_id: str, site: str, names: list[str]) -> list[str]:
+        """Requests saved on a real kiosk store (in this central's folder) and delivered by
+        its courier, as a kiosk at ``site`` would: their reference codes."""
+        from kiosk.fleet.delivery import Courier
+        from kiosk.store import AppointmentStore, open_database
+
+        from testkit import save_patient
+
+        files = self.enrol_files(kiosk_id, site=site)
+        db = self.folder / f"{kiosk_id}.db"
+        store = AppointmentStore(open_database(db), sealer=sealer, deliver=True)
+        try:
+            references = [save_patient(store, name, kiosk=kiosk_id) for name in names]
+            report = Courier(self.target(kiosk_id, files)).sync(store)
+            assert (report.error, report.settled.stored) == ("", len(names)), report
+        finally:
+            store.close()
+        return references
 
     def stored(self) -> int:
         """How many requests the central server holds."""

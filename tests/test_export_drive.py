@@ -225,11 +225,11 @@ def test_a_stick_unmounted_during_the_write(
     with stand_in_stick(tmp_path / "STICK") as mount:
         target = _stick(mount, own=(tmp_path,))
 
-        def unmount_after_two(r: object, phone: object) -> object:
+        def unmount_after_two(r: object, phone: object, sites: bool = False) -> object:
             written.append(r)
             if len(written) == 2:
                 subprocess.run(["umount", "-l", str(mount)], check=True)
-            return real_cells(r, phone)  # type: ignore[arg-type]
+            return real_cells(r, phone, sites)  # type: ignore[arg-type]
 
         monkeypatch.setattr(export, "_cells", unmount_after_two)
         with pytest.raises(ExportError) as failed:

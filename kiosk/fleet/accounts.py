@@ -258,6 +258,18 @@ def set_retention(dsn: str, days: int, unexported_max_days: int) -> None:
             raise FleetError(f"could not set the retention: {exc}") from exc
 
 
+def retention(dsn: str) -> tuple[int, int]:
+    """The central retention's periods: days after reaching the staff, days unexported."""
+    import psycopg
+
+    with connect(dsn) as conn:
+        try:
+            rows = dict(conn.execute("SELECT name, value FROM fleet.setting").fetchall())
+        except psycopg.Error as exc:
+            raise FleetError(f"cannot read the retention: {exc}") from exc
+    return int(rows["retention_days"]), int(rows["unexported_max_days"])
+
+
 def apply_retention(dsn: str) -> tuple[int, int]:
     """Run the central retention now (a cron job of IT's): how many requests were destroyed
     that had reached the staff, and that never had. Raises FleetError."""

@@ -79,39 +79,73 @@ END $$;
 DESK_GROUP = "desk_staff"
 STAFF_ROLE_PREFIX = "staff:"
 
-_INGEST_V3 = (
-    _INGEST_V1.replace(
-        "p_sha bytea[], p_payload bytea[]\n)",
-        "p_sha bytea[], p_payload bytea[],\n  p_refs text[]\n)",
-    )
-    .replace(
-        "OR coalesce(cardinality(p_sha), 0) <> n OR coalesce(cardinality(p_payload), 0) <> n THEN",
-        "OR coalesce(cardinality(p_sha), 0) <> n OR coalesce(cardinality(p_payload), 0) <> n\n"
-        "     OR coalesce(cardinality(p_refs), 0) <> n THEN",
-    )
-    .replace(
-        "AND t.sha IS NOT NULL AND sha256(t.payload) = t.sha AS ok",
-        "AND t.sha IS NOT NULL AND sha256(t.payload) = t.sha\n"
-        "           AND (t.ref IS NULL OR t.ref ~ '^[A-Z2-9]{3}-[A-Z2-9]{3}$') AS ok",
-    )
-    .replace(
-        "FROM unnest(p_ids, p_created, p_key_ids, p_sha, p_payload)\n"
-        "      AS t(id, created, key_id, sha, payload)",
-        "FROM unnest(p_ids, p_created, p_key_ids, p_sha, p_payload, p_refs)\n"
-        "      AS t(id, created, key_id, sha, payload, ref)",
-    )
-    .replace(
-        "(request_id, kiosk_id, created_at_kiosk, key_id, payload_sha256, sealed_payload)\n"
-        "    SELECT i.id, me, i.created, i.key_id, i.sha, i.payload FROM input i WHERE i.ok",
-        "(request_id, kiosk_id, created_at_kiosk, key_id, payload_sha256, sealed_payload,\n"
-        "       reference)\n"
-        "    SELECT i.id, me, i.created, i.key_id, i.sha, i.payload, i.ref FROM input i WHERE i.ok",
-    )
-    .replace(
-        "WHEN old.payload_sha256 = i.sha AND old.kiosk_id = me THEN 'duplicate'",
-        "WHEN old.payload_sha256 = i.sha THEN 'duplicate'",
-    )
-)
+_INGEST_V3 = """
+-- As version 2, with each request's reference code (the random code the patient was shown:
+-- no personal data; the desk finds a request by it) and the kiosk's site beside it. A
+-- request destroyed here (deleted by staff, or at the end of its retention) is answered
+-- "duplicate" when a kiosk sends it again (an answer lost on the way, a kiosk restored from
+-- a backup): the kiosk lets its copy go, and the request never comes back.
+CREATE FUNCTION fleet.ingest_batch(
+  p_ids uuid[], p_created timestamptz[], p_key_ids text[], p_sha bytea[], p_payload bytea[],
+  p_refs text[]
+) RETURNS TABLE (request_id uuid, outcome text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  me text := _active_kiosk();
+  my_site text := (SELECT k.site FROM kiosk k WHERE k.kiosk_id = me);
+  n integer := coalesce(cardinality(p_ids), 0);
+BEGIN
+  IF n > 500 THEN
+    RAISE EXCEPTION 'a batch holds at most 500 requests' USING ERRCODE = '22023';
+  END IF;
+  IF coalesce(cardinality(p_created), 0) <> n OR coalesce(cardinality(p_key_ids), 0) <> n
+     OR coalesce(cardinality(p_sha), 0) <> n OR coalesce(cardinality(p_payload), 0) <> n
+     OR coalesce(cardinality(p_refs), 0) <> n THEN
+    RAISE EXCEPTION 'the arrays of a batch must be equally long' USING ERRCODE = '22023';
+  END IF;
+  RETURN QUERY
+  WITH input AS (
+    SELECT t.*,
+           t.id IS NOT NULL AND count(*) OVER (PARTITION BY t.id) = 1
+           AND t.created IS NOT NULL AND length(t.key_id) BETWEEN 1 AND 64
+           AND length(t.payload) BETWEEN 48 AND 65536
+           AND t.sha IS NOT NULL AND sha256(t.payload) = t.sha
+           AND (t.ref IS NULL OR t.ref ~ '^[A-Z2-9]{3}-[A-Z2-9]{3}$') AS ok,
+           EXISTS (SELECT 1 FROM destroyed d WHERE d.request_id = t.id) AS gone
+    FROM unnest(p_ids, p_created, p_key_ids, p_sha, p_payload, p_refs)
+      AS t(id, created, key_id, sha, payload, ref)
+  ),
+  ins AS (
+    INSERT INTO request AS r
+      (request_id, kiosk_id, site, created_at_kiosk, key_id, payload_sha256, sealed_payload,
+       reference)
+    SELECT i.id, me, coalesce(my_site, ''), i.created, i.key_id, i.sha, i.payload, i.ref
+    FROM input i WHERE i.ok AND NOT i.gone
+    ON CONFLICT (request_id) DO NOTHING
+    RETURNING r.request_id
+  )
+  SELECT i.id,
+         CASE WHEN ins.request_id IS NOT NULL THEN 'stored'
+              WHEN i.ok IS NOT TRUE THEN 'conflict'
+              WHEN i.gone THEN 'duplicate'
+              WHEN old.request_id IS NULL THEN 'retry'
+              WHEN old.payload_sha256 = i.sha THEN 'duplicate'
+              ELSE 'conflict' END
+  FROM input i
+  LEFT JOIN ins ON ins.request_id = i.id
+  LEFT JOIN request old ON old.request_id = i.id;  -- the statement's snapshot: rows before it
+END $$;
+
+-- The release before sends no reference codes: the same, without them.
+CREATE OR REPLACE FUNCTION fleet.ingest_batch(
+  p_ids uuid[], p_created timestamptz[], p_key_ids text[], p_sha bytea[], p_payload bytea[]
+) RETURNS TABLE (request_id uuid, outcome text)
+LANGUAGE sql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+  SELECT * FROM fleet.ingest_batch(p_ids, p_created, p_key_ids, p_sha, p_payload,
+    array_fill(NULL::text, ARRAY[coalesce(cardinality(p_ids), 0)]))
+$$;
+"""
 
 # The columns of a request as the desk lists it (fleet.desk_page, desk_find, desk_export).
 _DESK_ROW = """
@@ -120,10 +154,13 @@ _DESK_ROW = """
   changed_at timestamptz, exported_at timestamptz, key_id text, sealed_payload bytea,
   note_sealed bytea"""
 _DESK_SELECT = (
-    "r.request_id, r.reference, r.kiosk_id, k.site, r.created_at_kiosk, r.received_at, "
+    "r.request_id, r.reference, r.kiosk_id, r.site, r.created_at_kiosk, r.received_at, "
     "r.status, r.version, r.changed_by, r.changed_at, r.exported_at, r.key_id, "
-    "r.sealed_payload, r.note_sealed FROM request r JOIN kiosk k USING (kiosk_id)"
+    "r.sealed_payload, r.note_sealed FROM fleet.request r"
 )
+# A desk list's filters, as EXECUTE ... USING passes them: $1 site, $2 kiosk, $3 status,
+# $4 from, $5 to (the kiosk's times), $6 as of (received by then).
+_FILTERS = "p_site, p_kiosk, p_status, p_from, p_to, p_asof"
 
 _DESK_V3 = f"""
 DO $$
@@ -134,20 +171,15 @@ BEGIN
 END $$;
 GRANT USAGE ON SCHEMA fleet TO {DESK_GROUP};
 
-{_INGEST_V3}
-REVOKE ALL ON FUNCTION fleet.ingest_batch(uuid[], timestamptz[], text[], bytea[], bytea[], text[])
-  FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION
-  fleet.ingest_batch(uuid[], timestamptz[], text[], bytea[], bytea[], text[]) TO {KIOSK_GROUP};
-
--- The staff's work on a request. The reference code is the random code the patient was
--- shown (no personal data: it finds the request when they call); everything personal stays
--- in sealed_payload, and a staff note is sealed at the desk to the same key.
--- status: new, exported (written to a file), contacted. version: optimistic concurrency,
--- raised by every change a person makes. reached_at: when it first reached the staff
--- (exported or contacted), the start of its retention.
+-- The staff's work on a request. reference: the code the patient was shown; site: where the
+-- kiosk stood when it sent the request. Everything personal stays in sealed_payload; a staff
+-- note is sealed at the desk to the same key. status: new, exported (written to a file),
+-- contacted; version: optimistic concurrency, raised by every change a person makes;
+-- reached_at: when it first reached the staff (exported or contacted), the start of its
+-- retention.
 ALTER TABLE fleet.request
   ADD COLUMN reference text CHECK (reference ~ '^[A-Z2-9]{{3}}-[A-Z2-9]{{3}}$'),
+  ADD COLUMN site text NOT NULL DEFAULT '',
   ADD COLUMN status text NOT NULL DEFAULT 'new'
     CHECK (status IN ('new', 'exported', 'contacted')),
   ADD COLUMN version integer NOT NULL DEFAULT 1,
@@ -156,12 +188,25 @@ ALTER TABLE fleet.request
   ADD COLUMN changed_at timestamptz,
   ADD COLUMN exported_at timestamptz,
   ADD COLUMN reached_at timestamptz;
+UPDATE fleet.request r SET site = k.site FROM fleet.kiosk k WHERE k.kiosk_id = r.kiosk_id;
+-- A list is always in the kiosk's time; each filter the desk offers leads an index of its
+-- own, so a page of any list is an index range, whatever its size.
 CREATE INDEX request_reference ON fleet.request (reference);
 CREATE INDEX request_created ON fleet.request (created_at_kiosk, request_id);
 CREATE INDEX request_status_created ON fleet.request (status, created_at_kiosk, request_id);
 CREATE INDEX request_kiosk_created ON fleet.request (kiosk_id, created_at_kiosk, request_id);
+CREATE INDEX request_site_created ON fleet.request (site, created_at_kiosk, request_id);
+CREATE INDEX request_site_status_created
+  ON fleet.request (site, status, created_at_kiosk, request_id);
 CREATE INDEX request_reached ON fleet.request (reached_at) WHERE reached_at IS NOT NULL;
 CREATE INDEX request_waiting ON fleet.request (received_at) WHERE status = 'new';
+
+-- The ids of destroyed requests (nothing else): a kiosk sending one again is told the
+-- server has it, so it never comes back. Kept a year past the longest retention.
+CREATE TABLE fleet.destroyed (
+  request_id uuid PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now()
+);
 
 -- Desk accounts. Each signs in as its own login role (STAFF_ROLE_PREFIX || account), with a
 -- password derived, like the key below, from the account's passphrase by Argon2id on the
@@ -177,7 +222,9 @@ CREATE TABLE fleet.staff_account (
   memlimit bigint NOT NULL,
   wrapped_private_key bytea NOT NULL CHECK (length(wrapped_private_key) = 72),
   passcode_rules integer NOT NULL DEFAULT 0,
-  -- Set by an administrator's add or reset: the first sign-in chooses a passphrase of one's own.
+  -- Set by an administrator's add or reset: until the account's owner has chosen a
+  -- passphrase of their own, it can do nothing else (whoever read the one-time passphrase
+  -- must not act under their name).
   must_change boolean NOT NULL DEFAULT true,
   created_at timestamptz NOT NULL DEFAULT now(),
   changed_at timestamptz NOT NULL DEFAULT now(),
@@ -207,17 +254,24 @@ CREATE INDEX audit_at ON fleet.audit (at);
 REVOKE ALL ON ALL TABLES IN SCHEMA fleet FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA fleet FROM PUBLIC;
 
--- The signed-in staff account, or an error that ends the desk's session: no such account,
--- or disabled (at its very next call, not its next sign-in).
-CREATE FUNCTION fleet._staff() RETURNS text
+{_INGEST_V3}
+
+-- The signed-in staff account (p_first: also one still on its one-time passphrase), or an
+-- error that ends the desk's session: no such account, or disabled (at its very next call,
+-- not its next sign-in).
+CREATE FUNCTION fleet._staff(p_first boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
 DECLARE
   who text;
+  first boolean;
 BEGIN
-  SELECT a.account INTO who FROM staff_account a
+  SELECT a.account, a.must_change INTO who, first FROM staff_account a
   WHERE '{STAFF_ROLE_PREFIX}' || a.account = session_user AND a.active;
   IF who IS NULL THEN
     RAISE EXCEPTION 'this desk account is disabled or unknown' USING ERRCODE = '28000';
+  END IF;
+  IF first AND NOT p_first THEN
+    RAISE EXCEPTION 'choose a passphrase of your own first' USING ERRCODE = '42501';
   END IF;
   RETURN who;
 END $$;
@@ -234,7 +288,7 @@ CREATE FUNCTION fleet.desk_me() RETURNS TABLE (
 )
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
 DECLARE
-  me text := _staff();
+  me text := _staff(true);
 BEGIN
   PERFORM _desk_audit(me, 'signed_in', '{{}}');
   RETURN QUERY SELECT a.account, a.display_name, a.is_admin, a.key_id, a.opslimit, a.memlimit,
@@ -247,7 +301,7 @@ END $$;
 CREATE FUNCTION fleet.desk_set_passphrase(p_wrapped bytea, p_rules integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
 DECLARE
-  me text := _staff();
+  me text := _staff(true);
 BEGIN
   UPDATE staff_account SET wrapped_private_key = p_wrapped, passcode_rules = p_rules,
     must_change = false, changed_at = now()
@@ -255,27 +309,23 @@ BEGIN
   PERFORM _desk_audit(me, 'passphrase_changed', '{{}}');
 END $$;
 
--- The WHERE clause of a desk list: its filters, each only when given (a plan made for the
--- filters used, not one generic plan for all). Rows received after p_asof are left out, so
--- a list's pages stay put while new requests arrive (the desk offers them apart).
+-- The WHERE clause of a desk list: each filter only when given (a plan made for the filters
+-- used, not one generic plan for all), its value a parameter ($1 to $6, see _FILTERS) bound
+-- by EXECUTE ... USING: never text in the statement. Rows received after the list's moment
+-- ($6) are left out, so its pages stay put while requests arrive (the desk offers them).
 CREATE FUNCTION fleet._desk_where(
   p_site text, p_kiosk text, p_status text, p_from timestamptz, p_to timestamptz,
   p_asof timestamptz
 ) RETURNS text
-LANGUAGE plpgsql IMMUTABLE SET search_path = fleet, pg_temp AS $$
-DECLARE
-  w text := 'true';
-BEGIN
-  IF p_site IS NOT NULL THEN
-    w := w || format(' AND r.kiosk_id IN (SELECT kiosk_id FROM kiosk WHERE site = %L)', p_site);
-  END IF;
-  IF p_kiosk IS NOT NULL THEN w := w || format(' AND r.kiosk_id = %L', p_kiosk); END IF;
-  IF p_status IS NOT NULL THEN w := w || format(' AND r.status = %L', p_status); END IF;
-  IF p_from IS NOT NULL THEN w := w || format(' AND r.created_at_kiosk >= %L', p_from); END IF;
-  IF p_to IS NOT NULL THEN w := w || format(' AND r.created_at_kiosk < %L', p_to); END IF;
-  IF p_asof IS NOT NULL THEN w := w || format(' AND r.received_at <= %L', p_asof); END IF;
-  RETURN w;
-END $$;
+LANGUAGE sql IMMUTABLE SET search_path = fleet, pg_temp AS $$
+  SELECT 'true'
+    || CASE WHEN p_site IS NULL THEN '' ELSE ' AND r.site = $1' END
+    || CASE WHEN p_kiosk IS NULL THEN '' ELSE ' AND r.kiosk_id = $2' END
+    || CASE WHEN p_status IS NULL THEN '' ELSE ' AND r.status = $3' END
+    || CASE WHEN p_from IS NULL THEN '' ELSE ' AND r.created_at_kiosk >= $4' END
+    || CASE WHEN p_to IS NULL THEN '' ELSE ' AND r.created_at_kiosk < $5' END
+    || CASE WHEN p_asof IS NULL THEN '' ELSE ' AND r.received_at <= $6' END
+$$;
 
 CREATE FUNCTION fleet.desk_count(
   p_site text, p_kiosk text, p_status text, p_from timestamptz, p_to timestamptz,
@@ -286,40 +336,38 @@ DECLARE
   me text := _staff();
   n bigint;
 BEGIN
-  EXECUTE 'SELECT count(*) FROM request r WHERE '
-    || _desk_where(p_site, p_kiosk, p_status, p_from, p_to, p_asof) INTO n;
+  EXECUTE 'SELECT count(*) FROM request r WHERE ' || _desk_where({_FILTERS})
+  INTO n USING {_FILTERS};
   RETURN n;
 END $$;
 
--- One page of a list, sorted by the server: created (the kiosk's time), kiosk or status,
--- the later keys in the same direction. Every page read is audited with its requests' ids:
--- the desk opens their personal fields.
+-- One page of a list in the kiosk's time (newest first when p_descending), by the server.
+-- Read on from the last row of the page before (p_after_created, p_after_id: keyset, so a
+-- row that leaves the list meanwhile, marked contacted in a list of new ones, moves no
+-- other row off the page), or from p_offset (a jump down the list). Every page read is
+-- audited with its requests' ids: the desk opens their personal fields.
 CREATE FUNCTION fleet.desk_page(
   p_site text, p_kiosk text, p_status text, p_from timestamptz, p_to timestamptz,
-  p_asof timestamptz, p_sort text, p_descending boolean, p_offset bigint, p_limit integer
+  p_asof timestamptz, p_descending boolean, p_after_created timestamptz, p_after_id uuid,
+  p_offset bigint, p_limit integer
 ) RETURNS TABLE ({_DESK_ROW})
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
 DECLARE
   me text := _staff();
   dir text := CASE WHEN p_descending THEN ' DESC' ELSE '' END;
-  keys text;
   ids uuid[];
 BEGIN
-  keys := CASE p_sort
-    WHEN 'created' THEN 'r.created_at_kiosk' || dir
-    WHEN 'kiosk' THEN 'r.kiosk_id' || dir || ', r.created_at_kiosk' || dir
-    WHEN 'status' THEN 'r.status' || dir || ', r.created_at_kiosk' || dir
-  END;
-  IF keys IS NULL THEN
-    RAISE EXCEPTION 'unknown sort %', p_sort USING ERRCODE = '22023';
-  END IF;
   IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 OR p_offset IS NULL OR p_offset < 0 THEN
     RAISE EXCEPTION 'a page holds 1 to 1000 requests' USING ERRCODE = '22023';
   END IF;
   EXECUTE 'SELECT array_agg(request_id) FROM (SELECT r.request_id FROM request r WHERE '
-    || _desk_where(p_site, p_kiosk, p_status, p_from, p_to, p_asof)
-    || ' ORDER BY ' || keys || ', r.request_id' || dir
-    || format(' OFFSET %s LIMIT %s) page', p_offset, p_limit) INTO ids;
+    || _desk_where({_FILTERS})
+    || CASE WHEN p_after_id IS NULL THEN ''
+            WHEN p_descending THEN ' AND (r.created_at_kiosk, r.request_id) < ($7, $8)'
+            ELSE ' AND (r.created_at_kiosk, r.request_id) > ($7, $8)' END
+    || ' ORDER BY r.created_at_kiosk' || dir || ', r.request_id' || dir
+    || ' OFFSET $9 LIMIT $10) page'
+  INTO ids USING {_FILTERS}, p_after_created, p_after_id, p_offset, p_limit;
   IF ids IS NULL THEN
     RETURN;
   END IF;
@@ -328,7 +376,8 @@ BEGIN
   WHERE r.request_id = ANY (ids) ORDER BY array_position(ids, r.request_id);
 END $$;
 
--- The requests a patient's reference code names (one, as a rule), for a patient who calls.
+-- The requests a patient's reference code names, newest first: one as a rule, but codes
+-- are drawn at random on each kiosk, so two kiosks may have given the same one.
 CREATE FUNCTION fleet.desk_find(p_reference text) RETURNS TABLE ({_DESK_ROW})
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
 DECLARE
@@ -361,11 +410,11 @@ BEGIN
     RAISE EXCEPTION 'a page holds 1 to 5000 requests' USING ERRCODE = '22023';
   END IF;
   EXECUTE 'SELECT array_agg(request_id) FROM (SELECT r.request_id FROM request r WHERE '
-    || _desk_where(p_site, p_kiosk, p_status, p_from, p_to, p_asof)
-    || CASE WHEN p_after_created IS NULL THEN ''
-       ELSE format(' AND (r.created_at_kiosk, r.request_id) > (%L::timestamptz, %L::uuid)',
-                   p_after_created, p_after_id) END
-    || format(' ORDER BY r.created_at_kiosk, r.request_id LIMIT %s) page', p_limit) INTO ids;
+    || _desk_where({_FILTERS})
+    || CASE WHEN p_after_id IS NULL THEN ''
+            ELSE ' AND (r.created_at_kiosk, r.request_id) > ($7, $8)' END
+    || ' ORDER BY r.created_at_kiosk, r.request_id LIMIT $9) page'
+  INTO ids USING {_FILTERS}, p_after_created, p_after_id, p_limit;
   IF ids IS NULL THEN
     RETURN;
   END IF;
@@ -385,11 +434,12 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
   me text := _staff();
+  now_status text;
+  done boolean;
 BEGIN
   IF p_status IS NULL OR p_status NOT IN ('new', 'contacted') THEN
     RAISE EXCEPTION 'a request is marked new or contacted' USING ERRCODE = '22023';
   END IF;
-  RETURN QUERY
   UPDATE request q SET
     -- Back to "new" once it was in a file is back to "exported": the file exists.
     status = CASE WHEN p_status = 'new' AND q.exported_at IS NOT NULL THEN 'exported'
@@ -398,12 +448,12 @@ BEGIN
     reached_at = CASE WHEN p_status = 'new' THEN q.exported_at
                       ELSE coalesce(q.reached_at, now()) END
   WHERE q.request_id = p_id AND q.version = p_version
-  RETURNING true, q.version, q.status, q.changed_by, q.changed_at;
-  IF FOUND THEN
-    PERFORM _desk_audit(me, 'marked', jsonb_build_object('request', p_id, 'status', p_status));
-    RETURN;
+  RETURNING q.status INTO now_status;
+  done := FOUND;
+  IF done THEN
+    PERFORM _desk_audit(me, 'marked', jsonb_build_object('request', p_id, 'status', now_status));
   END IF;
-  RETURN QUERY SELECT false, q.version, q.status, q.changed_by, q.changed_at
+  RETURN QUERY SELECT done, q.version, q.status, q.changed_by, q.changed_at
   FROM request q WHERE q.request_id = p_id;
 END $$;
 
@@ -427,6 +477,26 @@ BEGIN
   RETURN n;
 END $$;
 
+-- Requests destroyed: their ids kept (fleet.destroyed), a destruction record (how many and
+-- why, never which), in the caller's transaction.
+CREATE FUNCTION fleet._destroy(p_ids uuid[], p_reason text, p_account text) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  n integer;
+BEGIN
+  WITH gone AS (
+    DELETE FROM request q WHERE q.request_id = ANY (p_ids) RETURNING q.request_id
+  ), kept AS (
+    INSERT INTO destroyed (request_id) SELECT g.request_id FROM gone g
+    ON CONFLICT (request_id) DO NOTHING
+  )
+  SELECT count(*) INTO n FROM gone;
+  IF n > 0 THEN
+    INSERT INTO destruction (count, reason, account) VALUES (n, p_reason, p_account);
+  END IF;
+  RETURN n;
+END $$;
+
 -- Staff delete requests (a patient asked, a test request): destroyed, counted, audited.
 CREATE FUNCTION fleet.desk_delete(p_ids uuid[]) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
@@ -434,12 +504,8 @@ DECLARE
   me text := _staff();
   n integer;
 BEGIN
-  DELETE FROM request q WHERE q.request_id = ANY (p_ids);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF n > 0 THEN
-    INSERT INTO destruction (count, reason, account) VALUES (n, 'deleted by staff', me);
-  END IF;
-  PERFORM _desk_audit(me, 'deleted', jsonb_build_object('count', n));
+  n := _destroy(p_ids, 'deleted by staff', me);
+  PERFORM _desk_audit(me, 'deleted', jsonb_build_object('count', n, 'requests', to_jsonb(p_ids)));
   RETURN n;
 END $$;
 
@@ -479,20 +545,14 @@ DECLARE
   n1 integer;
   n2 integer;
 BEGIN
-  DELETE FROM request q
-  WHERE q.reached_at IS NOT NULL AND q.reached_at < now() - make_interval(days => days);
-  GET DIAGNOSTICS n1 = ROW_COUNT;
-  DELETE FROM request q
-  WHERE q.status = 'new' AND q.received_at < now() - make_interval(days => limit_days);
-  GET DIAGNOSTICS n2 = ROW_COUNT;
-  IF n1 > 0 THEN
-    INSERT INTO destruction (count, reason, account)
-    VALUES (n1, format('retention %s days, reached staff', days), who);
-  END IF;
-  IF n2 > 0 THEN
-    INSERT INTO destruction (count, reason, account)
-    VALUES (n2, format('retention %s days, never reached staff', limit_days), who);
-  END IF;
+  n1 := _destroy(ARRAY(SELECT q.request_id FROM request q
+    WHERE q.reached_at < now() - make_interval(days => days)),
+    format('retention %s days, reached staff', days), who);
+  n2 := _destroy(ARRAY(SELECT q.request_id FROM request q
+    WHERE q.status = 'new' AND q.received_at < now() - make_interval(days => limit_days)),
+    format('retention %s days, never reached staff', limit_days), who);
+  DELETE FROM destroyed d
+  WHERE d.at < now() - make_interval(days => greatest(days, limit_days) + 365);
   PERFORM _desk_audit(who, 'retention_checked',
     jsonb_build_object('count', n1 + n2, 'days', days, 'unexported_days', limit_days));
   RETURN QUERY SELECT n1, n2;
@@ -501,14 +561,14 @@ END $$;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fleet FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
   fleet.ingest_batch(uuid[], timestamptz[], text[], bytea[], bytea[], text[]),
-  fleet.kiosk_heartbeat(timestamptz, text, text, integer, integer, text),
-  fleet.ingest_batch(uuid[], timestamptz[], text[], bytea[], bytea[])
+  fleet.ingest_batch(uuid[], timestamptz[], text[], bytea[], bytea[]),
+  fleet.kiosk_heartbeat(timestamptz, text, text, integer, integer, text)
   TO {KIOSK_GROUP};
 GRANT EXECUTE ON FUNCTION
   fleet.desk_me(), fleet.desk_set_passphrase(bytea, integer),
   fleet.desk_count(text, text, text, timestamptz, timestamptz, timestamptz),
-  fleet.desk_page(text, text, text, timestamptz, timestamptz, timestamptz, text, boolean,
-    bigint, integer),
+  fleet.desk_page(text, text, text, timestamptz, timestamptz, timestamptz, boolean,
+    timestamptz, uuid, bigint, integer),
   fleet.desk_find(text),
   fleet.desk_export_page(text, text, text, timestamptz, timestamptz, timestamptz,
     timestamptz, uuid, integer),
@@ -517,6 +577,7 @@ GRANT EXECUTE ON FUNCTION
   fleet.apply_retention()
   TO {DESK_GROUP};
 """
+
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(

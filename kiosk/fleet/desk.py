@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUSES = ("new", "exported", "contacted")
-SORTS = ("created", "kiosk", "status")
 PAGE_LIMIT = 1000
 EXPORT_PAGE = 2000
 MAX_NOTE = 500
@@ -211,6 +210,7 @@ class DeskSession:
         self._private: crypto.Unlocked | None = private
         self._sealer = private.sealer()
         self._conn: psycopg.Connection[Any] | None = conn
+        self._other_password = ""
         self._lock = threading.Lock()
 
     # --- signing in ------------------------------------------------------------------------
@@ -288,8 +288,15 @@ class DeskSession:
                     [wrapped, passcodes.RULES_VERSION],
                 )
 
-        self._step(change)
+        try:
+            self._step(change)
+        except DeskError:
+            # The answer may have been lost after the server committed: the next connection
+            # tries the new password too, before it says the passphrase is wrong.
+            self._other_password = password
+            raise
         self._password = password
+        self._other_password = ""
         self.account = Account(
             self.account.account,
             self.account.display_name,
@@ -314,19 +321,22 @@ class DeskSession:
         filters: Filters,
         asof: dt.datetime | None,
         *,
-        sort: str = "created",
         descending: bool = True,
+        after: DeskRow | None = None,
         offset: int = 0,
         limit: int = 100,
     ) -> list[DeskRow]:
-        """Rows ``offset`` to ``offset + limit`` of the list, opened. Raises DeskError."""
-        if sort not in SORTS:
-            raise ValueError(f"unknown sort {sort!r}")
-        args = [*filters.args(asof), sort, descending, offset, min(limit, PAGE_LIMIT)]
+        """``limit`` rows of the list in the kiosks' time (newest first when
+        ``descending``), opened: those after the row ``after`` (the last of the page before:
+        a row that left the list meanwhile moves no other), else from ``offset``. Raises
+        DeskError."""
+        key = (after.created_at, after.request_id) if after is not None else (None, None)
+        args = [*filters.args(asof), descending, *key, offset, min(limit, PAGE_LIMIT)]
 
         def run(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
             return conn.execute(
-                "SELECT * FROM fleet.desk_page(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", args
+                "SELECT * FROM fleet.desk_page(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                args,
             ).fetchall()
 
         return [self._open_row(r) for r in self._step(run)]
@@ -357,7 +367,8 @@ class DeskSession:
     def undo(self, row: DeskRow, marked: Marked) -> Marked:
         """Put ``row`` back as it was before ``marked`` (its status and note), if nobody
         changed it since."""
-        if marked.version is None:
+        if not marked.ok or marked.version is None:
+            # A refused mark changed nothing of ours: "undoing" it would undo a colleague's.
             raise ValueError("nothing to undo")
         status = "contacted" if row.status == "contacted" else "new"
         return self._mark(row.request_id, marked.version, status, row.note_sealed)
@@ -461,7 +472,7 @@ class DeskSession:
             if self._private is not None:
                 self._private.wipe()
                 self._private = None
-            self._password = ""
+            self._password = self._other_password = ""
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -483,7 +494,7 @@ class DeskSession:
                     if self._conn is not None:
                         self._conn.close()
                     self._conn = None
-                    self._conn = _open(self.target, self.account.account, self._password)
+                    self._conn = self._reconnect()
                 return run(self._conn)
             except DeskError:
                 raise
@@ -494,6 +505,16 @@ class DeskSession:
                     self._conn = None
                 log.warning("desk_step_failed kind=%s", error.kind)
                 raise error from exc
+
+    def _reconnect(self) -> psycopg.Connection[Any]:
+        try:
+            return _open(self.target, self.account.account, self._password)
+        except DeskError as exc:
+            if exc.kind != "denied" or not self._other_password:
+                raise
+            conn = _open(self.target, self.account.account, self._other_password)
+            self._password, self._other_password = self._other_password, ""
+            return conn
 
     def _open_row(self, r: Sequence[Any]) -> DeskRow:
         (
@@ -560,3 +581,82 @@ def _open(target: DeskTarget, account: str, password: str) -> psycopg.Connection
         return psycopg.connect(**target.params(account, password), autocommit=True)
     except psycopg.Error as exc:
         raise _classify(exc) from None
+
+
+@dataclass(frozen=True)
+class DeskExported:
+    """What a desk export left: the file and how many requests it holds (``unreadable`` of
+    them could not be opened: sealed to another key pair), or the ExportError's reason and
+    no file."""
+
+    path: Path | None = None
+    count: int = 0
+    unreadable: int = 0
+    reason: str | None = None
+
+
+def export_row(r: DeskRow) -> Any:
+    """``r`` as kiosk.export writes it (an ExportRow: times in UTC, as a kiosk stores them)."""
+    from kiosk.store import ExportRow
+
+    return ExportRow(
+        id=0,
+        reference=r.reference,
+        created_at=r.created_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        language=r.language,
+        status=r.status,
+        personal=r.personal,
+        marketing=r.marketing,
+        kiosk_id=r.kiosk_id,
+        site=r.site,
+    )
+
+
+def export_list(
+    session: DeskSession,
+    filters: Filters,
+    asof: dt.datetime | None,
+    fmt: str,
+    folder: Path,
+    zone: str,
+) -> DeskExported:
+    """Write the list ``filters`` make (as of ``asof``) to a new file in ``folder``, read it
+    back, then mark its requests exported on the server; if that fails the file is removed
+    (a file always means its requests were marked). Runs on the desk's worker. Raises
+    DeskError (the server); an ExportError is returned as its reason."""
+    from kiosk.export import ExportError, ExportStyle, Target, write_export
+
+    ids: list[str] = []
+    unreadable = 0
+    count = session.count(filters, asof)
+    if not count:
+        return DeskExported(reason="empty")
+
+    lost: list[DeskError] = []
+
+    def rows() -> Iterator[Any]:
+        nonlocal unreadable
+        try:
+            for r in session.export_rows(filters, asof):
+                ids.append(r.request_id)
+                unreadable += r.personal is None
+                yield export_row(r)
+        except DeskError as exc:
+            lost.append(exc)  # the file is removed; the window hears of the server
+            raise
+
+    style = ExportStyle(zone=zone, kiosk_id="desk", sites=True)
+    try:
+        path = write_export(rows(), fmt, Target(folder, kind="folder"), count=count, style=style)
+    except ExportError as exc:
+        if lost:
+            raise lost[0] from exc
+        log.warning("desk_export_failed reason=%s format=%s", exc.reason, fmt)
+        return DeskExported(reason=exc.reason)
+    try:
+        session.record_export(ids, fmt)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    log.info("desk_exported count=%d format=%s", len(ids), fmt)
+    return DeskExported(path, len(ids), unreadable)

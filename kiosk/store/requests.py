@@ -170,6 +170,8 @@ class ExportRow(msgspec.Struct, frozen=True, gc=False):
     marketing: MarketingConsents
     kiosk_id: str = ""
     is_demo: bool = False
+    # Where the kiosk stands (the desk console's exports; a kiosk does not know its site).
+    site: str = ""
 
 
 _decode_personal = msgspec.json.Decoder(PersonalFields).decode

@@ -7,19 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
-from pgserver import Central, PgServer
+from pgserver import Central, ClientFiles, PgServer
 
 from kiosk import crypto
 from kiosk.fleet import accounts
-from kiosk.fleet.delivery import Courier
 from kiosk.fleet.desk import DeskError, DeskSession, Filters
-from kiosk.store import AppointmentStore, open_database
-
-from testkit import save_patient
 
 ONE_TIME = "482910375612"
 OWN = "730518264903"
@@ -52,40 +47,32 @@ def sign_in(central: Central, sessions: list[DeskSession]) -> Callable[..., Desk
     return sign_in
 
 
-def _deliver(
-    central: Central,
-    keypair: tuple[crypto.Sealer, crypto.Unlocked],
-    folder: Path,
-    kiosk: str,
-    site: str,
-    names: list[str],
-) -> list[str]:
-    """Requests saved on a real kiosk store and delivered by its courier: their references."""
-    files = central.enrol_files(kiosk, site=site)
-    store = AppointmentStore(open_database(folder / f"{kiosk}.db"), sealer=keypair[0], deliver=True)
-    try:
-        references = [save_patient(store, name, kiosk=kiosk) for name in names]
-        report = Courier(central.target(kiosk, files)).sync(store)
-        assert (report.error, report.settled.stored) == ("", len(names))
-    finally:
-        store.close()
-    return references
+@pytest.fixture
+def fleet(central: Central, keypair: tuple[crypto.Sealer, crypto.Unlocked]) -> dict[str, list[str]]:
+    """Two sites, three kiosks, eight requests delivered for real; their references."""
+    sealer = keypair[0]
+    return {
+        "salon-1": central.deliver(sealer, "salon-1", "Main", [f"{MARKER} {i}" for i in range(3)]),
+        "salon-2": central.deliver(sealer, "salon-2", "Main", ["Ali Veli"]),
+        "branch-1": central.deliver(
+            sealer, "branch-1", "Branch", [f"Branch {i}" for i in range(4)]
+        ),
+    }
 
 
 @pytest.fixture
-def fleet(
-    central: Central, keypair: tuple[crypto.Sealer, crypto.Unlocked], tmp_path: Path
-) -> dict[str, list[str]]:
-    """Two sites, three kiosks, eight requests delivered for real; their references."""
-    return {
-        "salon-1": _deliver(
-            central, keypair, tmp_path, "salon-1", "Main", [f"{MARKER} {i}" for i in range(3)]
-        ),
-        "salon-2": _deliver(central, keypair, tmp_path, "salon-2", "Main", ["Ali Veli"]),
-        "branch-1": _deliver(
-            central, keypair, tmp_path, "branch-1", "Branch", [f"Branch {i}" for i in range(4)]
-        ),
-    }
+def ready(
+    central: Central, private: crypto.Unlocked, sign_in: Callable[..., DeskSession]
+) -> Callable[[str], DeskSession]:
+    """An account added and signed in, its own passphrase chosen (OWN): ready to work."""
+
+    def ready(account: str) -> DeskSession:
+        central.add_account(private, account, ONE_TIME)
+        session = sign_in(account, ONE_TIME)
+        session.set_passphrase(OWN, cost=crypto.MIN_COST)
+        return session
+
+    return ready
 
 
 def _audit(central: Central) -> list[tuple[str, str, dict[str, object]]]:
@@ -142,20 +129,22 @@ def test_the_server_holds_no_passphrase_and_its_audit_no_secret(
 
 
 def test_a_disabled_account_stops_at_its_next_step_and_cannot_sign_in(
-    central: Central, private: crypto.Unlocked, sign_in: Callable[..., DeskSession]
+    central: Central,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    ready: Callable[[str], DeskSession],
 ) -> None:
-    central.add_account(private, "cem", ONE_TIME)
-    session = sign_in("cem", ONE_TIME)
+    session = ready("cem")
     assert session.count(Filters(), None) == 0
     accounts.set_active(central.admin_dsn, "cem", False)
     with pytest.raises(DeskError) as stopped:
         session.count(Filters(), None)
     assert stopped.value.kind == "disabled"
     with pytest.raises(DeskError) as refused:
-        sign_in("cem", ONE_TIME)
+        sign_in("cem", OWN)
     assert refused.value.kind == "disabled"
     accounts.set_active(central.admin_dsn, "cem", True)
-    assert sign_in("cem", ONE_TIME).count(Filters(), None) == 0
+    assert sign_in("cem", OWN).count(Filters(), None) == 0
 
 
 def test_a_reset_gives_a_new_one_time_passphrase(
@@ -212,9 +201,9 @@ def test_the_list_is_filtered_sorted_and_opened_on_the_desk(
     private: crypto.Unlocked,
     sign_in: Callable[..., DeskSession],
     fleet: dict[str, list[str]],
+    ready: Callable[[str], DeskSession],
 ) -> None:
-    central.add_account(private, "gul", ONE_TIME)
-    desk = sign_in("gul", ONE_TIME)
+    desk = ready("gul")
     everything = Filters()
     assert desk.count(everything, None) == 8
     rows = desk.page(everything, None, limit=100)
@@ -234,13 +223,23 @@ def test_the_list_is_filtered_sorted_and_opened_on_the_desk(
     assert desk.count(Filters(since=future), None) == 0
     assert desk.count(Filters(until=future), None) == 8
 
-    by_kiosk = desk.page(everything, None, sort="kiosk", descending=False)
-    assert [r.kiosk_id for r in by_kiosk] == sorted(r.kiosk_id for r in by_kiosk)
-    # Pages follow each other without a gap or a repeat.
+    oldest_first = desk.page(everything, None, descending=False)
+    assert [r.request_id for r in oldest_first] == [r.request_id for r in reversed(rows)]
+    # Pages follow each other without a gap or a repeat, by offset or read on from the last.
     paged = [
         r.request_id for o in (0, 3, 6) for r in desk.page(everything, None, offset=o, limit=3)
     ]
     assert paged == [r.request_id for r in rows]
+    keyed: list[str] = []
+    after = None
+    while page := desk.page(everything, None, after=after, limit=3):
+        keyed += [r.request_id for r in page]
+        after = page[-1]
+    assert keyed == [r.request_id for r in rows]
+    # Hostile filter values are values, never SQL.
+    for value in ("Main' OR 'a'='a", "$1", "Main; DROP TABLE fleet.request"):
+        assert desk.count(Filters(site=value), None) == 0
+        assert desk.page(Filters(kiosk=value), None) == []
     # A list as of a moment leaves out what arrived after it.
     before = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     assert desk.count(everything, before) == 0 and desk.page(everything, before) == []
@@ -255,9 +254,9 @@ def test_a_patient_who_calls_is_found_by_their_reference_code(
     private: crypto.Unlocked,
     sign_in: Callable[..., DeskSession],
     fleet: dict[str, list[str]],
+    ready: Callable[[str], DeskSession],
 ) -> None:
-    central.add_account(private, "hale", ONE_TIME)
-    desk = sign_in("hale", ONE_TIME)
+    desk = ready("hale")
     code = fleet["salon-1"][1]
     for typed in (code, code.lower(), code.replace("-", " "), code.replace("-", "")):
         found = desk.find(typed)
@@ -273,10 +272,9 @@ def test_two_receptionists_never_overwrite_each_other(
     private: crypto.Unlocked,
     sign_in: Callable[..., DeskSession],
     fleet: dict[str, list[str]],
+    ready: Callable[[str], DeskSession],
 ) -> None:
-    central.add_account(private, "ilker", ONE_TIME)
-    central.add_account(private, "jale", ONE_TIME)
-    first, second = sign_in("ilker", ONE_TIME), sign_in("jale", ONE_TIME)
+    first, second = ready("ilker"), ready("jale")
     (row_first,) = first.find(fleet["salon-2"][0])
     (row_second,) = second.find(fleet["salon-2"][0])
 
@@ -304,9 +302,9 @@ def test_an_export_marks_its_rows_and_keeps_later_marks_free_of_conflict(
     private: crypto.Unlocked,
     sign_in: Callable[..., DeskSession],
     fleet: dict[str, list[str]],
+    ready: Callable[[str], DeskSession],
 ) -> None:
-    central.add_account(private, "kaan", ONE_TIME)
-    desk = sign_in("kaan", ONE_TIME)
+    desk = ready("kaan")
     (loaded,) = desk.find(fleet["branch-1"][0])
     rows = list(desk.export_rows(Filters(site="Branch"), None, page=3))
     assert len(rows) == 4 and len({r.request_id for r in rows}) == 4
@@ -327,9 +325,9 @@ def test_deleting_and_retention_destroy_with_a_record_and_nothing_else(
     private: crypto.Unlocked,
     sign_in: Callable[..., DeskSession],
     fleet: dict[str, list[str]],
+    ready: Callable[[str], DeskSession],
 ) -> None:
-    central.add_account(private, "lale", ONE_TIME)
-    desk = sign_in("lale", ONE_TIME)
+    desk = ready("lale")
     (gone,) = desk.find(fleet["salon-2"][0])
     assert desk.delete([gone.request_id]) == 1
     assert desk.mark(gone, "contacted").gone
@@ -375,9 +373,9 @@ def test_a_lost_server_is_said_plainly_and_the_desk_carries_on_after(
     private: crypto.Unlocked,
     sign_in: Callable[..., DeskSession],
     fleet: dict[str, list[str]],
+    ready: Callable[[str], DeskSession],
 ) -> None:
-    central.add_account(private, "mert", ONE_TIME)
-    desk = sign_in("mert", ONE_TIME)
+    desk = ready("mert")
     assert desk.count(Filters(), None) == 8
     pg.stop()
     try:
@@ -393,3 +391,103 @@ def test_a_lost_server_is_said_plainly_and_the_desk_carries_on_after(
     desk.close()
     with pytest.raises(DeskError):
         desk.count(Filters(), None)
+
+
+def test_a_list_read_on_page_by_page_misses_nothing_while_rows_leave_it(
+    central: Central,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    fleet: dict[str, list[str]],
+    ready: Callable[[str], DeskSession],
+) -> None:
+    """The morning's work: a list of new requests, each marked contacted as it is read. The
+    page after is read on from the last row shown, so none is skipped."""
+    desk = ready("nur")
+    waiting = Filters(status="new")
+    asof = dt.datetime.now(dt.UTC)
+    first = desk.page(waiting, asof, limit=3)
+    assert desk.mark(first[0], "contacted").ok
+    rest = desk.page(waiting, asof, after=first[-1], limit=10)
+    seen = [r.request_id for r in first + rest]
+    assert len(seen) == len(set(seen)) == 8
+    # By offset, the same step would have skipped one: the reason pages read on.
+    assert len(desk.page(waiting, asof, offset=3, limit=10)) == 4
+
+
+def test_a_one_time_passphrase_opens_nothing_but_the_change(
+    central: Central, private: crypto.Unlocked, sign_in: Callable[..., DeskSession]
+) -> None:
+    central.add_account(private, "oya", ONE_TIME)
+    first = sign_in("oya", ONE_TIME)
+    with pytest.raises(DeskError, match="passphrase of your own"):
+        first.count(Filters(), None)
+    first.set_passphrase(OWN, cost=crypto.MIN_COST)
+    assert first.count(Filters(), None) == 0
+
+
+def test_undo_is_only_of_ones_own_change(
+    central: Central,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    fleet: dict[str, list[str]],
+    ready: Callable[[str], DeskSession],
+) -> None:
+    first, second = ready("pelin"), ready("rana")
+    (row_first,) = first.find(fleet["salon-2"][0])
+    (row_second,) = second.find(fleet["salon-2"][0])
+    assert first.mark(row_first, "contacted", "Pelin called").ok
+    refused = second.mark(row_second, "contacted")
+    assert not refused.ok
+    with pytest.raises(ValueError, match="nothing to undo"):
+        second.undo(row_second, refused)
+    (now,) = second.find(fleet["salon-2"][0])
+    assert (now.status, now.note) == ("contacted", "Pelin called")
+
+
+def test_a_destroyed_request_sent_again_never_comes_back(
+    central: Central,
+    private: crypto.Unlocked,
+    sign_in: Callable[..., DeskSession],
+    fleet: dict[str, list[str]],
+    ready: Callable[[str], DeskSession],
+) -> None:
+    """A kiosk restored from a backup, or whose answer was lost, sends a request staff have
+    since deleted: the server says it has it, and keeps nothing."""
+    desk = ready("sena")
+    (row,) = desk.find(fleet["salon-2"][0])
+    copy = central.query(
+        "SELECT request_id, created_at_kiosk, key_id, payload_sha256, sealed_payload, reference"
+        " FROM fleet.request WHERE request_id = %s",
+        [row.request_id],
+    )[0]
+    assert desk.delete([row.request_id]) == 1
+    folder = central.folder / "salon-2"
+    files = ClientFiles(folder / "salon-2.crt", folder / "salon-2.key", central.server.ca_file)
+    with psycopg.connect(
+        central.server.kiosk_dsn("salon-2", files, central.dbname), autocommit=True
+    ) as conn:
+        found = conn.execute(
+            "SELECT outcome FROM fleet.ingest_batch(%s::uuid[], %s::timestamptz[],"
+            " %s::text[], %s::bytea[], %s::bytea[], %s::text[])",
+            [[c] for c in copy],
+        ).fetchone()
+    assert found is not None and found[0] == "duplicate"
+    assert desk.find(fleet["salon-2"][0]) == []
+    assert central.query("SELECT count(*) FROM fleet.destroyed")[0][0] == 1
+
+
+def test_staff_cannot_call_the_servers_own_steps(
+    central: Central, private: crypto.Unlocked
+) -> None:
+    central.add_account(private, "tuba", ONE_TIME)
+    password = crypto.desk_credentials("tuba", ONE_TIME, crypto.MIN_COST).password
+    params = central.desk_target().params("tuba", password)
+    for statement in (
+        "SELECT fleet._staff()",
+        "SELECT fleet._desk_audit('x', 'y', '{}')",
+        "SELECT fleet._destroy(ARRAY[gen_random_uuid()], 'x', 'y')",
+        "SELECT * FROM fleet.destroyed",
+        "SELECT * FROM fleet.audit",
+    ):
+        with psycopg.connect(**params) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
