@@ -25,6 +25,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="PATH",
         help="desk.toml (default: $KIOSK_DESK_CONFIG, then the platform config dir)",
     )
+    desk.add_argument(
+        "--exit-after-first-paint",
+        action="store_true",
+        help="show the window, then exit once it is painted (a check that it starts)",
+    )
     dsub = desk.add_subparsers(dest="desk_command", metavar="ACTION")
     account = dsub.add_parser(
         "account", help="add, reset, disable, enable or list desk accounts (administrator)"
@@ -99,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     logs.setup_logging(log_dir, file_name="desk.log")
     from kiosk.ui.desk.app import run_desk
 
-    return run_desk(settings)
+    return run_desk(settings, exit_after_first_paint=args.exit_after_first_paint)
 
 
 def _recovered(args: argparse.Namespace) -> object:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pgserver import Central
 
 from kiosk import paths
 
@@ -114,6 +115,32 @@ def test_frozen_self_test(tmp_path: Path) -> None:
     assert "self-test passed" in result.stdout
     for step in ("config", "content", "screens", "database", "export", "qr code"):
         assert f"OK    {step}" in result.stdout
+
+
+def test_frozen_desk_adds_an_account_and_shows_its_window(central: Central, tmp_path: Path) -> None:
+    """The reception PC's console from the bundle: an administrator adds an account (psycopg
+    and libpq frozen in, on a real PostgreSQL), and `kiosk desk` paints its window."""
+    from kiosk import crypto
+
+    recovery = crypto.init_keys(tmp_path / "keys.json", "730518264903", crypto.MIN_COST)
+    added = subprocess.run(
+        [str(BUNDLE / "kiosk"), "desk", "account", "add", "ayse", "--dsn", central.admin_dsn,
+         "--recovery-stdin"],
+        input=recovery + "\n", capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "one-time passphrase" in added.stdout
+    assert central.query("SELECT account FROM fleet.staff_account") == [("ayse",)]
+    config = tmp_path / "desk.toml"
+    config.write_text(
+        f'log_dir = "{(tmp_path / "logs").as_posix()}"\n[server]\nhost = "127.0.0.1"\n'
+        f'port = {central.server.port}\ndatabase = "{central.dbname}"\n'
+        f'ca_file = "{central.server.ca_file.as_posix()}"\n',
+        "utf-8",
+    )
+    result = _run("desk", "--config", str(config), "--exit-after-first-paint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "desk painted" in result.stdout
 
 
 def test_bundle_runs_on_the_linux_the_docs_name() -> None:

@@ -117,6 +117,7 @@ def add(
                     "SELECT 1 FROM fleet.staff_account WHERE account = %s", [account]
                 ).fetchone():
                     raise AccountError(f"there is already an account {account!r}")
+                _same_key_pair(conn, private)
                 member = conn.execute(
                     "SELECT pg_has_role(r.oid, g.oid, 'MEMBER') FROM pg_roles r, pg_roles g "
                     "WHERE r.rolname = %s AND g.rolname = %s",
@@ -173,6 +174,7 @@ def reset(
         try:
             with conn.transaction():
                 _existing(conn, account)
+                _same_key_pair(conn, private)
                 _set_password(conn, role_of(account), password)
                 conn.execute(
                     "UPDATE fleet.staff_account SET wrapped_private_key = %s, key_id = %s,"
@@ -287,6 +289,22 @@ def _check_passphrase(passphrase: str) -> None:
     reason = passcodes.problem(passphrase)
     if reason is not None:
         raise AccountError(f"not a safe passphrase: {reason}")
+
+
+def _same_key_pair(conn: psycopg.Connection[Any], private: crypto.Unlocked) -> None:
+    """Refuse a recovery key of another key pair than the one the server's requests and
+    accounts are sealed to: its accounts would open nothing."""
+    known = {
+        row[0]
+        for row in conn.execute(
+            "SELECT key_id FROM fleet.staff_account UNION SELECT DISTINCT key_id FROM fleet.request"
+        ).fetchall()
+    }
+    if known and private.key_id not in known:
+        raise AccountError(
+            "this recovery key belongs to another key pair than the one the central server's "
+            "requests and accounts are sealed to: use the clinic's recovery key"
+        )
 
 
 def _existing(conn: psycopg.Connection[Any], account: str) -> None:

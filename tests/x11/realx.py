@@ -111,3 +111,44 @@ def visible_part(widget: QWidget) -> QRect:
         parent = parent.parentWidget()
     screen = widget.screen()
     return rect.intersected(screen.geometry()) if screen is not None else rect
+
+
+class Keys:
+    """A keyboard on the X display: key presses and releases sent through the X server
+    (XTEST), delivered to the window with the input focus as a person's typing is."""
+
+    _NAMES = {"\t": "Tab", "\n": "Return", " ": "space", "-": "minus", ".": "period"}
+
+    def __init__(self, name: str | None = None) -> None:
+        self._display = display.Display(name)
+        if not self._display.has_extension("XTEST"):
+            raise RuntimeError("the X server has no XTEST extension")
+
+    def close(self) -> None:
+        self._display.close()
+
+    def _code(self, name: str) -> int:
+        from Xlib import XK
+
+        code = self._display.keysym_to_keycode(XK.string_to_keysym(name))
+        if not code:
+            raise ValueError(f"no key for {name!r} on this display")
+        return int(code)
+
+    def press(self, *names: str) -> None:
+        """Press the keys ``names`` together (``"Control_L", "m"``), then release them."""
+        codes = [self._code(n) for n in names]
+        for code in codes:
+            xtest.fake_input(self._display, X.KeyPress, code)
+        for code in reversed(codes):
+            xtest.fake_input(self._display, X.KeyRelease, code)
+        self._display.flush()
+
+    def type(self, text: str) -> None:
+        """Type ``text``: lower-case letters, digits, space, '-', '.', Tab and Enter."""
+        for char in text:
+            self.press(self._NAMES.get(char, char))
+
+    def sync(self) -> None:
+        """Wait until the X server has played every key sent so far."""
+        self._display.sync()

@@ -76,10 +76,21 @@ def build_window(settings: DeskSettings, strings: DeskStrings, lang: str) -> Des
     )
 
 
-def run_desk(settings: DeskSettings) -> int:
-    """Show the console until it is closed; the exit status."""
+def run_desk(settings: DeskSettings, *, exit_after_first_paint: bool = False) -> int:
+    """Show the console until it is closed (or, with ``exit_after_first_paint``, until it
+    is painted, printing ``desk painted``); the exit status."""
+    from kiosk.ui.app import call_after_first_paint
+
     app = desk_app()
     strings, lang = load_desk_strings(settings.content_path(), settings.language)
     window = build_window(settings, strings, lang)
+    if exit_after_first_paint:
+
+        def painted() -> None:
+            print("desk painted", flush=True)
+            window.close()
+            app.quit()
+
+        call_after_first_paint(window, painted)
     window.show()
     return app.exec()

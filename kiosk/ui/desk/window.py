@@ -864,6 +864,9 @@ class DeskWindow(QMainWindow):
         self.count_label.setText(self.s.found.format(count=len(rows), code=rows[0].reference))
         self.table.selectRow(0)
         self._show_detail(rows[0])
+        # The list has the focus: arrows move through what was found, and the shortcuts a
+        # text field keeps for itself (Ctrl+Z: undo typing) act on the request.
+        self.table.setFocus()
         if len(rows) > 1:
             self.statusBar().showMessage(self.s.found_several.format(count=len(rows)), 8000)
 
