@@ -13,7 +13,7 @@ import pytest
 
 from kiosk import crypto
 from kiosk.store import AppointmentStore, StoreError
-from kiosk.store.outbox import DELIVERED_REASON, PAD_BYTES, RECORD_FORMAT
+from kiosk.store.outbox import DELIVERED_REASON, PAD_BYTES, RECORD_FORMAT, open_record
 
 from testkit import save_patient
 
@@ -63,7 +63,10 @@ def test_a_saved_request_waits_sealed_whole_to_the_clinic(
     assert key_id == keypair[0].key_id
     assert sha == hashlib.sha256(sealed).digest()
     assert MARKER.encode() not in sealed
-    opened = keypair[1].open(sealed)
+    opened = open_record(keypair[1], sealed)
+    # Under the chain's key, itself sealed to the clinic's public key: no other key opens it.
+    with pytest.raises(crypto.KeysError):
+        open_record(crypto.ephemeral_keys()[1], sealed)
     # Padded: the length of a name does not show in the length of what is sent.
     assert len(opened) % PAD_BYTES == 0
     record = json.loads(opened)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from kiosk import crypto, passcodes
 from kiosk.fleet.accounts import AccountError, check_name, role_of, scram_verifier
 from kiosk.fleet.server import HYGIENE, FleetError
 from kiosk.store import MarketingConsents, PersonalFields
+from kiosk.store.outbox import open_record
 
 if TYPE_CHECKING:
     import psycopg
@@ -34,6 +36,8 @@ STATUSES = ("new", "exported", "contacted")
 PAGE_LIMIT = 1000
 EXPORT_PAGE = 2000
 MAX_NOTE = 500
+# Chain keys kept open: a list spans many kiosks and hours; the oldest opened goes first.
+MAX_OPENERS = 4096
 # A note's sealed length would tell how long it is: padded to a whole number of these.
 _NOTE_PAD = 64
 _T = TypeVar("_T")
@@ -212,6 +216,10 @@ class DeskSession:
         self._conn: psycopg.Connection[Any] | None = conn
         self._other_password = ""
         self._lock = threading.Lock()
+        # The kiosks' chain keys opened so far (one per kiosk and hour), wiped at sign-out;
+        # rows are opened on one thread at a time.
+        self._openers: OrderedDict[bytes, crypto.DataKeyOpener] = OrderedDict()
+        self._open_lock = threading.Lock()
 
     # --- signing in ------------------------------------------------------------------------
 
@@ -469,6 +477,10 @@ class DeskSession:
     def close(self) -> None:
         """Sign out: the private key is wiped and the connection closed."""
         with self._lock:
+            with self._open_lock:
+                for opener in self._openers.values():
+                    opener.wipe()
+                self._openers.clear()
             if self._private is not None:
                 self._private.wipe()
                 self._private = None
@@ -535,7 +547,7 @@ class DeskSession:
         ) = r
         record: SealedRecord | None
         try:
-            record = _decode_record(self._key().open(bytes(sealed)))
+            record = _decode_record(self._open(bytes(sealed)))
         except (crypto.KeysError, msgspec.DecodeError, msgspec.ValidationError):
             record = None
         note = ""
@@ -562,6 +574,14 @@ class DeskSession:
             note=note,
             note_sealed=None if note_sealed is None else bytes(note_sealed),
         )
+
+    def _open(self, sealed: bytes) -> bytes:
+        with self._open_lock:
+            plain = open_record(self._key(), sealed, self._openers)
+            while len(self._openers) > MAX_OPENERS:
+                _old, opener = self._openers.popitem(last=False)
+                opener.wipe()
+            return plain
 
     def _seal_note(self, note: str) -> bytes | None:
         note = note.strip()

@@ -438,8 +438,9 @@ class AppointmentStore:
                     }
                     request_id = self.db.table("requests").insert(row).last_rowid
                     if self.deliver and not is_demo:
-                        # Sealed whole, on its own (the data key chain above serves this
-                        # kiosk's staff): the desk opens it with the private key alone.
+                        # Sealed whole under the chain's next step, the chain's key (sealed
+                        # to the clinic's public key) in front: the desk opens it with the
+                        # private key alone (kiosk.store.outbox.open_record).
                         record = {
                             "reference": reference,
                             "created_at": created_at,
@@ -449,7 +450,7 @@ class AppointmentStore:
                             "personal": request.personal(),
                             "consents": {**consents, "items": {**items, **health}},
                         }
-                        sealed = sealed_record(self._sealer, record)
+                        sealed = sealed_record(key, record)
                         enqueue(
                             self.db, int(request_id or 0), created_at, self._sealer.key_id, sealed
                         )

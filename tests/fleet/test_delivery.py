@@ -19,6 +19,7 @@ from relay import relay
 from kiosk import crypto
 from kiosk.fleet.delivery import BACKOFF_MAX, Backoff, Courier, Target
 from kiosk.store import AppointmentStore, open_database
+from kiosk.store.outbox import open_record
 
 from testkit import save_patient
 
@@ -95,7 +96,7 @@ def test_requests_reach_the_server_once_and_leave_no_trace(
     for request_id, kiosk_id, key_id, sha, sealed in rows:
         assert (kiosk_id, key_id) == (KIOSK, keypair[0].key_id)
         assert bytes(sha) == hashlib.sha256(bytes(sealed)).digest()
-        record = json.loads(keypair[1].open(bytes(sealed)))
+        record = json.loads(open_record(keypair[1], bytes(sealed)))
         opened.add(record["reference"])
         assert record["personal"]["name"].startswith(MARKER)
         assert request_id in {p.uuid for p in parcels}

@@ -491,3 +491,32 @@ def test_staff_cannot_call_the_servers_own_steps(
     ):
         with psycopg.connect(**params) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(statement)
+
+
+def test_a_request_from_the_release_before_opens_too(
+    central: Central,
+    keypair: tuple[crypto.Sealer, crypto.Unlocked],
+    ready: Callable[[str], DeskSession],
+) -> None:
+    """The first release's kiosks sealed each record alone to the public key, and send no
+    reference code: the desk opens those as well."""
+    import hashlib
+    import uuid
+
+    record = json.dumps(
+        {"format": "kiosk-request/1", "reference": "ABC-DEF", "language": "en",
+         "personal": {"name": "Older Release"}},
+    ).encode()  # fmt: skip
+    sealed = keypair[0].seal(record + b" " * (-len(record) % 512))
+    with psycopg.connect(central.enrol("salon-old"), autocommit=True) as conn:
+        (outcome,) = conn.execute(
+            "SELECT outcome FROM fleet.ingest_batch(%s::uuid[], %s::timestamptz[],"
+            " %s::text[], %s::bytea[], %s::bytea[])",
+            [[uuid.uuid4()], [dt.datetime.now(dt.UTC)], [keypair[0].key_id],
+             [hashlib.sha256(sealed).digest()], [sealed]],
+        ).fetchone()  # fmt: skip
+    assert outcome == "stored"
+    desk = ready("umut")
+    (row,) = desk.page(Filters(), None)
+    assert row.personal is not None and row.personal.name == "Older Release"
+    assert row.reference == "ABC-DEF"  # from the record: the server had none
