@@ -350,3 +350,29 @@ def test_an_older_database_keeps_its_requests_and_ids(
     new = store.get(save_patient(store, "Yeni"))
     assert new is not None and new.id > before[1][0]
     store.close()
+
+
+def test_a_days_requests_share_one_chain_and_the_next_day_starts_another(
+    make_store: Callable[..., AppointmentStore], keypair: tuple[crypto.Sealer, crypto.Unlocked]
+) -> None:
+    """The desk opens a chain's key once (kiosk.store.outbox.open_record): one chain a day,
+    a new one at each start and after a day, each request under a step of its own."""
+    from kiosk.store.outbox import ENVELOPE
+
+    now = [1000.0]
+    store = make_store(deliver=True, monotonic=lambda: now[0])
+    save_patient(store, "First")
+    save_patient(store, "Second")
+    now[0] += 86_400
+    save_patient(store, "Next day")
+    first, second, next_day = (
+        bytes(r[0]) for r in store.db.execute("SELECT sealed FROM outbox ORDER BY request_id")
+    )
+    head = len(ENVELOPE) + 80
+    assert first[:head] == second[:head] != next_day[:head]
+    assert first[head : head + 4] != second[head : head + 4]  # steps 0 and 1
+    opened = [
+        json.loads(open_record(keypair[1], s))["personal"]["name"]
+        for s in (first, second, next_day)
+    ]
+    assert opened == ["First", "Second", "Next day"]

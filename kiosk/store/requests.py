@@ -26,7 +26,7 @@ import msgspec
 from sqlite_utils import Database
 
 from kiosk.appointment import AppointmentRequest
-from kiosk.crypto import DataKeyOpener, KeysError, Sealer, Unlocked, WritingKey
+from kiosk.crypto import MAX_CHAIN_STEPS, DataKeyOpener, KeysError, Sealer, Unlocked, WritingKey
 from kiosk.store.db import (
     StoreError,
     _Corrupt,
@@ -72,6 +72,11 @@ SEALED_CONSENTS = ("health_topic",)
 # follows the chain one hash per request. (What the running kiosk holds opens nothing that
 # is already saved: each link is wiped once used.)
 DATA_KEY_SECONDS = 3600
+# What goes to the central server is sealed under a chain of its own, new at each start and
+# each day: the desk opens a chain's key with one X25519 (60 µs) and each request in it with
+# a hash (7 µs), so a day's chain per kiosk keeps a 100,000-request export in seconds. Its
+# links are wiped as they are used, as the hourly one's: a key in memory opens none sent.
+OUTBOX_KEY_SECONDS = 86_400
 # Times before this cannot be right: the software did not exist yet (a flat CMOS battery).
 CLOCK_FLOOR = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 CLOCK_MAX_GAP = dt.timedelta(days=366)
@@ -225,6 +230,7 @@ class AppointmentStore:
         self._started = (clock(), monotonic())
         # (data key row id, its chain): the key requests are sealed with now.
         self._writing: tuple[int, WritingKey] | None = None
+        self._outbox_key: WritingKey | None = None
         self._unlocked: Unlocked | None = None
         self._opened_keys: dict[int, DataKeyOpener] = {}
         try:
@@ -300,6 +306,9 @@ class AppointmentStore:
 
     def close(self) -> None:
         """Close the database connection; the store is unusable afterwards."""
+        if self._outbox_key is not None:
+            self._outbox_key.wipe()
+            self._outbox_key = None
         self.db.close()
 
     def check_integrity(self) -> str:
@@ -366,6 +375,17 @@ class AppointmentStore:
             [self._now_text(), self._sealer.key_id, key.sealed],
         )
         return int(cur.lastrowid or 0), key, True
+
+    def _outbox_chain(self) -> WritingKey:
+        """The chain the outbox's records are sealed under, a new one once a day."""
+        assert self._sealer is not None
+        now = self._monotonic()
+        key = self._outbox_key
+        if key is None or now - key.started >= OUTBOX_KEY_SECONDS or key.step >= MAX_CHAIN_STEPS:
+            if key is not None:
+                key.wipe()
+            key = self._outbox_key = WritingKey(self._sealer, now)
+        return key
 
     def _use_writing_key(self, key_id: int, key: WritingKey) -> None:
         """Keep a new chain once its row is committed; the one it replaces is wiped."""
@@ -438,9 +458,9 @@ class AppointmentStore:
                     }
                     request_id = self.db.table("requests").insert(row).last_rowid
                     if self.deliver and not is_demo:
-                        # Sealed whole under the chain's next step, the chain's key (sealed
-                        # to the clinic's public key) in front: the desk opens it with the
-                        # private key alone (kiosk.store.outbox.open_record).
+                        # Sealed whole under the next step of the outbox's chain, the chain's
+                        # key (sealed to the clinic's public key) in front: the desk opens it
+                        # with the private key alone (kiosk.store.outbox.open_record).
                         record = {
                             "reference": reference,
                             "created_at": created_at,
@@ -450,7 +470,7 @@ class AppointmentStore:
                             "personal": request.personal(),
                             "consents": {**consents, "items": {**items, **health}},
                         }
-                        sealed = sealed_record(key, record)
+                        sealed = sealed_record(self._outbox_chain(), record)
                         enqueue(
                             self.db, int(request_id or 0), created_at, self._sealer.key_id, sealed
                         )
