@@ -406,23 +406,30 @@ class DeskSession:
     def export_rows(
         self, filters: Filters, asof: dt.datetime | None, page: int = EXPORT_PAGE
     ) -> Iterator[DeskRow]:
-        """Every request of the list, oldest first, read a page at a time (keyset)."""
-        after: tuple[dt.datetime | None, str | None] = (None, None)
-        while True:
-            args = [*filters.args(asof), *after, page]
+        """Every request of the list, oldest first, read a page at a time (keyset): the next
+        page is fetched on a thread of its own while this one is opened and written."""
+        from concurrent.futures import ThreadPoolExecutor
 
-            def run(conn: psycopg.Connection[Any], args: list[Any] = args) -> list[Any]:
-                return conn.execute(
+        def fetch(after: tuple[dt.datetime | None, str | None]) -> list[Any]:
+            args = [*filters.args(asof), *after, page]
+            return self._step(
+                lambda conn: conn.execute(
                     "SELECT * FROM fleet.desk_export_page(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     args,
                 ).fetchall()
+            )
 
-            rows = self._step(run)
-            for r in rows:
-                yield self._open_row(r)
-            if len(rows) < page:
-                return
-            after = (rows[-1][4], str(rows[-1][0]))
+        with ThreadPoolExecutor(1, thread_name_prefix="desk-export") as pool:
+            pending: Any = pool.submit(fetch, (None, None))
+            while pending is not None:
+                rows = pending.result()
+                pending = (
+                    pool.submit(fetch, (rows[-1][4], str(rows[-1][0])))
+                    if len(rows) == page
+                    else None
+                )
+                for r in rows:
+                    yield self._open_row(r)
 
     def record_export(self, request_ids: Sequence[str], fmt: str) -> int:
         def run(conn: psycopg.Connection[Any]) -> int:

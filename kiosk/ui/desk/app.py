@@ -30,6 +30,9 @@ def desk_app(argv: list[str] | None = None) -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(argv if argv is not None else [sys.argv[0]])
         app.setApplicationName("clinic-desk")
+        # The worker opens rows in Python while the list scrolls: handed over every
+        # millisecond (not every five), the interpreter never keeps a frame waiting long.
+        sys.setswitchinterval(0.001)
     load_fonts()
     font = QFont("Noto Sans")
     font.setPixelSize(BODY_PX)

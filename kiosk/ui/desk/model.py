@@ -53,6 +53,12 @@ class Names:
         return self._of(self.times, code)
 
 
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
 class DeskRequestsModel(QAbstractTableModel):
     """One row per request of the server's list (its count), opened a page at a time.
 
@@ -213,27 +219,26 @@ class DeskRequestsModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        number, i = divmod(index.row(), self.page_rows)
-        cells = self._cells.get(number)
-        if cells is None:
-            if role == Qt.ItemDataRole.DisplayRole:
-                self._want(number)
-                return "…"
-            return None
-        if i >= len(cells):
-            return "" if role == Qt.ItemDataRole.DisplayRole else None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return cells[i][index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == self.NAME:
-            return self._unreadable if self._pages[number][i].personal is None else None
+        # Asked for about ten roles of each cell at every paint: the ones shown first, the
+        # rest answered before any lookup (scrolling costs what painting costs).
+        if role == _DISPLAY or role == _TOOLTIP:
+            number, i = divmod(index.row(), self.page_rows)
+            cells = self._cells.get(number)
+            if cells is None:
+                if role == _DISPLAY:
+                    self._want(number)
+                    return "…"
+                return None
+            return cells[i][index.column()] if i < len(cells) else ""
+        if role == _FOREGROUND and index.column() == self.NAME:
+            number, i = divmod(index.row(), self.page_rows)
+            rows = self._pages.get(number)
+            if rows is not None and i < len(rows) and rows[i].personal is None:
+                return self._unreadable
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting is the server's: remember the key; the window starts the new list."""
