@@ -47,87 +47,69 @@ def _reference(rng: random.Random) -> str:
     return f"{code[:3]}-{code[3:]}"
 
 
-def fill(dsn: str, sealer: Any, requests: int) -> float:
+def fill(central: Any, sealer: Any, requests: int) -> float:
     """``requests`` sealed requests into the central database (COPY, as IT's role): seconds."""
-    import psycopg
+    t0 = time.perf_counter()
+    kiosks = [(f"kiosk-{k:03d}", f"Site {k % SITES}") for k in range(KIOSKS)]
+    central.copy_requests(kiosks, _rows(sealer, requests))
+    return time.perf_counter() - t0
 
+
+def _rows(sealer: Any, requests: int) -> Iterator[tuple[Any, ...]]:
+    """The requests as the kiosks would have sent them (a chain per kiosk and day), with
+    the staff's work on them."""
     from kiosk.crypto import WritingKey
     from kiosk.store.outbox import sealed_record
 
     rng = random.Random(22)
     days = max(1, requests // (KIOSKS * PER_DAY))
-    t0 = time.perf_counter()
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("SET synchronous_commit = off")
-        with conn.transaction():
-            for k in range(KIOSKS):
-                conn.execute(
-                    "INSERT INTO fleet.kiosk (kiosk_id, site) VALUES (%s, %s)",
-                    [f"kiosk-{k:03d}", f"Site {k % SITES}"],
-                )
-        written = 0
-        with (
-            conn.cursor() as cur,
-            cur.copy(
-                "COPY fleet.request (request_id, kiosk_id, site, created_at_kiosk, received_at,"
-                " key_id, payload_sha256, sealed_payload, reference, status, exported_at,"
-                " reached_at) FROM STDIN"
-            ) as copy,
-        ):
-            for day in range(days):
-                for k in range(KIOSKS):
-                    if written >= requests:
-                        break
-                    chain = WritingKey(sealer, 0.0)  # a kiosk's chain for the day
-                    for n in range(PER_DAY):
-                        if written >= requests:
-                            break
-                        created = START + dt.timedelta(days=day, minutes=30 * n + k % 30)
-                        reference = _reference(rng)
-                        record = {
-                            "reference": reference,
-                            "created_at": created.isoformat(timespec="seconds"),
-                            "kiosk_id": f"kiosk-{k:03d}",
-                            "language": "tr",
-                            "content_version": "bench",
-                            "personal": {
-                                "name": f"Hasta {written}",
-                                "phone": f"+90532{written:07d}",
-                                "contact_language": "tr",
-                                "contact_method": "phone",
-                                "time_window": "morning",
-                                "topic": "general",
-                            },
-                            "consents": {"items": {}},
-                        }
-                        sealed = sealed_record(chain, record)
-                        # Most were worked long ago; the last NEW_DAYS days are still new.
-                        status = (
-                            "new"
-                            if day >= days - NEW_DAYS
-                            else rng.choice(("exported", "contacted"))
-                        )
-                        done = None if status == "new" else created + dt.timedelta(days=1)
-                        copy.write_row(
-                            (
-                                uuid.UUID(int=rng.getrandbits(128), version=4),
-                                f"kiosk-{k:03d}",
-                                f"Site {k % SITES}",
-                                created,
-                                created + dt.timedelta(seconds=5),
-                                sealer.key_id,
-                                hashlib.sha256(sealed).digest(),
-                                sealed,
-                                reference,
-                                status,
-                                done if status == "exported" else None,
-                                done,
-                            )
-                        )
-                        written += 1
+    written = 0
+    for day in range(days):
+        for k in range(KIOSKS):
+            chain = WritingKey(sealer, 0.0)  # a kiosk's chain for the day
+            for n in range(PER_DAY):
+                if written >= requests:
                     chain.wipe()
-        conn.execute("VACUUM ANALYZE fleet.request")
-    return time.perf_counter() - t0
+                    return
+                created = START + dt.timedelta(days=day, minutes=30 * n + k % 30)
+                reference = _reference(rng)
+                record = {
+                    "reference": reference,
+                    "created_at": created.isoformat(timespec="seconds"),
+                    "kiosk_id": f"kiosk-{k:03d}",
+                    "language": "tr",
+                    "content_version": "bench",
+                    "personal": {
+                        "name": f"Hasta {written}",
+                        "phone": f"+90532{written:07d}",
+                        "contact_language": "tr",
+                        "contact_method": "phone",
+                        "time_window": "morning",
+                        "topic": "general",
+                    },
+                    "consents": {"items": {}},
+                }
+                sealed = sealed_record(chain, record)
+                # Most were worked long ago; the last NEW_DAYS days are still new.
+                old = day < days - NEW_DAYS
+                status = rng.choice(("exported", "contacted")) if old else "new"
+                done = created + dt.timedelta(days=1) if old else None
+                yield (
+                    uuid.UUID(int=rng.getrandbits(128), version=4),
+                    f"kiosk-{k:03d}",
+                    f"Site {k % SITES}",
+                    created,
+                    created + dt.timedelta(seconds=5),
+                    sealer.key_id,
+                    hashlib.sha256(sealed).digest(),
+                    sealed,
+                    reference,
+                    status,
+                    done if status == "exported" else None,
+                    done,
+                )
+                written += 1
+            chain.wipe()
 
 
 @contextlib.contextmanager
@@ -148,12 +130,10 @@ def all_pieces(requests: int, export_days: int) -> dict[str, Any]:
 
     with scratch("desk-") as tmp, server(Path(tmp)) as (pg, central):
         sealer, private = crypto.ephemeral_keys()
-        fill_s = fill(central.admin_dsn, sealer, requests)
+        fill_s = fill(central, sealer, requests)
         # The account as staff have it: its own passphrase chosen, at the real Argon2id cost.
         accounts.add(central.admin_dsn, private, ACCOUNT, PASSPHRASE)
-        central.query(
-            "UPDATE fleet.staff_account SET must_change = false WHERE account = %s", [ACCOUNT]
-        )
+        central.passphrase_chosen(ACCOUNT)
         # The requests are dated from January 2026: a long retention keeps them all (the
         # desk runs the central retention as it signs in).
         accounts.set_retention(central.admin_dsn, 3650, 3650)
