@@ -630,6 +630,14 @@ class DeskStrings(_Model, frozen=True):
     status_label: Text
     from_label: Text
     to_label: Text
+    topic_label: Text
+    all_topics: Text
+    topic_found: Annotated[
+        Text,
+        Meta(description="{topic}: the topic; {count}: requests of it found; {checked}: read."),
+    ]
+    topic_searching: Text
+    topic_limit: Annotated[Text, Meta(description="{count}: the most a topic list shows.")]
     any_date: Text
     all_sites: Text
     all_kiosks: Text

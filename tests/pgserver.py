@@ -306,7 +306,9 @@ class Central:
 
         accounts.add(self.admin_dsn, private, account, passphrase, is_admin=admin, cost=MIN_COST)
 
-    def deliver(self, sealer: Sealer, kiosk_id: str, site: str, names: list[str]) -> list[str]:
+    def deliver(
+        self, sealer: Sealer, kiosk_id: str, site: str, names: list[str], **form: object
+    ) -> list[str]:
         """Requests saved on a real kiosk store (in this central's folder) and delivered by
         its courier, as a kiosk at ``site`` would: their reference codes."""
         from kiosk.fleet.delivery import Courier
@@ -318,7 +320,7 @@ class Central:
         db = self.folder / f"{kiosk_id}.db"
         store = AppointmentStore(open_database(db), sealer=sealer, deliver=True)
         try:
-            references = [save_patient(store, name, kiosk=kiosk_id) for name in names]
+            references = [save_patient(store, name, kiosk=kiosk_id, **form) for name in names]
             report = Courier(self.target(kiosk_id, files)).sync(store)
             assert (report.error, report.settled.stored) == ("", len(names)), report
         finally:

@@ -646,25 +646,28 @@ def export_list(
     fmt: str,
     folder: Path,
     zone: str,
+    given: Sequence[DeskRow] | None = None,
 ) -> DeskExported:
-    """Write the list ``filters`` make (as of ``asof``) to a new file in ``folder``, read it
-    back, then mark its requests exported on the server; if that fails the file is removed
-    (a file always means its requests were marked). Runs on the desk's worker. Raises
-    DeskError (the server); an ExportError is returned as its reason."""
+    """Write the list ``filters`` make (as of ``asof``), or the rows ``given`` (what a topic
+    filter found, already opened), to a new file in ``folder``, read it back, then mark its
+    requests exported on the server; if that fails the file is removed (a file always means
+    its requests were marked). Runs on the desk's worker. Raises DeskError (the server); an
+    ExportError is returned as its reason."""
     from kiosk.export import ExportError, ExportStyle, Target, write_export
 
     ids: list[str] = []
     unreadable = 0
-    count = session.count(filters, asof)
+    count = len(given) if given is not None else session.count(filters, asof)
     if not count:
         return DeskExported(reason="empty")
+    source = iter(given) if given is not None else session.export_rows(filters, asof)
 
     lost: list[DeskError] = []
 
     def rows() -> Iterator[Any]:
         nonlocal unreadable
         try:
-            for r in session.export_rows(filters, asof):
+            for r in source:
                 ids.append(r.request_id)
                 unreadable += r.personal is None
                 yield export_row(r)

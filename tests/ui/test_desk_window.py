@@ -349,3 +349,40 @@ def test_the_window_keeps_its_size_and_columns_but_nothing_else(
     again = make_window("kept.ini")
     assert again.table.horizontalHeader().sectionSize(again.model.NAME) == 321
     assert QApplication.instance() is not None
+
+
+def test_a_topic_is_found_on_the_desk_and_exported_as_found(
+    qtbot: QtBot,
+    central: Central,
+    keypair: tuple[crypto.Sealer, crypto.Unlocked],
+    staff: Callable[[str], None],
+    make_window: Callable[..., DeskWindow],
+    fleet: dict[str, list[str]],
+    tmp_path: Path,
+) -> None:
+    """The topic is sealed: the server cannot filter by it. The desk reads the list the other
+    filters make, opens it, and keeps that topic's requests (patients who agreed it be kept)."""
+    from kiosk.ui.desk.export import export_to
+
+    consents = {"notice_read": True, "contact": True, "health_topic": True}
+    wanted = central.deliver(
+        keypair[0], "salon-9", "Main", ["Topic One", "Topic Two"], topic="general",
+        consents=consents,
+    )  # fmt: skip
+    staff("kaan")
+    window = make_window()
+    signed_in(qtbot, window, "kaan")
+    assert window.model.total == 7
+    with qtbot.waitSignal(window.list_ready, timeout=20_000) as ready:
+        window.topic_box.setCurrentIndex(window.topic_box.findData("general"))
+    assert ready.args == [2]
+    assert {window.model.row(i).reference for i in range(2)} == set(wanted)
+    assert "2 found in 7 requests read" in window.count_label.text()
+    folder = tmp_path / "topic"
+    folder.mkdir()
+    with qtbot.waitSignal(window.exported, timeout=20_000) as done:
+        export_to(window, folder, "csv")
+    assert done.args[0].count == 2
+    with done.args[0].path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert sorted(r[5] for r in rows[1:]) == ["Topic One", "Topic Two"]

@@ -35,9 +35,10 @@ def export_to(window: DeskWindow, folder: Path, fmt: str) -> None:
     window.export_button.setEnabled(False)
     window.statusBar().showMessage(window.s.exporting)
     filters, asof, zone = window.current_filters(), window.export_asof(), window.zone_name
+    given = window.topic_rows()  # a topic's rows, found and opened already
     window.runner.submit(
         "desk-export",
-        _attempt(lambda: export_list(session, filters, asof, fmt, folder, zone)),
+        _attempt(lambda: export_list(session, filters, asof, fmt, folder, zone, given)),
         lambda outcome: _exported(window, outcome),
         lambda error: _export_failed(window, error),
     )

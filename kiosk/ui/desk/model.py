@@ -108,6 +108,8 @@ class DeskRequestsModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[DeskRow]] = OrderedDict()
         self._cells: dict[int, list[list[str]]] = {}
         self._asked: set[int] = set()
+        # A held list (start_held): all its rows here, none fetched or dropped.
+        self._held = False
         # Raised by every new list: a page fetched for the list before is not put in this one.
         self.generation = 0
         self.sort_key = "created"
@@ -142,8 +144,28 @@ class DeskRequestsModel(QAbstractTableModel):
         self._pages.clear()
         self._cells.clear()
         self._asked.clear()
+        self._held = False
         self.endResetModel()
         return self.generation
+
+    def start_held(self) -> int:
+        """A new list the window fills itself (what a search or a topic found), every row
+        kept: none is fetched from the server's list, none dropped. Its generation."""
+        generation = self.start(0)
+        self._held = True
+        return generation
+
+    def append(self, generation: int, rows: list[DeskRow]) -> None:
+        """Rows at the end of a held list (``generation``'s; ignored if that list is gone)."""
+        if generation != self.generation or not self._held or not rows:
+            return
+        self.beginInsertRows(QModelIndex(), self._total, self._total + len(rows) - 1)
+        for r in rows:
+            number, _i = divmod(self._total, self.page_rows)
+            self._pages.setdefault(number, []).append(r)
+            self._cells.setdefault(number, []).append(self._texts(r))
+            self._total += 1
+        self.endInsertRows()
 
     def wipe(self) -> None:
         """Forget every row (signed out): nothing opened stays in memory."""
@@ -162,7 +184,7 @@ class DeskRequestsModel(QAbstractTableModel):
         self._pages[number] = rows
         self._cells[number] = [self._texts(r) for r in rows]
         self._pages.move_to_end(number)
-        while len(self._pages) > self._cache_pages:
+        while len(self._pages) > self._cache_pages and not self._held:
             old, _rows = self._pages.popitem(last=False)
             self._cells.pop(old, None)
         last = min(first + self.page_rows, self._total) - 1
@@ -225,7 +247,7 @@ class DeskRequestsModel(QAbstractTableModel):
             number, i = divmod(index.row(), self.page_rows)
             cells = self._cells.get(number)
             if cells is None:
-                if role == _DISPLAY:
+                if role == _DISPLAY and not self._held:
                     self._want(number)
                     return "…"
                 return None

@@ -58,6 +58,9 @@ NEWS_SECONDS = 30
 RETRY_SECONDS = 10
 RETENTION_SECONDS = 3600
 HEALTH_SECONDS = 60
+# The topic filter reads the list this many rows at a time, and keeps at most this many.
+TOPIC_PAGE = 500
+TOPIC_MATCHES = 5000
 # How long "Undo" stays offered after a mark.
 UNDO_SECONDS = 60
 # The date edits' lowest date stands for "any date".
@@ -332,6 +335,11 @@ class DeskWindow(QMainWindow):
             self.status_box.addItem(text, value)
         self.from_date = self._date_edit("desk-from")
         self.to_date = self._date_edit("desk-to")
+        self.topic_box = QComboBox()
+        self.topic_box.setObjectName("desk-topic")
+        self.topic_box.addItem(s.all_topics, None)
+        for topic_id, label in self.model.names.topics.items():
+            self.topic_box.addItem(label, topic_id)
         self.clear_button = QPushButton(s.clear_filters)
         self.clear_button.setObjectName("desk-clear-filters")
         self.clear_button.clicked.connect(self.clear_filters)
@@ -347,6 +355,7 @@ class DeskWindow(QMainWindow):
             (s.status_label, self.status_box),
             (s.from_label, self.from_date),
             (s.to_label, self.to_date),
+            (s.topic_label, self.topic_box),
         ):
             caption = QLabel(label)
             caption.setBuddy(widget)
@@ -355,7 +364,7 @@ class DeskWindow(QMainWindow):
         filters.addWidget(self.clear_button)
         filters.addStretch(1)
         filters.addWidget(self.refresh_button)
-        for box in (self.site_box, self.kiosk_box, self.status_box):
+        for box in (self.site_box, self.kiosk_box, self.status_box, self.topic_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             box.currentIndexChanged.connect(self._filters_changed)
         for edit in (self.from_date, self.to_date):
@@ -722,7 +731,7 @@ class DeskWindow(QMainWindow):
     def clear_filters(self) -> None:
         self._filling = True
         try:
-            for box in (self.site_box, self.kiosk_box, self.status_box):
+            for box in (self.site_box, self.kiosk_box, self.status_box, self.topic_box):
                 box.setCurrentIndex(0)
             self.from_date.setDate(_ANY_DATE)
             self.to_date.setDate(_ANY_DATE)
@@ -761,6 +770,10 @@ class DeskWindow(QMainWindow):
         filters, asof = self._filters, self._asof
         self.news_button.hide()
         self.count_label.setText(self.s.loading)
+        topic = self.topic_box.currentData()
+        if topic is not None:
+            self._scan_topic(topic)
+            return
         self.runner.submit(
             "desk-count",
             _attempt(lambda: session.count(filters, asof)),
@@ -779,6 +792,70 @@ class DeskWindow(QMainWindow):
             self.table.scrollToTop()
         self._visible_pages()
         self.list_ready.emit(total)
+
+    # --- the topic filter ------------------------------------------------------------------
+    #
+    # The topic is sealed (it can say something about a patient's health): the server cannot
+    # filter by it. The desk reads the list the other filters make, a page at a time, opens
+    # it and keeps the rows of that topic, showing them as they are found; at most
+    # TOPIC_MATCHES, and a new filter, a search or signing out stops it.
+
+    def _scan_topic(self, topic: str) -> None:
+        session = self.session
+        if session is None:
+            return
+        self._searching = True  # a list the desk builds: no "new requests" button
+        generation = self.model.start_held()
+        self._show_detail(None)
+        filters, asof = self._filters, self._asof
+        label = self.topic_box.currentText()
+        checked = [0]
+
+        def step(after: DeskRow | None) -> None:
+            self.runner.submit(
+                "desk-topic",
+                _attempt(
+                    lambda: (
+                        session.page(filters, asof, after=after, limit=TOPIC_PAGE)
+                        if generation == self.model.generation
+                        else None
+                    )
+                ),
+                lambda outcome: stepped(outcome),
+                self._failed,
+            )
+
+        def stepped(outcome: Outcome) -> None:
+            if generation != self.model.generation or self.session is not session:
+                return  # another list, or signed out: stop
+            if self._server_error(outcome) or outcome.value is None:
+                return
+            rows: list[DeskRow] = outcome.value
+            checked[0] += len(rows)
+            room = TOPIC_MATCHES - self.model.total
+            found = [r for r in rows if r.personal is not None and r.personal.topic == topic]
+            self.model.append(generation, found[:room])
+            more = len(rows) == TOPIC_PAGE and self.model.total < TOPIC_MATCHES
+            text = self.s.topic_found.format(
+                topic=label, count=f"{self.model.total:,}", checked=f"{checked[0]:,}"
+            )
+            if more:
+                self.count_label.setText(text + " " + self.s.topic_searching)
+                step(rows[-1])
+                return
+            if self.model.total >= TOPIC_MATCHES:
+                text += " " + self.s.topic_limit.format(count=f"{TOPIC_MATCHES:,}")
+            self.count_label.setText(text)
+            self.list_ready.emit(self.model.total)
+
+        self.count_label.setText(self.s.topic_searching)
+        step(None)
+
+    def topic_rows(self) -> list[DeskRow] | None:
+        """What the topic filter found (an export writes those), or None: no topic chosen."""
+        if self.topic_box.currentData() is None or not self._searching:
+            return None
+        return [r for r in (self.model.row(i) for i in range(self.model.total)) if r is not None]
 
     def _fetch_page(self, number: int) -> None:
         session = self.session
@@ -859,8 +936,8 @@ class DeskWindow(QMainWindow):
         # or Refresh brings the whole list back.
         self._searching = True
         self.news_button.hide()
-        generation = self.model.start(len(rows))
-        self.model.put_page(generation, 0, rows)
+        generation = self.model.start_held()
+        self.model.append(generation, rows)
         self.count_label.setText(self.s.found.format(count=len(rows), code=rows[0].reference))
         self.table.selectRow(0)
         self._show_detail(rows[0])
