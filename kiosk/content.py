@@ -615,10 +615,14 @@ class DeskStrings(_Model, frozen=True):
     new_passphrase_label: Text
     repeat_passphrase_label: Text
     change_save: Text
-    change_weak: Annotated[
-        Text,
-        Meta(description="{reason}: why the passphrase is refused, in English (kiosk.passcodes)."),
-    ]
+    weak_empty: Text
+    weak_digits: Text
+    weak_published: Text
+    weak_length: Text
+    weak_block: Text
+    weak_run: Text
+    weak_distinct: Text
+    weak_mobile: Text
     change_differ: Text
     change_done: Text
     sign_out: Text
@@ -692,6 +696,7 @@ class DeskStrings(_Model, frozen=True):
         Text, Meta(description="{who} changed the request at {when}; {status} is its status now.")
     ]
     gone: Text
+    not_saved: Text
     delete: Text
     delete_confirm: Annotated[Text, Meta(description="{reference}: the request's reference code.")]
     delete_yes: Text
@@ -737,6 +742,7 @@ class DeskStrings(_Model, frozen=True):
         Meta(description="{minutes}: minutes since the last heartbeat; {time}: its clinic time."),
     ]
     health_hours: Annotated[Text, Meta(description="{hours}: hours.")]
+    health_minutes: Annotated[Text, Meta(description="{minutes}: minutes.")]
     health_none: Text
     health_all_ok: Annotated[Text, Meta(description="{count}: how many kiosks.")]
     health_attention: Annotated[

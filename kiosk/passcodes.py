@@ -41,25 +41,47 @@ def check_entry(code: str) -> None:
         raise PasscodeError(f"the passcode must be {MIN_ENTRY_DIGITS} to {MAX_DIGITS} digits")
 
 
-def problem(code: str) -> str | None:
-    """Why ``code`` may not become the staff passcode, or None if it may."""
+# Why a passcode may not be set, by key (a program showing it in another language words it
+# itself: kiosk/ui/desk's desk.json has "weak_<key>").
+REASONS = {
+    "empty": "no passcode was given",
+    "digits": "use digits only (staff type it on the number pad)",
+    "published": "this is the published development passcode",
+    "length": "use {low} to {high} digits (this has {n})",
+    "block": "it repeats a short block (like 121212121212 or 111111111111)",
+    "run": "it counts up or down (like 012345678901)",
+    "distinct": "it uses fewer than {distinct} different digits",
+    "mobile": "it looks like a mobile phone number, which others can know",
+}
+
+
+def problem_key(code: str) -> str | None:
+    """Why ``code`` may not become the staff passcode (a key of REASONS), or None."""
     if not code:
-        return "no passcode was given"
+        return "empty"
     if not (code.isascii() and code.isdigit()):
-        return "use digits only (staff type it on the number pad)"
+        return "digits"
     if code == DEVELOPMENT_PASSCODE:
-        return "this is the published development passcode"
+        return "published"
     if not MIN_DIGITS <= len(code) <= MAX_DIGITS:
-        return f"use {MIN_DIGITS} to {MAX_DIGITS} digits (this has {len(code)})"
+        return "length"
     if _repeats_a_block(code):
-        return "it repeats a short block (like 121212121212 or 111111111111)"
+        return "block"
     if _is_run(code):
-        return "it counts up or down (like 012345678901)"
+        return "run"
     if len(set(code)) < _MIN_DISTINCT:
-        return f"it uses fewer than {_MIN_DISTINCT} different digits"
+        return "distinct"
     if _looks_like_mobile_number(code):
-        return "it looks like a mobile phone number, which others can know"
+        return "mobile"
     return None
+
+
+def problem(code: str) -> str | None:
+    """Why ``code`` may not become the staff passcode, in English, or None if it may."""
+    key = problem_key(code)
+    if key is None:
+        return None
+    return REASONS[key].format(low=MIN_DIGITS, high=MAX_DIGITS, n=len(code), distinct=_MIN_DISTINCT)
 
 
 def check_new(code: str) -> None:

@@ -376,3 +376,29 @@ def test_a_days_requests_share_one_chain_and_the_next_day_starts_another(
         for s in (first, second, next_day)
     ]
     assert opened == ["First", "Second", "Next day"]
+
+
+def test_a_forged_step_is_refused_before_the_chain_is_walked(
+    store: AppointmentStore, keypair: tuple[crypto.Sealer, crypto.Unlocked]
+) -> None:
+    """A record whose step is past any real chain (a compromised kiosk's) fails at once, and
+    leaves no chain key kept open."""
+    import time
+
+    from kiosk.store.outbox import ENVELOPE, MAX_STEPS
+
+    save_patient(store, MARKER)
+    [(*_, sealed, _state, _attempts, _error)] = _rows(store)
+    head = len(ENVELOPE) + 80
+    forged = sealed[:head] + (2**20 - 1).to_bytes(4, "big") + sealed[head + 4 :]
+    openers: dict[bytes, crypto.DataKeyOpener] = {}
+    t0 = time.perf_counter()
+    with pytest.raises(crypto.KeysError):
+        open_record(keypair[1], forged, openers)
+    assert time.perf_counter() - t0 < 0.05 and openers == {}
+    damaged = sealed[:-1] + bytes([sealed[-1] ^ 1])
+    with pytest.raises(crypto.KeysError):
+        open_record(keypair[1], damaged, openers)
+    assert openers == {}  # a key is kept only once a record opened under it
+    assert json.loads(open_record(keypair[1], sealed, openers))["personal"]["name"] == MARKER
+    assert len(openers) == 1 and MAX_STEPS == 20_000

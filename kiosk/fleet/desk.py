@@ -47,7 +47,8 @@ class DeskError(FleetError):
     """What stopped a desk step, as ``kind``: ``denied`` (wrong name or passphrase),
     ``disabled`` (the account was disabled), ``refused`` (the server does not let this PC
     in: IT's pg_hba), ``unreachable`` (the server cannot be reached; the desk retries),
-    ``failed`` (anything else). The text never holds a patient's data."""
+    ``signed-out`` (this session ended), ``failed`` (anything else). The text never holds a
+    patient's data."""
 
     def __init__(self, message: str, kind: str = "failed") -> None:
         super().__init__(message)
@@ -498,7 +499,7 @@ class DeskSession:
 
     def _key(self) -> crypto.Unlocked:
         if self._private is None:
-            raise DeskError("signed out", "disabled")
+            raise DeskError("signed out", "signed-out")
         return self._private
 
     def _step(self, run: Callable[[psycopg.Connection[Any]], _T]) -> _T:
@@ -668,8 +669,12 @@ def export_list(
         nonlocal unreadable
         try:
             for r in source:
-                ids.append(r.request_id)
-                unreadable += r.personal is None
+                if r.personal is None:
+                    # In the file (its code, kiosk and time), but not marked: nobody could
+                    # read it, so it has not reached the staff (and keeps its retention).
+                    unreadable += 1
+                else:
+                    ids.append(r.request_id)
                 yield export_row(r)
         except DeskError as exc:
             lost.append(exc)  # the file is removed; the window hears of the server
@@ -684,9 +689,16 @@ def export_list(
         log.warning("desk_export_failed reason=%s format=%s", exc.reason, fmt)
         return DeskExported(reason=exc.reason)
     try:
-        session.record_export(ids, fmt)
+        try:
+            session.record_export(ids, fmt)
+        except DeskError as exc:
+            if exc.kind != "unreachable":
+                raise
+            # The answer may be what was lost (the rows marked): marking is the same again,
+            # so once more, on a new connection, before the file is given up.
+            session.record_export(ids, fmt)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    log.info("desk_exported count=%d format=%s", len(ids), fmt)
-    return DeskExported(path, len(ids), unreadable)
+    log.info("desk_exported count=%d format=%s", len(ids) + unreadable, fmt)
+    return DeskExported(path, len(ids) + unreadable, unreadable)

@@ -98,6 +98,9 @@ class OutboxState:
 # once (one X25519) and each request with a hash and a symmetric cipher: 100,000 requests
 # export in a second, not in minutes.
 ENVELOPE = b"KRQ2"
+# A kiosk starts a new chain after this many requests (or a day): a step beyond it is a
+# damaged or forged record, and the desk never walks that far down a chain for it.
+MAX_STEPS = 20_000
 _SEALED_KEY = 80  # crypto_box_seal of a 32-byte key
 _HEAD = len(ENVELOPE) + _SEALED_KEY + 4
 
@@ -119,16 +122,26 @@ def open_record(
     if sealed.startswith(ENVELOPE) and len(sealed) > _HEAD:
         head = sealed[len(ENVELOPE) : len(ENVELOPE) + _SEALED_KEY]
         step = int.from_bytes(sealed[_HEAD - 4 : _HEAD], "big")
+        if step >= MAX_STEPS:
+            raise KeysError("a sealed value is damaged or belongs to another key")
         opener = openers.get(head) if openers is not None else None
-        if opener is None:
-            try:
-                opener = private.open_data_key(head)
-            except KeysError:
-                opener = None
-            if opener is not None and openers is not None:
-                openers[head] = opener
         if opener is not None:
             return opener.open(sealed[_HEAD:], step)
+        try:
+            opener = private.open_data_key(head)
+        except KeysError:
+            opener = None
+        if opener is not None:
+            try:
+                plain = opener.open(sealed[_HEAD:], step)
+            except KeysError:
+                opener.wipe()  # kept only once a record opened under it
+                raise
+            if openers is not None:
+                openers[head] = opener
+            else:
+                opener.wipe()
+            return plain
     # The first release's envelope (or, once in 2^32, one that starts like this one).
     return private.open(sealed)
 

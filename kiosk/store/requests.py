@@ -26,7 +26,7 @@ import msgspec
 from sqlite_utils import Database
 
 from kiosk.appointment import AppointmentRequest
-from kiosk.crypto import MAX_CHAIN_STEPS, DataKeyOpener, KeysError, Sealer, Unlocked, WritingKey
+from kiosk.crypto import DataKeyOpener, KeysError, Sealer, Unlocked, WritingKey
 from kiosk.store.db import (
     StoreError,
     _Corrupt,
@@ -35,7 +35,7 @@ from kiosk.store.db import (
     _open,
     write_transaction,
 )
-from kiosk.store.outbox import Outbox, enqueue, sealed_record
+from kiosk.store.outbox import MAX_STEPS, Outbox, enqueue, sealed_record
 
 log = logging.getLogger(__name__)
 
@@ -381,7 +381,7 @@ class AppointmentStore:
         assert self._sealer is not None
         now = self._monotonic()
         key = self._outbox_key
-        if key is None or now - key.started >= OUTBOX_KEY_SECONDS or key.step >= MAX_CHAIN_STEPS:
+        if key is None or now - key.started >= OUTBOX_KEY_SECONDS or key.step >= MAX_STEPS:
             if key is not None:
                 key.wipe()
             key = self._outbox_key = WritingKey(self._sealer, now)

@@ -97,6 +97,17 @@ def test_staff_sign_in_with_the_keyboard_and_work_with_shortcuts(
     keys.press("Control_L", "z")
     qtbot.waitUntil(lambda: window.model.row(0).status == "new", timeout=10_000)
 
+    # A note typed, then Ctrl+M and Ctrl+Z: the mark is undone, not the typing.
+    finger.tap(centre(window.note_field))
+    qtbot.waitUntil(lambda: window.note_field.hasFocus())
+    keys.type("called")
+    qtbot.waitUntil(lambda: window.note_field.toPlainText() == "called")
+    keys.press("Control_L", "m")
+    qtbot.waitUntil(lambda: window.model.row(0).status == "contacted", timeout=10_000)
+    qtbot.waitUntil(lambda: window.undo_button.isVisible())
+    keys.press("Control_L", "z")
+    qtbot.waitUntil(lambda: window.model.row(0).status == "new", timeout=10_000)
+
     # Sign out with the mouse: the sign-in page, nothing of the list left.
     finger.tap(centre(window.sign_out_button))
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.sign_in_page)

@@ -25,8 +25,6 @@ def choose_and_export(window: DeskWindow) -> None:
 
 def export_to(window: DeskWindow, folder: Path, fmt: str) -> None:
     """Export the list the filters make now, as ``fmt``, into ``folder``."""
-    from kiosk.ui.desk.window import _attempt
-
     session = window.session
     if session is None or window.exporting:
         return
@@ -35,12 +33,11 @@ def export_to(window: DeskWindow, folder: Path, fmt: str) -> None:
     window.export_button.setEnabled(False)
     window.statusBar().showMessage(window.s.exporting)
     filters, asof, zone = window.current_filters(), window.export_asof(), window.zone_name
-    given = window.topic_rows()  # a topic's rows, found and opened already
-    window.runner.submit(
+    given = window.held_rows()  # what a search or a topic found, as shown
+    window._submit(
         "desk-export",
-        _attempt(lambda: export_list(session, filters, asof, fmt, folder, zone, given)),
+        lambda: export_list(session, filters, asof, fmt, folder, zone, given),
         lambda outcome: _exported(window, outcome),
-        lambda error: _export_failed(window, error),
     )
 
 
@@ -69,10 +66,3 @@ def _exported(window: DeskWindow, outcome: Outcome) -> None:
     window.export_message.show()
     window.exported.emit(result)
     window.reload()
-
-
-def _export_failed(window: DeskWindow, _error: str) -> None:
-    window.exporting = False
-    window.export_button.setEnabled(True)
-    window.export_message.setText(window.s.export_failed)
-    window.export_message.show()

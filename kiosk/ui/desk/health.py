@@ -126,6 +126,8 @@ class HealthModel(QAbstractTableModel):
         if column == self.OLDEST:
             if not r.oldest_pending_s:
                 return ""
+            if r.oldest_pending_s < 3600:
+                return self._s.health_minutes.format(minutes=r.oldest_pending_s // 60)
             return self._s.health_hours.format(hours=r.oldest_pending_s // 3600)
         return None
 

@@ -54,7 +54,6 @@ class Names:
 
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
@@ -243,11 +242,12 @@ class DeskRequestsModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Asked for about ten roles of each cell at every paint: the ones shown first, the
         # rest answered before any lookup (scrolling costs what painting costs).
-        if role == _DISPLAY or role == _TOOLTIP:
+        # (No tooltips: they would show names again, and read them as rich text.)
+        if role == _DISPLAY:
             number, i = divmod(index.row(), self.page_rows)
             cells = self._cells.get(number)
             if cells is None:
-                if role == _DISPLAY and not self._held:
+                if not self._held:
                     self._want(number)
                     return "…"
                 return None

@@ -54,6 +54,9 @@ QPushButton#desk-mark-contacted:disabled, QPushButton#desk-export:disabled {
     background: $surface; color: $muted; border-color: $border;
 }
 QPushButton#desk-delete { color: $error; }
+QScrollArea#desk-detail-scroll, QScrollArea#desk-detail-scroll > QWidget > QWidget {
+    background: transparent;
+}
 QTableView {
     background: $surface; alternate-background-color: $zebra; gridline-color: $border;
     selection-background-color: $primary; selection-color: $on_primary;

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -88,6 +89,17 @@ def _attempt(work: Callable[[], Any]) -> Callable[[], Outcome]:
 SignIn = Callable[[DeskTarget, str, str], DeskSession]
 
 
+# What counts as using the desk: reading with the wheel or moving the mouse too.
+_USE = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.Wheel,
+        QEvent.Type.MouseMove,
+    }
+)
+
+
 class _Activity(QObject):
     """Any key or mouse press in the application: the desk is in use."""
 
@@ -96,7 +108,7 @@ class _Activity(QObject):
         self._poke = poke
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress):
+        if event.type() in _USE:
             self._poke()
         return False
 
@@ -144,6 +156,9 @@ class DeskWindow(QMainWindow):
         zone = self.zone
         self.exporting = False
         self.last_export_folder: Path | None = None
+        self._delete_box: QMessageBox | None = None
+        self._copied = False
+        QApplication.clipboard().dataChanged.connect(self._clipboard_changed)
         self._cost = cost
         self._sign_in = sign_in or (
             lambda t, account, phrase: DeskSession.sign_in(t, account, phrase, cost=cost)
@@ -265,6 +280,9 @@ class DeskWindow(QMainWindow):
         self.change_message.hide()
         self.save_passphrase = QPushButton(s.change_save)
         self.save_passphrase.setObjectName("desk-save-passphrase")
+        self.cancel_passphrase = QPushButton(s.sign_out)
+        self.cancel_passphrase.setObjectName("desk-cancel-passphrase")
+        self.cancel_passphrase.clicked.connect(lambda: self.sign_out(""))
         form = QFormLayout()
         form.addRow(s.new_passphrase_label, self.new_field)
         form.addRow(s.repeat_passphrase_label, self.repeat_field)
@@ -275,7 +293,10 @@ class DeskWindow(QMainWindow):
         inner.addWidget(hint)
         inner.addLayout(form)
         inner.addWidget(self.change_message)
-        inner.addWidget(self.save_passphrase)
+        row = QHBoxLayout()
+        row.addWidget(self.cancel_passphrase)
+        row.addWidget(self.save_passphrase, 1)
+        inner.addLayout(row)
         _centre(page, card)
         self.save_passphrase.clicked.connect(self.change_passphrase)
         self.new_field.returnPressed.connect(self.repeat_field.setFocus)
@@ -347,23 +368,30 @@ class DeskWindow(QMainWindow):
         self.refresh_button.setObjectName("desk-refresh")
         self.refresh_button.clicked.connect(self.reload)
 
+        # Two rows: the search and its buttons, then the filters (one row would not fit
+        # 1366 pixels in Turkish).
+        search = QHBoxLayout()
+        search.addWidget(self.find_field, 1)
+        topic_caption = QLabel(s.topic_label)
+        topic_caption.setBuddy(self.topic_box)
+        search.addWidget(topic_caption)
+        search.addWidget(self.topic_box)
+        search.addStretch(1)
+        search.addWidget(self.clear_button)
+        search.addWidget(self.refresh_button)
         filters = QHBoxLayout()
-        filters.addWidget(self.find_field)
         for label, widget in (
             (s.site_label, self.site_box),
             (s.kiosk_label, self.kiosk_box),
             (s.status_label, self.status_box),
             (s.from_label, self.from_date),
             (s.to_label, self.to_date),
-            (s.topic_label, self.topic_box),
         ):
             caption = QLabel(label)
             caption.setBuddy(widget)
             filters.addWidget(caption)
             filters.addWidget(widget)
-        filters.addWidget(self.clear_button)
         filters.addStretch(1)
-        filters.addWidget(self.refresh_button)
         for box in (self.site_box, self.kiosk_box, self.status_box, self.topic_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             box.currentIndexChanged.connect(self._filters_changed)
@@ -412,7 +440,8 @@ class DeskWindow(QMainWindow):
         header.setStretchLastSection(True)
         header.setSectionsMovable(False)
         for column, width in enumerate((90, 130, 95, 170, 145, 90, 150, 90, 90, 90)):
-            header.resizeSection(column, width)
+            # At least its title's width, in any language.
+            header.resizeSection(column, max(width, header.sectionSizeFromContents(column).width()))
         header.sortIndicatorChanged.connect(self._sort_changed)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.verticalScrollBar().valueChanged.connect(lambda _v: self._visible_pages())
@@ -427,6 +456,7 @@ class DeskWindow(QMainWindow):
         self.splitter = splitter
 
         layout = QVBoxLayout(tab)
+        layout.addLayout(search)
         layout.addLayout(filters)
         layout.addLayout(above)
         layout.addWidget(self.export_message)
@@ -441,6 +471,9 @@ class DeskWindow(QMainWindow):
         edit.setMinimumDate(_ANY_DATE)
         edit.setSpecialValueText(self.s.any_date)
         edit.setDate(_ANY_DATE)
+        # Wide enough for "Any date" in the console's language, not only for a date.
+        wide = edit.fontMetrics().horizontalAdvance(self.s.any_date + "  ") + 48
+        edit.setMinimumWidth(max(edit.sizeHint().width(), wide))
         return edit
 
     def _build_detail(self) -> QWidget:
@@ -456,11 +489,18 @@ class DeskWindow(QMainWindow):
         self.detail_fields.setWordWrap(True)
         self.detail_fields.setTextFormat(Qt.TextFormat.PlainText)
         self.detail_fields.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_fields.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # In a scroll area: a long e-mail or a large text size never cuts a line off.
+        fields = QScrollArea()
+        fields.setObjectName("desk-detail-scroll")
+        fields.setWidget(self.detail_fields)
+        fields.setWidgetResizable(True)
+        fields.setFrameShape(QFrame.Shape.NoFrame)
         self.note_field = QPlainTextEdit()
         self.note_field.setObjectName("desk-note")
         self.note_field.setPlaceholderText(s.note_placeholder)
         self.note_field.setTabChangesFocus(True)
-        self.note_field.setMaximumHeight(110)
+        self.note_field.setMaximumHeight(80)
         self.detail_message = QLabel("")
         self.detail_message.setObjectName("desk-detail-message")
         self.detail_message.setWordWrap(True)
@@ -487,13 +527,12 @@ class DeskWindow(QMainWindow):
         lower.addWidget(self.delete_button)
         layout = QVBoxLayout(panel)
         layout.addWidget(self.detail_title)
-        layout.addWidget(self.detail_fields)
+        layout.addWidget(fields, 1)
         layout.addWidget(QLabel(s.note_label))
         layout.addWidget(self.note_field)
         layout.addWidget(self.detail_message)
         layout.addLayout(buttons)
         layout.addLayout(lower)
-        layout.addStretch(1)
         self._show_detail(None)
         return panel
 
@@ -582,12 +621,7 @@ class DeskWindow(QMainWindow):
         self.sign_in_message.show()
         target = self.target
         sign_in = self._sign_in
-        self.runner.submit(
-            "desk-sign-in",
-            _attempt(lambda: sign_in(target, account, phrase)),
-            self._signed_in,
-            self._failed,
-        )
+        self._submit("desk-sign-in", lambda: sign_in(target, account, phrase), self._signed_in)
 
     def _signed_in(self, outcome: Outcome) -> None:
         if outcome.error is not None:
@@ -621,9 +655,9 @@ class DeskWindow(QMainWindow):
 
     def change_passphrase(self) -> None:
         new, again = self.new_field.text(), self.repeat_field.text()
-        problem = passcodes.problem(new)
-        if problem is not None:
-            self._change_problem(self.s.change_weak.format(reason=problem))
+        reason = passcodes.problem_key(new)
+        if reason is not None:
+            self._change_problem(getattr(self.s, f"weak_{reason}"))
             return
         if new != again:
             self._change_problem(self.s.change_differ)
@@ -635,11 +669,10 @@ class DeskWindow(QMainWindow):
         self.new_field.clear()
         self.repeat_field.clear()
         cost = self._cost
-        self.runner.submit(
+        self._submit(
             "desk-passphrase",
-            _attempt(lambda: session.set_passphrase(new, cost=cost)),
+            lambda: session.set_passphrase(new, cost=cost),
             self._passphrase_changed,
-            self._failed,
         )
 
     def _change_problem(self, text: str) -> None:
@@ -683,11 +716,18 @@ class DeskWindow(QMainWindow):
         self._undo = None
         self.undo_button.hide()
         self._show_detail(None)
-        self.find_field.clear()
-        self.note_field.clear()
-        self.new_field.clear()
-        self.repeat_field.clear()
-        self.passphrase_field.clear()
+        if self._delete_box is not None:
+            self._delete_box.close()  # a question left open over the sign-in page
+        # setText(""), not clear(): a line edit's undo would bring what was typed back.
+        for field in (self.find_field, self.new_field, self.repeat_field, self.passphrase_field):
+            field.setText("")
+        self.note_field.setPlainText("")  # its undo history goes with it
+        if self._copied:
+            # Whatever was copied while signed in may be a name or a number from the list.
+            self._copied = False
+            QApplication.clipboard().clear()
+        self.exporting = False
+        self.export_button.setEnabled(True)
         self.account_name.clear()
         self.count_label.clear()
         self.news_button.hide()
@@ -698,6 +738,10 @@ class DeskWindow(QMainWindow):
         self._lost = False
         self.show_sign_in(reason)
         self.signed_out.emit(reason)
+
+    def _clipboard_changed(self) -> None:
+        if self.session is not None:
+            self._copied = True
 
     def _poke(self) -> None:
         if self.session is not None:
@@ -774,12 +818,7 @@ class DeskWindow(QMainWindow):
         if topic is not None:
             self._scan_topic(topic)
             return
-        self.runner.submit(
-            "desk-count",
-            _attempt(lambda: session.count(filters, asof)),
-            self._counted,
-            self._failed,
-        )
+        self._submit("desk-count", lambda: session.count(filters, asof), self._counted)
 
     def _counted(self, outcome: Outcome) -> None:
         if self._server_error(outcome):
@@ -812,17 +851,14 @@ class DeskWindow(QMainWindow):
         checked = [0]
 
         def step(after: DeskRow | None) -> None:
-            self.runner.submit(
+            self._submit(
                 "desk-topic",
-                _attempt(
-                    lambda: (
-                        session.page(filters, asof, after=after, limit=TOPIC_PAGE)
-                        if generation == self.model.generation
-                        else None
-                    )
+                lambda: (
+                    session.page(filters, asof, after=after, limit=TOPIC_PAGE)
+                    if generation == self.model.generation
+                    else None
                 ),
                 lambda outcome: stepped(outcome),
-                self._failed,
             )
 
         def stepped(outcome: Outcome) -> None:
@@ -851,9 +887,10 @@ class DeskWindow(QMainWindow):
         self.count_label.setText(self.s.topic_searching)
         step(None)
 
-    def topic_rows(self) -> list[DeskRow] | None:
-        """What the topic filter found (an export writes those), or None: no topic chosen."""
-        if self.topic_box.currentData() is None or not self._searching:
+    def held_rows(self) -> list[DeskRow] | None:
+        """What a search or the topic filter found (an export writes those, as shown), or
+        None: the list is the server's."""
+        if not self._searching:
             return None
         return [r for r in (self.model.row(i) for i in range(self.model.total)) if r is not None]
 
@@ -886,7 +923,7 @@ class DeskWindow(QMainWindow):
                 return
             self.model.put_page(generation, number, outcome.value)
 
-        self.runner.submit("desk-page", _attempt(work), done, self._failed)
+        self._submit("desk-page", work, done)
 
     def _page_still_wanted(self, generation: int, number: int) -> bool:
         """Whether a page asked for while scrolling past is still on screen (read from the
@@ -918,9 +955,7 @@ class DeskWindow(QMainWindow):
         text = self.find_field.text().strip()
         if session is None or not text:
             return
-        self.runner.submit(
-            "desk-find", _attempt(lambda: session.find(text)), self._found, self._failed
-        )
+        self._submit("desk-find", lambda: session.find(text), self._found)
 
     def _found(self, outcome: Outcome) -> None:
         if self._server_error(outcome):
@@ -1025,11 +1060,10 @@ class DeskWindow(QMainWindow):
             return
         for button in (self.mark_button, self.unmark_button, self.save_note_button):
             button.setEnabled(False)
-        self.runner.submit(
+        self._submit(
             "desk-mark",
-            _attempt(lambda: session.mark(row, status, note)),
+            lambda: session.mark(row, status, note),
             lambda outcome: self._marked(row, outcome),
-            self._failed,
         )
 
     def save_note(self) -> None:
@@ -1042,10 +1076,16 @@ class DeskWindow(QMainWindow):
             self._show_detail(self._selected)
             return
         marked: Marked = outcome.value
+        # What is said about a request is said beside that request only.
+        shown = self._selected is not None and self._selected.request_id == before.request_id
         if marked.gone:
-            self._detail_problem(self.s.gone)
+            if shown:
+                self._detail_problem(self.s.gone)
             return
         if not marked.ok:
+            if not shown:
+                self.statusBar().showMessage(self.s.not_saved, 10_000)
+                return
             self._detail_problem(
                 self.s.conflict.format(
                     who=marked.changed_by or "?",
@@ -1063,6 +1103,9 @@ class DeskWindow(QMainWindow):
         self.undo_timer.start()
         text = self.s.marked_contacted if marked.status == "contacted" else self.s.saved
         self.statusBar().showMessage(text, UNDO_SECONDS * 1000)
+        if self.note_field.hasFocus():
+            # Ctrl+Z now undoes the mark, not the typing of its note.
+            self.table.setFocus()
         self._refresh_selected(before)
 
     def _refresh_selected(self, row: DeskRow) -> None:
@@ -1085,9 +1128,7 @@ class DeskWindow(QMainWindow):
                             self._detail_problem(message)
                     return
 
-        self.runner.submit(
-            "desk-refresh-row", _attempt(lambda: session.find(reference)), done, self._failed
-        )
+        self._submit("desk-refresh-row", lambda: session.find(reference), done)
 
     def undo(self) -> None:
         session, pending = self.session, self._undo
@@ -1095,11 +1136,10 @@ class DeskWindow(QMainWindow):
             return
         before, marked = pending
         self._forget_undo()
-        self.runner.submit(
+        self._submit(
             "desk-undo",
-            _attempt(lambda: session.undo(before, marked)),
+            lambda: session.undo(before, marked),
             lambda outcome: self._undone(before, outcome),
-            self._failed,
         )
 
     def _undone(self, before: DeskRow, outcome: Outcome) -> None:
@@ -1133,15 +1173,17 @@ class DeskWindow(QMainWindow):
         yes = box.addButton(self.s.delete_yes, QMessageBox.ButtonRole.DestructiveRole)
         no = box.addButton(self.s.delete_no, QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(no)
-        box.exec()
-        if box.clickedButton() is not yes:
-            return
-        self.runner.submit(
-            "desk-delete",
-            _attempt(lambda: session.delete([row.request_id])),
-            self._deleted,
-            self._failed,
-        )
+
+        def answered() -> None:
+            self._delete_box = None
+            box.deleteLater()
+            if box.clickedButton() is yes and self.session is session:
+                self._submit("desk-delete", lambda: session.delete([row.request_id]), self._deleted)
+
+        # Not exec(): a sign-out (the idle one too) closes it, and nothing is deleted then.
+        box.finished.connect(answered)
+        self._delete_box = box
+        box.open()
 
     def _deleted(self, outcome: Outcome) -> None:
         if self._server_error(outcome):
@@ -1174,9 +1216,7 @@ class DeskWindow(QMainWindow):
         session = self.session
         if session is None:
             return
-        self.runner.submit(
-            "desk-health", _attempt(session.health), self._health_loaded, self._failed
-        )
+        self._submit("desk-health", session.health, self._health_loaded)
 
     def _health_loaded(self, outcome: Outcome) -> None:
         if self._server_error(outcome):
@@ -1188,9 +1228,7 @@ class DeskWindow(QMainWindow):
         session = self.session
         if session is None:
             return
-        self.runner.submit(
-            "desk-kiosks", _attempt(session.kiosks), self._kiosks_loaded, self._failed
-        )
+        self._submit("desk-kiosks", session.kiosks, self._kiosks_loaded)
 
     def _kiosks_loaded(self, outcome: Outcome) -> None:
         if self._server_error(outcome):
@@ -1227,9 +1265,7 @@ class DeskWindow(QMainWindow):
                 self.news_button.setText(self.s.news.format(count=arrived))
                 self.news_button.show()
 
-        self.runner.submit(
-            "desk-news", _attempt(lambda: session.count(filters, None)), done, self._failed
-        )
+        self._submit("desk-news", lambda: session.count(filters, None), done)
 
     def run_retention(self) -> None:
         session = self.session
@@ -1240,7 +1276,7 @@ class DeskWindow(QMainWindow):
             if outcome.error is None and sum(outcome.value):
                 log.info("desk_retention destroyed=%d", sum(outcome.value))
 
-        self.runner.submit("desk-retention", _attempt(session.apply_retention), done, self._failed)
+        self._submit("desk-retention", session.apply_retention, done)
 
     def _retry(self) -> None:
         session = self.session
@@ -1257,9 +1293,23 @@ class DeskWindow(QMainWindow):
             elif self._ends_session(outcome.error):
                 return
 
-        self.runner.submit(
-            "desk-retry", _attempt(lambda: session.count(filters, None)), done, self._failed
-        )
+        self._submit("desk-retry", lambda: session.count(filters, None), done)
+
+    def _submit(self, name: str, work: Callable[[], Any], done: Callable[[Outcome], None]) -> None:
+        """``work`` on the worker, then ``done(outcome)`` here, but only for the session
+        that asked: a result that arrives after signing out (or in again) is dropped, never
+        shown to the next person."""
+        session = self.session
+
+        def landed(outcome: Outcome) -> None:
+            if self.session is session:
+                done(outcome)
+
+        def failed(error: str) -> None:
+            if self.session is session:
+                self._failed(error)
+
+        self.runner.submit(name, _attempt(work), landed, failed)
 
     def _server_error(self, outcome: Outcome) -> bool:
         """Handle a step's error (True: there was one). A lost server is said in the status
@@ -1294,6 +1344,8 @@ class DeskWindow(QMainWindow):
     def _failed(self, error: str) -> None:
         # A step raised something no DeskError names: logged by the runner (its type only).
         self.statusBar().showMessage(self.s.failed, 10_000)
+        self.exporting = False
+        self.export_button.setEnabled(True)
         if self.pages.currentWidget() is self.sign_in_page:
             self.show_sign_in(self.s.failed)
         elif self.pages.currentWidget() is self.change_page:
