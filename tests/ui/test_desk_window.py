@@ -485,3 +485,21 @@ def test_a_weak_passphrase_is_refused_in_the_consoles_language(
     assert "rastgele" in strings.weak_run
     window.sign_out("")
     window.runner.wait(10_000)
+
+
+def test_left_unused_the_console_signs_out_and_says_why(
+    qtbot: QtBot,
+    staff: Callable[[str], None],
+    make_window: Callable[..., DeskWindow],
+    fleet: dict[str, list[str]],
+) -> None:
+    staff("pinar")
+    window = make_window()
+    signed_in(qtbot, window, "pinar")
+    window._idle.setInterval(300)  # (10 minutes in use)
+    window._poke()
+    with qtbot.waitSignal(window.signed_out, timeout=5_000) as out:
+        pass
+    assert out.args == ["You were signed out after 10 minutes without use."]
+    assert window.sign_in_message.text() == out.args[0]
+    assert window.model.rowCount() == 0

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from pgserver import Central
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
@@ -47,7 +48,9 @@ def desk(
     desk_app()  # the desk's font and size on the suite's application
     strings, _lang = load_desk_strings(bundled_content_dir(), "en")
     window = DeskWindow(central.desk_target(), strings, "Europe/Istanbul", cost=crypto.MIN_COST)
-    window.resize(1366, 768)
+    # A reception PC's 1366×768, or the screen's width where it is narrower (portrait).
+    free = QApplication.primaryScreen().availableGeometry().size()
+    window.resize(QSize(1366, 768).boundedTo(free))
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()

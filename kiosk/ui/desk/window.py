@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -518,7 +518,8 @@ class DeskWindow(QMainWindow):
         self.delete_button = QPushButton(s.delete)
         self.delete_button.setObjectName("desk-delete")
         self.delete_button.clicked.connect(self.confirm_delete)
-        buttons = QHBoxLayout()
+        # One above the other: each whole, in any language, however narrow the panel.
+        buttons = QVBoxLayout()
         buttons.addWidget(self.mark_button)
         buttons.addWidget(self.unmark_button)
         lower = QHBoxLayout()
@@ -1366,14 +1367,22 @@ class DeskWindow(QMainWindow):
             return None
         return QSettings(str(self._state_file), QSettings.Format.IniFormat)
 
+    def _first_size(self) -> None:
+        """1366×768 (a reception PC's screen), or the screen's free area if smaller."""
+        size = QSize(1366, 768)
+        screen = QApplication.primaryScreen()
+        if screen is not None:
+            size = size.boundedTo(screen.availableGeometry().size())
+        self.resize(size)
+
     def _restore_state(self) -> None:
         store = self._settings_store()
         if store is None:
-            self.resize(1366, 768)
+            self._first_size()
             return
         geometry = store.value("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1366, 768)
+            self._first_size()
         columns = store.value("columns")
         if columns is not None:
             self.table.horizontalHeader().restoreState(columns)
