@@ -460,7 +460,31 @@ END $$;
 
 -- An export was written and read back: its requests are marked exported (new ones only;
 -- the version stays, a colleague's later "contacted" is not a conflict with a file).
-CREATE FUNCTION fleet.desk_exported(p_ids uuid[], p_format text) RETURNS integer
+-- The desk marks an export's pages as it writes them, in one transaction it commits only
+-- once the file is read back (desk_exported then audits the whole): the marking runs beside
+-- the writing, and a failed export marks nothing.
+CREATE FUNCTION fleet.desk_exporting(p_ids uuid[]) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+  n integer;
+BEGIN
+  -- Only the rows that change are written (an export again of what was exported already
+  -- writes nothing).
+  UPDATE request q SET exported_at = coalesce(q.exported_at, now()),
+    status = CASE WHEN q.status = 'new' THEN 'exported' ELSE q.status END,
+    reached_at = coalesce(q.reached_at, now())
+  WHERE q.request_id = ANY (p_ids)
+    AND (q.exported_at IS NULL OR q.status = 'new' OR q.reached_at IS NULL);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+
+-- An export was written and read back: its requests (p_ids; those its pages marked
+-- already may be left out, p_count is then the file's) are marked exported, and it is
+-- audited. The version stays: a colleague's later "contacted" is no conflict with a file.
+CREATE FUNCTION fleet.desk_exported(p_ids uuid[], p_format text, p_count integer DEFAULT NULL)
+RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
 DECLARE
   me text := _staff();
@@ -469,14 +493,8 @@ BEGIN
   IF p_format IS NULL OR p_format NOT IN ('csv', 'xlsx') THEN
     RAISE EXCEPTION 'unknown export format' USING ERRCODE = '22023';
   END IF;
-  -- Only the rows that change are written (an export again of what was exported already
-  -- writes nothing); n counts every request of the file.
-  UPDATE request q SET exported_at = coalesce(q.exported_at, now()),
-    status = CASE WHEN q.status = 'new' THEN 'exported' ELSE q.status END,
-    reached_at = coalesce(q.reached_at, now())
-  WHERE q.request_id = ANY (p_ids)
-    AND (q.exported_at IS NULL OR q.status = 'new' OR q.reached_at IS NULL);
-  SELECT count(*) INTO n FROM request q WHERE q.request_id = ANY (p_ids);
+  PERFORM desk_exporting(p_ids);
+  n := coalesce(p_count, (SELECT count(*) FROM request q WHERE q.request_id = ANY (p_ids)));
   PERFORM _desk_audit(me, 'exported', jsonb_build_object('count', n, 'format', p_format));
   RETURN n;
 END $$;
@@ -576,7 +594,8 @@ GRANT EXECUTE ON FUNCTION
   fleet.desk_find(text),
   fleet.desk_export_page(text, text, text, timestamptz, timestamptz, timestamptz,
     timestamptz, uuid, integer),
-  fleet.desk_mark(uuid, integer, text, bytea), fleet.desk_exported(uuid[], text),
+  fleet.desk_mark(uuid, integer, text, bytea), fleet.desk_exporting(uuid[]),
+  fleet.desk_exported(uuid[], text, integer),
   fleet.desk_delete(uuid[]), fleet.desk_kiosks(), fleet.desk_health(), fleet.desk_settings(),
   fleet.apply_retention()
   TO {DESK_GROUP};

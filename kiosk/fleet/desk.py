@@ -407,8 +407,16 @@ class DeskSession:
     def export_rows(
         self, filters: Filters, asof: dt.datetime | None, page: int = EXPORT_PAGE
     ) -> Iterator[DeskRow]:
-        """Every request of the list, oldest first, read a page at a time (keyset): the next
-        page is fetched on a thread of its own while this one is opened and written."""
+        """Every request of the list, oldest first, opened (see export_pages)."""
+        for rows in self.export_pages(filters, asof, page):
+            yield from (self._open_row(r) for r in rows)
+
+    def export_pages(
+        self, filters: Filters, asof: dt.datetime | None, page: int = EXPORT_PAGE
+    ) -> Iterator[list[Any]]:
+        """Every request of the list as the server sends it (sealed), oldest first, a page
+        at a time (keyset): the next page is fetched on a thread of its own while this one
+        is opened and written."""
         from concurrent.futures import ThreadPoolExecutor
 
         def fetch(after: tuple[dt.datetime | None, str | None]) -> list[Any]:
@@ -429,13 +437,39 @@ class DeskSession:
                     if len(rows) == page
                     else None
                 )
-                for r in rows:
-                    yield self._open_row(r)
+                yield rows
 
-    def record_export(self, request_ids: Sequence[str], fmt: str) -> int:
+    def export_record(self, r: Sequence[Any]) -> tuple[str, Any, bool]:
+        """A row of export_pages opened straight into what the file writes: (request id,
+        kiosk.store.ExportRow, whether it opened)."""
+        from kiosk.store import ExportRow
+
+        try:
+            record: SealedRecord | None = _decode_record(self._open(bytes(r[12])))
+        except (crypto.KeysError, msgspec.DecodeError, msgspec.ValidationError):
+            record = None
+        row = ExportRow(
+            id=0,
+            reference=r[1] or (record.reference if record else ""),
+            created_at=r[4].astimezone(dt.UTC).isoformat(timespec="seconds"),
+            language=record.language if record else "",
+            status=r[6],
+            personal=record.personal if record else None,
+            marketing=record.consents.items if record else MarketingConsents(),
+            kiosk_id=r[2],
+            site=r[3],
+        )
+        return str(r[0]), row, record is not None
+
+    def exporting(self, fmt: str) -> ExportMarks:
+        """Marks for an export's pages, in a transaction of their own (see ExportMarks)."""
+        return ExportMarks(self, fmt)
+
+    def record_export(self, request_ids: Sequence[str], fmt: str, count: int | None = None) -> int:
         def run(conn: psycopg.Connection[Any]) -> int:
             found = conn.execute(
-                "SELECT fleet.desk_exported(%s::uuid[], %s)", [list(request_ids), fmt]
+                "SELECT fleet.desk_exported(%s::uuid[], %s, %s)",
+                [list(request_ids), fmt, count],
             ).fetchone()
             return int(found[0]) if found else 0
 
@@ -525,6 +559,12 @@ class DeskSession:
                     self._conn = None
                 log.warning("desk_step_failed kind=%s", error.kind)
                 raise error from exc
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """A connection of its own (an export's marks), signed in as this session is."""
+        with self._lock:
+            self._key()
+            return self._reconnect()
 
     def _reconnect(self) -> psycopg.Connection[Any]:
         try:
@@ -640,6 +680,70 @@ def export_row(r: DeskRow) -> Any:
     )
 
 
+class ExportMarks:
+    """An export's requests marked exported page by page as the file is written, on a
+    connection and a thread of their own, in one transaction: :meth:`commit` once the file
+    is read back (then audited as one export), :meth:`abandon` when it failed (nothing
+    marked). The server's work runs beside the writing instead of after it."""
+
+    def __init__(self, session: DeskSession, fmt: str) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._session = session
+        self._fmt = fmt
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="desk-marks")
+        self._conn: psycopg.Connection[Any] | None = None
+        self._done: list[Any] = [self._pool.submit(self._begin)]
+
+    def _begin(self) -> None:
+        self._conn = self._session._connection()
+        self._conn.execute("BEGIN")
+
+    def _run(self, sql: str, args: list[Any]) -> None:
+        if self._conn is not None:  # (None: it did not open; commit raises why)
+            self._conn.execute(sql, args)
+
+    def add(self, request_ids: list[str]) -> None:
+        if request_ids:
+            self._done.append(
+                self._pool.submit(
+                    self._run, "SELECT fleet.desk_exporting(%s::uuid[])", [request_ids]
+                )
+            )
+
+    def commit(self, count: int) -> None:
+        """Audit the export (``count`` requests in the file) and commit. Raises DeskError."""
+        import psycopg
+
+        self._done.append(
+            self._pool.submit(
+                self._run,
+                "SELECT fleet.desk_exported('{}'::uuid[], %s, %s)",
+                [self._fmt, count],
+            )
+        )
+        self._done.append(self._pool.submit(self._run, "COMMIT", []))
+        try:
+            for future in self._done:
+                future.result()
+        except psycopg.Error as exc:
+            raise _classify(exc) from exc
+        finally:
+            self._close()
+
+    def abandon(self) -> None:
+        """Roll back: nothing of this export is marked."""
+        for future in self._done:
+            future.exception()  # (waited for; the outcome is the rollback's)
+        self._close()
+
+    def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()  # an open transaction is rolled back with it
+        self._pool.shutdown(wait=True)
+
+
 def export_list(
     session: DeskSession,
     filters: Filters,
@@ -649,11 +753,13 @@ def export_list(
     zone: str,
     given: Sequence[DeskRow] | None = None,
 ) -> DeskExported:
-    """Write the list ``filters`` make (as of ``asof``), or the rows ``given`` (what a topic
-    filter found, already opened), to a new file in ``folder``, read it back, then mark its
-    requests exported on the server; if that fails the file is removed (a file always means
-    its requests were marked). Runs on the desk's worker. Raises DeskError (the server); an
-    ExportError is returned as its reason."""
+    """Write the list ``filters`` make (as of ``asof``), or the rows ``given`` (what a search
+    or a topic filter found, already opened), to a new file in ``folder``, read it back,
+    and mark its requests exported on the server: page by page as they are written, in one
+    transaction committed once the file is read back; if that fails the file is removed (a
+    file always means its requests were marked). A request that does not open is written
+    (its code, kiosk and time) but not marked: it has not reached the staff. Runs on the
+    desk's worker. Raises DeskError (the server); an ExportError is returned as its reason."""
     from kiosk.export import ExportError, ExportStyle, Target, write_export
 
     ids: list[str] = []
@@ -661,21 +767,32 @@ def export_list(
     count = len(given) if given is not None else session.count(filters, asof)
     if not count:
         return DeskExported(reason="empty")
-    source = iter(given) if given is not None else session.export_rows(filters, asof)
-
+    marks = session.exporting(fmt)
     lost: list[DeskError] = []
 
     def rows() -> Iterator[Any]:
         nonlocal unreadable
         try:
-            for r in source:
-                if r.personal is None:
-                    # In the file (its code, kiosk and time), but not marked: nobody could
-                    # read it, so it has not reached the staff (and keeps its retention).
-                    unreadable += 1
-                else:
-                    ids.append(r.request_id)
-                yield export_row(r)
+            if given is not None:
+                for r in given:
+                    if r.personal is None:
+                        unreadable += 1
+                    else:
+                        ids.append(r.request_id)
+                    yield export_row(r)
+                marks.add(ids)
+                return
+            for page in session.export_pages(filters, asof):
+                marked: list[str] = []
+                for raw in page:
+                    request_id, row, opened = session.export_record(raw)
+                    if opened:
+                        marked.append(request_id)
+                    else:
+                        unreadable += 1
+                    yield row
+                ids.extend(marked)
+                marks.add(marked)
         except DeskError as exc:
             lost.append(exc)  # the file is removed; the window hears of the server
             raise
@@ -683,22 +800,26 @@ def export_list(
     style = ExportStyle(zone=zone, kiosk_id="desk", sites=True)
     try:
         path = write_export(rows(), fmt, Target(folder, kind="folder"), count=count, style=style)
-    except ExportError as exc:
-        if lost:
-            raise lost[0] from exc
-        log.warning("desk_export_failed reason=%s format=%s", exc.reason, fmt)
-        return DeskExported(reason=exc.reason)
+    except BaseException as exc:
+        marks.abandon()
+        if isinstance(exc, ExportError):
+            if lost:
+                raise lost[0] from exc
+            log.warning("desk_export_failed reason=%s format=%s", exc.reason, fmt)
+            return DeskExported(reason=exc.reason)
+        raise
+    total = len(ids) + unreadable
     try:
         try:
-            session.record_export(ids, fmt)
+            marks.commit(total)
         except DeskError as exc:
             if exc.kind != "unreachable":
                 raise
-            # The answer may be what was lost (the rows marked): marking is the same again,
-            # so once more, on a new connection, before the file is given up.
-            session.record_export(ids, fmt)
+            # The answer to COMMIT may be what was lost (the rows marked): marking is the
+            # same again, so once more, all of them, before the file is given up.
+            session.record_export(ids, fmt, total)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    log.info("desk_exported count=%d format=%s", len(ids) + unreadable, fmt)
-    return DeskExported(path, len(ids) + unreadable, unreadable)
+    log.info("desk_exported count=%d format=%s", total, fmt)
+    return DeskExported(path, total, unreadable)
