@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -520,3 +521,28 @@ def test_a_request_from_the_release_before_opens_too(
     (row,) = desk.page(Filters(), None)
     assert row.personal is not None and row.personal.name == "Older Release"
     assert row.reference == "ABC-DEF"  # from the record: the server had none
+
+
+def test_an_export_that_fails_marks_nothing_and_one_that_works_marks_all(
+    central: Central,
+    ready: Callable[[str], DeskSession],
+    fleet: dict[str, list[str]],
+    tmp_path: Path,
+) -> None:
+    """The pages are marked as they are written, in one transaction: committed only once the
+    file is read back."""
+    from kiosk.fleet.desk import export_list
+
+    desk = ready("veli")
+    missing = tmp_path / "no-such-folder"
+    failed = export_list(desk, Filters(), None, "csv", missing, "Europe/Istanbul")
+    assert failed.path is None and failed.reason is not None
+    assert desk.count(Filters(status="new"), None) == 8
+    assert not [e for _a, e, _d in _audit(central) if e == "exported"]
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    done = export_list(desk, Filters(), None, "xlsx", folder, "Europe/Istanbul")
+    assert done.path is not None and done.count == 8 and done.unreadable == 0
+    assert desk.count(Filters(status="exported"), None) == 8
+    assert ("veli", "exported", {"count": 8, "format": "xlsx"}) in _audit(central)
