@@ -412,31 +412,34 @@ class DeskSession:
             yield from (self._open_row(r) for r in rows)
 
     def export_pages(
-        self, filters: Filters, asof: dt.datetime | None, page: int = EXPORT_PAGE
+        self,
+        filters: Filters,
+        asof: dt.datetime | None,
+        page: int = EXPORT_PAGE,
+        each: Callable[[Sequence[Any]], Any] | None = None,
     ) -> Iterator[list[Any]]:
-        """Every request of the list as the server sends it (sealed), oldest first, a page
-        at a time (keyset): the next page is fetched on a thread of its own while this one
-        is opened and written."""
+        """Every request of the list, oldest first, a page at a time (keyset): as the server
+        sends it (sealed), or each row passed through ``each`` (opened). The next page is
+        fetched, and opened, on a thread of its own while this one is written: the cipher
+        and the hashes run in libsodium without Python's lock, beside the writing."""
         from concurrent.futures import ThreadPoolExecutor
 
-        def fetch(after: tuple[dt.datetime | None, str | None]) -> list[Any]:
+        def fetch(after: tuple[dt.datetime | None, str | None]) -> tuple[Any, list[Any]]:
             args = [*filters.args(asof), *after, page]
-            return self._step(
+            rows = self._step(
                 lambda conn: conn.execute(
                     "SELECT * FROM fleet.desk_export_page(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     args,
                 ).fetchall()
             )
+            key = (rows[-1][4], str(rows[-1][0])) if len(rows) == page else None
+            return key, rows if each is None else [each(r) for r in rows]
 
         with ThreadPoolExecutor(1, thread_name_prefix="desk-export") as pool:
             pending: Any = pool.submit(fetch, (None, None))
             while pending is not None:
-                rows = pending.result()
-                pending = (
-                    pool.submit(fetch, (rows[-1][4], str(rows[-1][0])))
-                    if len(rows) == page
-                    else None
-                )
+                key, rows = pending.result()
+                pending = pool.submit(fetch, key) if key is not None else None
                 yield rows
 
     def export_record(self, r: Sequence[Any]) -> tuple[str, Any, bool]:
@@ -782,10 +785,9 @@ def export_list(
                     yield export_row(r)
                 marks.add(ids)
                 return
-            for page in session.export_pages(filters, asof):
+            for page in session.export_pages(filters, asof, each=session.export_record):
                 marked: list[str] = []
-                for raw in page:
-                    request_id, row, opened = session.export_record(raw)
+                for request_id, row, opened in page:
                     if opened:
                         marked.append(request_id)
                     else:
