@@ -559,7 +559,8 @@ class DeskSettings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     # The console's language (a content folder with a desk.json); not set: the kiosk's default.
     language: LANG_CODE = msgspec.field(default_factory=_default_language)
     time_zone: str = "Europe/Istanbul"
-    # Signed out after this long without a key or a click: the screen shows patients' data.
+    # Signed out after this long unused (no key, click, wheel or mouse movement): the screen
+    # shows patients' data.
     idle_minutes: Annotated[int, Meta(ge=1, le=240)] = 10
     content_dir: str | None = None
     log_dir: str | None = None
