@@ -368,14 +368,7 @@ def _check(settings: Settings, name: str, known: Languages) -> None:
             f"{LANGUAGES_FILE})",
             "contact_languages",
         )
-    try:
-        settings.zone()
-    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
-        raise ConfigError(
-            f"{name}: key 'time_zone': not a time zone name like \"Europe/Istanbul\" "
-            f"(got {settings.time_zone!r})",
-            "time_zone",
-        ) from None
+    _check_zone(settings.time_zone, name)
     limit = settings.unexported_max_days
     if limit is not None and limit < settings.retention_days:
         raise ConfigError(
@@ -417,6 +410,18 @@ def _read_config(path: Path) -> dict[str, object]:
     if isinstance(fleet, dict):
         data["fleet"] = _next_to(path, dict(fleet), FLEET_PATH_KEYS)
     return data
+
+
+def _check_zone(zone: str, name: str) -> None:
+    """Raise ConfigError unless ``zone`` is a time zone name (kiosk.toml and desk.toml)."""
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"{name}: key 'time_zone': not a time zone name like \"Europe/Istanbul\" "
+            f"(got {zone!r})",
+            "time_zone",
+        ) from None
 
 
 def _next_to(path: Path, data: dict[str, object], keys: Sequence[str]) -> dict[str, object]:
@@ -596,12 +601,5 @@ def load_desk_settings(explicit: str | os.PathLike[str] | None = None) -> tuple[
     except msgspec.ValidationError as exc:
         message = _describe(str(exc))
         raise ConfigError(f"{path}: {message}", _key_of(str(exc))) from None
-    try:
-        settings.zone()
-    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
-        raise ConfigError(
-            f"{path}: key 'time_zone': not a time zone name like \"Europe/Istanbul\" "
-            f"(got {settings.time_zone!r})",
-            "time_zone",
-        ) from None
+    _check_zone(settings.time_zone, str(path))
     return settings, path

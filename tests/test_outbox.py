@@ -390,7 +390,7 @@ def test_a_forged_step_is_refused_before_the_chain_is_walked(
     save_patient(store, MARKER)
     [(*_, sealed, _state, _attempts, _error)] = _rows(store)
     head = len(ENVELOPE) + 80
-    forged = sealed[:head] + (2**20 - 1).to_bytes(4, "big") + sealed[head + 4 :]
+    forged = sealed[:head] + MAX_STEPS.to_bytes(4, "big") + sealed[head + 4 :]
     openers: dict[bytes, crypto.DataKeyOpener] = {}
     t0 = time.perf_counter()
     with pytest.raises(crypto.KeysError):
@@ -401,4 +401,4 @@ def test_a_forged_step_is_refused_before_the_chain_is_walked(
         open_record(keypair[1], damaged, openers)
     assert openers == {}  # a key is kept only once a record opened under it
     assert json.loads(open_record(keypair[1], sealed, openers))["personal"]["name"] == MARKER
-    assert len(openers) == 1 and MAX_STEPS == 20_000
+    assert len(openers) == 1
