@@ -322,8 +322,9 @@ def export_piece(args: argparse.Namespace) -> dict[str, Any]:
     """Sign in, then export ``--days`` days of every kiosk's requests, timed from the count to
     the file read back and marked, its memory sampled meanwhile."""
     from kiosk import crypto
-    from kiosk.fleet.desk import DeskSession, Filters, export_list
+    from kiosk.fleet.desk import SWITCH_INTERVAL_S, DeskSession, Filters, export_list
 
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # as the console runs (kiosk.ui.desk.app)
     session = DeskSession.sign_in(_target(args), ACCOUNT, PASSPHRASE)
     since = START + dt.timedelta(days=args.from_day)
     filters = Filters(status="new", since=since, until=since + dt.timedelta(days=args.days))

@@ -402,3 +402,38 @@ def test_a_forged_step_is_refused_before_the_chain_is_walked(
     assert openers == {}  # a key is kept only once a record opened under it
     assert json.loads(open_record(keypair[1], sealed, openers))["personal"]["name"] == MARKER
     assert len(openers) == 1
+
+
+def test_a_page_opens_in_one_call_and_a_bad_record_is_none_among_good_ones(
+    make_store: Callable[..., AppointmentStore], keypair: tuple[crypto.Sealer, crypto.Unlocked]
+) -> None:
+    """A desk export's page (kiosk.store.outbox.open_records): records of a chain already
+    open, of a new chain and of the first release open as open_record opens them; a forged
+    step, a damaged record and one sealed to another key pair are None, the others unharmed."""
+    from kiosk.store.outbox import ENVELOPE, MAX_STEPS, open_records
+
+    store = make_store(deliver=True)
+    for name in ("First", "Second", "Third"):
+        save_patient(store, name)
+    first, second, third = (
+        bytes(r[0]) for r in store.db.execute("SELECT sealed FROM outbox ORDER BY request_id")
+    )
+    head = len(ENVELOPE) + 80
+    forged = second[:head] + MAX_STEPS.to_bytes(4, "big") + second[head + 4 :]
+    damaged = third[:-1] + bytes([third[-1] ^ 1])
+    legacy = keypair[0].seal(b'{"personal": {"name": "Legacy"}}')
+    foreign = crypto.ephemeral_keys()[0].seal(b"{}")
+    openers: dict[bytes, crypto.DataKeyOpener] = {}
+    opened = open_records(
+        keypair[1], [first, forged, damaged, second, legacy, foreign, third], openers
+    )
+    names = [None if o is None else json.loads(o)["personal"]["name"] for o in opened]
+    assert names == ["First", None, None, "Second", "Legacy", None, "Third"]
+    assert len(openers) == 1  # the chain's key, opened once
+    # Read again (the chain key already open): the same, steps back and forth.
+    again = open_records(keypair[1], [third, first, damaged], openers)
+    assert [None if o is None else json.loads(o)["personal"]["name"] for o in again] == [
+        "Third",
+        "First",
+        None,
+    ]

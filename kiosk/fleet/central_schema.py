@@ -602,6 +602,46 @@ GRANT EXECUTE ON FUNCTION
 """
 
 
+# An export reads only what its file shows (the id, the code, kiosk, site, time, status and
+# the sealed request) in rows the desk reads as binary: fetching 100,000 is a third of the
+# time of the list's 14 columns as text. It replaces migration 3's desk_export_page (a
+# console and its server are upgraded together: fleet.md).
+_DESK_EXPORT_V4 = f"""
+CREATE FUNCTION fleet.desk_export_rows(
+  p_site text, p_kiosk text, p_status text, p_from timestamptz, p_to timestamptz,
+  p_asof timestamptz, p_after_created timestamptz, p_after_id uuid, p_limit integer
+) RETURNS TABLE (request_id uuid, reference text, kiosk_id text, site text,
+  created_at_kiosk timestamptz, status text, sealed_payload bytea)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _staff();
+  n integer;
+BEGIN
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 5000 THEN
+    RAISE EXCEPTION 'a page holds 1 to 5000 requests' USING ERRCODE = '22023';
+  END IF;
+  -- One pass down the index (the list's pages find their ids first: they are sorted
+  -- either way, and audited with them).
+  RETURN QUERY EXECUTE 'SELECT r.request_id, r.reference, r.kiosk_id, r.site, '
+    || 'r.created_at_kiosk, r.status, r.sealed_payload FROM request r WHERE '
+    || _desk_where({_FILTERS})
+    || CASE WHEN p_after_id IS NULL THEN ''
+            ELSE ' AND (r.created_at_kiosk, r.request_id) > ($7, $8)' END
+    || ' ORDER BY r.created_at_kiosk, r.request_id LIMIT $9'
+  USING {_FILTERS}, p_after_created, p_after_id, p_limit;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n > 0 THEN
+    PERFORM _desk_audit(me, 'read_for_export', jsonb_build_object('count', n));
+  END IF;
+END $$;
+
+GRANT EXECUTE ON FUNCTION fleet.desk_export_rows(text, text, text, timestamptz, timestamptz,
+  timestamptz, timestamptz, uuid, integer) TO {DESK_GROUP};
+DROP FUNCTION fleet.desk_export_page(text, text, text, timestamptz, timestamptz, timestamptz,
+  timestamptz, uuid, integer);
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -746,4 +786,5 @@ REVOKE ALL ON fleet.fleet_health FROM PUBLIC;
         "the desk console: staff accounts, the staff's work on requests, central retention",
         _DESK_V3,
     ),
+    Migration(4, "a desk export reads only what its file shows", _DESK_EXPORT_V4),
 )

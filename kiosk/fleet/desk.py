@@ -13,19 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import msgspec
 
 from kiosk import crypto, passcodes
 from kiosk.fleet.accounts import AccountError, check_name, role_of, scram_verifier
 from kiosk.fleet.server import HYGIENE, FleetError
-from kiosk.store import MarketingConsents, PersonalFields
-from kiosk.store.outbox import open_record
+from kiosk.store import ExportRow, MarketingConsents, PersonalFields
+from kiosk.store.outbox import open_record, open_records
 
 if TYPE_CHECKING:
     import psycopg
@@ -38,6 +39,10 @@ EXPORT_PAGE = 2000
 MAX_NOTE = 500
 # Chain keys kept open: a list spans many kiosks and hours; the oldest opened goes first.
 MAX_OPENERS = 4096
+# How often the desk's threads hand Python's lock over (the default is every 5 ms): the
+# worker opens rows while the list scrolls, and handed over every millisecond the window
+# never waits long for a frame. Set by the console (kiosk.ui.desk.app) and the benchmark.
+SWITCH_INTERVAL_S = 0.001
 # A note's sealed length would tell how long it is: padded to a whole number of these.
 _NOTE_PAD = 64
 _T = TypeVar("_T")
@@ -406,34 +411,35 @@ class DeskSession:
 
     def export_rows(
         self, filters: Filters, asof: dt.datetime | None, page: int = EXPORT_PAGE
-    ) -> Iterator[DeskRow]:
-        """Every request of the list, oldest first, opened (see export_pages)."""
+    ) -> Iterator[ExportRecord]:
+        """Every request of the list, oldest first, opened as a file writes it."""
         for rows in self.export_pages(filters, asof, page):
-            yield from (self._open_row(r) for r in rows)
+            yield from self.open_export_page(rows)
 
     def export_pages(
-        self,
-        filters: Filters,
-        asof: dt.datetime | None,
-        page: int = EXPORT_PAGE,
-        each: Callable[[Sequence[Any]], Any] | None = None,
-    ) -> Iterator[list[Any]]:
-        """Every request of the list, oldest first, a page at a time (keyset): as the server
-        sends it (sealed), or each row passed through ``each`` (opened). The next page is
-        fetched, and opened, on a thread of its own while this one is written: the cipher
-        and the hashes run in libsodium without Python's lock, beside the writing."""
+        self, filters: Filters, asof: dt.datetime | None, page: int = EXPORT_PAGE
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Every request of the list, oldest first, a page at a time (keyset), sealed as the
+        server sends them: (id, code, kiosk, site, time, status, sealed request). The next
+        page is fetched on a thread of its own while this one is opened and written: that
+        thread mostly waits on the server, without Python's lock."""
         from concurrent.futures import ThreadPoolExecutor
 
-        def fetch(after: tuple[dt.datetime | None, str | None]) -> tuple[Any, list[Any]]:
+        def fetch(after: tuple[dt.datetime | None, Any]) -> tuple[Any, list[tuple[Any, ...]]]:
             args = [*filters.args(asof), *after, page]
+            # Binary: the sealed requests come as they are, not as hex text to decode.
             rows = self._step(
-                lambda conn: conn.execute(
-                    "SELECT * FROM fleet.desk_export_page(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    args,
-                ).fetchall()
+                lambda conn: (
+                    conn.cursor(binary=True)
+                    .execute(
+                        "SELECT * FROM fleet.desk_export_rows(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        args,
+                    )
+                    .fetchall()
+                )
             )
-            key = (rows[-1][4], str(rows[-1][0])) if len(rows) == page else None
-            return key, rows if each is None else [each(r) for r in rows]
+            key = (rows[-1][4], rows[-1][0]) if len(rows) == page else None
+            return key, rows
 
         with ThreadPoolExecutor(1, thread_name_prefix="desk-export") as pool:
             pending: Any = pool.submit(fetch, (None, None))
@@ -442,33 +448,52 @@ class DeskSession:
                 pending = pool.submit(fetch, key) if key is not None else None
                 yield rows
 
-    def export_record(self, r: Sequence[Any]) -> tuple[str, Any, bool]:
-        """A row of export_pages opened straight into what the file writes: (request id,
-        kiosk.store.ExportRow, whether it opened)."""
-        from kiosk.store import ExportRow
-
-        try:
-            record: SealedRecord | None = _decode_record(self._open(bytes(r[12])))
-        except (crypto.KeysError, msgspec.DecodeError, msgspec.ValidationError):
-            record = None
-        row = ExportRow(
-            id=0,
-            reference=r[1] or (record.reference if record else ""),
-            created_at=r[4].astimezone(dt.UTC).isoformat(timespec="seconds"),
-            language=record.language if record else "",
-            status=r[6],
-            personal=record.personal if record else None,
-            marketing=record.consents.items if record else MarketingConsents(),
-            kiosk_id=r[2],
-            site=r[3],
-        )
-        return str(r[0]), row, record is not None
+    def open_export_page(self, rows: Sequence[Sequence[Any]]) -> list[ExportRecord]:
+        """A page of export_pages opened straight into what the file writes."""
+        with self._open_lock:
+            plain = open_records(self._key(), [bytes(r[6]) for r in rows], self._openers)
+            self._forget_openers()
+        utc = dt.UTC
+        nobody = MarketingConsents()
+        opened: list[ExportRecord] = []
+        for (request_id, reference, kiosk_id, site, created, status, _sealed), text in zip(
+            rows, plain, strict=True
+        ):
+            record: SealedRecord | None = None
+            if text is not None:
+                try:
+                    record = _decode_record(text)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    record = None
+            when = created.astimezone(utc).isoformat(timespec="seconds")
+            # Positional, as the struct lists its fields: the cheapest way to make 100,000.
+            if record is None:
+                row = ExportRow(
+                    0, reference or "", when, "", status, None, nobody, kiosk_id, False, site
+                )
+            else:
+                row = ExportRow(
+                    0,
+                    reference or record.reference,
+                    when,
+                    record.language,
+                    status,
+                    record.personal,
+                    record.consents.items,
+                    kiosk_id,
+                    False,
+                    site,
+                )
+            opened.append(ExportRecord(request_id, row, record is not None))
+        return opened
 
     def exporting(self, fmt: str) -> ExportMarks:
         """Marks for an export's pages, in a transaction of their own (see ExportMarks)."""
         return ExportMarks(self, fmt)
 
-    def record_export(self, request_ids: Sequence[str], fmt: str, count: int | None = None) -> int:
+    def record_export(
+        self, request_ids: Sequence[str | uuid.UUID], fmt: str, count: int | None = None
+    ) -> int:
         def run(conn: psycopg.Connection[Any]) -> int:
             found = conn.execute(
                 "SELECT fleet.desk_exported(%s::uuid[], %s, %s)",
@@ -629,10 +654,13 @@ class DeskSession:
     def _open(self, sealed: bytes) -> bytes:
         with self._open_lock:
             plain = open_record(self._key(), sealed, self._openers)
-            while len(self._openers) > MAX_OPENERS:
-                _old, opener = self._openers.popitem(last=False)
-                opener.wipe()
+            self._forget_openers()
             return plain
+
+    def _forget_openers(self) -> None:
+        while len(self._openers) > MAX_OPENERS:
+            _old, opener = self._openers.popitem(last=False)
+            opener.wipe()
 
     def _seal_note(self, note: str) -> bytes | None:
         note = note.strip()
@@ -666,10 +694,17 @@ class DeskExported:
     reason: str | None = None
 
 
-def export_row(r: DeskRow) -> Any:
-    """``r`` as kiosk.export writes it (an ExportRow: times in UTC, as a kiosk stores them)."""
-    from kiosk.store import ExportRow
+class ExportRecord(NamedTuple):
+    """A request as a desk export writes it: its id on the server, its row in the file, and
+    whether it opened (one that did not is written, its code, kiosk and time, unmarked)."""
 
+    request_id: uuid.UUID
+    row: ExportRow
+    opened: bool
+
+
+def export_row(r: DeskRow) -> ExportRow:
+    """``r`` as kiosk.export writes it (an ExportRow: times in UTC, as a kiosk stores them)."""
     return ExportRow(
         id=0,
         reference=r.reference,
@@ -706,7 +741,7 @@ class ExportMarks:
         if self._conn is not None:  # (None: it did not open; commit raises why)
             self._conn.execute(sql, args)
 
-    def add(self, request_ids: list[str]) -> None:
+    def add(self, request_ids: Sequence[str | uuid.UUID]) -> None:
         if request_ids:
             self._done.append(
                 self._pool.submit(
@@ -765,7 +800,7 @@ def export_list(
     desk's worker. Raises DeskError (the server); an ExportError is returned as its reason."""
     from kiosk.export import ExportError, ExportStyle, Target, write_export
 
-    ids: list[str] = []
+    ids: list[str | uuid.UUID] = []
     unreadable = 0
     count = len(given) if given is not None else session.count(filters, asof)
     if not count:
@@ -785,9 +820,9 @@ def export_list(
                     yield export_row(r)
                 marks.add(ids)
                 return
-            for page in session.export_pages(filters, asof, each=session.export_record):
-                marked: list[str] = []
-                for request_id, row, opened in page:
+            for page in session.export_pages(filters, asof):
+                marked: list[str | uuid.UUID] = []
+                for request_id, row, opened in session.open_export_page(page):
                     if opened:
                         marked.append(request_id)
                     else:

@@ -326,7 +326,7 @@ def test_a_server_of_an_older_release_is_migrated_and_kiosks_keep_their_rights(
         assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "conflict"
 
     monkeypatch.setattr(server, "MIGRATIONS", MIGRATIONS)
-    assert server_init(dsn) == ([2, 3], 3)
+    assert server_init(dsn) == ([2, 3, 4], 4)
 
     with connect(two, autocommit=True) as conn:
         assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "duplicate"

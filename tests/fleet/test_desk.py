@@ -309,7 +309,8 @@ def test_an_export_marks_its_rows_and_keeps_later_marks_free_of_conflict(
     (loaded,) = desk.find(fleet["branch-1"][0])
     rows = list(desk.export_rows(Filters(site="Branch"), None, page=3))
     assert len(rows) == 4 and len({r.request_id for r in rows}) == 4
-    assert [r.created_at for r in rows] == sorted(r.created_at for r in rows)
+    assert all(r.opened and r.row.site == "Branch" for r in rows)
+    assert [r.row.created_at for r in rows] == sorted(r.row.created_at for r in rows)
     assert desk.record_export([r.request_id for r in rows], "xlsx") == 4
     assert desk.count(Filters(status="exported"), None) == 4
     # Marked from a row read before the export: no conflict, contacted wins; an undo
@@ -540,9 +541,13 @@ def test_an_export_that_fails_marks_nothing_and_one_that_works_marks_all(
     assert desk.count(Filters(status="new"), None) == 8
     assert not [e for _a, e, _d in _audit(central) if e == "exported"]
 
+    # A request sealed to another key pair (a kiosk set up with the wrong public key) is
+    # written, its code and kiosk, but not marked: it has not reached the staff.
+    central.deliver(crypto.ephemeral_keys()[0], "kiosk-wrong-key", "Branch", ["Unreadable"])
     folder = tmp_path / "out"
     folder.mkdir()
     done = export_list(desk, Filters(), None, "xlsx", folder, "Europe/Istanbul")
-    assert done.path is not None and done.count == 8 and done.unreadable == 0
+    assert done.path is not None and done.count == 9 and done.unreadable == 1
     assert desk.count(Filters(status="exported"), None) == 8
-    assert ("veli", "exported", {"count": 8, "format": "xlsx"}) in _audit(central)
+    assert desk.count(Filters(status="new", kiosk="kiosk-wrong-key"), None) == 1
+    assert ("veli", "exported", {"count": 9, "format": "xlsx"}) in _audit(central)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk import paths
 from kiosk.config import DeskSettings
 from kiosk.content import ContentError, DeskStrings, load_desk_strings
-from kiosk.fleet.desk import DeskTarget
+from kiosk.fleet.desk import SWITCH_INTERVAL_S, DeskTarget
 from kiosk.ui.desk.model import Names
 from kiosk.ui.desk.style import BODY_PX
 from kiosk.ui.desk.window import DeskWindow
@@ -30,9 +30,7 @@ def desk_app(argv: list[str] | None = None) -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(argv if argv is not None else [sys.argv[0]])
         app.setApplicationName("clinic-desk")
-        # The worker opens rows in Python while the list scrolls: handed over every
-        # millisecond (not every five), the interpreter never keeps a frame waiting long.
-        sys.setswitchinterval(0.001)
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
     load_fonts()
     font = QFont("Noto Sans")
     font.setPixelSize(BODY_PX)
