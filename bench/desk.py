@@ -344,6 +344,7 @@ def export_piece(args: argparse.Namespace) -> dict[str, Any]:
         "unreadable": result.unreadable,
         "reason": result.reason,
         "seconds": seconds,
+        "marks_wait_s": result.marks_wait_s,
         "bytes": size,
         "peak_mib": peak / MIB,
         "process_peak_mib": peak_rss_bytes() / MIB,

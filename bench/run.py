@@ -561,6 +561,8 @@ class Bench:
                 self.problems.append(f"desk export {fmt}: {e}")
             self.row(f"desk_export_{fmt}_s", f"desk: export {e['count']:,} new requests to "
                      f"{fmt.upper()}, marked exported", "s", [e["seconds"]])  # fmt: skip
+            self.row(f"desk_export_{fmt}_marks_wait_s", "desk: ... of which the file, read "
+                     "back, waited for the server's marks", "s", [e["marks_wait_s"]])  # fmt: skip
             self.row(f"desk_export_{fmt}_peak_mib", "desk: that export's peak memory", "MiB",
                      [e["peak_mib"]])  # fmt: skip
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -686,12 +687,14 @@ def _open(target: DeskTarget, account: str, password: str) -> psycopg.Connection
 class DeskExported:
     """What a desk export left: the file and how many requests it holds (``unreadable`` of
     them could not be opened: sealed to another key pair), or the ExportError's reason and
-    no file."""
+    no file; ``marks_wait_s``: how long the file, read back, waited for the server to
+    finish marking its requests (the server's share of the time, in the log for IT)."""
 
     path: Path | None = None
     count: int = 0
     unreadable: int = 0
     reason: str | None = None
+    marks_wait_s: float = 0.0
 
 
 class ExportRecord(NamedTuple):
@@ -846,6 +849,7 @@ def export_list(
             return DeskExported(reason=exc.reason)
         raise
     total = len(ids) + unreadable
+    written = time.monotonic()
     try:
         try:
             marks.commit(total)
@@ -858,5 +862,6 @@ def export_list(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    log.info("desk_exported count=%d format=%s", total, fmt)
-    return DeskExported(path, total, unreadable)
+    waited = time.monotonic() - written
+    log.info("desk_exported count=%d format=%s marks_wait_s=%.2f", total, fmt, waited)
+    return DeskExported(path, total, unreadable, marks_wait_s=waited)
