@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         "schema", parents=[common], help="write the JSON Schemas for content editors"
     )
     schema.add_argument("--out", metavar="DIR", default=None, help=f"folder (default {SCHEMA_DIR})")
+    from kiosk import updates_cli
+
+    updates_cli.add_parsers(csub, common)
 
     config = sub.add_parser("config", help="the kiosk's TOML configuration")
     cfsub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -1425,7 +1428,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "content":
             if args.content_command == "check":
                 return cmd_content_check(args)
-            return cmd_content_schema(args)
+            if args.content_command == "schema":
+                return cmd_content_schema(args)
+            from kiosk import updates_cli
+
+            return updates_cli.dispatch(args, cmd_content_check)
         if args.command == "screenshots":
             return cmd_screenshots(args)
         if args.command == "demo-data":

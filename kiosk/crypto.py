@@ -673,3 +673,125 @@ def unlock_with_recovery_key(recovery_key: str) -> Unlocked:
     """The private key the recovery key derives (an administrator adding desk accounts).
     Raises KeysError for a mistyped key."""
     return _private_from_secret(parse_recovery_key(recovery_key))
+
+
+# --- keys that sign content updates (kiosk.updates) -----------------------------------------
+
+SIGN_SEED_BYTES = 32
+_SIGN_SECRET_BYTES = 64
+_SIGNATURE_BYTES = 64
+
+
+class SigningKey:
+    """An Ed25519 key that signs content updates (TUF metadata: kiosk.updates), held like
+    the clinic's key: in memory this module wipes, used through libsodium, never copied
+    into a Python object."""
+
+    __slots__ = ("_secret", "_seed", "public")
+
+    def __init__(self, seed: Secret) -> None:
+        if seed.size != SIGN_SEED_BYTES:
+            raise KeysError("a signing key has the wrong length")
+        self._seed = Secret(SIGN_SEED_BYTES)
+        seed.copy_into(self._seed)
+        self._secret = Secret(_SIGN_SECRET_BYTES)
+        public = _ffi.new("unsigned char[]", 32)
+        if _sodium.crypto_sign_seed_keypair(public, self._secret.buf, self._seed.buf):
+            raise KeysError("could not make a signing key")
+        self.public: bytes = _ffi.buffer(public)[:]
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        seed = Secret.random(SIGN_SEED_BYTES)
+        try:
+            return cls(seed)
+        finally:
+            seed.wipe()
+
+    def sign(self, data: bytes) -> bytes:
+        """The Ed25519 signature of ``data`` (64 bytes)."""
+        # crypto_sign (PyNaCl's binding has no detached form): the signature, then the data.
+        signed = _ffi.new("unsigned char[]", _SIGNATURE_BYTES + len(data))
+        length = _ffi.new("unsigned long long *")
+        if _sodium.crypto_sign(signed, length, data, len(data), self._secret.buf):
+            raise KeysError("could not sign")
+        return _ffi.buffer(signed, _SIGNATURE_BYTES)[:]
+
+    def wipe(self) -> None:
+        self._seed.wipe()
+        self._secret.wipe()
+
+
+class SealedSigningKey(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A signing key as its file keeps it: the seed wrapped by Argon2id of a passphrase
+    (``kdf`` "argon2id13"), or as it is (``kdf`` "none": a key that signs unattended, kept
+    on the repository's host by its file permissions alone)."""
+
+    public_key: str
+    kdf: str
+    sealed_seed: str
+    opslimit: int = 0
+    memlimit: int = 0
+    salt: str = ""
+
+
+def seal_signing_key(
+    key: SigningKey, passphrase: str | None, cost: KdfCost = DEFAULT_COST
+) -> SealedSigningKey:
+    """``key`` for its file: wrapped by ``passphrase``, or (None) as it is."""
+    if passphrase is None:
+        seed = _ffi.buffer(key._seed.buf, SIGN_SEED_BYTES)[:]
+        return SealedSigningKey(_b64(key.public), "none", _b64(seed))
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    wrapping = _wrap_key(passphrase, salt, cost)
+    try:
+        sealed = _encrypt_secret(wrapping, key._seed)
+    finally:
+        wrapping.wipe()
+    return SealedSigningKey(
+        _b64(key.public), "argon2id13", _b64(sealed), cost.opslimit, cost.memlimit, _b64(salt)
+    )
+
+
+def open_signing_key(sealed: SealedSigningKey, passphrase: str | None) -> SigningKey:
+    """The key ``sealed`` holds. Raises KeysError: a wrong passphrase, or a damaged file."""
+    try:
+        blob = _unb64(sealed.sealed_seed)
+        public = _unb64(sealed.public_key)
+        salt = _unb64(sealed.salt)
+    except (binascii.Error, ValueError):
+        raise KeysError("the signing key's file is damaged") from None
+    if sealed.kdf == "none":
+        if len(blob) != SIGN_SEED_BYTES:
+            raise KeysError("the signing key's file is damaged")
+        seed = Secret(SIGN_SEED_BYTES)
+        _ffi.memmove(seed.buf, blob, SIGN_SEED_BYTES)
+    elif sealed.kdf == "argon2id13":
+        if passphrase is None:
+            raise KeysError("this signing key needs its passphrase")
+        if (
+            not (
+                MIN_COST.opslimit <= sealed.opslimit <= MAX_COST.opslimit
+                and MIN_COST.memlimit <= sealed.memlimit <= MAX_COST.memlimit
+            )
+            or len(salt) != nacl.pwhash.argon2id.SALTBYTES
+        ):
+            raise KeysError("the signing key's file is damaged")
+        wrapping = _wrap_key(passphrase, salt, KdfCost(sealed.opslimit, sealed.memlimit))
+        try:
+            opened = _unwrap(wrapping, blob)
+        finally:
+            wrapping.wipe()
+        if opened is None:
+            raise KeysError("that is not this signing key's passphrase")
+        seed = opened
+    else:
+        raise KeysError(f"unsupported signing key file ({sealed.kdf})")
+    try:
+        key = SigningKey(seed)
+    finally:
+        seed.wipe()
+    if not hmac.compare_digest(key.public, public):
+        key.wipe()
+        raise KeysError("the signing key's file is damaged (its public key does not match)")
+    return key

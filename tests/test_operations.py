@@ -254,6 +254,7 @@ def test_every_core_module_is_held_to_knowing_no_qt() -> None:
         "kiosk.__main__",
         "kiosk.cli",
         "kiosk.desk_cli",
+        "kiosk.updates_cli",
         "kiosk.doctor",
         "kiosk.selftest",
     }

@@ -1,0 +1,324 @@
+"""The kiosk's side of content updates: TUF's client (python-tuf's ngclient) reading a
+repository over HTTPS or from a USB stick, then the bundle unpacked, checked and switched
+to (kiosk.updates.releases).
+
+Both sources share one trusted state: a stick older than what the server already gave is
+refused like an old server (TUF's rollback protection), and a stick is as untrusted as the
+network: every byte is checked against signed metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from tuf.api import exceptions as tuf_errors
+from tuf.api.metadata import Metadata
+from tuf.api.serialization import DeserializationError
+from tuf.ngclient import Updater
+from tuf.ngclient.fetcher import FetcherInterface
+
+from kiosk.updates import releases
+from kiosk.updates.repository import CONTENT_TARGET
+
+log = logging.getLogger(__name__)
+
+# The URL a USB stick's repository is read under (never fetched from a network).
+_STICK = "stick:"
+_CHUNK = 256 * 1024
+
+
+class UpdateError(Exception):
+    """Why an update was not applied, as ``kind`` (for the staff screen, the heartbeat and
+    the log) and a sentence for IT:
+
+    ``unreachable`` the repository could not be read; ``expired`` its signatures are out of
+    date (a stick: made too long ago); ``older`` it is older than what this kiosk already
+    has (a rollback); ``tampered`` a file does not match what was signed; ``clock`` this
+    kiosk's clock is behind the last time it trusted; ``invalid`` the content does not pass
+    the kiosk's checks; ``setup`` no trusted root to start from.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a repository is: an ``https://`` address (``ca_file``: the clinic's own CA,
+    if its server's certificate is not from a public one), or a folder (a USB stick's)."""
+
+    url: str | None = None
+    folder: Path | None = None
+    ca_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        if (self.url is None) == (self.folder is None):
+            raise ValueError("a source is an address or a folder")
+        if self.url is not None and urlsplit(self.url).scheme != "https":
+            raise ValueError("a repository's address starts with https://")
+
+    @property
+    def is_stick(self) -> bool:
+        return self.folder is not None
+
+    def base(self) -> str:
+        return _STICK if self.folder is not None else (self.url or "").rstrip("/") + "/"
+
+
+class FolderFetcher(FetcherInterface):
+    """Reads ``stick:`` addresses from a folder (a mounted USB stick); a missing file is a
+    404, as TUF expects of a server (it looks for the next root that way)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder.resolve()
+
+    def _fetch(self, url: str) -> Iterator[bytes]:
+        relative = unquote(url.removeprefix(_STICK))
+        path = (self._folder / relative).resolve()
+        if not path.is_relative_to(self._folder) or not path.is_file():
+            raise tuf_errors.DownloadHTTPError(f"not on the stick: {relative}", 404)
+        return self._chunks(path)
+
+    @staticmethod
+    def _chunks(path: Path) -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                yield chunk
+
+
+class HttpsFetcher(FetcherInterface):
+    """HTTPS through urllib3 (TUF's own fetcher, with the clinic's CA when it has one)."""
+
+    def __init__(self, ca_file: Path | None, timeout_s: float = 30.0) -> None:
+        import urllib3
+
+        self._timeout = urllib3.Timeout(connect=timeout_s, read=timeout_s)
+        self._pool = urllib3.PoolManager(
+            ca_certs=str(ca_file) if ca_file else None,
+            headers={"User-Agent": "clinic-kiosk"},
+            retries=urllib3.Retry(total=2, redirect=0),
+        )
+
+    def _fetch(self, url: str) -> Iterator[bytes]:
+        import urllib3
+
+        try:
+            response = self._pool.request("GET", url, preload_content=False, timeout=self._timeout)
+        except urllib3.exceptions.MaxRetryError as exc:
+            if isinstance(exc.reason, urllib3.exceptions.TimeoutError):
+                raise tuf_errors.SlowRetrievalError from exc
+            raise
+        if response.status >= 400:
+            response.close()
+            raise tuf_errors.DownloadHTTPError(f"HTTP {response.status}", response.status)
+        return self._chunks(response)
+
+    @staticmethod
+    def _chunks(response: object) -> Iterator[bytes]:
+        import urllib3
+
+        try:
+            yield from response.stream(_CHUNK)  # type: ignore[attr-defined]
+        except urllib3.exceptions.TimeoutError as exc:
+            raise tuf_errors.SlowRetrievalError from exc
+        finally:
+            response.release_conn()  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A bundle TUF verified, in the kiosk's download cache: its SHA-256 and size, the
+    targets version that named it, and when the repository's timestamp expires."""
+
+    path: Path
+    sha256: str
+    length: int
+    targets_version: int | None
+    expires: dt.datetime | None
+
+
+class Floor:
+    """The earliest this kiosk's clock may be: the last time an update check succeeded
+    (the clock was right then: TUF accepted unexpired signatures), or the build's time.
+    TUF judges expiry by the clock; a clock set back would let an old, expired stick look
+    fresh, so no update is applied below the floor."""
+
+    def __init__(self, path: Path, built: dt.datetime | None = None) -> None:
+        self._path = path
+        self._built = built
+
+    def value(self) -> dt.datetime | None:
+        stored: dt.datetime | None = None
+        try:
+            stored = dt.datetime.fromisoformat(self._path.read_text("ascii").strip())
+        except (OSError, ValueError, UnicodeDecodeError):
+            stored = None
+        known = [t for t in (stored, self._built) if t is not None and t.tzinfo is not None]
+        return max(known) if known else None
+
+    def check(self, now: dt.datetime) -> None:
+        floor = self.value()
+        if floor is not None and now < floor:
+            raise UpdateError(
+                "clock",
+                f"this kiosk's clock ({now:%Y-%m-%d %H:%M} UTC) is behind the last time it "
+                f"trusted ({floor:%Y-%m-%d %H:%M} UTC): set the clock, then update",
+            )
+
+    def raise_to(self, now: dt.datetime) -> None:
+        floor = self.value()
+        if floor is not None and now <= floor:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self._path.with_name(self._path.name + ".tmp")
+        partial.write_text(now.isoformat(timespec="seconds") + "\n", "ascii")
+        os.replace(partial, self._path)
+
+
+def _classify(exc: Exception, source: Source) -> UpdateError:
+    if isinstance(exc, tuf_errors.ExpiredMetadataError):
+        if source.is_stick:
+            return UpdateError("expired", "this update stick is too old: make a new one")
+        return UpdateError(
+            "expired",
+            "the repository's signatures have expired: IT must run `kiosk content resign`",
+        )
+    if isinstance(exc, tuf_errors.BadVersionNumberError):
+        return UpdateError("older", "this update is older than the content this kiosk already has")
+    if isinstance(
+        exc,
+        tuf_errors.LengthOrHashMismatchError
+        | tuf_errors.DownloadLengthMismatchError
+        | tuf_errors.UnsignedMetadataError,
+    ):
+        return UpdateError("tampered", f"a file does not match what was signed ({exc})")
+    if isinstance(exc, tuf_errors.DownloadHTTPError) and exc.status_code == 404:
+        return UpdateError("unreachable", "the repository is incomplete or not there (404)")
+    if isinstance(exc, tuf_errors.DownloadError | OSError):
+        return UpdateError("unreachable", f"the repository could not be read ({exc})")
+    if isinstance(exc, tuf_errors.RepositoryError):
+        return UpdateError("tampered", f"the repository's metadata was refused ({exc})")
+    return UpdateError("unreachable", f"{type(exc).__name__}: {exc}")
+
+
+class Client:
+    """One kiosk's updater: its trusted TUF state and download cache in ``state``, the root
+    it was shipped with (``bootstrap``: the repository's first root, trusted on first use
+    only while no newer root is known), and its time floor."""
+
+    def __init__(self, state: Path, bootstrap: bytes | None, built: dt.datetime | None = None):
+        self.state = state
+        self.metadata_dir = state / "metadata"
+        self.download_dir = state / "downloads"
+        self._bootstrap = bootstrap
+        self.floor = Floor(state / "time-floor", built)
+
+    def fetch(
+        self,
+        source: Source,
+        name: str = CONTENT_TARGET,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> Fetched | None:
+        """Refresh the metadata from ``source`` and download ``name`` if the repository has
+        it (None: it does not yet). Everything TUF checks is checked: signatures and
+        thresholds, versions (no rollback), expiry, lengths and hashes. Raises
+        UpdateError."""
+        self.floor.check(now())
+        self.metadata_dir.mkdir(parents=True, exist_ok=True)
+        self.download_dir.mkdir(parents=True, exist_ok=True)
+        # The shipped root only until the first refresh: after that the newest trusted root
+        # is the one kept here (bootstrapping again would forget a root rotation).
+        cached = (self.metadata_dir / "root.json").exists()
+        if not cached and self._bootstrap is None:
+            raise UpdateError("setup", "this kiosk has no trusted root for its updates")
+        fetcher: FetcherInterface
+        if source.folder is not None:
+            fetcher = FolderFetcher(source.folder)
+        else:
+            fetcher = HttpsFetcher(source.ca_file)
+        base = source.base()
+        try:
+            updater = Updater(
+                metadata_dir=str(self.metadata_dir),
+                metadata_base_url=base + "metadata/",
+                target_dir=str(self.download_dir),
+                target_base_url=base + "targets/",
+                fetcher=fetcher,
+                bootstrap=None if cached else self._bootstrap,
+            )
+            updater.refresh()
+            info = updater.get_targetinfo(name)
+            if info is None:
+                path = None
+            else:
+                path = updater.find_cached_target(info) or updater.download_target(info)
+        except UpdateError:
+            raise
+        except Exception as exc:  # TUF's and the fetcher's errors, classified
+            raise _classify(exc, source) from exc
+        self.floor.raise_to(now())
+        if info is None or path is None:
+            return None
+        digest = info.hashes.get("sha256") or _sha256(Path(path))
+        state = self.trusted()
+        return Fetched(Path(path), digest, info.length, state.targets_version, state.expires)
+
+    def trusted(self) -> Trusted:
+        """What the last successful check trusted (the files TUF keeps once verified)."""
+        try:
+            timestamp = Metadata.from_bytes((self.metadata_dir / "timestamp.json").read_bytes())
+            targets = Metadata.from_bytes((self.metadata_dir / "targets.json").read_bytes())
+        except (OSError, DeserializationError):
+            return Trusted(None, None)
+        return Trusted(targets.signed.version, timestamp.signed.expires)
+
+
+@dataclass(frozen=True)
+class Trusted:
+    """The targets version and the timestamp's expiry this kiosk last trusted (None:
+    never checked)."""
+
+    targets_version: int | None
+    expires: dt.datetime | None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def apply(
+    client: Client,
+    source: Source,
+    releases_root: Path,
+    validate: Callable[[Path], str],
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> Path | None:
+    """Fetch the content bundle from ``source`` and, if it is not the release in use,
+    unpack, check and switch to it. Returns the release switched to, or None (nothing
+    new). Raises UpdateError (``invalid``: the content failed its checks; the kiosk stays
+    on what it has)."""
+    fetched = client.fetch(source, CONTENT_TARGET, now)
+    if fetched is None:
+        return None
+    in_use = releases.current(releases_root)
+    if in_use is not None and in_use.name.endswith("-" + fetched.sha256[:12]):
+        return None
+    try:
+        release = releases.unpack(releases_root, fetched.path, fetched.sha256, validate)
+    except releases.ReleaseError as exc:
+        raise UpdateError("invalid", str(exc)) from exc
+    releases.switch(releases_root, release)
+    releases.collect(releases_root)
+    return release

@@ -1,0 +1,223 @@
+"""`kiosk content keys|publish|resign`: IT's commands for signed content updates
+(docs/content-updates.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+# An offline key's passphrase guards a key that can change what every kiosk shows: long
+# enough to hold off offline guessing at the Argon2id cost (docs/content-updates.md).
+MIN_PASSPHRASE = 12
+_MIN_DISTINCT = 5
+
+REPO_HELP = "the repository folder (what the web server serves, or what is copied to a stick)"
+KEYS_HELP = "the folder of signing keys (keep it off the web server; docs/content-updates.md)"
+
+
+def add_parsers(
+    csub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """The update commands, under ``kiosk content``."""
+    stdin = argparse.ArgumentParser(add_help=False)
+    stdin.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="read passphrases from standard input, one per line, in the order asked",
+    )
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--repo", required=True, metavar="DIR", help=REPO_HELP)
+    where.add_argument("--keys", required=True, metavar="DIR", help=KEYS_HELP)
+
+    keys = csub.add_parser("keys", help="the keys that sign content updates")
+    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    init = ksub.add_parser(
+        "init",
+        parents=[where, stdin],
+        help="create the signing keys and an empty repository; prints the root file to "
+        "give every kiosk",
+    )
+    init.add_argument("--root-keys", type=int, default=3, metavar="N", help="root keys (3)")
+    init.add_argument(
+        "--root-threshold", type=int, default=2, metavar="T", help="of which sign a root (2)"
+    )
+    rotate = ksub.add_parser(
+        "rotate",
+        parents=[where, stdin],
+        help="replace a lost or leaked targets, snapshot or timestamp key (asks for the root "
+        "keys' passphrases)",
+    )
+    rotate.add_argument("role", choices=["targets", "snapshot", "timestamp"])
+
+    publish = csub.add_parser(
+        "publish",
+        parents=[common, where, stdin],
+        help="sign a content folder as the update every kiosk takes (only if `kiosk content "
+        "check --release` passes)",
+    )
+    publish.add_argument("dir", nargs="?", help="content folder (default: the configured one)")
+
+    resign = csub.add_parser(
+        "resign",
+        parents=[where, stdin],
+        help="renew the repository's signatures (the timestamp daily, on a timer; the "
+        "snapshot when due)",
+    )
+    resign.add_argument(
+        "--targets",
+        action="store_true",
+        help="also renew the targets' signature (90 days; asks for its passphrase)",
+    )
+
+
+def dispatch(args: argparse.Namespace, check_release: Callable[[argparse.Namespace], int]) -> int:
+    """Run an update command. ``check_release``: `kiosk content check --release` (publish
+    refuses what it fails)."""
+    from kiosk.crypto import KeysError
+    from kiosk.updates.repository import RepositoryError
+
+    try:
+        if args.content_command == "keys":
+            if args.keys_command == "init":
+                return _init(args)
+            return _rotate(args)
+        if args.content_command == "publish":
+            return _publish(args, check_release)
+        return _resign(args)
+    except (RepositoryError, KeysError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except _Cancelled as exc:
+        print(f"nothing changed: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+
+
+class _Cancelled(Exception):  # noqa: N818 - not an error: the person chose to stop
+    """The person at the terminal gave up or mistyped; nothing changed."""
+
+
+def _line(args: argparse.Namespace, prompt: str) -> str:
+    import getpass
+
+    try:
+        if args.passphrase_stdin:
+            line = sys.stdin.readline()
+            if not line:
+                raise _Cancelled("standard input ended before a passphrase was read")
+            return line.rstrip("\r\n")
+        return getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt):
+        raise _Cancelled("cancelled") from None
+
+
+def passphrase_problem(text: str) -> str | None:
+    """Why ``text`` may not guard a signing key, or None."""
+    if len(text) < MIN_PASSPHRASE:
+        return f"use at least {MIN_PASSPHRASE} characters (this has {len(text)})"
+    if len(set(text)) < _MIN_DISTINCT:
+        return f"use at least {_MIN_DISTINCT} different characters"
+    return None
+
+
+def _new_passphrase(args: argparse.Namespace, what: str) -> str:
+    import getpass
+
+    text = _line(args, f"New passphrase for {what} (at least {MIN_PASSPHRASE} characters): ")
+    problem = passphrase_problem(text)
+    if problem is not None:
+        raise _Cancelled(f"not a safe passphrase for {what}: {problem}")
+    if not args.passphrase_stdin:
+        try:
+            again = getpass.getpass("Type it again: ")
+        except (EOFError, KeyboardInterrupt):
+            raise _Cancelled("cancelled") from None
+        if again != text:
+            raise _Cancelled("the two entries differ")
+    return text
+
+
+def _asker(args: argparse.Namespace) -> Callable[[Path], str | None]:
+    """Asks for the passphrase of each key file (an empty answer skips a root key whose
+    holder is not there: the others may be enough)."""
+
+    def ask(path: Path) -> str | None:
+        return _line(args, f"Passphrase for {path.name} (Enter to skip): ") or None
+
+    return ask
+
+
+def _init(args: argparse.Namespace) -> int:
+    from kiosk.updates import repository
+
+    plan = repository.RootPlan(args.root_keys, args.root_threshold)
+    if not 1 <= plan.threshold <= plan.keys <= 9:
+        print("error: 1 to 9 root keys, and a threshold from 1 to their number", file=sys.stderr)
+        return EXIT_USAGE
+    root_passphrases = [
+        _new_passphrase(args, f"root key {n} of {plan.keys}") for n in range(1, plan.keys + 1)
+    ]
+    targets = _new_passphrase(args, "the targets key")
+    root_file = repository.init(Path(args.repo), Path(args.keys), root_passphrases, targets, plan)
+    print(f"repository: {args.repo}\nkeys: {args.keys}")
+    print(
+        f"Give every kiosk {root_file} (its [updates] root; docs/content-updates.md).\n"
+        f"Keep the root keys (root-*.json) and the targets key offline, each with its "
+        f"holder; {plan.threshold} of the {plan.keys} root keys sign any change of keys.\n"
+        "Renew the signatures daily: `kiosk content resign` on a timer (the timestamp "
+        "expires in 7 days)."
+    )
+    return EXIT_OK
+
+
+def _publish(args: argparse.Namespace, check_release: Callable[[argparse.Namespace], int]) -> int:
+    from kiosk.config import load_settings
+    from kiosk.updates import repository
+
+    # The go-live gate first: nothing reaches a kiosk that is not ready for patients.
+    check = argparse.Namespace(**{**vars(args), "release": True})
+    if check_release(check) != EXIT_OK:
+        print("error: not published: the content must pass `kiosk content check --release`",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAIL
+    folder = Path(args.dir) if args.dir else load_settings(args.config)[0].content_path()
+    data = repository.pack(folder)
+    done = repository.publish(
+        Path(args.repo), Path(args.keys), repository.CONTENT_TARGET, data, _asker(args)
+    )
+    print(
+        f"published {folder} as {done.name} (targets version {done.version}, "
+        f"{done.length:,} bytes, sha256 {done.sha256[:12]}…)"
+    )
+    return EXIT_OK
+
+
+def _resign(args: argparse.Namespace) -> int:
+    from kiosk.updates import repository
+
+    targets = _asker(args) if args.targets else None
+    renewed = repository.resign(Path(args.repo), Path(args.keys), targets_passphrase=targets)
+    repo = repository.Repository(Path(args.repo), Path(args.keys))
+    expiry = repo.expiry()
+    print(f"renewed: {', '.join(renewed)}")
+    for role in ("timestamp", "snapshot", "targets", "root"):
+        print(f"{role} expires {expiry[role]:%Y-%m-%d %H:%M} UTC")
+    return EXIT_OK
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    from kiosk.updates import keys, repository
+
+    new_passphrase = None
+    if args.role not in keys.ONLINE:
+        new_passphrase = _new_passphrase(args, f"the new {args.role} key")
+    path = repository.rotate(
+        Path(args.repo), Path(args.keys), args.role, _asker(args), new_passphrase
+    )
+    print(
+        f"new {args.role} key: {path}; the repository is signed with it. Destroy the old "
+        f"{args.role} key's file (and every copy of it)."
+    )
+    return EXIT_OK

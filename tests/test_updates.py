@@ -1,0 +1,434 @@
+"""Signed content updates (kiosk.updates): a real TUF repository made by IT's commands, read
+by the kiosk's client from a folder (a USB stick) and from an HTTPS server started here
+with a throw-away CA; tampering, rollback, expiry, a failed check, a power cut, a rotated
+key and a first start are each refused or survived as docs/content-updates.md says."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import http.server
+import json
+import shutil
+import ssl
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tuf.api.metadata import Metadata, MetaFile
+
+from kiosk import crypto
+from kiosk.cli import main
+from kiosk.updates import client, keys, releases, repository
+from kiosk.updates.client import Client, Source, UpdateError
+
+ROOT_PASSPHRASES = ("root one passphrase", "root two passphrase", "root three passphrase")
+TARGETS = "targets passphrase"
+# TUF judges expiry by the real clock: the repository is signed as of now.
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _targets(_path: Path) -> str | None:
+    return TARGETS
+
+
+def _roots(path: Path) -> str | None:
+    """Two of the three root key holders are there."""
+    return {"root-1.json": ROOT_PASSPHRASES[0], "root-3.json": ROOT_PASSPHRASES[2]}.get(path.name)
+
+
+class Repo:
+    """A repository and its keys, as IT keeps them (the cheapest Argon2id: tests)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / "repo"
+        self.keys = folder / "keys"
+        self.root_file = repository.init(
+            self.folder, self.keys, ROOT_PASSPHRASES, TARGETS, cost=crypto.MIN_COST, now=NOW
+        )
+
+    def publish(self, content: Path, now: dt.datetime = NOW) -> repository.Published:
+        data = repository.pack(content)
+        return repository.publish(
+            self.folder, self.keys, repository.CONTENT_TARGET, data, _targets, now
+        )
+
+    def stick(self, where: Path) -> Path:
+        """The repository copied to a USB stick, as IT does."""
+        shutil.copytree(self.folder, where)
+        return where
+
+
+def _content_version(folder: Path, version: str) -> Path:
+    manifest = folder / "manifest.json"
+    data = json.loads(manifest.read_text("utf-8"))
+    data["content_version"] = version
+    manifest.write_text(json.dumps(data), "utf-8")
+    return folder
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return Repo(tmp_path / "it")
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, repo: Repo) -> Client:
+    """A kiosk shipped with the repository's first root, never updated yet."""
+    return Client(tmp_path / "kiosk" / "updates", repo.root_file.read_bytes())
+
+
+def _apply(kiosk: Client, source: Source, now: dt.datetime = NOW) -> Path | None:
+    return client.apply(
+        kiosk, source, kiosk.state.parent / "content", releases.check_content, lambda: now
+    )
+
+
+def _in_use(kiosk: Client) -> Path | None:
+    return releases.current(kiosk.state.parent / "content")
+
+
+def test_an_update_from_a_stick_is_checked_unpacked_and_switched_to(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path
+) -> None:
+    published = repo.publish(_content_version(content_dir, "2026.12-a"))
+    stick = repo.stick(tmp_path / "stick")
+    release = _apply(kiosk, Source(folder=stick))
+    assert release is not None and _in_use(kiosk) == release
+    assert release.name == f"2026.12-a-{published.sha256[:12]}"
+    # The release is the content, file for file, and the kiosk's checks pass on it.
+    assert releases.check_content(release) == "2026.12-a"
+    for path in content_dir.rglob("*.json"):
+        assert (release / path.relative_to(content_dir)).read_bytes() == path.read_bytes()
+    # The same repository again: nothing new, nothing switched.
+    assert _apply(kiosk, Source(folder=stick)) is None
+    assert kiosk.trusted().targets_version == published.version
+
+
+def test_the_same_folder_packs_to_the_same_bytes(content_dir: Path, tmp_path: Path) -> None:
+    """A bundle's hash names its release: the same content is the same bundle anywhere."""
+    copy = tmp_path / "copy"
+    shutil.copytree(content_dir, copy)
+    (copy / ".DS_Store").write_bytes(b"finder")  # a hidden file is not content
+    assert repository.pack(content_dir) == repository.pack(copy)
+
+
+@pytest.fixture
+def https_repo(repo: Repo, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The repository served over HTTPS on 127.0.0.1 by a certificate of a throw-away CA:
+    its address and the CA's file."""
+    import trustme
+
+    ca = trustme.CA()
+    server_cert = ca.issue_cert("127.0.0.1")
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    handler = functools.partial(_QuietHandler, directory=str(repo.folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_cert.configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}/", ca_file
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_an_update_over_https_with_the_clinics_ca(
+    https_repo: tuple[str, Path], repo: Repo, kiosk: Client, content_dir: Path
+) -> None:
+    url, ca_file = https_repo
+    repo.publish(content_dir)
+    release = _apply(kiosk, Source(url=url, ca_file=ca_file))
+    assert release is not None and _in_use(kiosk) == release
+    # Without the clinic's CA the server is not trusted, and nothing changes.
+    with pytest.raises(UpdateError) as refused:
+        _apply(Client(kiosk.state.parent / "other", repo.root_file.read_bytes()), Source(url=url))
+    assert refused.value.kind == "unreachable"
+
+
+@pytest.mark.parametrize("how", ["same length", "longer"])
+def test_a_tampered_bundle_is_refused_and_nothing_changes(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path, how: str
+) -> None:
+    repo.publish(_content_version(content_dir, "first"))
+    _apply(kiosk, Source(folder=repo.stick(tmp_path / "first")))
+    before = _in_use(kiosk)
+    published = repo.publish(_content_version(content_dir, "second"))
+    stick = repo.stick(tmp_path / "stick")
+    bundle = stick / "targets" / f"{published.sha256}.{repository.CONTENT_TARGET}"
+    data = bytearray(bundle.read_bytes())
+    if how == "same length":
+        data[len(data) // 2] ^= 0x01
+    else:
+        data += b"more"
+    bundle.write_bytes(bytes(data))
+    with pytest.raises(UpdateError) as refused:
+        _apply(kiosk, Source(folder=stick))
+    assert refused.value.kind == "tampered"
+    assert _in_use(kiosk) == before
+
+
+def test_an_older_stick_after_a_newer_update_is_refused(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path
+) -> None:
+    repo.publish(_content_version(content_dir, "old"))
+    old_stick = repo.stick(tmp_path / "old")
+    repo.publish(_content_version(content_dir, "new"))
+    new = _apply(kiosk, Source(folder=repo.stick(tmp_path / "new")))
+    with pytest.raises(UpdateError) as refused:
+        _apply(kiosk, Source(folder=old_stick))
+    assert refused.value.kind == "older"
+    assert _in_use(kiosk) == new
+
+
+def test_an_expired_stick_is_too_old_and_says_so(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path
+) -> None:
+    repo.publish(content_dir, now=NOW - dt.timedelta(days=8))  # made 8 days ago
+    stick = repo.stick(tmp_path / "stick")
+    with pytest.raises(UpdateError) as refused:
+        _apply(kiosk, Source(folder=stick))
+    assert refused.value.kind == "expired"
+    assert str(refused.value) == "this update stick is too old: make a new one"
+    assert _in_use(kiosk) is None
+    # Re-signed (the daily timer), the same content goes through.
+    assert repository.resign(repo.folder, repo.keys, NOW) == ["timestamp"]
+    assert _apply(kiosk, Source(folder=repo.stick(tmp_path / "fresh")))
+
+
+def test_content_that_fails_the_kiosks_checks_is_not_switched_to(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path
+) -> None:
+    """A bundle signed by IT but broken (a page with a banned claim, a missing file) is
+    refused by the kiosk's own checks: it stays on the release it has."""
+    repo.publish(_content_version(content_dir, "good"))
+    good = _apply(kiosk, Source(folder=repo.stick(tmp_path / "good")))
+    assert good is not None
+    (content_dir / "sources.json").write_text("{ not json", "utf-8")
+    repo.publish(content_dir)
+    with pytest.raises(UpdateError) as refused:
+        _apply(kiosk, Source(folder=repo.stick(tmp_path / "broken")))
+    assert refused.value.kind == "invalid" and "sources.json" in str(refused.value)
+    assert _in_use(kiosk) == good
+    assert [p.name for p in (kiosk.state.parent / "content" / "releases").iterdir()] == [good.name]
+
+
+def test_a_power_cut_before_the_switch_changes_nothing(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut while unpacking (a ``.incoming-`` folder left) or after unpacking but before
+    the pointer moved: the kiosk starts on what it had, and the next check finishes."""
+    repo.publish(_content_version(content_dir, "one"))
+    one = _apply(kiosk, Source(folder=repo.stick(tmp_path / "one")))
+    root = kiosk.state.parent / "content"
+    half = root / "releases" / ".incoming-cut"
+    half.mkdir()
+    (half / "manifest.json").write_text("{", "utf-8")
+    repo.publish(_content_version(content_dir, "two"))
+
+    def power_cut(_root: Path, _release: Path) -> None:
+        raise SystemExit("power cut")
+
+    monkeypatch.setattr(releases, "switch", power_cut)
+    with pytest.raises(SystemExit):
+        _apply(kiosk, Source(folder=repo.stick(tmp_path / "two")))
+    assert releases.current(root) == one
+    monkeypatch.undo()
+    two = _apply(kiosk, Source(folder=repo.stick(tmp_path / "two-again")))
+    assert two is not None and two.name.startswith("two-")
+    assert releases.current(root) == two and releases.previous(root) == one
+    assert not half.exists()  # what the cut left is collected
+
+
+def test_a_release_that_fails_where_it_runs_steps_back(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path
+) -> None:
+    repo.publish(_content_version(content_dir, "one"))
+    one = _apply(kiosk, Source(folder=repo.stick(tmp_path / "one")))
+    repo.publish(_content_version(content_dir, "two"))
+    _apply(kiosk, Source(folder=repo.stick(tmp_path / "two")))
+    root = kiosk.state.parent / "content"
+    assert releases.step_back(root) == one
+    assert releases.current(root) == one and releases.previous(root) is None
+    assert releases.step_back(root) is None  # back to the content the kiosk shipped with
+    assert releases.current(root) is None
+
+
+def test_a_damaged_pointer_is_never_followed(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    (root / "releases" / "x-0123456789ab").mkdir(parents=True)
+    for text in ("../../etc", "/etc", "x-0123456789ab/..", ""):
+        (root / releases.CURRENT).write_text(text, "ascii")
+        assert releases.current(root) is None
+    (root / releases.CURRENT).write_text("x-0123456789ab\n", "ascii")
+    assert releases.current(root) == root / "releases" / "x-0123456789ab"
+
+
+def test_a_rotated_targets_key_is_followed_and_the_old_one_refused(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path
+) -> None:
+    """The targets key leaked: two of the three root holders sign a new root naming a new
+    key. Kiosks follow (one updated before, one never updated: it walks from the shipped
+    root), and metadata signed with the old key no longer passes."""
+    repo.publish(_content_version(content_dir, "before"))
+    _apply(kiosk, Source(folder=repo.stick(tmp_path / "before")))
+    old_key = keys.load_signer(keys.key_path(repo.keys, "targets", 1), TARGETS)
+    new_key_file = repository.rotate(
+        repo.folder, repo.keys, "targets", _roots, "new targets passphrase", crypto.MIN_COST, NOW
+    )
+    assert (
+        json.loads((repo.folder / "metadata" / "root.json").read_bytes())["signed"]["version"] == 2
+    )
+    published = repository.publish(
+        repo.folder,
+        repo.keys,
+        repository.CONTENT_TARGET,
+        repository.pack(_content_version(content_dir, "after")),
+        lambda _p: "new targets passphrase",
+        NOW,
+    )
+    assert new_key_file.name == "targets-2.json"
+    after = _apply(kiosk, Source(folder=repo.stick(tmp_path / "after")))
+    assert after is not None and after.name.startswith("after-")
+    fresh = Client(tmp_path / "fresh" / "updates", repo.root_file.read_bytes())
+    assert _apply(fresh, Source(folder=repo.stick(tmp_path / "fresh-stick")))
+    assert fresh.trusted().targets_version == published.version
+
+    # Someone with the old key signs targets naming a bundle of their own: refused.
+    forged = Metadata.from_bytes((repo.folder / "metadata" / "targets.json").read_bytes())
+    forged.signed.version += 1
+    forged.signatures.clear()
+    forged.sign(old_key)
+    (repo.folder / "metadata" / f"{forged.signed.version}.targets.json").write_bytes(
+        forged.to_bytes()
+    )
+    online = repository.Repository(repo.folder, repo.keys)
+    snapshot = online.load("snapshot")
+    snapshot.signed.meta["targets.json"] = MetaFile(version=forged.signed.version)
+    online._bump(snapshot, "snapshot", NOW)
+    online._sign_and_write(snapshot, "snapshot", online.signers("snapshot", lambda _p: None))
+    online._timestamp(NOW, lambda r: online.signers(r, lambda _p: None), snapshot.signed.version)
+    with pytest.raises(UpdateError) as refused:
+        _apply(kiosk, Source(folder=repo.stick(tmp_path / "forged")))
+    assert refused.value.kind == "tampered"
+    assert _in_use(kiosk) == after
+    old_key.wipe()
+
+
+def test_one_root_key_is_not_enough_to_change_the_keys(repo: Repo) -> None:
+    with pytest.raises(crypto.KeysError, match="needs 2 of its keys; 1"):
+        repository.rotate(
+            repo.folder,
+            repo.keys,
+            "timestamp",
+            lambda p: ROOT_PASSPHRASES[0] if p.name == "root-1.json" else None,
+            None,
+            crypto.MIN_COST,
+            NOW,
+        )
+
+
+def test_a_wrong_passphrase_signs_nothing(repo: Repo, content_dir: Path) -> None:
+    before = (repo.folder / "metadata" / "timestamp.json").read_bytes()
+    with pytest.raises(crypto.KeysError, match="passphrase"):
+        repository.publish(
+            repo.folder, repo.keys, repository.CONTENT_TARGET, b"x", lambda _p: "wrong", NOW
+        )
+    assert (repo.folder / "metadata" / "timestamp.json").read_bytes() == before
+
+
+def test_a_clock_behind_the_last_trusted_time_applies_nothing(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path
+) -> None:
+    """A clock set back would let an expired stick look fresh."""
+    repo.publish(content_dir)
+    stick = repo.stick(tmp_path / "stick")
+    _apply(kiosk, Source(folder=stick), NOW + dt.timedelta(days=2))
+    with pytest.raises(UpdateError) as refused:
+        _apply(kiosk, Source(folder=stick), NOW + dt.timedelta(days=1))
+    assert refused.value.kind == "clock" and "set the clock" in str(refused.value)
+
+
+def test_a_kiosk_without_a_root_cannot_update(tmp_path: Path, repo: Repo) -> None:
+    with pytest.raises(UpdateError) as refused:
+        Client(tmp_path / "bare", None).fetch(Source(folder=repo.folder))
+    assert refused.value.kind == "setup"
+
+
+def test_keys_and_repository_are_never_overwritten(repo: Repo) -> None:
+    with pytest.raises(repository.RepositoryError, match="already there"):
+        repository.init(repo.folder, repo.keys, ROOT_PASSPHRASES, TARGETS, cost=crypto.MIN_COST)
+    with pytest.raises(repository.RepositoryError, match="keys are already there"):
+        repository.init(
+            repo.folder.parent / "other", repo.keys, ROOT_PASSPHRASES, TARGETS, cost=crypto.MIN_COST
+        )
+
+
+def test_offline_keys_are_sealed_and_online_keys_private(repo: Repo) -> None:
+    for path in sorted(repo.keys.iterdir()):
+        key_file = keys.read(path)
+        assert (key_file.key.kdf == "none") is (key_file.role in keys.ONLINE), path.name
+        assert path.stat().st_mode & 0o077 == 0  # this account's alone
+        if key_file.key.kdf != "none":
+            assert not any(p in path.read_text("utf-8") for p in (*ROOT_PASSPHRASES, TARGETS))
+
+
+def test_publish_refuses_content_that_is_not_ready_for_patients(
+    tmp_path: Path, content_dir: Path, filled_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IT's commands end to end (the real Argon2id cost): `kiosk content publish` signs only
+    what `kiosk content check --release` passes."""
+    import io
+
+    repo_dir, keys_dir = tmp_path / "repo", tmp_path / "keys"
+    answers = "\n".join([*ROOT_PASSPHRASES, TARGETS]) + "\n"
+    with contextlib.redirect_stdout(io.StringIO()), _stdin(answers):
+        code = main(
+            [
+                "content",
+                "keys",
+                "init",
+                "--repo",
+                str(repo_dir),
+                "--keys",
+                str(keys_dir),
+                "--passphrase-stdin",
+            ]  # fmt: skip
+        )
+    assert code == 0
+    publish = ["content", "publish", "--repo", str(repo_dir), "--keys", str(keys_dir),
+               "--passphrase-stdin"]  # fmt: skip
+    with _stdin(TARGETS + "\n"):
+        assert main([*publish, str(content_dir)]) == 1  # the example config: not ready
+    assert "not published" in capsys.readouterr().err
+    with _stdin(TARGETS + "\n"):
+        assert main([*publish, "--config", str(filled_config)]) == 0
+    assert "published" in capsys.readouterr().out
+    kiosk = Client(tmp_path / "kiosk", (repo_dir / "metadata" / "1.root.json").read_bytes())
+    fetched = kiosk.fetch(Source(folder=repo_dir))
+    assert fetched is not None and fetched.targets_version == 2
+
+
+@contextlib.contextmanager
+def _stdin(text: str) -> Iterator[None]:
+    import io
+    import sys
+
+    saved = sys.stdin
+    sys.stdin = io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = saved
