@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
-from kiosk import __version__, paths
+from kiosk import __version__, paths, releases
 from kiosk.config import (
     ConfigError,
     Settings,
@@ -411,6 +411,15 @@ def _content_for_run(settings: Settings, record: Path | None = None) -> tuple[Co
     try:
         return load_content_remembered(settings.content_path(), record), None
     except ContentError as exc:
+        failed = settings.content_path()
+        if settings.updates is not None and failed == releases.current(settings.releases_path()):
+            # An update that passed its checks when it came fails them now (a newer kiosk's
+            # rules, a damaged disk): back to the release before it, or what it had before.
+            log.error(
+                "content_release_invalid release=%s problems=%d", failed.name, len(exc.problems)
+            )
+            releases.step_back(settings.releases_path())
+            return _content_for_run(settings, record)
         bundled = paths.bundled_content_dir()
         # realpath, not resolve(): a symlink loop in content_dir must not crash the start.
         if os.path.realpath(settings.content_path()) == os.path.realpath(bundled):
@@ -469,11 +478,29 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_version() -> int:
     content_version = "unknown"
+    updates = ""
+    settings: Settings | None = None
     try:
-        manifest = json.loads((paths.bundled_content_dir() / "manifest.json").read_text("utf-8"))
+        settings, _ = load_settings(None)
+    except ConfigError:
+        settings = None  # the version is still worth printing
+    root = settings.content_path() if settings else paths.bundled_content_dir()
+    try:
+        manifest = json.loads((root / "manifest.json").read_text("utf-8"))
         content_version = manifest.get("content_version", "unknown")
     except (OSError, ValueError):
         pass
+    if settings is not None and settings.updates is not None:
+        from kiosk.updates import client
+
+        state = client.status(settings.updates_state_path(), settings.releases_path())
+        updates = f"\nupdates: {state.release or 'none applied yet'}"
+        if state.expires is not None:
+            updates += f"; repository signed until {state.expires:%Y-%m-%d %H:%M} UTC"
+        if state.last is not None:
+            updates += f"; last check {state.last.at}: {state.last.outcome}"
+            if not state.last.ok:
+                updates += f" ({state.last.message})"
     try:
         from PySide6 import __version__ as pyside_version
         from PySide6.QtCore import qVersion
@@ -481,7 +508,7 @@ def cmd_version() -> int:
         qt = f"Qt {qVersion()} (PySide6 {pyside_version})"
     except ImportError:  # pragma: no cover - PySide6 is a hard dependency
         qt = "Qt not available"
-    print(f"kiosk {__version__}\ncontent {content_version}\n{qt}")
+    print(f"kiosk {__version__}\ncontent {content_version}{updates}\n{qt}")
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta, Struct
 
-from kiosk import paths
+from kiosk import paths, releases
 from kiosk.content import ContentError, read_text_file
 from kiosk.golive import is_placeholder
 from kiosk.languages import LANGUAGES_FILE, LangCode, Languages, languages_in
@@ -113,6 +113,31 @@ class Fleet(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
             Path(p).expanduser() for p in (self.ca_file, self.cert_file, self.key_file)
         )
         return ca, cert, key
+
+
+class Updates(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Signed content updates (``[updates]``, docs/content-updates.md): where the clinic's
+    repository is and the root this kiosk trusts. With this table the content in use is the
+    newest release that passed its checks (content_dir, or the bundled set, until there is
+    one)."""
+
+    # The repository's address (https://...), or none: updates come by USB stick only.
+    url: str | None = None
+    # The CA that signed that server's certificate, when it is the clinic's own.
+    ca_file: str | None = None
+    # The repository's first root (`kiosk content keys init` printed where): what this kiosk
+    # trusts before its first update. Default: data/updates/root.json in the bundle.
+    root: str | None = None
+    # How often the kiosk looks for an update (never during a visit).
+    check_minutes: Annotated[int, Meta(ge=5, le=1440)] = 15
+
+    def root_path(self) -> Path:
+        if self.root:
+            return Path(self.root).expanduser()
+        return paths.resource_path("data/updates/root.json")
+
+    def ca_path(self) -> Path | None:
+        return Path(self.ca_file).expanduser() if self.ca_file else None
 
 
 class ConfigError(Exception):
@@ -218,6 +243,7 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     log_dir: str | None = None
     heartbeat_file: str | None = None
     fleet: Fleet | None = None
+    updates: Updates | None = None
 
     def unexported_limit_days(self) -> int:
         """Days after which a request that never reached the staff is deleted all the same."""
@@ -270,10 +296,23 @@ class Settings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         return paths.default_data_dir() / "heartbeat"
 
     def content_path(self) -> Path:
-        """Return the content folder: configured, or the bundled one."""
+        """Return the content folder: with [updates], the release in use; otherwise (or
+        before the first release) the configured folder, or the bundled one."""
+        if self.updates is not None:
+            release = releases.current(self.releases_path())
+            if release is not None:
+                return release
         return (
             Path(self.content_dir).expanduser() if self.content_dir else paths.bundled_content_dir()
         )
+
+    def releases_path(self) -> Path:
+        """Where content updates are unpacked (kiosk.releases), beside the database."""
+        return self.database_path().parent / "content-releases"
+
+    def updates_state_path(self) -> Path:
+        """Where the update client keeps what it trusts and what it downloaded."""
+        return self.database_path().parent / "updates"
 
     def database_path(self) -> Path:
         """Return the database file: configured, or one in the platform data dir."""
@@ -315,7 +354,13 @@ def language_defaults(known: Languages) -> dict[str, object]:
 
 
 def _content_root(data: dict[str, object]) -> Path:
-    """The content folder a config's (raw) keys name, or the bundled one."""
+    """The content folder a config's (raw) keys name (as Settings.content_path)."""
+    if isinstance(data.get("updates"), dict):
+        db = data.get("db_path")
+        base = Path(db).expanduser().parent if isinstance(db, str) and db else None
+        release = releases.current((base or paths.default_data_dir()) / "content-releases")
+        if release is not None:
+            return release
     value = data.get("content_dir")
     if isinstance(value, str) and value:
         return Path(value).expanduser()
@@ -379,6 +424,11 @@ def _check(settings: Settings, name: str, known: Languages) -> None:
         )
     if len(set(settings.languages)) != len(settings.languages):
         raise ConfigError(f"{name}: key 'languages': a language is listed twice", "languages")
+    if settings.updates is not None and settings.updates.url is not None:
+        if why := url_problem(settings.updates.url):
+            raise ConfigError(
+                f"{name}: [updates] url: {why} (got {settings.updates.url!r})", "updates"
+            )
     if settings.fleet is not None and len(settings.kiosk_id.encode()) > 63:
         raise ConfigError(
             f"{name}: key 'kiosk_id': with [fleet], at most 63 characters (it is the kiosk's "

@@ -684,8 +684,8 @@ _SIGNATURE_BYTES = 64
 
 class SigningKey:
     """An Ed25519 key that signs content updates (TUF metadata: kiosk.updates), held like
-    the clinic's key: in memory this module wipes, used through libsodium, never copied
-    into a Python object."""
+    the clinic's key: in memory this module wipes, used through libsodium (only an online
+    key's seed is copied out, to be written to its file as it is)."""
 
     __slots__ = ("_secret", "_seed", "public")
 

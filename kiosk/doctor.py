@@ -447,6 +447,48 @@ def check_outbox(settings: Settings, now: dt.datetime | None = None) -> CheckRes
     return CheckResult(name, True, f"{state.pending} waiting")
 
 
+# An expiry this close means the repository's daily re-signing stopped (docs/content-updates.md).
+UPDATE_EXPIRY_WARNING = dt.timedelta(days=2)
+
+
+def check_updates(settings: Settings, now: dt.datetime | None = None) -> CheckResult | None:
+    """Signed content updates ([updates]): the trusted root, the release in use, the last
+    check and how long the repository's signatures hold."""
+    if settings.updates is None:
+        return None
+    from kiosk.updates import client
+
+    now = now or dt.datetime.now(dt.UTC)
+    state = client.status(settings.updates_state_path(), settings.releases_path())
+    in_use = f"release {state.release}" if state.release else "the content it was installed with"
+    if state.last is None:
+        root = settings.updates.root_path()
+        if not root.is_file():
+            return CheckResult(
+                "updates", False, f"no trusted root at {root}: give this kiosk the repository's "
+                "1.root.json ([updates] root)",
+            )  # fmt: skip
+        return CheckResult("updates", True, f"{in_use}; no update check yet")
+    last = f"last check {state.last.at}: {state.last.outcome}"
+    if not state.last.ok:
+        return CheckResult("updates", False, f"{in_use}; {last}: {state.last.message}")
+    try:
+        checked_at = dt.datetime.fromisoformat(state.last.at)
+    except ValueError:
+        checked_at = now
+    # Judged at the check (the repository then), not now: a kiosk checks when asked to.
+    if state.expires is not None and state.expires - checked_at < UPDATE_EXPIRY_WARNING:
+        return CheckResult(
+            "updates",
+            False,
+            f"{in_use}; {last}, but the repository's signatures were to expire "
+            f"{state.expires:%Y-%m-%d %H:%M} UTC: is `kiosk content resign` running daily on "
+            "the repository's host?",
+        )
+    until = f"; it was signed until {state.expires:%Y-%m-%d %H:%M} UTC" if state.expires else ""
+    return CheckResult("updates", True, f"{in_use}; {last}{until}")
+
+
 def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
     """Run every check; a broken config stops the ones that need it."""
     try:
@@ -476,6 +518,7 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         lambda: check_fleet_files(settings),
         lambda: check_fleet_server(settings),
         lambda: check_outbox(settings),
+        lambda: check_updates(settings),
         check_service,
     ]
     for check in checks:

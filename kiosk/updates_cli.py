@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+# `resign` fails (so the timer shows it) this long before an offline role's signature runs out.
+RENEW_WARNING_DAYS = 14
 # An offline key's passphrase guards a key that can change what every kiosk shows: long
 # enough to hold off offline guessing at the Argon2id cost (docs/content-updates.md).
 MIN_PASSPHRASE = 12
@@ -30,7 +33,13 @@ def add_parsers(
     )
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--repo", required=True, metavar="DIR", help=REPO_HELP)
-    where.add_argument("--keys", required=True, metavar="DIR", help=KEYS_HELP)
+    where.add_argument(
+        "--keys",
+        required=True,
+        metavar="DIR",
+        action="append",
+        help=KEYS_HELP + "; may be given again (the host's keys and a stick's)",
+    )
 
     keys = csub.add_parser("keys", help="the keys that sign content updates")
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -51,6 +60,12 @@ def add_parsers(
         "keys' passphrases)",
     )
     rotate.add_argument("role", choices=["targets", "snapshot", "timestamp"])
+    ksub.add_parser(
+        "renew-root",
+        parents=[where, stdin],
+        help="sign the root for another year, the same keys (yearly; asks for the root "
+        "keys' passphrases)",
+    )
 
     publish = csub.add_parser(
         "publish",
@@ -59,6 +74,18 @@ def add_parsers(
         "check --release` passes)",
     )
     publish.add_argument("dir", nargs="?", help="content folder (default: the configured one)")
+
+    update = csub.add_parser(
+        "update",
+        parents=[common],
+        help="this kiosk: check for a content update now, from [updates] url or --from",
+    )
+    update.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL|DIR",
+        help="a repository's https:// address, or a folder (a USB stick's kiosk-repo)",
+    )
 
     resign = csub.add_parser(
         "resign",
@@ -83,9 +110,13 @@ def dispatch(args: argparse.Namespace, check_release: Callable[[argparse.Namespa
         if args.content_command == "keys":
             if args.keys_command == "init":
                 return _init(args)
+            if args.keys_command == "renew-root":
+                return _renew_root(args)
             return _rotate(args)
         if args.content_command == "publish":
             return _publish(args, check_release)
+        if args.content_command == "update":
+            return _update(args)
         return _resign(args)
     except (RepositoryError, KeysError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -160,8 +191,11 @@ def _init(args: argparse.Namespace) -> int:
         _new_passphrase(args, f"root key {n} of {plan.keys}") for n in range(1, plan.keys + 1)
     ]
     targets = _new_passphrase(args, "the targets key")
-    root_file = repository.init(Path(args.repo), Path(args.keys), root_passphrases, targets, plan)
-    print(f"repository: {args.repo}\nkeys: {args.keys}")
+    if len(args.keys) != 1:
+        print("error: init writes its keys to one folder (--keys once)", file=sys.stderr)
+        return EXIT_USAGE
+    root_file = repository.init(Path(args.repo), _keys(args)[0], root_passphrases, targets, plan)
+    print(f"repository: {args.repo}\nkeys: {args.keys[0]}")
     print(
         f"Give every kiosk {root_file} (its [updates] root; docs/content-updates.md).\n"
         f"Keep the root keys (root-*.json) and the targets key offline, each with its "
@@ -185,7 +219,7 @@ def _publish(args: argparse.Namespace, check_release: Callable[[argparse.Namespa
     folder = Path(args.dir) if args.dir else load_settings(args.config)[0].content_path()
     data = repository.pack(folder)
     done = repository.publish(
-        Path(args.repo), Path(args.keys), repository.CONTENT_TARGET, data, _asker(args)
+        Path(args.repo), _keys(args), repository.CONTENT_TARGET, data, _asker(args)
     )
     print(
         f"published {folder} as {done.name} (targets version {done.version}, "
@@ -198,13 +232,26 @@ def _resign(args: argparse.Namespace) -> int:
     from kiosk.updates import repository
 
     targets = _asker(args) if args.targets else None
-    renewed = repository.resign(Path(args.repo), Path(args.keys), targets_passphrase=targets)
-    repo = repository.Repository(Path(args.repo), Path(args.keys))
+    renewed = repository.resign(Path(args.repo), _keys(args), targets_passphrase=targets)
+    repo = repository.Repository(Path(args.repo), _keys(args))
     expiry = repo.expiry()
     print(f"renewed: {', '.join(renewed)}")
     for role in ("timestamp", "snapshot", "targets", "root"):
         print(f"{role} expires {expiry[role]:%Y-%m-%d %H:%M} UTC")
-    return EXIT_OK
+    # The offline roles are renewed by people: the timer's failure is what IT sees in time.
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=RENEW_WARNING_DAYS)
+    due = {
+        "targets": "`kiosk content resign --targets` (the targets key)",
+        "root": "`kiosk content keys renew-root` (two root key holders)",
+    }
+    late = [role for role in due if expiry[role] < soon]
+    for role in late:
+        print(
+            f"attention: the {role} signature expires {expiry[role]:%Y-%m-%d}; every kiosk stops "
+            f"updating then: run {due[role]}",
+            file=sys.stderr,
+        )
+    return EXIT_FAIL if late else EXIT_OK
 
 
 def _rotate(args: argparse.Namespace) -> int:
@@ -213,11 +260,59 @@ def _rotate(args: argparse.Namespace) -> int:
     new_passphrase = None
     if args.role not in keys.ONLINE:
         new_passphrase = _new_passphrase(args, f"the new {args.role} key")
-    path = repository.rotate(
-        Path(args.repo), Path(args.keys), args.role, _asker(args), new_passphrase
-    )
+    path = repository.rotate(Path(args.repo), _keys(args), args.role, _asker(args), new_passphrase)
     print(
         f"new {args.role} key: {path}; the repository is signed with it. Destroy the old "
         f"{args.role} key's file (and every copy of it)."
     )
     return EXIT_OK
+
+
+def _renew_root(args: argparse.Namespace) -> int:
+    from kiosk.updates import repository
+
+    expires = repository.renew_root(Path(args.repo), _keys(args), _asker(args))
+    print(f"the root is signed until {expires:%Y-%m-%d} (UTC); kiosks take it at their next check")
+    return EXIT_OK
+
+
+def _update(args: argparse.Namespace) -> int:
+    from kiosk.config import load_settings
+    from kiosk.updates import client
+
+    settings, source_file = load_settings(args.config)
+    updates = settings.updates
+    if updates is None:
+        print(
+            f"error: {source_file or 'the built-in defaults'} has no [updates] table "
+            "(docs/content-updates.md)",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    where = args.source or updates.url
+    if not where:
+        print("error: no [updates] url: name a repository with --from", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if where.startswith("https://"):
+            source = client.Source(url=where, ca_file=updates.ca_path())
+        else:
+            source = client.Source(folder=Path(where).expanduser())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    root = updates.root_path()
+    bootstrap = root.read_bytes() if root.is_file() else None
+    checked = client.check(
+        settings.updates_state_path(), bootstrap, source, settings.releases_path()
+    )
+    if checked.ok:
+        shown = "; the kiosk shows it from its next start" if checked.release else ""
+        print(f"{checked.outcome}: {checked.message}{shown}")
+        return EXIT_OK
+    print(f"not updated ({checked.outcome}): {checked.message}", file=sys.stderr)
+    return EXIT_FAIL
+
+
+def _keys(args: argparse.Namespace) -> list[Path]:
+    return [Path(folder) for folder in args.keys]

@@ -5,6 +5,7 @@ Runs only with KIOSK_TEST_DIST=1, after the bundle was built (``make dist-test``
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -115,6 +116,46 @@ def test_frozen_self_test(tmp_path: Path) -> None:
     assert "self-test passed" in result.stdout
     for step in ("config", "content", "screens", "database", "export", "qr code"):
         assert f"OK    {step}" in result.stdout
+
+
+def test_frozen_kiosk_takes_a_signed_update_without_pyca_cryptography(tmp_path: Path) -> None:
+    """The bundle verifies TUF's Ed25519 signatures without pyca/cryptography (left out:
+    12 MB), unpacks, checks and switches to the update; IT's side signs through libsodium."""
+    import shutil
+
+    from kiosk import crypto
+    from kiosk.updates import repository
+
+    assert not (BUNDLE / "_internal" / "cryptography").exists()
+    root_file = repository.init(
+        tmp_path / "repo", tmp_path / "keys", ["root one passphrase"], "targets passphrase",
+        repository.RootPlan(1, 1), crypto.MIN_COST,
+    )  # fmt: skip
+    content = tmp_path / "content"
+    shutil.copytree(paths.bundled_content_dir(), content)
+    manifest = json.loads((content / "manifest.json").read_text("utf-8"))
+    (content / "manifest.json").write_text(
+        json.dumps({**manifest, "content_version": "frozen-update"}), "utf-8"
+    )
+    repository.publish(
+        tmp_path / "repo", tmp_path / "keys", repository.CONTENT_TARGET,
+        repository.pack(content), lambda _p: "targets passphrase",
+    )  # fmt: skip
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(
+        f'db_path = "{(tmp_path / "data" / "kiosk.db").as_posix()}"\n'
+        f'log_dir = "{(tmp_path / "logs").as_posix()}"\n'
+        f'[updates]\nroot = "{root_file.as_posix()}"\n',
+        "utf-8",
+    )
+    result = _run("content", "update", "--config", str(cfg), "--from", str(tmp_path / "repo"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "updated: switched to frozen-update-" in result.stdout
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KIOSK_CONFIG=str(cfg))
+    version = subprocess.run(
+        [str(BUNDLE / "kiosk"), "--version"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert "content frozen-update\n" in version.stdout, version.stdout + version.stderr
 
 
 def test_frozen_desk_adds_an_account_and_shows_its_window(central: Central, tmp_path: Path) -> None:

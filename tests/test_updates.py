@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tuf.api.metadata import Metadata, MetaFile
+from tuf.api.metadata import Metadata
 
-from kiosk import crypto
+from kiosk import crypto, paths, releases
 from kiosk.cli import main
-from kiosk.updates import client, keys, releases, repository
+from kiosk.updates import client, keys, repository
 from kiosk.updates.client import Client, Source, UpdateError
 
 ROOT_PASSPHRASES = ("root one passphrase", "root two passphrase", "root three passphrase")
@@ -109,10 +109,18 @@ def test_an_update_from_a_stick_is_checked_unpacked_and_switched_to(
 
 def test_the_same_folder_packs_to_the_same_bytes(content_dir: Path, tmp_path: Path) -> None:
     """A bundle's hash names its release: the same content is the same bundle anywhere."""
+    import os
+
     copy = tmp_path / "copy"
     shutil.copytree(content_dir, copy)
+    for path in copy.rglob("*.json"):  # another machine's times and modes
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+        path.chmod(0o600)
     (copy / ".DS_Store").write_bytes(b"finder")  # a hidden file is not content
     assert repository.pack(content_dir) == repository.pack(copy)
+    (copy / "en" / "extra.json").symlink_to(copy / "manifest.json")
+    with pytest.raises(repository.RepositoryError, match="a link in the content folder"):
+        repository.pack(copy)  # what the kiosk unpacks is what the check read
 
 
 @pytest.fixture
@@ -311,15 +319,12 @@ def test_a_rotated_targets_key_is_followed_and_the_old_one_refused(
     forged.signed.version += 1
     forged.signatures.clear()
     forged.sign(old_key)
-    (repo.folder / "metadata" / f"{forged.signed.version}.targets.json").write_bytes(
-        forged.to_bytes()
-    )
+    for name in (f"{forged.signed.version}.targets.json", "targets.json"):
+        (repo.folder / "metadata" / name).write_bytes(forged.to_bytes())
+    # ... even with the online keys too: a snapshot and timestamp naming the forged targets.
     online = repository.Repository(repo.folder, repo.keys)
-    snapshot = online.load("snapshot")
-    snapshot.signed.meta["targets.json"] = MetaFile(version=forged.signed.version)
-    online._bump(snapshot, "snapshot", NOW)
-    online._sign_and_write(snapshot, "snapshot", online.signers("snapshot", lambda _p: None))
-    online._timestamp(NOW, lambda r: online.signers(r, lambda _p: None), snapshot.signed.version)
+    online._snapshot_and_timestamp(NOW, online.signers("snapshot"), online.signers("timestamp"))
+    assert online.load("snapshot").signed.meta["targets.json"].version == forged.signed.version
     with pytest.raises(UpdateError) as refused:
         _apply(kiosk, Source(folder=repo.stick(tmp_path / "forged")))
     assert refused.value.kind == "tampered"
@@ -352,12 +357,16 @@ def test_a_wrong_passphrase_signs_nothing(repo: Repo, content_dir: Path) -> None
 def test_a_clock_behind_the_last_trusted_time_applies_nothing(
     tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path
 ) -> None:
-    """A clock set back would let an expired stick look fresh."""
+    """A clock set back would let an expired stick look fresh. The floor is when the
+    repository signed what the kiosk last trusted (IT's time), not this clock: a clock that
+    ran fast at a check does not lock updates out once it is put right."""
     repo.publish(content_dir)
     stick = repo.stick(tmp_path / "stick")
-    _apply(kiosk, Source(folder=stick), NOW + dt.timedelta(days=2))
+    _apply(kiosk, Source(folder=stick), NOW + dt.timedelta(days=5))  # a fast clock
+    assert kiosk.floor.value() == NOW  # the timestamp's signing time
+    assert _apply(kiosk, Source(folder=stick), NOW + dt.timedelta(hours=1)) is None
     with pytest.raises(UpdateError) as refused:
-        _apply(kiosk, Source(folder=stick), NOW + dt.timedelta(days=1))
+        _apply(kiosk, Source(folder=stick), NOW - dt.timedelta(days=1))
     assert refused.value.kind == "clock" and "set the clock" in str(refused.value)
 
 
@@ -408,8 +417,12 @@ def test_publish_refuses_content_that_is_not_ready_for_patients(
             ]  # fmt: skip
         )
     assert code == 0
+    # The targets key lives on the publisher's stick; the online keys on the host.
+    stick = tmp_path / "targets-stick"
+    stick.mkdir()
+    (keys_dir / "targets-1.json").rename(stick / "targets-1.json")
     publish = ["content", "publish", "--repo", str(repo_dir), "--keys", str(keys_dir),
-               "--passphrase-stdin"]  # fmt: skip
+               "--keys", str(stick), "--passphrase-stdin"]  # fmt: skip
     with _stdin(TARGETS + "\n"):
         assert main([*publish, str(content_dir)]) == 1  # the example config: not ready
     assert "not published" in capsys.readouterr().err
@@ -432,3 +445,160 @@ def _stdin(text: str) -> Iterator[None]:
         yield
     finally:
         sys.stdin = saved
+
+
+def test_a_renewed_root_keeps_kiosks_updating_past_the_old_roots_year(
+    tmp_path: Path, content_dir: Path
+) -> None:
+    """The yearly ceremony. A repository set up 400 days ago: its first root has expired,
+    and kiosks say who must act. Two root holders sign it for another year; a kiosk shipped
+    with the expired first root walks to the new one and takes the content."""
+    old = Repo.__new__(Repo)
+    old.folder, old.keys = tmp_path / "repo", tmp_path / "keys"
+    old.root_file = repository.init(
+        old.folder, old.keys, ROOT_PASSPHRASES, TARGETS, cost=crypto.MIN_COST,
+        now=NOW - dt.timedelta(days=400),
+    )  # fmt: skip
+    old.publish(_content_version(content_dir, "late"))
+    kiosk = Client(tmp_path / "kiosk" / "updates", old.root_file.read_bytes())
+    with pytest.raises(UpdateError) as refused:
+        _apply(kiosk, Source(folder=old.stick(tmp_path / "before")))
+    assert refused.value.kind == "expired" and "renew-root" in str(refused.value)
+    expires = repository.renew_root(old.folder, old.keys, _roots, NOW)
+    assert expires == NOW + dt.timedelta(days=repository.EXPIRY_DAYS["root"])
+    release = _apply(kiosk, Source(folder=old.stick(tmp_path / "after")))
+    assert release is not None and release.name.startswith("late-")
+    trusted = Metadata.from_bytes((kiosk.metadata_dir / "root.json").read_bytes())
+    assert (trusted.signed.version, trusted.signed.expires) == (2, expires)
+
+
+@pytest.mark.parametrize("role", ["snapshot", "timestamp"])
+def test_a_rotated_online_key_signs_on_and_kiosks_follow(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path, role: str
+) -> None:
+    repo.publish(_content_version(content_dir, "one"))
+    _apply(kiosk, Source(folder=repo.stick(tmp_path / "one")))
+    path = repository.rotate(repo.folder, repo.keys, role, _roots, None, crypto.MIN_COST, NOW)
+    assert path.name == f"{role}-2.json"
+    assert repository.resign(repo.folder, repo.keys, NOW) == ["timestamp"]  # the new keys sign
+    repo.publish(_content_version(content_dir, "two"))
+    release = _apply(kiosk, Source(folder=repo.stick(tmp_path / "two")))
+    assert release is not None and release.name.startswith("two-")
+
+
+def test_a_change_missing_a_key_writes_nothing(repo: Repo, content_dir: Path) -> None:
+    """A root ceremony on a machine without the online keys, or a publish with the targets
+    key alone: refused before any file of the repository changes."""
+
+    def snapshot_of_repository() -> dict[str, bytes]:
+        files = sorted(p for p in repo.folder.rglob("*") if p.is_file())
+        return {p.name: p.read_bytes() for p in files if p.name != ".lock"}
+
+    before = snapshot_of_repository()
+    (repo.keys / "timestamp-1.json").rename(repo.keys.parent / "timestamp-1.json")
+    with pytest.raises(crypto.KeysError, match="timestamp role"):
+        repository.rotate(
+            repo.folder, repo.keys, "targets", _roots, "new targets passphrase", crypto.MIN_COST
+        )
+    with pytest.raises(crypto.KeysError, match="timestamp role"):
+        repository.publish(
+            repo.folder, repo.keys, repository.CONTENT_TARGET, repository.pack(content_dir),
+            _targets, NOW,
+        )  # fmt: skip
+    with pytest.raises(crypto.KeysError, match="timestamp role"):
+        repository.resign(repo.folder, repo.keys, NOW)
+    assert snapshot_of_repository() == before
+
+
+def test_resign_fails_loudly_before_the_offline_signatures_run_out(
+    tmp_path: Path, content_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The daily timer's command exits 1 (so its status shows it) from two weeks before the
+    targets' 90 days end: renewing them needs a person with the targets key."""
+    old = Repo.__new__(Repo)
+    old.folder, old.keys = tmp_path / "repo", tmp_path / "keys"
+    old.root_file = repository.init(
+        old.folder, old.keys, ROOT_PASSPHRASES, TARGETS, cost=crypto.MIN_COST,
+        now=NOW - dt.timedelta(days=80),
+    )  # fmt: skip
+    where = ["--repo", str(old.folder), "--keys", str(old.keys)]
+    assert main(["content", "resign", *where]) == 1
+    err = capsys.readouterr().err
+    assert "the targets signature expires" in err and "resign --targets" in err
+    with _stdin(TARGETS + "\n"):
+        assert main(["content", "resign", *where, "--targets", "--passphrase-stdin"]) == 0
+    assert "renewed: targets, snapshot, timestamp" in capsys.readouterr().out
+
+
+def _kiosk_config(tmp_path: Path, repo: Repo, stick_only: bool = True) -> Path:
+    """A kiosk.toml with [updates]: the repository's first root, its data beside it."""
+    config = tmp_path / "kiosk-updates.toml"
+    config.write_text(
+        f'db_path = "{(tmp_path / "kiosk-data" / "kiosk.db").as_posix()}"\n'
+        f'[updates]\nroot = "{repo.root_file.as_posix()}"\n',
+        "utf-8",
+    )
+    return config
+
+
+def test_the_kiosk_runs_on_the_release_in_use_and_steps_back_from_a_broken_one(
+    tmp_path: Path,
+    repo: Repo,
+    content_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`kiosk content update --from STICK` on a kiosk with [updates]: its content is the
+    new release from then on (`kiosk --version`, `kiosk doctor`); a release that fails
+    the checks at a later start (a damaged disk) is left for the one before it."""
+    from kiosk.cli import _content_for_run
+    from kiosk.config import load_settings
+    from kiosk.doctor import check_updates
+
+    config = _kiosk_config(tmp_path, repo)
+    monkeypatch.setenv("KIOSK_CONFIG", str(config))
+    settings, _ = load_settings(config)
+    shipped = settings.content_path()
+    assert shipped == paths.bundled_content_dir()  # no release yet
+    repo.publish(_content_version(content_dir, "2026.12-first"))
+    assert main(["content", "update", "--from", str(repo.stick(tmp_path / "s1"))]) == 0
+    assert "updated: switched to 2026.12-first-" in capsys.readouterr().out
+    first = settings.content_path()
+    assert first != shipped and first.name.startswith("2026.12-first-")
+    assert main(["--version"]) == 0
+    version = capsys.readouterr().out
+    assert "content 2026.12-first\n" in version and f"updates: {first.name}" in version
+    result = check_updates(settings)
+    assert result is not None and result.ok and first.name in result.detail
+
+    repo.publish(_content_version(content_dir, "2026.12-second"))
+    assert main(["content", "update", "--from", str(repo.stick(tmp_path / "s2"))]) == 0
+    second = settings.content_path()
+    assert second.name.startswith("2026.12-second-")
+    (second / "sources.json").write_text("{ damaged", "utf-8")
+    content, warning = _content_for_run(settings)
+    assert warning is None and content.manifest.content_version == "2026.12-first"
+    assert settings.content_path() == first
+    # The same update again: the damaged copy is unpacked afresh, not trusted as it is.
+    assert main(["content", "update", "--from", str(repo.stick(tmp_path / "s2-again"))]) == 0
+    assert settings.content_path().name == second.name
+    assert releases.check_content(settings.content_path()) == "2026.12-second"
+
+    # A refused update is said plainly, and the kiosk keeps what it has.
+    old = repo.stick(tmp_path / "s-old")
+    repo.publish(_content_version(content_dir, "2026.12-third"))
+    assert main(["content", "update", "--from", str(repo.stick(tmp_path / "s3"))]) == 0
+    capsys.readouterr()
+    assert main(["content", "update", "--from", str(old)]) == 1
+    assert "not updated (older)" in capsys.readouterr().err
+    result = check_updates(settings)
+    assert result is not None and not result.ok and "older" in result.detail
+
+
+def test_a_kiosk_without_updates_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "plain.toml"
+    config.write_text(f'db_path = "{(tmp_path / "kiosk.db").as_posix()}"\n', "utf-8")
+    assert main(["content", "update", "--config", str(config), "--from", str(tmp_path)]) == 1
+    assert "no [updates] table" in capsys.readouterr().err

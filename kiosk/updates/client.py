@@ -1,6 +1,6 @@
 """The kiosk's side of content updates: TUF's client (python-tuf's ngclient) reading a
 repository over HTTPS or from a USB stick, then the bundle unpacked, checked and switched
-to (kiosk.updates.releases).
+to (kiosk.releases).
 
 Both sources share one trusted state: a stick older than what the server already gave is
 refused like an old server (TUF's rollback protection), and a stick is as untrusted as the
@@ -24,8 +24,8 @@ from tuf.api.serialization import DeserializationError
 from tuf.ngclient import Updater
 from tuf.ngclient.fetcher import FetcherInterface
 
-from kiosk.updates import releases
-from kiosk.updates.repository import CONTENT_TARGET
+from kiosk import releases
+from kiosk.updates.repository import CONTENT_TARGET, EXPIRY_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -146,23 +146,21 @@ class Fetched:
 
 
 class Floor:
-    """The earliest this kiosk's clock may be: the last time an update check succeeded
-    (the clock was right then: TUF accepted unexpired signatures), or the build's time.
-    TUF judges expiry by the clock; a clock set back would let an old, expired stick look
-    fresh, so no update is applied below the floor."""
+    """The earliest this kiosk's clock may be: when the repository signed the newest
+    timestamp this kiosk trusted (its expiry less its lifetime: a time from IT's signing
+    machine, not from this clock, which may have been fast). TUF judges expiry by the
+    clock; a clock set back would let an old, expired stick look fresh, so no update is
+    applied below the floor."""
 
-    def __init__(self, path: Path, built: dt.datetime | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self._path = path
-        self._built = built
 
     def value(self) -> dt.datetime | None:
-        stored: dt.datetime | None = None
         try:
             stored = dt.datetime.fromisoformat(self._path.read_text("ascii").strip())
         except (OSError, ValueError, UnicodeDecodeError):
-            stored = None
-        known = [t for t in (stored, self._built) if t is not None and t.tzinfo is not None]
-        return max(known) if known else None
+            return None
+        return stored if stored.tzinfo is not None else None
 
     def check(self, now: dt.datetime) -> None:
         floor = self.value()
@@ -185,11 +183,24 @@ class Floor:
 
 def _classify(exc: Exception, source: Source) -> UpdateError:
     if isinstance(exc, tuf_errors.ExpiredMetadataError):
+        # TUF names the role: each is renewed another way (docs/content-updates.md).
+        text = str(exc)
+        if "root" in text:
+            return UpdateError(
+                "expired", "the repository's root has expired: IT must run "
+                "`kiosk content keys renew-root` (two root key holders)",
+            )  # fmt: skip
+        if "targets" in text:
+            return UpdateError(
+                "expired", "the repository's content signature has expired: IT must run "
+                "`kiosk content resign --targets` (the targets key)",
+            )  # fmt: skip
         if source.is_stick:
             return UpdateError("expired", "this update stick is too old: make a new one")
         return UpdateError(
             "expired",
-            "the repository's signatures have expired: IT must run `kiosk content resign`",
+            "the repository's signatures have expired: IT must run `kiosk content resign` "
+            "(daily, on a timer)",
         )
     if isinstance(exc, tuf_errors.BadVersionNumberError):
         return UpdateError("older", "this update is older than the content this kiosk already has")
@@ -214,12 +225,12 @@ class Client:
     it was shipped with (``bootstrap``: the repository's first root, trusted on first use
     only while no newer root is known), and its time floor."""
 
-    def __init__(self, state: Path, bootstrap: bytes | None, built: dt.datetime | None = None):
+    def __init__(self, state: Path, bootstrap: bytes | None):
         self.state = state
         self.metadata_dir = state / "metadata"
         self.download_dir = state / "downloads"
         self._bootstrap = bootstrap
-        self.floor = Floor(state / "time-floor", built)
+        self.floor = Floor(state / "time-floor")
 
     def fetch(
         self,
@@ -234,8 +245,8 @@ class Client:
         self.floor.check(now())
         self.metadata_dir.mkdir(parents=True, exist_ok=True)
         self.download_dir.mkdir(parents=True, exist_ok=True)
-        # The shipped root only until the first refresh: after that the newest trusted root
-        # is the one kept here (bootstrapping again would forget a root rotation).
+        # The shipped root is the trust anchor at every check (python-tuf then walks the
+        # roots it keeps, root_history/, to the newest); without one, the root kept here.
         cached = (self.metadata_dir / "root.json").exists()
         if not cached and self._bootstrap is None:
             raise UpdateError("setup", "this kiosk has no trusted root for its updates")
@@ -252,7 +263,7 @@ class Client:
                 target_dir=str(self.download_dir),
                 target_base_url=base + "targets/",
                 fetcher=fetcher,
-                bootstrap=None if cached else self._bootstrap,
+                bootstrap=self._bootstrap,
             )
             updater.refresh()
             info = updater.get_targetinfo(name)
@@ -264,7 +275,9 @@ class Client:
             raise
         except Exception as exc:  # TUF's and the fetcher's errors, classified
             raise _classify(exc, source) from exc
-        self.floor.raise_to(now())
+        trusted = self.trusted()
+        if trusted.expires is not None:
+            self.floor.raise_to(trusted.expires - dt.timedelta(days=EXPIRY_DAYS["timestamp"]))
         if info is None or path is None:
             return None
         digest = info.hashes.get("sha256") or _sha256(Path(path))
@@ -322,3 +335,102 @@ def apply(
     releases.switch(releases_root, release)
     releases.collect(releases_root)
     return release
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One update check, as the kiosk records it (``last-check.json``) for `kiosk --version`,
+    `kiosk doctor` and the staff screen: when, the outcome (``updated``, ``current``, or an
+    UpdateError's kind), a sentence for IT, and the release switched to."""
+
+    at: str
+    outcome: str
+    message: str
+    release: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("updated", "current")
+
+
+def _checked_path(state: Path) -> Path:
+    return state / "last-check.json"
+
+
+def last_check(state: Path) -> Checked | None:
+    """The last check recorded in ``state`` (None: never, or the record is unreadable)."""
+    import json
+
+    try:
+        data = json.loads(_checked_path(state).read_text("utf-8"))
+        return Checked(
+            str(data["at"]), str(data["outcome"]), str(data["message"]), data.get("release")
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _record(state: Path, checked: Checked) -> None:
+    import dataclasses
+    import json
+
+    state.mkdir(parents=True, exist_ok=True)
+    partial = _checked_path(state).with_suffix(".tmp")
+    partial.write_text(json.dumps(dataclasses.asdict(checked)) + "\n", "utf-8")
+    os.replace(partial, _checked_path(state))
+
+
+def check(
+    state: Path,
+    bootstrap: bytes | None,
+    source: Source,
+    releases_root: Path,
+    validate: Callable[[Path], str] = releases.check_content,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> Checked:
+    """One update check: :func:`apply`, its outcome recorded and logged (never raises for
+    what an update can meet: the kiosk carries on with what it has)."""
+    from filelock import FileLock, Timeout
+
+    at = now().isoformat(timespec="seconds")
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        # One check at a time: the running kiosk's and IT's `kiosk content update`.
+        with FileLock(state / ".check.lock", timeout=0):
+            release = apply(Client(state, bootstrap), source, releases_root, validate, now)
+    except Timeout:
+        return Checked(at, "busy", "another update check is running")
+    except OSError as exc:  # unpacking, the pointer, the state: a full disk, a locked file
+        checked = Checked(at, "disk", f"the kiosk could not write the update ({exc.strerror})")
+        log.warning("content_update_failed kind=disk detail=%s", exc.strerror)
+    except UpdateError as exc:
+        checked = Checked(at, exc.kind, str(exc))
+        log.warning("content_update_failed kind=%s detail=%s", exc.kind, exc)
+    else:
+        if release is None:
+            checked = Checked(at, "current", "the content in use is the newest")
+        else:
+            checked = Checked(at, "updated", f"switched to {release.name}", release.name)
+            log.info("content_updated release=%s", release.name)
+    try:
+        _record(state, checked)
+    except OSError as exc:
+        log.warning("content_update_unrecorded error=%s", exc.strerror)
+    return checked
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `kiosk --version`, `kiosk doctor` and the staff screen say about updates: the
+    release in use (None: the content the kiosk was installed with), until when the
+    repository's signatures hold as last trusted, and the last check."""
+
+    release: str | None
+    expires: dt.datetime | None
+    last: Checked | None
+
+
+def status(state: Path, releases_root: Path) -> Status:
+    in_use = releases.current(releases_root)
+    trusted = Client(state, None).trusted()
+    return Status(in_use.name if in_use else None, trusted.expires, last_check(state))

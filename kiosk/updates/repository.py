@@ -91,7 +91,11 @@ def pack(content_dir: Path) -> bytes:
     """The content folder as a gzip'd tar, the same bytes for the same files: entries in
     name order, no times, owners or modes of the machine that packed it."""
     buffer = io.BytesIO()
-    files = sorted(p for p in content_dir.rglob("*") if p.is_file() and not p.is_symlink())
+    links = [p for p in content_dir.rglob("*") if p.is_symlink()]
+    if links:
+        # What a kiosk unpacks must be what `content check` read here: no links at all.
+        raise RepositoryError(f"{links[0]}: a link in the content folder; copy the file in")
+    files = sorted(p for p in content_dir.rglob("*") if p.is_file())
     with (
         gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped,
         tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
@@ -109,11 +113,13 @@ def pack(content_dir: Path) -> bytes:
 
 
 class Repository:
-    """A repository folder: ``metadata/`` and ``targets/``, and the keys in ``keys_dir``."""
+    """A repository folder: ``metadata/`` and ``targets/``, and the keys in ``keys_dir``
+    (one folder, or several: the host's online keys and the targets key on its stick)."""
 
-    def __init__(self, folder: Path, keys_dir: Path) -> None:
+    def __init__(self, folder: Path, keys_dir: Path | Sequence[Path]) -> None:
         self.folder = folder
-        self.keys_dir = keys_dir
+        self.keys_dirs = [keys_dir] if isinstance(keys_dir, Path) else list(keys_dir)
+        self.keys_dir = self.keys_dirs[0]  # where a new key is written
         self.metadata_dir = folder / "metadata"
         self.targets_dir = folder / "targets"
 
@@ -142,39 +148,51 @@ class Repository:
     # --- keys ------------------------------------------------------------------------------
 
     def _role_key_files(self, role: str) -> list[Path]:
-        return sorted(self.keys_dir.glob(f"{role}-*.json"))
+        return sorted(p for folder in self.keys_dirs for p in folder.glob(f"{role}-*.json"))
 
-    def signers(self, role: str, passphrases: Callable[[Path], str | None]) -> list[keys.KeySigner]:
-        """The signers of ``role`` whose files are here and whose keys the root names for it
-        (``passphrases`` asked for each offline one; None skips a key). Raises KeysError."""
-        root = self.root().signed
+    def signers(
+        self,
+        role: str,
+        passphrases: Callable[[Path], str | None] = lambda _path: None,
+        root: Root | None = None,
+    ) -> list[keys.KeySigner]:
+        """The signers of ``role`` whose files are here and whose keys ``root`` (default:
+        the repository's) names for it; ``passphrases`` is asked for each offline key (None
+        skips it). Raises KeysError when fewer than the role's threshold open."""
+        root = root or self.root().signed
         wanted = set(root.roles[role].keyids)
         out: list[keys.KeySigner] = []
-        for path in self._role_key_files(role):
-            key_file = keys.read(path)
-            if key_file.keyid not in wanted:
-                continue  # a key rotated out
-            passphrase = passphrases(path) if key_file.key.kdf != "none" else None
-            if key_file.key.kdf != "none" and passphrase is None:
-                continue
-            out.append(keys.load_signer(path, passphrase))
+        try:
+            for path in self._role_key_files(role):
+                key_file = keys.read(path)
+                if key_file.keyid not in wanted:
+                    continue  # a key rotated out
+                passphrase = passphrases(path) if key_file.key.kdf != "none" else None
+                if key_file.key.kdf != "none" and passphrase is None:
+                    continue
+                out.append(keys.load_signer(path, passphrase))
+        except BaseException:
+            _wipe(out)
+            raise
         threshold = root.roles[role].threshold
         if len(out) < threshold:
-            for signer in out:
-                signer.wipe()
+            _wipe(out)
             raise crypto.KeysError(
                 f"the {role} role needs {threshold} of its keys; {len(out)} could be opened "
-                f"from {self.keys_dir}"
+                f"from {', '.join(str(d) for d in self.keys_dirs)}"
             )
         return out
+
+    def lock(self) -> Any:
+        """One writer at a time (the daily re-signing and a publish)."""
+        from filelock import FileLock
+
+        return FileLock(self.folder / ".lock", timeout=60)
 
     # --- writing ---------------------------------------------------------------------------
 
     def _sign_and_write(
-        self,
-        metadata: Metadata[Any],
-        role: str,
-        signers: Sequence[keys.KeySigner],
+        self, metadata: Metadata[Any], role: str, signers: Sequence[keys.KeySigner]
     ) -> None:
         metadata.signatures.clear()
         for signer in signers:
@@ -191,29 +209,28 @@ class Repository:
     def _snapshot_and_timestamp(
         self,
         now: dt.datetime,
-        online: Callable[[str], list[keys.KeySigner]],
-        targets_version: int | None,
+        snapshot_signers: Sequence[keys.KeySigner],
+        timestamp_signers: Sequence[keys.KeySigner],
     ) -> None:
-        """A new snapshot (naming ``targets_version``, if given) and timestamp, written in
-        that order: the timestamp is what kiosks read first."""
+        """A new snapshot naming the newest targets, then a new timestamp naming it: the
+        timestamp is what kiosks read first, so it is written last."""
         snapshot = self.load("snapshot")
-        if targets_version is not None:
-            snapshot.signed.meta["targets.json"] = MetaFile(version=targets_version)
+        snapshot.signed.meta["targets.json"] = MetaFile(version=self.load("targets").signed.version)
         self._bump(snapshot, "snapshot", now)
-        self._sign_and_write(snapshot, "snapshot", online("snapshot"))
-        self._timestamp(now, online, snapshot.signed.version)
+        self._sign_and_write(snapshot, "snapshot", snapshot_signers)
+        self._timestamp(now, timestamp_signers)
 
-    def _timestamp(
-        self, now: dt.datetime, online: Callable[[str], list[keys.KeySigner]], snapshot: int
-    ) -> None:
+    def _timestamp(self, now: dt.datetime, signers: Sequence[keys.KeySigner]) -> None:
         timestamp = self.load("timestamp")
-        timestamp.signed.snapshot_meta = MetaFile(version=snapshot)
+        timestamp.signed.snapshot_meta = MetaFile(version=self.load("snapshot").signed.version)
         self._bump(timestamp, "timestamp", now)
-        self._sign_and_write(timestamp, "timestamp", online("timestamp"))
+        self._sign_and_write(timestamp, "timestamp", signers)
 
 
-def _online(repo: Repository) -> Callable[[str], list[keys.KeySigner]]:
-    return lambda role: repo.signers(role, lambda _path: None)
+def _wipe(*groups: Sequence[keys.KeySigner] | None) -> None:
+    for group in groups:
+        for signer in group or ():
+            signer.wipe()
 
 
 def init(
@@ -266,37 +283,38 @@ def init(
         timestamp.signed.snapshot_meta = MetaFile(version=1)
         repo._sign_and_write(timestamp, "timestamp", signers["timestamp"])
     finally:
-        for role_signers in signers.values():
-            for signer in role_signers:
-                signer.wipe()
+        _wipe(*signers.values())
     return repo.metadata_dir / "1.root.json"
 
 
 def publish(
     folder: Path,
-    keys_dir: Path,
+    keys_dir: Path | Sequence[Path],
     name: str,
     data: bytes,
     targets_passphrase: Callable[[Path], str | None],
     now: dt.datetime | None = None,
 ) -> Published:
     """``data`` as the target ``name`` (the content bundle, or a configuration file): its
-    file, then new targets, snapshot and timestamp metadata, in that order."""
+    file, then new targets, snapshot and timestamp metadata, in that order. Every key is
+    opened before anything is written: a missing one changes nothing."""
     now = now or _now()
     repo = Repository(folder, keys_dir)
-    signers = repo.signers("targets", targets_passphrase)
-    try:
-        target = TargetFile.from_data(name, data, ["sha256"])
-        digest = target.hashes["sha256"]
-        _write_file(repo.targets_dir / _hashed(name, digest), data)
-        targets = repo.load("targets")
-        targets.signed.targets[name] = target
-        repo._bump(targets, "targets", now)
-        repo._sign_and_write(targets, "targets", signers)
-    finally:
-        for signer in signers:
-            signer.wipe()
-    repo._snapshot_and_timestamp(now, _online(repo), targets.signed.version)
+    with repo.lock():
+        targets_signers = repo.signers("targets", targets_passphrase)
+        online: list[list[keys.KeySigner]] = []
+        try:
+            online = [repo.signers("snapshot"), repo.signers("timestamp")]
+            target = TargetFile.from_data(name, data, ["sha256"])
+            digest = target.hashes["sha256"]
+            _write_file(repo.targets_dir / _hashed(name, digest), data)
+            targets = repo.load("targets")
+            targets.signed.targets[name] = target
+            repo._bump(targets, "targets", now)
+            repo._sign_and_write(targets, "targets", targets_signers)
+            repo._snapshot_and_timestamp(now, *online)
+        finally:
+            _wipe(targets_signers, *online)
     return Published(name, digest, len(data), targets.signed.version)
 
 
@@ -308,43 +326,72 @@ def _hashed(name: str, digest: str) -> str:
 
 def resign(
     folder: Path,
-    keys_dir: Path,
+    keys_dir: Path | Sequence[Path],
     now: dt.datetime | None = None,
     targets_passphrase: Callable[[Path], str | None] | None = None,
-    snapshot_due: bool = False,
 ) -> list[str]:
-    """Renew what is due: the timestamp always; the snapshot once half its time is gone
-    (or ``snapshot_due``); the targets when their passphrase is given (they are signed
-    offline). Returns the roles signed anew."""
+    """Renew what is due: the timestamp always; the snapshot once half its time is gone;
+    the targets when their passphrase is given (they are signed offline). Returns the roles
+    signed anew."""
     now = now or _now()
     repo = Repository(folder, keys_dir)
-    renewed: list[str] = []
-    targets_version: int | None = None
-    if targets_passphrase is not None:
-        signers = repo.signers("targets", targets_passphrase)
+    with repo.lock():
+        half = dt.timedelta(days=EXPIRY_DAYS["snapshot"] / 2)
+        snapshot_due = (
+            targets_passphrase is not None or repo.load("snapshot").signed.expires - now < half
+        )
+        targets_signers: list[keys.KeySigner] = []
+        snapshot_signers: list[keys.KeySigner] = []
+        timestamp_signers: list[keys.KeySigner] = []
         try:
-            targets = repo.load("targets")
-            repo._bump(targets, "targets", now)
-            repo._sign_and_write(targets, "targets", signers)
+            if targets_passphrase is not None:
+                targets_signers = repo.signers("targets", targets_passphrase)
+            if snapshot_due:
+                snapshot_signers = repo.signers("snapshot")
+            timestamp_signers = repo.signers("timestamp")
+            renewed: list[str] = []
+            if targets_signers:
+                targets = repo.load("targets")
+                repo._bump(targets, "targets", now)
+                repo._sign_and_write(targets, "targets", targets_signers)
+                renewed.append("targets")
+            if snapshot_due:
+                repo._snapshot_and_timestamp(now, snapshot_signers, timestamp_signers)
+                renewed += ["snapshot", "timestamp"]
+            else:
+                repo._timestamp(now, timestamp_signers)
+                renewed.append("timestamp")
         finally:
-            for signer in signers:
-                signer.wipe()
-        targets_version = targets.signed.version
-        renewed.append("targets")
-    snapshot = repo.load("snapshot").signed
-    half = dt.timedelta(days=EXPIRY_DAYS["snapshot"] / 2)
-    if snapshot_due or targets_version is not None or snapshot.expires - now < half:
-        repo._snapshot_and_timestamp(now, _online(repo), targets_version)
-        renewed += ["snapshot", "timestamp"]
-    else:
-        repo._timestamp(now, _online(repo), snapshot.version)
-        renewed.append("timestamp")
+            _wipe(targets_signers, snapshot_signers, timestamp_signers)
     return renewed
+
+
+def renew_root(
+    folder: Path,
+    keys_dir: Path | Sequence[Path],
+    root_passphrases: Callable[[Path], str | None],
+    now: dt.datetime | None = None,
+) -> dt.datetime:
+    """A new version of the root, the same keys, another year: the yearly ceremony (a root
+    past its expiry stops every kiosk's updates). Signed by the root's threshold of keys;
+    returns the new expiry. Kiosks look for the next root (N+1.root.json) first at every
+    check."""
+    now = now or _now()
+    repo = Repository(folder, keys_dir)
+    with repo.lock():
+        signers = repo.signers("root", root_passphrases)
+        try:
+            root = repo.root()
+            repo._bump(root, "root", now)
+            repo._sign_and_write(root, "root", signers)
+        finally:
+            _wipe(signers)
+    return root.signed.expires
 
 
 def rotate(
     folder: Path,
-    keys_dir: Path,
+    keys_dir: Path | Sequence[Path],
     role: str,
     root_passphrases: Callable[[Path], str | None],
     new_passphrase: str | None,
@@ -352,34 +399,42 @@ def rotate(
     now: dt.datetime | None = None,
 ) -> Path:
     """Replace the key of ``role`` (targets, snapshot or timestamp; a lost or leaked one):
-    a new root naming the new key, signed by the root's keys, then the role signed again
-    with it (a new targets key asks nothing more: the new passphrase opens it). Returns the
-    new key's file; the old one stays, unused, for IT to destroy."""
+    a new root naming the new key, signed by the root's keys, then the repository signed
+    again with it. Every key the new set needs is opened before anything is written (the
+    snapshot and timestamp keys must be in ``keys_dir`` too). Returns the new key's file;
+    the old one stays, unused, for IT to destroy."""
     if role not in ("targets", *keys.ONLINE):
         raise RepositoryError("rotate the targets, snapshot or timestamp key")
     if (new_passphrase is None) != (role in keys.ONLINE):
         raise RepositoryError("a targets key takes a passphrase; the online keys none")
     now = now or _now()
     repo = Repository(folder, keys_dir)
-    root_signers = repo.signers("root", root_passphrases)
-    n = 1 + max(int(p.stem.rsplit("-", 1)[1]) for p in repo._role_key_files(role))
-    new = keys.create(keys_dir, role, n, new_passphrase, cost)
-    try:
-        root = repo.root()
-        for keyid in list(root.signed.roles[role].keyids):
-            root.signed.revoke_key(keyid, role)
-        root.signed.add_key(new.public_key, role)
-        repo._bump(root, "root", now)
-        repo._sign_and_write(root, "root", root_signers)
-    finally:
-        for signer in root_signers:
-            signer.wipe()
-        new.wipe()
-    passphrase = new_passphrase
-
-    def ask(_path: Path) -> str | None:
-        return passphrase
-
-    # The role is signed again with its new key, and what names it after it (timestamp last).
-    resign(folder, keys_dir, now, ask if role == "targets" else None, role == "snapshot")
-    return keys.key_path(keys_dir, role, n)
+    with repo.lock():
+        numbers = [p.stem.rpartition("-")[2] for p in repo._role_key_files(role)]
+        n = 1 + max((int(x) for x in numbers if x.isdigit()), default=0)
+        root_signers = repo.signers("root", root_passphrases)
+        new: keys.KeySigner | None = None
+        online: list[list[keys.KeySigner]] = []
+        try:
+            # The new key's file first: a root naming a key nobody kept would be the end.
+            new = keys.create(repo.keys_dir, role, n, new_passphrase, cost)
+            root = repo.root()
+            for keyid in list(root.signed.roles[role].keyids):
+                root.signed.revoke_key(keyid, role)
+            root.signed.add_key(new.public_key, role)
+            repo._bump(root, "root", now)
+            online = [
+                [new] if other == role else repo.signers(other, root=root.signed)
+                for other in keys.ONLINE
+            ]
+            repo._sign_and_write(root, "root", root_signers)
+            if role == "targets":
+                targets = repo.load("targets")
+                repo._bump(targets, "targets", now)
+                repo._sign_and_write(targets, "targets", [new])
+            repo._snapshot_and_timestamp(now, *online)
+        finally:
+            _wipe(root_signers, *(group for group in online if new not in group))
+            if new is not None:
+                new.wipe()
+    return keys.key_path(repo.keys_dir, role, n)

@@ -1,5 +1,6 @@
-"""Content releases on a kiosk: each verified bundle unpacked into a folder of its own, and a
-pointer naming the one in use, replaced in one rename, the one before it kept.
+"""Content releases on a kiosk (signed updates, kiosk.updates): each verified bundle unpacked
+into a folder of its own, and a pointer naming the one in use, replaced in one rename, the
+one before it kept (no Qt).
 
 The pointers are small files (``current``, ``previous``) rather than symbolic links: the
 same rename swaps them atomically on Linux and Windows, where making a link needs rights a
@@ -54,8 +55,12 @@ def _fsync_dir(path: Path) -> None:
 def _fsync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
-            with path.open("rb") as handle:
-                os.fsync(handle.fileno())
+            # Read-write: Windows flushes only a handle that may write.
+            fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
     for path in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
         _fsync_dir(path)
     _fsync_dir(folder)
@@ -66,10 +71,17 @@ def unpack(root: Path, bundle: Path, sha256: str, validate: Callable[[Path], str
     its own under ``root`` and check it with ``validate`` (which returns its content
     version, or raises ReleaseError) before it is named; nothing in use changes. Returns the folder;
     the same bundle a second time is the same folder. Raises ReleaseError."""
+    if not hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later have it
+        raise ReleaseError("this Python cannot unpack a bundle safely (3.11.4 or later can)")
     releases = root / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
     for known in releases.iterdir():
         if _NAME.fullmatch(known.name) and known.name.endswith("-" + sha256[:12]):
+            try:
+                validate(known)  # unpacked before; damaged since, it is unpacked again
+            except ReleaseError:
+                shutil.rmtree(known, ignore_errors=True)
+                break
             return known
     incoming = Path(tempfile.mkdtemp(prefix=_INCOMING, dir=releases))
     try:
@@ -82,6 +94,10 @@ def unpack(root: Path, bundle: Path, sha256: str, validate: Callable[[Path], str
         version = validate(incoming)  # raises ReleaseError: the update is refused
         _fsync_tree(incoming)
         final = releases / release_name(version, sha256)
+        if final.exists():  # a damaged copy whose removal failed before (a locked file)
+            shutil.rmtree(final, ignore_errors=True)
+            if final.exists():
+                raise ReleaseError(f"{final} is in the way and cannot be removed")
         os.rename(incoming, final)
         _fsync_dir(releases)
     except BaseException:
