@@ -17,7 +17,7 @@ import re
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -193,9 +193,10 @@ def collect(root: Path) -> list[str]:
     return removed
 
 
-def check_content(folder: Path) -> str:
-    """Check an unpacked content folder as the kiosk checks its content at start-up; its
-    content version. Raises ReleaseError with the first problems."""
+def check_content(folder: Path, languages: Sequence[str] = ()) -> str:
+    """Check an unpacked content folder as the kiosk checks its content at start-up, and
+    that it has each of ``languages`` (the kiosk's default: content without it would not
+    start); its content version. Raises ReleaseError with the first problems."""
     from kiosk.content import ContentError
     from kiosk.validation import load_content
 
@@ -205,4 +206,7 @@ def check_content(folder: Path) -> str:
         shown = "; ".join(str(p) for p in exc.problems[:3])
         more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
         raise ReleaseError(shown + more) from None
+    missing = [code for code in languages if code not in content.languages]
+    if missing:
+        raise ReleaseError(f"the content has no {', '.join(missing)}, this kiosk's language")
     return content.manifest.content_version

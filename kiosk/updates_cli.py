@@ -289,25 +289,21 @@ def _update(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FAIL
-    where = args.source or updates.url
-    if not where:
-        print("error: no [updates] url: name a repository with --from", file=sys.stderr)
-        return EXIT_USAGE
     try:
-        if where.startswith("https://"):
-            source = client.Source(url=where, ca_file=updates.ca_path())
-        else:
-            source = client.Source(folder=Path(where).expanduser())
+        source = client.source_for(settings, args.source)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    root = updates.root_path()
-    bootstrap = root.read_bytes() if root.is_file() else None
-    checked = client.check(
-        settings.updates_state_path(), bootstrap, source, settings.releases_path()
-    )
+    if source is None:
+        print("error: no [updates] url: name a repository with --from", file=sys.stderr)
+        return EXIT_USAGE
+    checked = client.check_configured(settings, source)
     if checked.ok:
-        shown = "; the kiosk shows it from its next start" if checked.release else ""
+        shown = (
+            "; the running kiosk shows it between visits, after its next check"
+            if checked.release
+            else ""
+        )
         print(f"{checked.outcome}: {checked.message}{shown}")
         return EXIT_OK
     print(f"not updated ({checked.outcome}): {checked.message}", file=sys.stderr)

@@ -5,6 +5,7 @@ the background jobs live in their own modules (docs/architecture.md)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -29,6 +30,7 @@ from kiosk.ui.screens.registry import Needs, make_screen
 from kiosk.ui.start_up import IdleQueue, start_up_jobs
 from kiosk.ui.tap_guard import TapGuard
 from kiosk.ui.theme import TEXT_SCALES, Metrics, style_sheet
+from kiosk.ui.updates import ContentUpdates
 from kiosk.ui.visit import Visit
 from kiosk.ui.widgets.attract import AttractOverlay
 from kiosk.ui.widgets.idle_overlay import IdleOverlay
@@ -57,6 +59,9 @@ if TYPE_CHECKING:
 # export, the keys, QR codes) load when someone first goes there.
 
 log = logging.getLogger(__name__)
+# New content waits for Home to have been untouched this long (or for a visit to end).
+QUIET_BEFORE_SWAP_S = 30.0
+SWAP_RETRY_MS = 10_000
 
 
 _Part = TypeVar("_Part", bound=QWidget)
@@ -137,6 +142,16 @@ class MainWindow(KioskWindow):
         # Retention and the heartbeat; their disk work runs off the GUI thread.
         self.jobs = KioskJobs(settings, self)
         self.jobs.content_version = self._content.manifest.content_version
+        # Signed content updates ([updates]): checked off the GUI thread once the kiosk has
+        # started up, shown between visits (use_content).
+        self.updates = ContentUpdates(settings, lambda: [d.path for d in self._drives()], self)
+        self.updates.ready.connect(self._content_arrived)
+        self.started_up.connect(self.updates.start)
+        self._new_content: Content | None = None
+        self._last_touch = 0.0
+        self._swap_timer = QTimer(self)
+        self._swap_timer.setInterval(SWAP_RETRY_MS)
+        self._swap_timer.timeout.connect(self._use_new_content)
         # The staff screen's export: it outlives a screen rebuilt meanwhile; once staff
         # sign out, its outcome is told to no one.
         self.export_task = Task(self.jobs.runner, self)
@@ -493,6 +508,7 @@ class MainWindow(KioskWindow):
         self.go_home()
 
     def _on_activity(self) -> None:
+        self._last_touch = time.monotonic()
         self.visit.touched(self._trail.route, self.overlay.isVisible())
 
     def at_rest(self) -> bool:
@@ -517,6 +533,7 @@ class MainWindow(KioskWindow):
         staff signed out. Used by "I am done", the idle countdown and error recovery."""
         self.overlay.stop()
         self.leave.stop()
+        self._last_touch = 0.0  # the visitor has gone: new content need not wait for quiet
         self.visit.reset()  # (the visit's language, text size, form and staff session)
         self._trail.home()
         # Rebuilding Home resets every scroll position, and Home ends the form's visit
@@ -534,6 +551,54 @@ class MainWindow(KioskWindow):
         if self._trail.route != HOME or self.visit.text_step != 0:
             return  # someone is already using the kiosk again
         self.screens.let_go_of_other_sizes()
+        self._use_new_content()
+
+    # --- content updates -----------------------------------------------------------------
+
+    def _content_arrived(self, content: Content) -> None:
+        """An update's content, loaded and checked: shown as soon as no one is using the
+        kiosk (now, or after the visit under way)."""
+        self._new_content = content
+        self._use_new_content()
+
+    def _free_for_new_content(self) -> bool:
+        """Home at rest, no one asked anything, staff not in, and no touch for a while: a
+        person reading Home in the clinic's language does not see it change under them."""
+        return (
+            self.at_rest()
+            and not self.visit.staff_unlocked
+            and not self.overlay.isVisible()
+            and not self.leave.isVisible()
+            and time.monotonic() - self._last_touch >= QUIET_BEFORE_SWAP_S
+        )
+
+    def _use_new_content(self) -> None:
+        content = self._new_content
+        if content is None:
+            self._swap_timer.stop()
+            return
+        if not self._free_for_new_content():
+            if not self._swap_timer.isActive():
+                self._swap_timer.start()  # and after the visit under way (reset_visit)
+            return
+        self._swap_timer.stop()
+        self._new_content = None
+        self.use_content(content)
+
+    def use_content(self, content: Content) -> None:
+        """Show ``content`` from now on (a content update, between visits): every screen
+        built from the old content is let go of, Home is drawn from the new one, and the
+        other screens are prepared again while the kiosk waits."""
+        languages = tuple(c for c in self._settings.languages if c in content.languages)
+        self._content = for_clinic(content, self._settings, format_date)
+        self._languages = languages
+        self.jobs.content_version = content.manifest.content_version
+        self.attract.stop()
+        self.screens.drop_all()
+        self._render(force=True)
+        self.start_attract()
+        self.finish_start_up()
+        log.info("content_shown version=%s", content.manifest.content_version)
 
     def start_attract(self) -> None:
         """Begin the slow rotation of topics on Home (if the clinic wants it)."""
@@ -569,6 +634,7 @@ class MainWindow(KioskWindow):
         self.screens.empty_form()
 
     def closing(self) -> None:
+        self.updates.stop()
         self.jobs.stop()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override

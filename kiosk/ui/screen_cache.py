@@ -129,6 +129,21 @@ class ScreenCache:
                 self.discard(screen)
         QTimer.singleShot(0, release_free_memory)  # after the deletions above have run
 
+    def drop_all(self) -> None:
+        """Forget every kept screen and the kept form (the content changed): each is
+        deleted now, the one on display once it is replaced."""
+        shown = self._stack.currentWidget()
+        screens = list(self._kept.values())
+        if self._form is not None:
+            screens.append(self._form[1])
+        self._kept.clear()
+        self._form = None
+        self._form_used = False
+        for screen in screens:
+            if screen is not shown:
+                self.discard(screen)
+        QTimer.singleShot(0, release_free_memory)
+
     def discard(self, screen: QWidget) -> None:
         """Take ``screen`` off the stack and delete it, keeping its scrolling pages."""
         self._stack.removeWidget(screen)

@@ -9,13 +9,16 @@ network: every byte is checked against signed metadata.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from tuf.api import exceptions as tuf_errors
@@ -27,10 +30,15 @@ from tuf.ngclient.fetcher import FetcherInterface
 from kiosk import releases
 from kiosk.updates.repository import CONTENT_TARGET, EXPIRY_DAYS
 
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+
 log = logging.getLogger(__name__)
 
 # The URL a USB stick's repository is read under (never fetched from a network).
 _STICK = "stick:"
+# The folder on a USB stick that holds a copy of the repository (docs/content-updates.md).
+STICK_FOLDER = "kiosk-repo"
 _CHUNK = 256 * 1024
 
 
@@ -434,3 +442,49 @@ def status(state: Path, releases_root: Path) -> Status:
     in_use = releases.current(releases_root)
     trusted = Client(state, None).trusted()
     return Status(in_use.name if in_use else None, trusted.expires, last_check(state))
+
+
+def stick_repositories(roots: Iterable[Path]) -> list[Path]:
+    """The repository copies (``kiosk-repo/``) on the sticks mounted at ``roots``."""
+    found = []
+    for root in roots:
+        folder = root / STICK_FOLDER
+        with contextlib.suppress(OSError):
+            if (folder / "metadata" / "timestamp.json").is_file():
+                found.append(folder)
+    return found
+
+
+def source_for(settings: Settings, where: str | Path | None = None) -> Source | None:
+    """Where to check: ``where`` (an https:// address or a folder), or the configured
+    address; None when there is neither. Raises ValueError for an address that is not
+    https://."""
+    updates = settings.updates
+    if updates is None:
+        return None
+    if where is None:
+        where = updates.url
+    if where is None:
+        return None
+    if isinstance(where, str) and where.startswith("https://"):
+        return Source(url=where, ca_file=updates.ca_path())
+    if isinstance(where, str) and "://" in where:
+        raise ValueError("a repository's address starts with https://")
+    return Source(folder=Path(where).expanduser())
+
+
+def check_configured(settings: Settings, source: Source) -> Checked:
+    """One check for the kiosk ``settings`` describe: its trusted root, its state and
+    releases beside its database, and content checked as at its start (with its default
+    language)."""
+    updates = settings.updates
+    if updates is None:
+        raise ValueError("no [updates] in the settings")
+    try:
+        bootstrap: bytes | None = updates.root_path().read_bytes()
+    except OSError:
+        bootstrap = None  # the root kept from earlier checks, or "setup"
+    validate = functools.partial(releases.check_content, languages=(settings.default_language,))
+    return check(
+        settings.updates_state_path(), bootstrap, source, settings.releases_path(), validate
+    )
