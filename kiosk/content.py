@@ -555,6 +555,12 @@ class StaffStrings(_Model, frozen=True):
     figures_language: Text
     figures_topic: Text
     content_warning: Annotated[Text, Meta(description="{problem} names the content problem.")]
+    update_warning: Annotated[
+        Text,
+        Meta(
+            description="The last signed content update was refused; {reason} is its code for IT."
+        ),
+    ]
     checking: Annotated[Text, Meta(description="Shown while the passcode is being checked.")]
     database_set_aside: Annotated[
         Text, Meta(description="{file} is the damaged database file that was moved aside.")

@@ -387,6 +387,7 @@ class MainWindow(KioskWindow):
             drives=self._drives,
             content_warning=self._content_warning,
             export=self.export_task,
+            update_problem=self._update_problem(),
         )
         screen = make_screen(route, ctx, needs, self.stack)
         self._connect_screen(route.name, screen)
@@ -585,6 +586,11 @@ class MainWindow(KioskWindow):
         self._new_content = None
         self.use_content(content)
 
+    def _update_problem(self) -> str | None:
+        """The last content update check's refusal, as its code (the staff screen)."""
+        last = self.updates.last
+        return None if last is None or last.ok or last.outcome == "busy" else last.outcome
+
     def use_content(self, content: Content) -> None:
         """Show ``content`` from now on (a content update, between visits): every screen
         built from the old content is let go of, Home is drawn from the new one, and the
@@ -592,6 +598,7 @@ class MainWindow(KioskWindow):
         languages = tuple(c for c in self._settings.languages if c in content.languages)
         self._content = for_clinic(content, self._settings, format_date)
         self._languages = languages
+        self._content_warning = None  # a fall-back at start is over: this content passed
         self.jobs.content_version = content.manifest.content_version
         self.attract.stop()
         self.screens.drop_all()

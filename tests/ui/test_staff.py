@@ -180,6 +180,25 @@ def test_staff_screen_passes_problems_on_to_it(
     assert expected in text
 
 
+def test_staff_screen_says_when_a_content_update_was_refused(
+    desk: MainWindow, content: Content
+) -> None:
+    """The running kiosk's last update check was refused: staff read it in their language,
+    with its code for IT; a check that went through says nothing."""
+    from kiosk.updates.client import Checked
+
+    desk.updates.last = Checked("2026-12-07T09:00:00+00:00", "expired", "the stick is too old")
+    login(desk)
+    text = " ".join(lab.text() for lab in staff(desk).warning_box.findChildren(QLabel))
+    assert content.languages["en"].staff.update_warning.format(reason="expired") in text
+    desk.lock_staff()
+    desk.updates.last = Checked("2026-12-07T09:15:00+00:00", "current", "the newest")
+    login(desk)
+    box = staff(desk).warning_box
+    shown = " ".join(lab.text() for lab in box.findChildren(QLabel)) if box else ""
+    assert "content update" not in shown
+
+
 def test_staff_login_unlocks_only_for_the_session(
     desk: MainWindow, store: AppointmentStore
 ) -> None:

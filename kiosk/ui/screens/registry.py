@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Needs:
     """What screens are given besides their context: the visit's form, the store, staff
-    sign-in, the USB sticks, and a warning about the content for the staff screen."""
+    sign-in, the USB sticks, and warnings about the content for the staff screen."""
 
     form: FormData
     flow: FlowState
@@ -38,6 +38,7 @@ class Needs:
     drives: Callable[[], list[Destination]]
     content_warning: str | None
     export: Task | None = None  # the staff screen's export, run off the GUI thread
+    update_problem: str | None = None  # the last content update's refusal (its code)
 
 
 Builder = Callable[[ScreenContext, Route, Needs, QWidget], Screen]
@@ -113,7 +114,15 @@ def _staff(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> S
 
     if needs.store is None:
         raise ValueError("the staff screen needs the request store")
-    return StaffScreen(ctx, needs.store, needs.drives, needs.content_warning, needs.export, parent)
+    return StaffScreen(
+        ctx,
+        needs.store,
+        needs.drives,
+        needs.content_warning,
+        needs.export,
+        parent,
+        update_problem=needs.update_problem,
+    )
 
 
 def _appointment(ctx: ScreenContext, route: Route, needs: Needs, parent: QWidget) -> Screen:

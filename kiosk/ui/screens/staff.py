@@ -79,9 +79,11 @@ class StaffScreen(Screen):
         content_warning: str | None = None,
         export: Task | None = None,
         parent: QWidget | None = None,
+        update_problem: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("staff-screen")
+        self._update_problem = update_problem
         self._ctx, self._store, self._drives = ctx, store, drives
         self._s = s = ctx.lang.staff
         m = ctx.metrics
@@ -308,6 +310,8 @@ class StaffScreen(Screen):
         s = self._s
         problem = self._content_warning
         warnings = [s.content_warning.format(problem=problem)] if problem else []
+        if self._update_problem:
+            warnings.append(s.update_warning.format(reason=self._update_problem))
         warnings += self._store_warnings()
         if warnings == self._warnings:
             return
