@@ -960,6 +960,9 @@ def cmd_fleet_health(args: argparse.Namespace) -> int:
             parts.append(f"app {plain(k.app_version)} content {plain(k.content_version)}")
             if k.last_error_code:
                 parts.append(f"last error {plain(k.last_error_code)}")
+            if k.update_outcome:
+                until = f" (signed until {k.update_expires:%Y-%m-%d})" if k.update_expires else ""
+                parts.append(f"update {plain(k.update_outcome)}{until}")
         last = clinic_time_text(k.last_delivery, zone) if k.last_delivery else "none"
         parts.append(f"last delivery {last}")
         if k.site:

@@ -742,6 +742,10 @@ class DeskStrings(_Model, frozen=True):
     health_clock: Text
     health_backlog: Text
     health_never: Text
+    health_update: Annotated[
+        Text,
+        Meta(description="A kiosk's last content update was refused, or its signatures run out."),
+    ]
     health_never_seen: Text
     health_seen: Annotated[
         Text,

@@ -642,6 +642,57 @@ DROP FUNCTION fleet.desk_export_page(text, text, text, timestamptz, timestamptz,
 """
 
 
+# The kiosks' content updates (docs/content-updates.md) in their heartbeat: the last check's
+# outcome and until when the repository they trust is signed. A kiosk whose update was
+# refused, or whose repository is about to expire (the daily re-signing stopped), is
+# "update" in fleet_health. Kiosks of the release before call the six-argument heartbeat,
+# which leaves these columns as they are.
+_UPDATES_V5 = f"""
+ALTER TABLE fleet.kiosk_status
+  ADD COLUMN update_outcome text NOT NULL DEFAULT '',
+  ADD COLUMN update_expires timestamptz;
+
+CREATE FUNCTION fleet.kiosk_heartbeat(
+  p_kiosk_clock timestamptz, p_app_version text, p_content_version text,
+  p_outbox_pending integer, p_oldest_pending_s integer, p_last_error_code text,
+  p_update_outcome text, p_update_expires timestamptz
+) RETURNS timestamptz
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
+DECLARE
+  me text := _active_kiosk();
+BEGIN
+  PERFORM kiosk_heartbeat(p_kiosk_clock, p_app_version, p_content_version, p_outbox_pending,
+    p_oldest_pending_s, p_last_error_code);
+  UPDATE kiosk_status SET update_outcome = _word(p_update_outcome),
+    update_expires = p_update_expires
+  WHERE kiosk_id = me;
+  RETURN now();
+END $$;
+REVOKE ALL ON FUNCTION fleet.kiosk_heartbeat(timestamptz, text, text, integer, integer, text,
+  text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION fleet.kiosk_heartbeat(timestamptz, text, text, integer, integer, text,
+  text, timestamptz) TO {KIOSK_GROUP};
+
+CREATE OR REPLACE VIEW fleet.fleet_health AS
+SELECT k.kiosk_id, k.site, s.last_seen, s.clock_skew_s, s.app_version, s.content_version,
+       s.outbox_pending, s.oldest_pending_s, s.last_error_code,
+       (SELECT max(r.received_at) FROM fleet.request r WHERE r.kiosk_id = k.kiosk_id)
+         AS last_delivery,
+       CASE WHEN s.last_seen IS NULL THEN 'never'
+            WHEN s.last_seen < now() - interval '1 hour' THEN 'silent'
+            WHEN s.last_seen < now() - interval '15 minutes' THEN 'late'
+            WHEN abs(s.clock_skew_s) > 300 THEN 'clock'
+            WHEN s.oldest_pending_s > 86400 THEN 'backlog'
+            WHEN s.update_outcome NOT IN ('', 'updated', 'current', 'busy')
+              OR s.update_expires < now() + interval '2 days' THEN 'update'
+            ELSE 'ok' END AS status,
+       s.update_outcome, s.update_expires
+FROM fleet.kiosk k LEFT JOIN fleet.kiosk_status s USING (kiosk_id)
+WHERE k.active;
+REVOKE ALL ON fleet.fleet_health FROM PUBLIC;
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -787,4 +838,5 @@ REVOKE ALL ON fleet.fleet_health FROM PUBLIC;
         _DESK_V3,
     ),
     Migration(4, "a desk export reads only what its file shows", _DESK_EXPORT_V4),
+    Migration(5, "content updates in the kiosks' heartbeat and health", _UPDATES_V5),
 )

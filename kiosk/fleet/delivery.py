@@ -457,30 +457,50 @@ class Courier:
         return (clock - row[0]).total_seconds()
 
     def heartbeat(
-        self, store: AppointmentStore, app_version: str, content_version: str
+        self,
+        store: AppointmentStore,
+        app_version: str,
+        content_version: str,
+        update: tuple[str, dt.datetime | None] | None = None,
     ) -> float | None:
-        """Tell the central server how this kiosk is; return the clock's offset from the
-        server's in seconds (None when the server could not be told: not retried, the
-        next heartbeat says it all again)."""
+        """Tell the central server how this kiosk is (with ``update``, its last content
+        update check: the outcome and until when its repository is signed); return the
+        clock's offset from the server's in seconds (None when the server could not be
+        told: not retried, the next heartbeat says it all again)."""
+        import psycopg
+
         try:
             state = store.outbox.state()
         except StoreError as exc:
             self.last_error = error_code(exc)
             return None
         clock = self._clock()
+        args: list[Any] = [
+            clock,
+            app_version,
+            content_version,
+            state.pending + state.quarantined,
+            state.oldest_pending_seconds(clock),
+            self.last_error or state.last_error,
+        ]
         try:
             with self._connect() as conn, _deadline(conn, self._batch_seconds):
-                row = conn.execute(
-                    "SELECT fleet.kiosk_heartbeat(%s, %s, %s, %s, %s, %s)",
-                    [
-                        clock,
-                        app_version,
-                        content_version,
-                        state.pending + state.quarantined,
-                        state.oldest_pending_seconds(clock),
-                        self.last_error or state.last_error,
-                    ],
-                ).fetchone()
+                if update is None:
+                    row = conn.execute(
+                        "SELECT fleet.kiosk_heartbeat(%s, %s, %s, %s, %s, %s)", args
+                    ).fetchone()
+                else:
+                    try:
+                        row = conn.execute(
+                            "SELECT fleet.kiosk_heartbeat(%s, %s, %s, %s, %s, %s, %s, %s)",
+                            [*args, *update],
+                        ).fetchone()
+                    except psycopg.errors.UndefinedFunction:
+                        # A server not yet at schema 5 (IT runs server-init after an
+                        # upgrade): the heartbeat as before, without the update's status.
+                        row = conn.execute(
+                            "SELECT fleet.kiosk_heartbeat(%s, %s, %s, %s, %s, %s)", args
+                        ).fetchone()
         except Exception as exc:  # noqa: BLE001 - psycopg's or FleetError, named by code
             code = _code(exc)
             log.warning("fleet_heartbeat_failed error=%s", code)

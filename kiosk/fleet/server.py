@@ -113,7 +113,7 @@ class KioskHealth:
 
     kiosk_id: str
     site: str
-    status: str  # ok, late, silent, clock, backlog, never
+    status: str  # ok, late, silent, clock, backlog, update, never
     last_seen: dt.datetime | None
     clock_skew_s: float | None
     app_version: str | None
@@ -122,22 +122,27 @@ class KioskHealth:
     oldest_pending_s: int | None
     last_error_code: str | None
     last_delivery: dt.datetime | None
+    # The last content update check's outcome (kiosk.updates.client.Checked) and until when
+    # the repository it trusts is signed: "update" when refused or about to expire.
+    update_outcome: str | None = None
+    update_expires: dt.datetime | None = None
 
 
 # fleet_health's columns as KioskHealth takes them, and its order: worst first, then by id.
 HEALTH_COLUMNS = (
     "kiosk_id, site, status, last_seen, clock_skew_s, app_version, content_version,"
-    " outbox_pending, oldest_pending_s, last_error_code, last_delivery"
+    " outbox_pending, oldest_pending_s, last_error_code, last_delivery, update_outcome,"
+    " update_expires"
 )
 HEALTH_ORDER = (
     "CASE status WHEN 'never' THEN 0 WHEN 'silent' THEN 1 WHEN 'late' THEN 2 "
-    "WHEN 'clock' THEN 3 WHEN 'backlog' THEN 4 ELSE 5 END, kiosk_id"
+    "WHEN 'clock' THEN 3 WHEN 'backlog' THEN 4 WHEN 'update' THEN 5 ELSE 6 END, kiosk_id"
 )
 
 
 def fleet_health(dsn: str) -> list[KioskHealth]:
     """Every active kiosk's health, worst first (never, silent, late, clock, backlog,
-    ok), then by id. Raises FleetError."""
+    update, ok), then by id. Raises FleetError."""
     import psycopg
 
     with connect(dsn) as conn:

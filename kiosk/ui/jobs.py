@@ -4,6 +4,7 @@ join them), and the work a person starts and waits for (the staff screen's expor
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -191,7 +192,11 @@ def _deliver(courier: Courier, open_store: Callable[[], AppointmentStore]) -> Sy
 
 
 def _report(
-    courier: Courier, open_store: Callable[[], AppointmentStore], app: str, content: str
+    courier: Courier,
+    open_store: Callable[[], AppointmentStore],
+    app: str,
+    content: str,
+    update: tuple[str, dt.datetime | None] | None = None,
 ) -> float | None:
     from kiosk.store import StoreError
 
@@ -201,7 +206,7 @@ def _report(
         courier.local_failure()
         return None
     try:
-        return courier.heartbeat(store, app, content)
+        return courier.heartbeat(store, app, content, update)
     finally:
         store.close()
 
@@ -237,6 +242,9 @@ class KioskJobs(QObject):
         target = target_of(settings)
         self.courier = Courier(target, pause_s=DELIVERY_PAUSE_S) if target is not None else None
         self.content_version = ""
+        # The last content update check (kiosk/ui/updates.py): its outcome and until when the
+        # repository is signed, told to the central server in each heartbeat.
+        self.update_status: tuple[str, dt.datetime | None] | None = None
         self.delivery = JobRunner(self)
         self.delivery.idle.connect(self._delivery_idle)
         self._deliver_again = False
@@ -329,7 +337,14 @@ class KioskJobs(QObject):
         self._reporting = True
         self.delivery.submit(
             "fleet-heartbeat",
-            partial(_report, courier, open_again, __version__, self.content_version),
+            partial(
+                _report,
+                courier,
+                open_again,
+                __version__,
+                self.content_version,
+                self.update_status,
+            ),
             self._reported,
             self._reported,
         )

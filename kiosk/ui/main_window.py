@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from kiosk.ui.screens.staff_login import StaffLoginScreen
     from kiosk.ui.screens.table import TableScreen
     from kiosk.ui.screens.topic import TopicScreen
+    from kiosk.updates.client import Checked
 
 # Screens are imported when first built (kiosk.ui.screens.registry), not here: start-up pays
 # only for Home, and the form, the staff screens and what they import (the store, the
@@ -146,6 +147,7 @@ class MainWindow(KioskWindow):
         # started up, shown between visits (use_content).
         self.updates = ContentUpdates(settings, lambda: [d.path for d in self._drives()], self)
         self.updates.ready.connect(self._content_arrived)
+        self.updates.checked.connect(self._update_checked)
         self.started_up.connect(self.updates.start)
         self._new_content: Content | None = None
         self._last_touch = 0.0
@@ -585,6 +587,10 @@ class MainWindow(KioskWindow):
         self._swap_timer.stop()
         self._new_content = None
         self.use_content(content)
+
+    def _update_checked(self, checked: Checked) -> None:
+        """Each check's outcome goes to the central server with the next heartbeat."""
+        self.jobs.update_status = (checked.outcome, self.updates.expires)
 
     def _update_problem(self) -> str | None:
         """The last content update check's refusal, as its code (the staff screen)."""

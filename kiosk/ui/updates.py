@@ -4,6 +4,7 @@ handed to the window, which shows it between visits (docs/content-updates.md).""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -28,11 +29,11 @@ STICK_POLL_MS = 15_000
 
 def _check(
     settings: Settings, where: Path | None, shown: Path
-) -> tuple[Checked | None, Content | None]:
-    """One check (from the stick at ``where``, the configured address, or none: None) and,
+) -> tuple[Checked | None, Content | None, dt.datetime | None]:
+    """One check (from the stick at ``where``, the configured address, or none: None);
     when the release in use is no longer the content ``shown`` (this check's update, or one
-    IT applied with `kiosk content update`), the new content loaded for the window (a
-    worker's job)."""
+    IT applied with `kiosk content update`), the new content loaded for the window; and
+    until when the repository is signed, as trusted now (a worker's job)."""
     from kiosk import releases
     from kiosk.content import ContentError
     from kiosk.updates import client
@@ -40,15 +41,16 @@ def _check(
 
     source = client.source_for(settings, where)
     checked = client.check_configured(settings, source) if source is not None else None
+    expires = client.status(settings.updates_state_path(), settings.releases_path()).expires
     in_use = settings.content_path()
     if in_use == shown:
-        return checked, None
+        return checked, None, expires
     try:
-        return checked, load_content(in_use)
+        return checked, load_content(in_use), expires
     except ContentError as exc:  # checked when it came: a disk that fails now
         log.error("content_release_invalid problems=%d", len(exc.problems))
         releases.step_back(settings.releases_path())
-        return checked, None
+        return checked, None, expires
 
 
 def _sticks(drives: Callable[[], list[Path]]) -> list[Path]:
@@ -85,6 +87,7 @@ class ContentUpdates(QObject):
         self._sticks_seen: set[Path] = set()
         self._pending_stick: Path | None = None
         self.last: Checked | None = None
+        self.expires: dt.datetime | None = None  # the repository's signatures, as trusted
         self.shown = settings.content_path()  # the content the window shows
         self.timer = QTimer(self)
         self.stick_timer = QTimer(self)
@@ -133,8 +136,8 @@ class ContentUpdates(QObject):
             log.info("update_stick_found")
             self.check(new[0])
 
-    def _done(self, outcome: tuple[Checked | None, Content | None]) -> None:
-        checked, content = outcome
+    def _done(self, outcome: tuple[Checked | None, Content | None, dt.datetime | None]) -> None:
+        checked, content, self.expires = outcome
         if checked is not None:
             self.last = checked
             self.checked.emit(checked)

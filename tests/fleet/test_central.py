@@ -132,6 +132,33 @@ def test_heartbeats_make_fleet_health(central: Central) -> None:
     assert skew is not None and 7100 < skew[0] < 7300
 
 
+def test_a_kiosks_content_updates_show_in_fleet_health(central: Central) -> None:
+    """The heartbeat carries the last update check: refused, or a repository about to
+    expire (its daily re-signing stopped), is "update"; an update applied or nothing new is
+    ok. A kiosk of the release before (six arguments) keeps beating as it did."""
+    from kiosk.fleet.server import fleet_health
+
+    kiosks = {k: central.enrol(k) for k in ("kiosk-a", "kiosk-b", "kiosk-c", "kiosk-d")}
+    now = dt.datetime.now(dt.UTC)
+    beat = "SELECT fleet.kiosk_heartbeat(now(), '1.0', 'c-2', 0, 0, '', %s, %s)"
+    outcomes = {
+        "kiosk-a": ("updated", now + dt.timedelta(days=7)),
+        "kiosk-b": ("expired", now - dt.timedelta(days=1)),
+        "kiosk-c": ("current", now + dt.timedelta(days=1)),  # the re-signing stopped
+    }
+    for kiosk_id, (outcome, expires) in outcomes.items():
+        with connect(kiosks[kiosk_id], autocommit=True) as conn:
+            conn.execute(beat, [outcome, expires])
+    with connect(kiosks["kiosk-d"], autocommit=True) as conn:
+        conn.execute("SELECT fleet.kiosk_heartbeat(now(), '0.9', 'c-1', 0, 0, '')")
+    health = {k.kiosk_id: k for k in fleet_health(central.admin_dsn)}
+    assert {k: h.status for k, h in health.items()} == {
+        "kiosk-a": "ok", "kiosk-b": "update", "kiosk-c": "update", "kiosk-d": "ok",
+    }  # fmt: skip
+    assert health["kiosk-b"].update_outcome == "expired"
+    assert [k.kiosk_id for k in fleet_health(central.admin_dsn)][:2] == ["kiosk-b", "kiosk-c"]
+
+
 def test_one_bad_request_never_fails_the_batch(central: Central) -> None:
     """Bytes that do not match their hash, or are too short to be sealed: a conflict for
     that request (the kiosk quarantines it), the others stored."""
@@ -326,7 +353,7 @@ def test_a_server_of_an_older_release_is_migrated_and_kiosks_keep_their_rights(
         assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "conflict"
 
     monkeypatch.setattr(server, "MIGRATIONS", MIGRATIONS)
-    assert server_init(dsn) == ([2, 3, 4], 4)
+    assert server_init(dsn) == ([2, 3, 4, 5], 5)
 
     with connect(two, autocommit=True) as conn:
         assert _ingest(conn, [(shared, _sealed("one"))])[str(shared)] == "duplicate"

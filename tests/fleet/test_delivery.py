@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pgserver import Central, ClientFiles
+from pgserver import Central, ClientFiles, PgServer
 from relay import relay
 
 from kiosk import crypto
@@ -344,6 +344,41 @@ def test_the_heartbeat_reports_the_outbox_and_the_clock(
     )
     assert (status, pending, app, content) == ("clock", 2, "1.2.3", "content-7")
     assert 7100 < server_skew < 7300
+
+
+def test_the_heartbeat_tells_the_content_updates_state(
+    central: Central, target: Target, store: AppointmentStore
+) -> None:
+    """With [updates], the heartbeat carries the last check: a refused update makes the
+    kiosk "update" in fleet_health (and the desk's Kiosks tab)."""
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=6)
+    courier = Courier(target)
+    assert courier.heartbeat(store, "1.2.3", "content-8", ("older", expires)) is not None
+    [(status, outcome, until)] = central.query(
+        "SELECT status, update_outcome, update_expires FROM fleet.fleet_health"
+    )
+    assert (status, outcome, until) == ("update", "older", expires)
+    assert courier.heartbeat(store, "1.2.3", "content-9", ("updated", expires)) is not None
+    assert central.query("SELECT status FROM fleet.fleet_health") == [("ok",)]
+
+
+def test_a_server_not_yet_upgraded_still_hears_the_heartbeat(
+    pg: PgServer, tmp_path: Path, store: AppointmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kiosk with [updates] against a central schema from before the updates' columns
+    (IT has not run server-init yet): the heartbeat goes through without them."""
+    import kiosk.fleet.server as server
+    from kiosk.fleet.central_schema import MIGRATIONS
+
+    dsn = pg.create_database("before_updates")
+    monkeypatch.setattr(server, "MIGRATIONS", MIGRATIONS[:4])
+    assert server.server_init(dsn) == ([1, 2, 3, 4], 4)
+    old = Central(pg, "before_updates", dsn, tmp_path / "old")
+    courier = Courier(old.target(KIOSK, old.enrol_files(KIOSK, site="Main")))
+    assert courier.heartbeat(store, "1.2.3", "content-8", ("expired", None)) is not None
+    assert old.query("SELECT status, content_version FROM fleet.fleet_health") == [
+        ("ok", "content-8")
+    ]
 
 
 def test_a_backlog_of_ten_thousand_drains_in_bounded_batches(

@@ -150,6 +150,18 @@ def test_an_update_applied_by_it_reaches_the_running_kiosk(
     updates.stop()
 
 
+def test_each_check_goes_to_the_central_heartbeat(window: MainWindow) -> None:
+    """The outcome of each check, and the repository's expiry as trusted, are what the
+    next heartbeat tells the central server (kiosk/ui/jobs.py)."""
+    import datetime as dt
+
+    from kiosk.updates.client import Checked
+
+    window.updates.expires = dt.datetime(2026, 12, 14, 9, 0, tzinfo=dt.UTC)
+    window.updates.checked.emit(Checked("2026-12-07T09:00:00+00:00", "older", "an old stick"))
+    assert window.jobs.update_status == ("older", window.updates.expires)
+
+
 def test_updates_need_the_table(qtbot: QtBot, tmp_path: Path) -> None:
     updates = ContentUpdates(Settings(db_path=str(tmp_path / "kiosk.db")), list)
     updates.start()

@@ -280,6 +280,35 @@ def test_the_kiosks_tab_shows_which_kiosk_needs_a_look(
     assert index.data(Qt.ItemDataRole.BackgroundRole) is not None
 
 
+def test_a_kiosk_whose_content_update_needs_it_stands_out(strings: DeskStrings) -> None:
+    """From the heartbeat (fleet_health's "update"): a refused update shows its code, a
+    repository about to run out of signatures the day it does."""
+    import datetime as dt
+
+    from kiosk.fleet.server import KioskHealth
+    from kiosk.ui.desk.health import HealthModel
+
+    seen = dt.datetime.now(dt.UTC)
+    expires = seen + dt.timedelta(days=1)
+    rows = [
+        KioskHealth("k-1", "Main", "update", seen, 0.0, "1.0", "c-1", 0, 0, "", None,
+                    "expired", None),
+        KioskHealth("k-2", "Main", "update", seen, 0.0, "1.0", "c-1", 0, 0, "", None,
+                    "current", expires),
+        KioskHealth("k-3", "Main", "ok", seen, 0.0, "1.0", "c-2", 0, 0, "", None,
+                    "updated", expires + dt.timedelta(days=5)),
+    ]  # fmt: skip
+    model = HealthModel(strings, dt.UTC)
+    model.set_rows(rows)
+    texts = [model.index(n, model.STATUS).data() for n in range(3)]
+    assert texts == [
+        f"{strings.health_update} (expired)",
+        f"{strings.health_update} ({expires:%Y-%m-%d})",
+        strings.health_ok,
+    ]
+    assert model.summary() == strings.health_attention.format(count=3, attention=2)
+
+
 def test_a_lost_server_is_said_plainly_and_the_list_comes_back(
     qtbot: QtBot,
     pg: PgServer,

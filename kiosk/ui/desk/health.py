@@ -52,6 +52,7 @@ class HealthModel(QAbstractTableModel):
             "clock": strings.health_clock,
             "backlog": strings.health_backlog,
             "never": strings.health_never,
+            "update": strings.health_update,
         }
         self._attention = QBrush(QColor(LIGHT.notice_bg))
         self._attention_text = QBrush(QColor(LIGHT.notice_text))
@@ -74,7 +75,13 @@ class HealthModel(QAbstractTableModel):
 
     def status_text(self, row: KioskHealth) -> str:
         text = self._status_text.get(row.status, row.status)
-        if row.last_error_code and row.status != "ok":
+        if row.status == "update":
+            refused = row.update_outcome not in (None, "", "updated", "current", "busy")
+            if refused:
+                text += f" ({row.update_outcome})"
+            elif row.update_expires is not None:
+                text += f" ({row.update_expires:%Y-%m-%d})"  # when its signatures run out
+        elif row.last_error_code and row.status != "ok":
             text += f" ({row.last_error_code})"
         return text
 
