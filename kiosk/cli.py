@@ -711,8 +711,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     window.exit_requested.connect(lambda: app.exit(EXIT_STAFF_EXIT))
     code = app.exec()
     # An export under way finishes first (staff's "Exit kiosk", or the service stopped):
-    # a file half written would hold requests never marked exported.
-    window.jobs.stop()
+    # a file half written would hold requests never marked exported. Update checks stop.
+    window.closing()
     instance_lock.unlock()
     if window.store is not None:
         window.store.close()

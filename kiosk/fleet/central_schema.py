@@ -647,6 +647,8 @@ DROP FUNCTION fleet.desk_export_page(text, text, text, timestamptz, timestamptz,
 # refused, or whose repository is about to expire (the daily re-signing stopped), is
 # "update" in fleet_health. Kiosks of the release before call the six-argument heartbeat,
 # which leaves these columns as they are.
+# (kiosk.updates.client.NEEDS_IT: "unreachable" is not one, a server down for a moment)
+_NEEDS_IT = "'expired', 'older', 'tampered', 'invalid', 'clock', 'setup', 'disk'"
 _UPDATES_V5 = f"""
 ALTER TABLE fleet.kiosk_status
   ADD COLUMN update_outcome text NOT NULL DEFAULT '',
@@ -683,7 +685,7 @@ SELECT k.kiosk_id, k.site, s.last_seen, s.clock_skew_s, s.app_version, s.content
             WHEN s.last_seen < now() - interval '15 minutes' THEN 'late'
             WHEN abs(s.clock_skew_s) > 300 THEN 'clock'
             WHEN s.oldest_pending_s > 86400 THEN 'backlog'
-            WHEN s.update_outcome NOT IN ('', 'updated', 'current', 'busy')
+            WHEN s.update_outcome IN ({_NEEDS_IT})
               OR s.update_expires < now() + interval '2 days' THEN 'update'
             ELSE 'ok' END AS status,
        s.update_outcome, s.update_expires

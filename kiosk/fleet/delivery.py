@@ -43,6 +43,8 @@ BATCH_SECONDS = 60.0
 # random (so a clinic's kiosks do not all come back in the same second).
 BACKOFF_FIRST = 2.0
 BACKOFF_MAX = 3600.0
+# A server without the updates' heartbeat (schema 5) is asked again after this long.
+OLDER_SERVER_S = 6 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,8 @@ class Courier:
         self.last_error = ""
         # Set when the kiosk closes: a run stops after the batch under way.
         self.halt = threading.Event()
+        # Until when the server is taken to predate the updates' heartbeat (schema 5).
+        self._older_server_until = 0.0
 
     def _connect(self) -> psycopg.Connection[Any]:
         params = self.target.params()
@@ -485,11 +489,8 @@ class Courier:
         ]
         try:
             with self._connect() as conn, _deadline(conn, self._batch_seconds):
-                if update is None:
-                    row = conn.execute(
-                        "SELECT fleet.kiosk_heartbeat(%s, %s, %s, %s, %s, %s)", args
-                    ).fetchone()
-                else:
+                row = None
+                if update is not None and self._monotonic() >= self._older_server_until:
                     try:
                         row = conn.execute(
                             "SELECT fleet.kiosk_heartbeat(%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -497,10 +498,12 @@ class Courier:
                         ).fetchone()
                     except psycopg.errors.UndefinedFunction:
                         # A server not yet at schema 5 (IT runs server-init after an
-                        # upgrade): the heartbeat as before, without the update's status.
-                        row = conn.execute(
-                            "SELECT fleet.kiosk_heartbeat(%s, %s, %s, %s, %s, %s)", args
-                        ).fetchone()
+                        # upgrade): the heartbeat as before, and not asked again for hours.
+                        self._older_server_until = self._monotonic() + OLDER_SERVER_S
+                if row is None:
+                    row = conn.execute(
+                        "SELECT fleet.kiosk_heartbeat(%s, %s, %s, %s, %s, %s)", args
+                    ).fetchone()
         except Exception as exc:  # noqa: BLE001 - psycopg's or FleetError, named by code
             code = _code(exc)
             log.warning("fleet_heartbeat_failed error=%s", code)

@@ -593,14 +593,21 @@ class MainWindow(KioskWindow):
         self.jobs.update_status = (checked.outcome, self.updates.expires)
 
     def _update_problem(self) -> str | None:
-        """The last content update check's refusal, as its code (the staff screen)."""
+        """The last content update check's refusal IT must see to, as its code (the staff
+        screen)."""
+        from kiosk.updates import NEEDS_IT
+
         last = self.updates.last
-        return None if last is None or last.ok or last.outcome == "busy" else last.outcome
+        return last.outcome if last is not None and last.outcome in NEEDS_IT else None
 
     def use_content(self, content: Content) -> None:
         """Show ``content`` from now on (a content update, between visits): every screen
         built from the old content is let go of, Home is drawn from the new one, and the
         other screens are prepared again while the kiosk waits."""
+        if self._settings.default_language not in content.languages:
+            # (kiosk/ui/updates.py hands over none such: the visit starts in that language)
+            log.error("content_not_shown reason=no_default_language")
+            return
         languages = tuple(c for c in self._settings.languages if c in content.languages)
         self._content = for_clinic(content, self._settings, format_date)
         self._languages = languages
@@ -647,8 +654,11 @@ class MainWindow(KioskWindow):
         self.screens.empty_form()
 
     def closing(self) -> None:
-        self.updates.stop()
+        """The kiosk is closing (staff's "Exit kiosk", or the service stopped): no more
+        update checks, and the jobs under way finish first."""
+        self.updates.stop(wait_ms=0)
         self.jobs.stop()
+        self.updates.stop()  # a check under way: a moment to end (safe if cut: releases.py)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

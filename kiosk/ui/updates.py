@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,13 +28,26 @@ log = logging.getLogger(__name__)
 STICK_POLL_MS = 15_000
 
 
-def _check(
-    settings: Settings, where: Path | None, shown: Path
-) -> tuple[Checked | None, Content | None, dt.datetime | None]:
-    """One check (from the stick at ``where``, the configured address, or none: None);
-    when the release in use is no longer the content ``shown`` (this check's update, or one
-    IT applied with `kiosk content update`), the new content loaded for the window; and
-    until when the repository is signed, as trusted now (a worker's job)."""
+@dataclass(frozen=True)
+class _Outcome:
+    """What a check's job hands back: the check (None: nowhere to check), the content in
+    use when it changed (and from where it was loaded), and the repository's expiry as
+    trusted now."""
+
+    checked: Checked | None
+    content: Content | None
+    loaded_from: Path | None
+    expires: dt.datetime | None
+
+
+def _check(settings: Settings, where: Path | None, shown: Path) -> _Outcome:
+    """One check (from the stick at ``where``, the configured address, or none); then, if
+    the release in use is no longer the content ``shown`` (this check's update, or one IT
+    applied with `kiosk content update`), its content loaded for the window (a worker's
+    job). Content the window could not show (without the kiosk's default language) is not
+    handed over."""
+    from filelock import FileLock, Timeout
+
     from kiosk import releases
     from kiosk.content import ContentError
     from kiosk.updates import client
@@ -41,16 +55,33 @@ def _check(
 
     source = client.source_for(settings, where)
     checked = client.check_configured(settings, source) if source is not None else None
-    expires = client.status(settings.updates_state_path(), settings.releases_path()).expires
+    state = settings.updates_state_path()
+    expires = client.status(state, settings.releases_path()).expires
     in_use = settings.content_path()
     if in_use == shown:
-        return checked, None, expires
+        return _Outcome(checked, None, None, expires)
     try:
-        return checked, load_content(in_use), expires
-    except ContentError as exc:  # checked when it came: a disk that fails now
+        content = load_content(in_use)
+    except ContentError as exc:  # it passed when it came: a disk that fails now
         log.error("content_release_invalid problems=%d", len(exc.problems))
-        releases.step_back(settings.releases_path())
-        return checked, None, expires
+        try:
+            with FileLock(state / ".check.lock", timeout=0):  # not under IT's switch
+                if settings.content_path() == in_use:
+                    releases.step_back(settings.releases_path())
+        except (Timeout, OSError):
+            pass  # the next check tries again
+        return _Outcome(checked, None, None, expires)
+    if settings.default_language not in content.languages:
+        log.error("content_release_without_default_language release=%s", in_use.name)
+        return _Outcome(checked, None, None, expires)
+    return _Outcome(checked, content, in_use, expires)
+
+
+def _status(settings: Settings) -> tuple[Checked | None, dt.datetime | None]:
+    from kiosk.updates import client
+
+    found = client.status(settings.updates_state_path(), settings.releases_path())
+    return found.last, found.expires
 
 
 def _sticks(drives: Callable[[], list[Path]]) -> list[Path]:
@@ -61,13 +92,14 @@ def _sticks(drives: Callable[[], list[Path]]) -> list[Path]:
 
 class ContentUpdates(QObject):
     """The running kiosk's update checks, with ``[updates]`` in its config (otherwise it does
-    nothing). One check at a time, on a thread of its own: a slow server never holds up
-    the database's work or a frame.
+    nothing). One job at a time, on a thread of its own: a slow server never holds up the
+    database's work or a frame.
 
     Signals:
         ready(Content): the release in use changed (an update, here or by IT's command)
             and its content is loaded: the window shows it once no one is using the kiosk.
-        checked(Checked): the outcome of each check (the staff screen, the log).
+        checked(Checked): the last check's outcome, after each check and at start (from
+            the record the last run left): the staff screen and the heartbeat.
     """
 
     ready = Signal(object)
@@ -83,9 +115,12 @@ class ContentUpdates(QObject):
         self._settings = settings
         self._drives = drives
         self.runner = JobRunner(self)
-        self.runner.idle.connect(self._idle)
-        self._sticks_seen: set[Path] = set()
-        self._pending_stick: Path | None = None
+        self.runner.idle.connect(self._next)
+        self._stopped = False
+        # Sticks: those checked already (until taken out), and those waiting for a check.
+        self._sticks_done: set[Path] = set()
+        self._sticks_waiting: list[Path] = []
+        self._server_due = False
         self.last: Checked | None = None
         self.expires: dt.datetime | None = None  # the repository's signatures, as trusted
         self.shown = settings.content_path()  # the content the window shows
@@ -98,55 +133,82 @@ class ContentUpdates(QObject):
         self.timer.timeout.connect(self.check)
 
     def start(self) -> None:
-        """Check now, then on the timer, and watch for sticks (after start-up: the first
-        visitor's screens come first)."""
-        if self._settings.updates is None or self.timer.isActive():
+        """What the last run knew, then a check now and on the timer, and a watch for sticks
+        (after start-up: the first visitor's screens come first)."""
+        if self._settings.updates is None or self.timer.isActive() or self._stopped:
             return  # (started up again after new content: already running)
+        self.runner.submit("update-status", partial(_status, self._settings), self._known)
         self.check()
         self.timer.start()
         self.look_for_sticks()
         self.stick_timer.start()
 
     def check(self, stick: Path | None = None) -> None:
-        """Check the configured server (or ``stick``) unless a check is under way."""
-        if self._settings.updates is None:
+        """Check the configured server (or ``stick``): now, or once the job under way is
+        done."""
+        if self._settings.updates is None or self._stopped:
             return
-        if self.runner.busy():
-            if stick is not None:
-                self._pending_stick = stick  # checked once the job under way is done
-            return
-        self.runner.submit(
-            "content-update", partial(_check, self._settings, stick, self.shown), self._done
-        )
-
-    def _idle(self) -> None:
-        stick, self._pending_stick = self._pending_stick, None
-        if stick is not None:
-            self.check(stick)
+        if stick is None:
+            self._server_due = True
+        elif stick not in self._sticks_waiting:
+            self._sticks_waiting.append(stick)
+        self._next()
 
     def look_for_sticks(self) -> None:
-        if self._settings.updates is None or self.runner.busy():
-            return
+        if self._settings.updates is None or self._stopped or self.runner.busy():
+            return  # (polled again in a moment)
         self.runner.submit("update-sticks", partial(_sticks, self._drives), self._found)
 
-    def _found(self, sticks: list[Path]) -> None:
-        new = [stick for stick in sticks if stick not in self._sticks_seen]
-        self._sticks_seen = set(sticks)  # a stick taken out and put back is new again
-        if new:
-            log.info("update_stick_found")
-            self.check(new[0])
+    def _next(self) -> None:
+        """Start the next check that waits, if nothing runs: a stick before the server."""
+        if self._stopped or self.runner.busy():
+            return
+        if self._sticks_waiting:
+            stick: Path | None = self._sticks_waiting.pop(0)
+        elif self._server_due:
+            stick = None
+            self._server_due = False
+        else:
+            return
+        self.runner.submit(
+            "content-update",
+            partial(_check, self._settings, stick, self.shown),
+            partial(self._done, stick),
+        )
 
-    def _done(self, outcome: tuple[Checked | None, Content | None, dt.datetime | None]) -> None:
-        checked, content, self.expires = outcome
+    def _known(self, known: tuple[Checked | None, dt.datetime | None]) -> None:
+        if self.last is None:  # (a check may have come first)
+            self.last, self.expires = known
+            if self.last is not None:
+                self.checked.emit(self.last)
+
+    def _found(self, sticks: list[Path]) -> None:
+        present = set(sticks)
+        self._sticks_done &= present  # a stick taken out and put back is checked again
+        new = [s for s in sticks if s not in self._sticks_done and s not in self._sticks_waiting]
+        if new:
+            log.info("update_stick_found count=%d", len(new))
+            for stick in new:
+                self.check(stick)
+
+    def _done(self, stick: Path | None, outcome: _Outcome) -> None:
+        self.expires = outcome.expires
+        checked = outcome.checked
         if checked is not None:
             self.last = checked
-            self.checked.emit(checked)
-        if content is not None:
-            self.shown = self._settings.content_path()
-            self.ready.emit(content)
+            if stick is not None and checked.outcome != "busy":
+                self._sticks_done.add(stick)  # (busy: IT's check held the lock; again later)
+        if self.last is not None:
+            self.checked.emit(self.last)
+        if outcome.content is not None and outcome.loaded_from is not None:
+            self.shown = outcome.loaded_from
+            self.ready.emit(outcome.content)
 
-    def stop(self) -> None:
+    def stop(self, wait_ms: int = 5_000) -> None:
+        """No more checks; wait a moment for one under way (an update cut off is safe: its
+        unpacking is removed at the next start, nothing switched)."""
+        self._stopped = True
         self.timer.stop()
         self.stick_timer.stop()
         self.runner.clear()
-        self.runner.wait(30_000)
+        self.runner.wait(wait_ms)

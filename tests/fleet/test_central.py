@@ -156,6 +156,10 @@ def test_a_kiosks_content_updates_show_in_fleet_health(central: Central) -> None
         "kiosk-a": "ok", "kiosk-b": "update", "kiosk-c": "update", "kiosk-d": "ok",
     }  # fmt: skip
     assert health["kiosk-b"].update_outcome == "expired"
+    from kiosk.fleet.central_schema import _NEEDS_IT
+    from kiosk.updates import NEEDS_IT
+
+    assert {w.strip(" '") for w in _NEEDS_IT.split(",")} == NEEDS_IT  # the same list
     assert [k.kiosk_id for k in fleet_health(central.admin_dsn)][:2] == ["kiosk-b", "kiosk-c"]
 
 

@@ -379,6 +379,10 @@ def test_a_server_not_yet_upgraded_still_hears_the_heartbeat(
     assert old.query("SELECT status, content_version FROM fleet.fleet_health") == [
         ("ok", "content-8")
     ]
+    # Not asked again at every heartbeat (an error in the server's log each time).
+    assert courier._older_server_until > 0
+    assert courier.heartbeat(store, "1.2.3", "content-9", ("expired", None)) is not None
+    assert old.query("SELECT content_version FROM fleet.fleet_health") == [("content-9",)]
 
 
 def test_a_backlog_of_ten_thousand_drains_in_bounded_batches(

@@ -54,10 +54,14 @@ def test_new_content_waits_for_the_visit_to_end(
     """A visitor reading a section keeps the content they are reading; once the visit is
     over, Home is drawn from the new content, and every screen after it."""
     window.navigate(Route("section", "about-lupus"))
+    window._on_activity()  # the visitor is reading
     window.updates.ready.emit(new_content)
-    assert window.route == Route("section", "about-lupus") and not _home_shows(window, NEW_TITLE)
+    labels = [lbl.text() for lbl in window.current_screen().findChildren(QLabel)]
+    assert window.route == Route("section", "about-lupus")
+    assert "What is lupus?" in labels and NEW_TITLE not in labels  # still the old content
     window.go_home()
-    assert not _home_shows(window, NEW_TITLE)  # Home, but the visit is not over
+    window._use_new_content()
+    assert not _home_shows(window, NEW_TITLE)  # Home, touched just now: the visit goes on
     window.reset_visit()
     qtbot.waitUntil(lambda: _home_shows(window, NEW_TITLE))
     assert window.jobs.content_version == "2026.12-new"
@@ -115,10 +119,18 @@ def test_a_stick_with_the_repository_updates_the_running_kiosk(
     assert content.manifest.content_version == "2026.12-stick"
     assert updates.last is not None and updates.last.outcome == "updated"
     assert settings.content_path().name.startswith("2026.12-stick-")
-    # The same stick, still in: nothing new is checked or handed over.
-    with qtbot.assertNotEmitted(updates.ready, wait=200):
+    # The same stick, still in: not checked again; taken out and put back, it is.
+    qtbot.waitUntil(lambda: not updates.runner.busy())
+    with qtbot.assertNotEmitted(updates.checked, wait=200):
         updates.look_for_sticks()
         qtbot.waitUntil(lambda: not updates.runner.busy())
+    inserted.clear()
+    updates.look_for_sticks()
+    qtbot.waitUntil(lambda: not updates.runner.busy())
+    inserted.append(stick)
+    with qtbot.waitSignal(updates.checked, timeout=30_000) as again:
+        updates.look_for_sticks()
+    assert again.args[0].outcome == "current"
     updates.stop()
 
 
@@ -162,7 +174,50 @@ def test_each_check_goes_to_the_central_heartbeat(window: MainWindow) -> None:
     assert window.jobs.update_status == ("older", window.updates.expires)
 
 
-def test_updates_need_the_table(qtbot: QtBot, tmp_path: Path) -> None:
+def test_new_content_waits_for_the_questions_on_screen(
+    qtbot: QtBot, window: MainWindow, new_content: Content
+) -> None:
+    """ "Are you still there?" and "Keep going or erase?" hold the change back like a
+    visitor does."""
+    window._swap_timer.setInterval(50)
+    window.show_idle_warning()
+    window.updates.ready.emit(new_content)
+    assert not _home_shows(window, NEW_TITLE)
+    window.overlay.stop()
+    window.leave.show()
+    window._use_new_content()
+    assert not _home_shows(window, NEW_TITLE)
+    window.leave.hide()
+    qtbot.waitUntil(lambda: _home_shows(window, NEW_TITLE))
+
+
+def test_content_without_the_kiosks_language_is_never_shown(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, content_dir: Path
+) -> None:
+    """A release in use without the default language (put there by hand): the updater
+    does not hand it over, and the window would not take it: the visit starts in that
+    language."""
+    from kiosk.ui.updates import _check
+
+    shutil.rmtree(content_dir / "en")
+    english_less = load_content(content_dir)
+    assert "en" not in english_less.languages
+    window.use_content(english_less)
+    assert window.jobs.content_version == "2026.12" and _home_shows(window, "What is lupus?")
+    releases_dir = tmp_path / "data" / "content-releases"
+    (releases_dir / "releases").mkdir(parents=True)
+    shutil.copytree(content_dir, releases_dir / "releases" / "turkish-0123456789ab")
+    (releases_dir / "current").write_text("turkish-0123456789ab\n", "ascii")
+    settings = Settings(
+        db_path=str(tmp_path / "data" / "kiosk.db"),
+        updates=Updates(root=str(tmp_path / "none.json")),
+    )
+    assert settings.default_language == "en"
+    outcome = _check(settings, None, paths.bundled_content_dir())
+    assert outcome.content is None and outcome.checked is None
+
+
+def test_a_kiosk_without_updates_checks_nothing(qtbot: QtBot, tmp_path: Path) -> None:
     updates = ContentUpdates(Settings(db_path=str(tmp_path / "kiosk.db")), list)
     updates.start()
     assert not updates.timer.isActive() and not updates.stick_timer.isActive()

@@ -14,6 +14,7 @@ from kiosk.content import DeskStrings
 from kiosk.fleet.server import KioskHealth
 from kiosk.times import clinic_time
 from kiosk.ui.theme import LIGHT
+from kiosk.updates import NEEDS_IT
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -76,8 +77,7 @@ class HealthModel(QAbstractTableModel):
     def status_text(self, row: KioskHealth) -> str:
         text = self._status_text.get(row.status, row.status)
         if row.status == "update":
-            refused = row.update_outcome not in (None, "", "updated", "current", "busy")
-            if refused:
+            if row.update_outcome in NEEDS_IT:
                 text += f" ({row.update_outcome})"
             elif row.update_expires is not None:
                 text += f" ({row.update_expires:%Y-%m-%d})"  # when its signatures run out
