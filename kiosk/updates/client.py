@@ -28,7 +28,6 @@ from tuf.ngclient import Updater
 from tuf.ngclient.fetcher import FetcherInterface
 
 from kiosk import releases
-from kiosk.updates import NEEDS_IT as NEEDS_IT
 from kiosk.updates.repository import CONTENT_TARGET, EXPIRY_DAYS
 
 if TYPE_CHECKING:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import msgspec
+from securesystemslib.formats import encode_canonical
 from securesystemslib.signer import Key, Signature, Signer, SSlibKey
-from securesystemslib.signer._utils import compute_default_keyid
 
 from kiosk import crypto
 
@@ -30,11 +31,14 @@ class KeyFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def public_key(public: bytes) -> SSlibKey:
-    """The TUF public key of an Ed25519 key (its id as TUF computes it)."""
+    """The TUF public key of an Ed25519 key, its id as securesystemslib computes one: the
+    SHA-256 of the key's canonical JSON."""
     keyval = {"public": public.hex()}
-    return SSlibKey(
-        compute_default_keyid("ed25519", "ed25519", keyval), "ed25519", "ed25519", keyval
-    )
+    key = {"keytype": "ed25519", "scheme": "ed25519", "keyval": keyval}
+    canonical = encode_canonical(key)
+    assert canonical is not None  # (None only when it writes to an output function)
+    keyid = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return SSlibKey(keyid, "ed25519", "ed25519", keyval)
 
 
 class KeySigner(Signer):
