@@ -280,6 +280,24 @@ def test_the_kiosks_tab_shows_which_kiosk_needs_a_look(
     assert index.data(Qt.ItemDataRole.BackgroundRole) is not None
 
 
+def test_an_empty_list_asks_for_no_page(qtbot: QtBot, strings: DeskStrings) -> None:
+    """An empty list (a filter that finds nothing) painted, or asked for a row it does not
+    have: no page is wanted (a page -1 was asked for once, and refused by the server)."""
+    import datetime as dt
+
+    from kiosk.ui.desk.model import DeskRequestsModel
+
+    model = DeskRequestsModel(strings, dt.UTC, page_rows=10)
+    model.start(0)
+    with qtbot.assertNotEmitted(model.page_wanted):
+        assert model.data(model.index(0, 0)) is None
+        assert model.data(model.index(-1, 0)) is None
+    model.start(25)
+    with qtbot.waitSignal(model.page_wanted) as wanted:
+        assert model.data(model.index(24, 0)) == "…"
+    assert wanted.args == [2]
+
+
 def test_a_kiosk_whose_content_update_needs_it_stands_out(strings: DeskStrings) -> None:
     """From the heartbeat (fleet_health's "update"): a refused update shows its code, a
     repository about to run out of signatures the day it does."""

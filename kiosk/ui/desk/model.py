@@ -244,6 +244,8 @@ class DeskRequestsModel(QAbstractTableModel):
         # rest answered before any lookup (scrolling costs what painting costs).
         # (No tooltips: they would show names again, and read them as rich text.)
         if role == _DISPLAY:
+            if not 0 <= index.row() < self._total:
+                return None  # (an invalid index: no page -1 is ever asked for)
             number, i = divmod(index.row(), self.page_rows)
             cells = self._cells.get(number)
             if cells is None:

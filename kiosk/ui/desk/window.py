@@ -940,6 +940,8 @@ class DeskWindow(QMainWindow):
     def _visible_pages(self) -> None:
         """Remember which rows are on screen (the worker skips pages scrolled past)."""
         view = self.table
+        if not self.model.total:
+            return  # an empty list: no page to ask for
         top = view.rowAt(0)
         bottom = view.rowAt(view.viewport().height() - 1)
         if top < 0:
