@@ -448,10 +448,14 @@ def _key_file_for(
 
 
 def _write(path: Path, key_file: KeyFile) -> None:
-    """Write atomically (temporary file, fsync, rename), readable by this account only."""
+    write_private(path, msgspec.json.format(msgspec.json.encode(key_file), indent=2) + b"\n")
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a key's file atomically (temporary file, fsync, rename), readable by this
+    account only (on POSIX; on Windows, by the rights of the folder it is in)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data = msgspec.json.format(msgspec.json.encode(key_file), indent=2) + b"\n"
-    fd, tmp = tempfile.mkstemp(prefix=".kiosk-keys-", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".key-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -87,21 +85,8 @@ def create(
 
 
 def write(path: Path, key_file: KeyFile) -> None:
-    """Write atomically, readable by this account only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data = msgspec.json.format(msgspec.json.encode(key_file), indent=2) + b"\n"
-    fd, tmp = tempfile.mkstemp(prefix=".key-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if os.name == "posix":
-            os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically, readable by this account only (kiosk.crypto.write_private)."""
+    crypto.write_private(path, msgspec.json.format(msgspec.json.encode(key_file), indent=2) + b"\n")
 
 
 def read(path: Path) -> KeyFile:
