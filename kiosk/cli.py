@@ -21,6 +21,7 @@ from kiosk import __version__, paths, releases
 from kiosk.config import (
     ConfigError,
     Settings,
+    apply_managed,
     config_readable,
     load_settings,
     load_settings_leniently,
@@ -43,6 +44,10 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 # "Exit kiosk" on the staff screen: the service manager should not restart the kiosk
 # (kiosk.service has RestartPreventExitStatus=3).
 EXIT_STAFF_EXIT = 3
+# The kiosk ends its run to be started again with new managed configuration: a clean exit
+# (systemd's Restart=always and Shell Launcher start it again; a status of its own would
+# read as a failure in their logs, which name 4 "NOPERMISSION").
+EXIT_RESTART = EXIT_OK
 SCHEMA_DIR = "data/schema"
 
 
@@ -374,8 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {"db_path": getattr(args, "db", None)}
-    settings, _ = load_settings(args.config, **overrides)
+    settings, _ = load_settings(args.config, db_path=getattr(args, "db", None))
     return settings
 
 
@@ -480,8 +484,10 @@ def cmd_version() -> int:
     content_version = "unknown"
     updates = ""
     settings: Settings | None = None
+    managed = None
     try:
-        settings, _ = load_settings(None)
+        local, _ = load_settings(None, managed=False)
+        settings, managed = apply_managed(local)
     except ConfigError:
         settings = None  # the version is still worth printing
     root = settings.content_path() if settings else paths.bundled_content_dir()
@@ -501,6 +507,11 @@ def cmd_version() -> int:
             updates += f"; last check {state.last.at}: {state.last.outcome}"
             if not state.last.ok:
                 updates += f" ({state.last.message})"
+        if managed is not None and managed.problem:
+            updates += f"\nconfiguration: {managed.problem}"
+        elif managed is not None and managed.keys:
+            files = sorted(set(managed.keys.values()))
+            updates += f"\nconfiguration: {len(managed.keys)} keys from {', '.join(files)}"
     try:
         from PySide6 import __version__ as pyside_version
         from PySide6.QtCore import qVersion
@@ -659,13 +670,20 @@ def _warn_about_weak_keys(settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     # A broken config must not stop the kiosk (systemd would restart it for ever): a bad key
     # takes its default, an unreadable file gives the defaults, and the log says so.
-    settings, _path, config_problems = load_settings_leniently(
-        args.config, db_path=getattr(args, "db", None)
+    local, _path, config_problems = load_settings_leniently(
+        args.config, managed=False, db_path=getattr(args, "db", None)
     )
+    # The configuration files the kiosk took from its updates, over its own (never one
+    # that does not fit it: then its own file alone).
+    settings, managed = apply_managed(local)
     log_file = setup_logging(settings.log_path())
     log.info("kiosk_start version=%s log=%s", __version__, log_file)
     for problem in config_problems:
         log.error("config_invalid %s; using the default", problem)
+    if managed.problem:
+        log.error("config_managed_invalid %s", managed.problem)
+    elif managed.keys:
+        log.info("config_managed keys=%s", ",".join(sorted(managed.keys)))
     # A config that cannot be read at all does not say where the patients' database and key
     # are: saving into the default ones could put requests under another (a development)
     # key. Information screens work; the form offers the online form until IT fixes it.
@@ -707,8 +725,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         kiosk_mode=kiosk_mode,
         open_store=lambda: _open_store_for_run(settings) if saving else None,
         after_first_paint=after_first_paint,
+        local_settings=local,
     )
     window.exit_requested.connect(lambda: app.exit(EXIT_STAFF_EXIT))
+    # New managed configuration, between visits: the service manager starts the kiosk
+    # again (any exit but "Exit kiosk"'s), and the new start reads it.
+    window.restart_requested.connect(lambda: app.exit(EXIT_RESTART))
     code = app.exec()
     # An export under way finishes first (staff's "Exit kiosk", or the service stopped):
     # a file half written would hold requests never marked exported. Update checks stop.

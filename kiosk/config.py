@@ -7,6 +7,7 @@ import os
 import tempfile
 import zoneinfo
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -130,6 +131,10 @@ class Updates(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     root: str | None = None
     # How often the kiosk looks for an update (never during a visit).
     check_minutes: Annotated[int, Meta(ge=5, le=1440)] = 15
+    # The site this kiosk stands at, as IT names it in the repository: the kiosk takes the
+    # site's configuration file (config/site-<site>.toml) as well as its own
+    # (config/kiosk-<kiosk_id>.toml). Not set: only its own.
+    site: Annotated[str, Meta(pattern=r"^[A-Za-z0-9._-]{1,64}$")] | None = None
 
     def root_path(self) -> Path:
         if self.root:
@@ -507,20 +512,23 @@ def _build(data: dict[str, object], name: str) -> Settings:
 
 
 def load_settings(
-    explicit: str | os.PathLike[str] | None = None, **overrides: object
+    explicit: str | os.PathLike[str] | None = None, *, managed: bool = True, **overrides: object
 ) -> tuple[Settings, Path | None]:
     """Load settings and return them with the file they came from (None: defaults only).
 
-    ``overrides`` (e.g. ``db_path`` from ``--db``) win over the file. Raises ConfigError.
+    ``overrides`` (e.g. ``db_path`` from ``--db``) win over the file; the managed
+    configuration this kiosk took from its updates (``managed``) wins over both for the keys
+    it sets, unless it no longer fits the file (:func:`apply_managed`). Raises ConfigError.
     """
     path = find_config_file(explicit)
     data = _read_config(path) if path is not None else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return _build(data, str(path) if path else "defaults"), path
+    settings = _build(data, str(path) if path else "defaults")
+    return (apply_managed(settings)[0] if managed else settings), path
 
 
 def load_settings_leniently(
-    explicit: str | os.PathLike[str] | None = None, **overrides: object
+    explicit: str | os.PathLike[str] | None = None, *, managed: bool = True, **overrides: object
 ) -> tuple[Settings, Path | None, list[str]]:
     """Like :func:`load_settings`, for ``kiosk run``: a broken config never stops the kiosk.
 
@@ -529,10 +537,14 @@ def load_settings_leniently(
     log): under systemd an exception here would restart the kiosk for ever.
     """
     try:
-        settings, path = load_settings(explicit, **overrides)
-        return settings, path, []
+        settings, path = load_settings(explicit, managed=False, **overrides)
     except ConfigError as exc:
         problems = [str(exc)]
+    else:
+        if not managed:
+            return settings, path, []
+        settings, taken = apply_managed(settings)
+        return settings, path, [taken.problem] if taken.problem else []
     path = find_config_file(explicit)
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
@@ -564,6 +576,159 @@ def load_settings_leniently(
         except ConfigError as exc:
             problems.append(str(exc))
     return Settings(), path, problems
+
+
+# --- managed configuration: files IT publishes as signed update targets -------------------
+#
+# A clinic group sets most keys once for a site, or for one kiosk, in a file it publishes to
+# the update repository (`kiosk content publish-config`, docs/content-updates.md). A kiosk
+# takes the files that name it at each update check, checks them together with its own
+# file, and keeps what it took in its updates folder; from its next start they win over its
+# own file for the keys they set (the site's file first, then the kiosk's). A file never
+# sets what is the machine's own: where the patients' data, keys, logs and content are,
+# whom the kiosk trusts and where it sends requests, its name and its screen mode. A signed
+# file that could would let whoever holds the content key take the patients' data.
+
+MANAGED_KEYS = frozenset(
+    {
+        "clinic_name",
+        "time_zone",
+        "appointment_url",
+        "privacy_notice_url",
+        "data_controller_name",
+        "data_controller_address",
+        "data_controller_email",
+        "data_controller_kep",
+        "data_controller_phone",
+        "data_controller_contact",
+        "transfer_abroad",
+        "transfer_abroad_details",
+        "desk_retention_months",
+        "study",
+        "languages",
+        "default_language",
+        "contact_languages",
+        "retention_days",
+        "unexported_max_days",
+        "staff_taps",
+        "staff_tap_seconds",
+        "staff_idle_seconds",
+        "idle_seconds",
+        "idle_form_seconds",
+        "idle_warning_seconds",
+        "attract_mode",
+        "attract_seconds",
+        "tap_guard_ms",
+        "screen_dpi",
+        "hide_cursor",
+    }
+)
+# What the kiosk took, in its updates folder: the files' names and texts, in the order
+# they apply (one file, replaced in one rename: never half of a new pair).
+MANAGED_RECORD = "managed-config.json"
+
+
+class _ManagedRecord(Struct, forbid_unknown_fields=True, frozen=True):
+    files: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Managed:
+    """What managed configuration does to this kiosk's settings: each key it sets and the
+    file that set it (the last to), or why none is in effect (``problem``, for the log,
+    `kiosk doctor` and `kiosk --version`)."""
+
+    keys: dict[str, str]
+    problem: str | None = None
+
+
+def managed_targets(settings: Settings) -> tuple[str, ...]:
+    """The update targets that configure this kiosk, in the order they apply (none without
+    [updates])."""
+    updates = settings.updates
+    if updates is None:
+        return ()
+    site = (f"config/site-{updates.site}.toml",) if updates.site else ()
+    return (*site, f"config/kiosk-{settings.kiosk_id}.toml")
+
+
+def managed_record_path(settings: Settings) -> Path:
+    return settings.updates_state_path() / MANAGED_RECORD
+
+
+def decode_managed(text: str, name: str) -> dict[str, object]:
+    """The keys of the managed file ``name``. Raises ConfigError: not TOML, or a key it
+    may not set."""
+    try:
+        data = msgspec.toml.decode(text, type=dict[str, object])
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"{name}: not valid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError(f"{name}: cannot decode: {exc}") from None
+    for key in sorted(data):
+        if key in MANAGED_KEYS:
+            continue
+        if key in Settings.__struct_fields__:
+            raise ConfigError(
+                f"{name}: key '{key}' is set in each kiosk's own kiosk.toml, never by a "
+                "published file (where data, keys and content are, whom the kiosk trusts, "
+                "its name and screen mode)",
+                key,
+            )
+        raise ConfigError(f"{name}: unknown key '{key}'", key)
+    return data
+
+
+def with_managed(local: Settings, files: Sequence[tuple[str, str]]) -> Settings:
+    """``local`` (the kiosk's own file) with the managed ``files`` (name, text) applied in
+    order, checked as a whole. Raises ConfigError."""
+    data = msgspec.to_builtins(local)  # (its paths absolute already, its defaults given)
+    for name, text in files:
+        data.update(decode_managed(text, name))
+    return _build(data, " + ".join(name for name, _text in files) or "defaults")
+
+
+def encode_managed(files: Sequence[tuple[str, str]]) -> bytes:
+    """The record of the managed files a kiosk took (see MANAGED_RECORD)."""
+    return msgspec.json.encode(_ManagedRecord(list(files))) + b"\n"
+
+
+def stored_managed(settings: Settings) -> list[tuple[str, str]]:
+    """The managed files this kiosk took that still name it (its site or its id may have
+    changed since), in the order they apply. Raises ConfigError: the record is damaged."""
+    path = managed_record_path(settings)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        record = msgspec.json.decode(raw, type=_ManagedRecord)
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"{path}: damaged ({exc})") from None
+    wanted = managed_targets(settings)
+    return sorted(
+        (item for item in record.files if item[0] in wanted), key=lambda f: wanted.index(f[0])
+    )
+
+
+def apply_managed(local: Settings) -> tuple[Settings, Managed]:
+    """``local`` with the managed configuration this kiosk took, or ``local`` alone (and
+    why) if that no longer fits it: a kiosk always starts, on its own file at worst."""
+    if local.updates is None:
+        return local, Managed({})
+    try:
+        files = stored_managed(local)
+        if not files:
+            return local, Managed({})
+        settings = with_managed(local, files)
+    except ConfigError as exc:
+        return local, Managed({}, f"managed configuration not used: {exc}")
+    keys: dict[str, str] = {}
+    for name, text in files:
+        keys.update(dict.fromkeys(decode_managed(text, name), name))
+    return settings, Managed(keys)
 
 
 def _key_of(message: str) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk import crypto, passcodes
-from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.config import ConfigError, Managed, Settings, apply_managed, load_settings
 from kiosk.store import (
     UNEXPORTED_WARNING_DAYS,
     AppointmentStore,
@@ -489,12 +489,33 @@ def check_updates(settings: Settings, now: dt.datetime | None = None) -> CheckRe
     return CheckResult("updates", True, f"{in_use}; {last}{until}")
 
 
+def check_managed(managed: Managed) -> CheckResult:
+    """The configuration files the kiosk took from its updates ([updates]): the keys they
+    set over kiosk.toml, or why they are not used."""
+    if managed.problem:
+        return CheckResult(
+            "managed-config", False, f"{managed.problem}; the kiosk runs on its own kiosk.toml"
+        )
+    if not managed.keys:
+        return CheckResult("managed-config", True, "none taken: kiosk.toml alone")
+    by_file: dict[str, list[str]] = {}
+    for key, name in sorted(managed.keys.items()):
+        by_file.setdefault(name, []).append(key)
+    return CheckResult(
+        "managed-config",
+        True,
+        "; ".join(f"{name} sets {', '.join(keys)}" for name, keys in by_file.items())
+        + " (over kiosk.toml)",
+    )
+
+
 def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
     """Run every check; a broken config stops the ones that need it."""
     try:
-        settings, source = load_settings(config, db_path=db)
+        local, source = load_settings(config, managed=False, db_path=db)
     except ConfigError as exc:
         return [CheckResult("config", False, str(exc)), check_display(), check_clock()]
+    settings, managed = apply_managed(local)
     from kiosk.golive import config_claims
 
     claims = config_claims(settings)
@@ -519,6 +540,7 @@ def run_checks(config: str | None, db: str | None = None) -> list[CheckResult]:
         lambda: check_fleet_server(settings),
         lambda: check_outbox(settings),
         lambda: check_updates(settings),
+        lambda: check_managed(managed) if settings.updates is not None else None,
         check_service,
     ]
     for check in checks:

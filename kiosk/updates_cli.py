@@ -75,6 +75,24 @@ def add_parsers(
     )
     publish.add_argument("dir", nargs="?", help="content folder (default: the configured one)")
 
+    publish_config = csub.add_parser(
+        "publish-config",
+        parents=[where, stdin],
+        help="sign a configuration file for one site's kiosks or one kiosk (the keys it "
+        "sets win over each kiosk's own kiosk.toml), or take one out with --remove",
+    )
+    publish_config.add_argument(
+        "file", nargs="?", help="the TOML file (only keys a published file may set)"
+    )
+    whom = publish_config.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--site", metavar="NAME", help="for the kiosks whose [updates] site is NAME")
+    whom.add_argument("--kiosk", metavar="ID", help="for the kiosk whose kiosk_id is ID")
+    publish_config.add_argument(
+        "--remove",
+        action="store_true",
+        help="take the site's or kiosk's file out (its kiosks go back to their own files)",
+    )
+
     update = csub.add_parser(
         "update",
         parents=[common],
@@ -115,6 +133,8 @@ def dispatch(args: argparse.Namespace, check_release: Callable[[argparse.Namespa
             return _rotate(args)
         if args.content_command == "publish":
             return _publish(args, check_release)
+        if args.content_command == "publish-config":
+            return _publish_config(args)
         if args.content_command == "update":
             return _update(args)
         return _resign(args)
@@ -228,6 +248,48 @@ def _publish(args: argparse.Namespace, check_release: Callable[[argparse.Namespa
     return EXIT_OK
 
 
+def _publish_config(args: argparse.Namespace) -> int:
+    import re
+
+    from kiosk.config import ConfigError, Settings, with_managed
+    from kiosk.content import read_text_file
+    from kiosk.updates import repository
+
+    label = args.site or args.kiosk
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", label):
+        print("error: a site or kiosk is named with letters, digits, '.', '_' and '-' (at most "
+              "64)", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    name = f"config/site-{label}.toml" if args.site else f"config/kiosk-{label}.toml"
+    if args.remove:
+        if args.file:
+            print("error: --remove takes no file", file=sys.stderr)
+            return EXIT_USAGE
+        version = repository.withdraw(Path(args.repo), _keys(args), name, _asker(args))
+        if version is None:
+            print(f"error: the repository has no {name}", file=sys.stderr)
+            return EXIT_FAIL
+        print(f"removed {name} (targets version {version}); its kiosks go back to their own "
+              "kiosk.toml for those keys after their next check")  # fmt: skip
+        return EXIT_OK
+    if not args.file:
+        print("error: name the configuration file (or --remove)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        text = read_text_file(Path(args.file)).decode("utf-8")
+        # Sound on its own (each kiosk checks it again with its own file before taking it).
+        with_managed(Settings(), [(name, text)])
+    except (ConfigError, ValueError) as exc:
+        print(f"error: not published: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    done = repository.publish(
+        Path(args.repo), _keys(args), name, text.encode("utf-8"), _asker(args)
+    )
+    print(f"published {args.file} as {done.name} (targets version {done.version}); its kiosks "
+          "take it at their next check and restart between visits to use it")  # fmt: skip
+    return EXIT_OK
+
+
 def _resign(args: argparse.Namespace) -> int:
     from kiosk.updates import repository
 
@@ -277,10 +339,12 @@ def _renew_root(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
-    from kiosk.config import load_settings
+    from kiosk.config import apply_managed, load_settings, managed_record_path
     from kiosk.updates import client
 
-    settings, source_file = load_settings(args.config)
+    # The kiosk's own file: the configuration files it takes are checked with it.
+    local, source_file = load_settings(args.config, managed=False)
+    settings = apply_managed(local)[0]
     updates = settings.updates
     if updates is None:
         print(
@@ -297,7 +361,9 @@ def _update(args: argparse.Namespace) -> int:
     if source is None:
         print("error: no [updates] url: name a repository with --from", file=sys.stderr)
         return EXIT_USAGE
-    checked = client.check_configured(settings, source)
+    record = managed_record_path(local)
+    kept = record.read_bytes() if record.exists() else None
+    checked = client.check_configured(settings, source, local)
     if checked.ok:
         shown = (
             "; the running kiosk shows it between visits, after its next check"
@@ -305,6 +371,13 @@ def _update(args: argparse.Namespace) -> int:
             else ""
         )
         print(f"{checked.outcome}: {checked.message}{shown}")
+        if (record.read_bytes() if record.exists() else None) != kept:
+            taken = apply_managed(local)[1]
+            what = ", ".join(sorted(taken.keys)) or "none: kiosk.toml alone from now on"
+            print(
+                f"configuration changed ({what}); the running kiosk restarts between visits "
+                "to use it, after its next check"
+            )
         return EXIT_OK
     print(f"not updated ({checked.outcome}): {checked.message}", file=sys.stderr)
     return EXIT_FAIL

@@ -12,6 +12,7 @@ import http.server
 import json
 import shutil
 import ssl
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -370,6 +371,20 @@ def test_a_clock_behind_the_last_trusted_time_applies_nothing(
     assert refused.value.kind == "clock" and "set the clock" in str(refused.value)
 
 
+def test_a_new_kiosks_clock_behind_its_root_applies_nothing(
+    tmp_path: Path, repo: Repo, kiosk: Client, content_dir: Path
+) -> None:
+    """A kiosk that never checked has a floor too: when the root it was shipped with was
+    signed (a clock a year behind would take a year-old stick as fresh)."""
+    repo.publish(content_dir)
+    stick = repo.stick(tmp_path / "stick")
+    assert kiosk.floor.value() is None
+    with pytest.raises(UpdateError) as refused:
+        _apply(kiosk, Source(folder=stick), NOW - dt.timedelta(days=2))
+    assert refused.value.kind == "clock" and _in_use(kiosk) is None
+    assert _apply(kiosk, Source(folder=stick), NOW) is not None
+
+
 def test_a_kiosk_without_a_root_cannot_update(tmp_path: Path, repo: Repo) -> None:
     with pytest.raises(UpdateError) as refused:
         Client(tmp_path / "bare", None).fetch(Source(folder=repo.folder))
@@ -602,3 +617,252 @@ def test_a_kiosk_without_updates_says_so(
     config.write_text(f'db_path = "{(tmp_path / "kiosk.db").as_posix()}"\n', "utf-8")
     assert main(["content", "update", "--config", str(config), "--from", str(tmp_path)]) == 1
     assert "no [updates] table" in capsys.readouterr().err
+
+
+# --- managed configuration: site and kiosk files as targets ---------------------------------
+
+
+def _publish_config(repo: Repo, name: str, text: str) -> repository.Published:
+    """A configuration file signed as IT's targets key signs it (no check of its keys: what
+    a careless or hostile signer could publish)."""
+    return repository.publish(repo.folder, repo.keys, name, text.encode("utf-8"), _targets, NOW)
+
+
+def _managed_kiosk(tmp_path: Path, repo: Repo, extra: str = "") -> Path:
+    """kiosk.toml of kiosk "ist-2" at site "istanbul", with its own idle and attract times."""
+    config = tmp_path / "kiosk-managed.toml"
+    config.write_text(
+        f'kiosk_id = "ist-2"\nidle_seconds = 90\nattract_seconds = 20\n{extra}'
+        f'db_path = "{(tmp_path / "kiosk-data" / "kiosk.db").as_posix()}"\n'
+        f'[updates]\nroot = "{repo.root_file.as_posix()}"\nsite = "istanbul"\n',
+        "utf-8",
+    )
+    return config
+
+
+def _update(config: Path, stick: Path) -> int:
+    return main(["content", "update", "--config", str(config), "--from", str(stick)])
+
+
+def test_site_and_kiosk_files_are_taken_and_win_over_the_kiosks_own(
+    tmp_path: Path, repo: Repo, content_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The site's file, then the kiosk's own file, over kiosk.toml for the keys they set
+    (the rest stays the kiosk's); another kiosk's or site's file is not taken; doctor and
+    --version say which file set what."""
+    from kiosk.config import apply_managed, load_settings
+    from kiosk.doctor import check_managed
+
+    repo.publish(content_dir)
+    _publish_config(
+        repo, "config/site-istanbul.toml", 'idle_seconds = 200\nclinic_name = "Şişli Clinic"\n'
+    )
+    _publish_config(repo, "config/kiosk-ist-2.toml", "idle_seconds = 300\n")
+    _publish_config(repo, "config/kiosk-ist-3.toml", "idle_seconds = 999\nstaff_taps = 7\n")
+    _publish_config(repo, "config/site-ankara.toml", "attract_mode = false\n")
+    config = _managed_kiosk(tmp_path, repo)
+    assert _update(config, repo.stick(tmp_path / "stick")) == 0
+    assert "configuration changed (clinic_name, idle_seconds); the running kiosk restarts" in (
+        capsys.readouterr().out
+    )
+    assert _update(config, repo.stick(tmp_path / "again")) == 0
+    assert capsys.readouterr().out == "current: the content in use is the newest\n"
+
+    local, _ = load_settings(config, managed=False)
+    assert (local.idle_seconds, local.clinic_name) == (90, "Lupus Information Point")
+    settings, managed = apply_managed(local)
+    assert settings.idle_seconds == 300  # the kiosk's file wins over its site's
+    assert settings.clinic_name == "Şişli Clinic"
+    assert (settings.attract_seconds, settings.attract_mode, settings.staff_taps) == (20, True, 5)
+    assert load_settings(config)[0] == settings  # every command sees the same settings
+    assert managed.keys == {
+        "idle_seconds": "config/kiosk-ist-2.toml",
+        "clinic_name": "config/site-istanbul.toml",
+    }
+    result = check_managed(managed)
+    assert result.ok and result.detail == (
+        "config/site-istanbul.toml sets clinic_name; config/kiosk-ist-2.toml sets "
+        "idle_seconds (over kiosk.toml)"
+    )
+    with _env("KIOSK_CONFIG", str(config)):
+        assert main(["--version"]) == 0
+    assert "configuration: 2 keys from config/kiosk-ist-2.toml, config/site-istanbul.toml" in (
+        capsys.readouterr().out
+    )
+
+
+@contextlib.contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    import os
+
+    saved = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = saved
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # Where the patients' data goes and whom the kiosk trusts are the machine's own.
+        ('db_path = "/media/stick/kiosk.db"\n', "key 'db_path' is set in each kiosk's own"),
+        ('[fleet]\nhost = "elsewhere.example"\n', "key 'fleet' is set in each kiosk's own"),
+        ('[updates]\nroot = "/tmp/other-root.json"\n', "key 'updates' is set"),
+        ("idle_seconds = 5\n", "key 'idle_seconds': Expected `int` >= 20"),
+        ("idle_secs = 120\n", "unknown key 'idle_secs'"),
+        ("idle_seconds = \n", "not valid TOML"),
+        # Sound alone, but not with this kiosk's own file (retention_days 30).
+        ("unexported_max_days = 7\n", "key 'unexported_max_days': 7 is shorter than"),
+    ],
+)
+def test_a_file_that_oversteps_or_does_not_fit_is_not_taken(
+    tmp_path: Path,
+    repo: Repo,
+    content_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    said: str,
+) -> None:
+    """The kiosk keeps what it had (its site's file here), and says why, for the staff
+    screen, the heartbeat and IT."""
+    from kiosk.config import load_settings
+    from kiosk.doctor import check_updates
+
+    repo.publish(content_dir)
+    _publish_config(repo, "config/site-istanbul.toml", "idle_seconds = 200\n")
+    config = _managed_kiosk(tmp_path, repo, extra="retention_days = 30\n")
+    assert _update(config, repo.stick(tmp_path / "first")) == 0
+    _publish_config(repo, "config/kiosk-ist-2.toml", text)
+    assert _update(config, repo.stick(tmp_path / "second")) == 1
+    err = capsys.readouterr().err
+    # (A rule across keys names the files together: "config/site-istanbul.toml +
+    # config/kiosk-ist-2.toml".)
+    assert "not updated (invalid): configuration not taken: config/" in err
+    assert "config/kiosk-ist-2.toml" in err and said in err
+    settings = load_settings(config)[0]
+    assert settings.idle_seconds == 200 and settings.db_path == str(
+        tmp_path / "kiosk-data" / "kiosk.db"
+    )
+    result = check_updates(settings)
+    assert result is not None and not result.ok and said in result.detail
+
+
+def test_a_tampered_file_is_refused(tmp_path: Path, repo: Repo, content_dir: Path) -> None:
+    from kiosk.config import load_settings
+
+    repo.publish(content_dir)
+    published = _publish_config(repo, "config/kiosk-ist-2.toml", "idle_seconds = 300\n")
+    config = _managed_kiosk(tmp_path, repo)
+    stick = repo.stick(tmp_path / "stick")
+    (stick / "targets" / "config" / f"{published.sha256}.kiosk-ist-2.toml").write_text(
+        "idle_seconds = 900\n", "utf-8"
+    )  # the same length
+    assert _update(config, stick) == 1
+    assert load_settings(config)[0].idle_seconds == 90
+
+
+def test_publish_config_checks_the_file_and_remove_takes_it_out(
+    tmp_path: Path, repo: Repo, content_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IT's command: a file with a key it may not set is not published; a file taken out
+    leaves its kiosks on their own kiosk.toml at their next check."""
+    from kiosk.config import apply_managed, load_settings, managed_record_path
+
+    where = ["--repo", str(repo.folder), "--keys", str(repo.keys), "--passphrase-stdin"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('idle_seconds = 120\nkeys_file = "/tmp/k.json"\n', "utf-8")
+    version = repo.folder / "metadata" / "timestamp.json"
+    before = version.read_bytes()
+    with _stdin(TARGETS + "\n"):
+        assert main(["content", "publish-config", str(bad), "--site", "istanbul", *where]) == 1
+    assert "not published" in capsys.readouterr().err and version.read_bytes() == before
+    good = tmp_path / "istanbul.toml"
+    good.write_text("\ufeffidle_seconds = 120\n", "utf-8")  # (Notepad's byte-order mark)
+    with _stdin(TARGETS + "\n"):
+        assert main(["content", "publish-config", str(good), "--site", "istanbul", *where]) == 0
+    assert "published" in capsys.readouterr().out
+    repo.publish(content_dir)
+    config = _managed_kiosk(tmp_path, repo)
+    assert _update(config, repo.stick(tmp_path / "s1")) == 0
+    local = load_settings(config, managed=False)[0]
+    assert apply_managed(local)[0].idle_seconds == 120
+
+    with _stdin(TARGETS + "\n"):
+        assert main(["content", "publish-config", "--remove", "--site", "istanbul", *where]) == 0
+    with _stdin(TARGETS + "\n"):
+        assert main(["content", "publish-config", "--remove", "--site", "istanbul", *where]) == 1
+    assert "has no config/site-istanbul.toml" in capsys.readouterr().err
+    assert _update(config, repo.stick(tmp_path / "s2")) == 0
+    assert not managed_record_path(local).exists()
+    assert apply_managed(local)[0].idle_seconds == 90
+
+
+def test_a_kept_file_that_no_longer_fits_leaves_the_kiosk_on_its_own(
+    tmp_path: Path, repo: Repo, content_dir: Path
+) -> None:
+    """IT changed kiosk.toml after the kiosk took a file, and the two no longer fit: the
+    kiosk starts on its own file alone (never a crash loop) and says why."""
+    from kiosk.config import apply_managed, load_settings, load_settings_leniently
+    from kiosk.doctor import check_managed
+
+    repo.publish(content_dir)
+    _publish_config(repo, "config/kiosk-ist-2.toml", "unexported_max_days = 40\n")
+    config = _managed_kiosk(tmp_path, repo)
+    assert _update(config, repo.stick(tmp_path / "stick")) == 0
+    assert load_settings(config)[0].unexported_max_days == 40
+    config.write_text(config.read_text("utf-8").replace("idle_seconds = 90", "retention_days = 60"))
+    local = load_settings(config, managed=False)[0]
+    settings, managed = apply_managed(local)
+    assert settings == local and settings.unexported_max_days is None
+    assert managed.problem is not None and "shorter than retention_days" in managed.problem
+    assert not check_managed(managed).ok
+    lenient, _path, problems = load_settings_leniently(config)
+    assert lenient == local and problems == [managed.problem]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="runs the real kiosk offscreen")
+def test_the_running_kiosk_takes_new_configuration_and_starts_again_on_it(
+    tmp_path: Path, repo: Repo, https_repo: tuple[str, Path], content_dir: Path
+) -> None:
+    """`kiosk run` with [updates] from an HTTPS repository: its first check takes the file
+    for this kiosk, the kiosk (at rest on Home) ends its run cleanly for the service manager
+    to start it again, and the next start runs on the file's keys."""
+    import os
+    import subprocess
+
+    url, ca_file = https_repo
+    repo.publish(content_dir)
+    _publish_config(repo, "config/kiosk-lobby-1.toml", "idle_seconds = 240\n")
+    logs = tmp_path / "logs"
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'kiosk_id = "lobby-1"\nfullscreen = false\nlog_dir = "{logs.as_posix()}"\n'
+        f'db_path = "{(tmp_path / "data" / "kiosk.db").as_posix()}"\n'
+        f'[updates]\nurl = "{url}"\nca_file = "{ca_file.as_posix()}"\n'
+        f'root = "{repo.root_file.as_posix()}"\n',
+        "utf-8",
+    )
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+        XDG_STATE_HOME=str(tmp_path / "xdg-state"),
+    )
+    env.pop("KIOSK_CONFIG", None)
+    run = [sys.executable, "-m", "kiosk", "run", "--config", str(config)]
+    first = subprocess.run(run, env=env, capture_output=True, text=True, timeout=180)
+    assert first.returncode == 0, first.stderr[-2000:]
+    log = "".join(p.read_text("utf-8") for p in sorted(logs.glob("*.log*")))
+    assert "managed_config_taken files=config/kiosk-lobby-1.toml" in log
+    assert "kiosk_restart reason=managed_config" in log
+    second = subprocess.run(
+        [*run, "--exit-after-first-paint"], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert second.returncode == 0, second.stderr[-2000:]
+    log = "".join(p.read_text("utf-8") for p in sorted(logs.glob("*.log*")))
+    assert "config_managed keys=idle_seconds" in log

@@ -156,6 +156,7 @@ def launch(
     kiosk_mode: bool,
     open_store: Callable[[], AppointmentStore | None],
     after_first_paint: Callable[[MainWindow], None] | None = None,
+    local_settings: Settings | None = None,
 ) -> MainWindow:
     """Start the kiosk as ``kiosk run`` does (the real-display tests start it this way too).
 
@@ -166,7 +167,15 @@ def launch(
 
     from kiosk.ui.main_window import MainWindow
 
-    window = MainWindow(settings, content, languages, None, content_warning, kiosk_mode=kiosk_mode)
+    window = MainWindow(
+        settings,
+        content,
+        languages,
+        None,
+        content_warning,
+        kiosk_mode=kiosk_mode,
+        local_settings=local_settings,
+    )
     # A bug in a slot or timer must not drop a patient onto the desktop.
     install_error_recovery(window.recover)
     show_main_window(window, kiosk_mode)

@@ -80,11 +80,15 @@ class MainWindow(KioskWindow):
     Signals:
         screen_changed(str): the key of the screen now shown.
         exit_requested(): staff confirmed "Exit kiosk".
+        restart_requested(): the kiosk's managed configuration changed and no one is using
+            it: kiosk.cli ends the run for the service manager to start it again (settings
+            are read at start).
         started_up(): the screens built after start-up (finish_start_up) are ready.
     """
 
     screen_changed = Signal(str)
     exit_requested = Signal()
+    restart_requested = Signal()
     started_up = Signal()
 
     def __init__(
@@ -97,7 +101,11 @@ class MainWindow(KioskWindow):
         drives: Callable[[], list[Destination]] | None = None,
         kiosk_mode: bool = False,
         parent: QWidget | None = None,
+        *,
+        local_settings: Settings | None = None,
     ) -> None:
+        """``local_settings``: the settings before the managed configuration (the update
+        checks check new configuration files with them); default ``settings``."""
         super().__init__(kiosk_mode, parent)
         self.setObjectName("main-window")
         self.setWindowTitle(settings.clinic_name_in(settings.default_language))
@@ -145,11 +153,15 @@ class MainWindow(KioskWindow):
         self.jobs.content_version = self._content.manifest.content_version
         # Signed content updates ([updates]): checked off the GUI thread once the kiosk has
         # started up, shown between visits (use_content).
-        self.updates = ContentUpdates(settings, lambda: [d.path for d in self._drives()], self)
+        self.updates = ContentUpdates(
+            settings, lambda: [d.path for d in self._drives()], self, local=local_settings
+        )
         self.updates.ready.connect(self._content_arrived)
         self.updates.checked.connect(self._update_checked)
+        self.updates.restart_needed.connect(self._restart_arrived)
         self.started_up.connect(self.updates.start)
         self._new_content: Content | None = None
+        self._restart_due = False
         self._last_touch = 0.0
         self._swap_timer = QTimer(self)
         self._swap_timer.setInterval(SWAP_RETRY_MS)
@@ -575,9 +587,14 @@ class MainWindow(KioskWindow):
             and time.monotonic() - self._last_touch >= QUIET_BEFORE_SWAP_S
         )
 
+    def _restart_arrived(self) -> None:
+        """New managed configuration: the kiosk restarts as soon as no one is using it."""
+        self._restart_due = True
+        self._use_new_content()
+
     def _use_new_content(self) -> None:
         content = self._new_content
-        if content is None:
+        if content is None and not self._restart_due:
             self._swap_timer.stop()
             return
         if not self._free_for_new_content():
@@ -585,8 +602,16 @@ class MainWindow(KioskWindow):
                 self._swap_timer.start()  # and after the visit under way (reset_visit)
             return
         self._swap_timer.stop()
-        self._new_content = None
-        self.use_content(content)
+        if self._restart_due:
+            # (new content too, if any: the next start shows the release in use)
+            self._restart_due = False
+            log.info("kiosk_restart reason=managed_config")
+            self.allow_close()
+            self.restart_requested.emit()
+            return
+        if content is not None:
+            self._new_content = None
+            self.use_content(content)
 
     def _update_checked(self, checked: Checked) -> None:
         """Each check's outcome goes to the central server with the next heartbeat."""

@@ -31,17 +31,29 @@ STICK_POLL_MS = 15_000
 @dataclass(frozen=True)
 class _Outcome:
     """What a check's job hands back: the check (None: nowhere to check), the content in
-    use when it changed (and from where it was loaded), and the repository's expiry as
-    trusted now."""
+    use when it changed (and from where it was loaded), the repository's expiry as
+    trusted now, and the managed configuration the kiosk keeps (its record's bytes)."""
 
     checked: Checked | None
     content: Content | None
     loaded_from: Path | None
     expires: dt.datetime | None
+    config: bytes | None = None
 
 
-def _check(settings: Settings, where: Path | None, shown: Path) -> _Outcome:
-    """One check (from the stick at ``where``, the configured address, or none); then, if
+def _config_record(settings: Settings) -> bytes | None:
+    """The record of the managed configuration the kiosk keeps (None: none)."""
+    from kiosk.config import managed_record_path
+
+    try:
+        return managed_record_path(settings).read_bytes()
+    except OSError:
+        return None
+
+
+def _check(settings: Settings, local: Settings, where: Path | None, shown: Path) -> _Outcome:
+    """One check (from the stick at ``where``, the configured address, or none), with the
+    configuration files that name the kiosk checked with its own file (``local``); then, if
     the release in use is no longer the content ``shown`` (this check's update, or one IT
     applied with `kiosk content update`), its content loaded for the window (a worker's
     job). Content the window could not show (without the kiosk's default language) is not
@@ -54,12 +66,13 @@ def _check(settings: Settings, where: Path | None, shown: Path) -> _Outcome:
     from kiosk.validation import load_content
 
     source = client.source_for(settings, where)
-    checked = client.check_configured(settings, source) if source is not None else None
+    checked = client.check_configured(settings, source, local) if source is not None else None
     state = settings.updates_state_path()
     expires = client.status(state, settings.releases_path()).expires
+    config = _config_record(settings)
     in_use = settings.content_path()
     if in_use == shown:
-        return _Outcome(checked, None, None, expires)
+        return _Outcome(checked, None, None, expires, config)
     try:
         content = load_content(in_use)
     except ContentError as exc:  # it passed when it came: a disk that fails now
@@ -70,18 +83,18 @@ def _check(settings: Settings, where: Path | None, shown: Path) -> _Outcome:
                     releases.step_back(settings.releases_path())
         except (Timeout, OSError):
             pass  # the next check tries again
-        return _Outcome(checked, None, None, expires)
+        return _Outcome(checked, None, None, expires, config)
     if settings.default_language not in content.languages:
         log.error("content_release_without_default_language release=%s", in_use.name)
-        return _Outcome(checked, None, None, expires)
-    return _Outcome(checked, content, in_use, expires)
+        return _Outcome(checked, None, None, expires, config)
+    return _Outcome(checked, content, in_use, expires, config)
 
 
-def _status(settings: Settings) -> tuple[Checked | None, dt.datetime | None]:
+def _status(settings: Settings) -> tuple[Checked | None, dt.datetime | None, bytes | None]:
     from kiosk.updates import client
 
     found = client.status(settings.updates_state_path(), settings.releases_path())
-    return found.last, found.expires
+    return found.last, found.expires, _config_record(settings)
 
 
 def _sticks(drives: Callable[[], list[Path]]) -> list[Path]:
@@ -100,20 +113,31 @@ class ContentUpdates(QObject):
             and its content is loaded: the window shows it once no one is using the kiosk.
         checked(Checked): the last check's outcome, after each check and at start (from
             the record the last run left): the staff screen and the heartbeat.
+        restart_needed(): the managed configuration the kiosk keeps is no longer the one it
+            started with (a check took new files, or IT's command did): settings are read
+            at start, so the kiosk restarts, between visits.
     """
 
     ready = Signal(object)
     checked = Signal(object)
+    restart_needed = Signal()
 
     def __init__(
         self,
         settings: Settings,
         drives: Callable[[], list[Path]],
         parent: QObject | None = None,
+        *,
+        local: Settings | None = None,
     ) -> None:
         super().__init__(parent)
         self._settings = settings
+        self._local = local or settings  # (before the managed configuration)
         self._drives = drives
+        # The managed configuration's record as the kiosk started (read off the GUI thread,
+        # first of its jobs); unknown until then.
+        self._config_at_start: bytes | None = None
+        self._config_known = False
         self.runner = JobRunner(self)
         self.runner.idle.connect(self._next)
         self._stopped = False
@@ -172,13 +196,15 @@ class ContentUpdates(QObject):
             return
         self.runner.submit(
             "content-update",
-            partial(_check, self._settings, stick, self.shown),
+            partial(_check, self._settings, self._local, stick, self.shown),
             partial(self._done, stick),
         )
 
-    def _known(self, known: tuple[Checked | None, dt.datetime | None]) -> None:
+    def _known(self, known: tuple[Checked | None, dt.datetime | None, bytes | None]) -> None:
+        last, expires, self._config_at_start = known
+        self._config_known = True
         if self.last is None:  # (a check may have come first)
-            self.last, self.expires = known
+            self.last, self.expires = last, expires
             if self.last is not None:
                 self.checked.emit(self.last)
 
@@ -203,6 +229,9 @@ class ContentUpdates(QObject):
         if outcome.content is not None and outcome.loaded_from is not None:
             self.shown = outcome.loaded_from
             self.ready.emit(outcome.content)
+        if self._config_known and outcome.config != self._config_at_start:
+            log.info("managed_config_changed: restarting between visits")
+            self.restart_needed.emit()
 
     def stop(self, wait_ms: int = 5_000) -> None:
         """No more checks; wait a moment for one under way (an update cut off is safe: its

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from tuf.api import exceptions as tuf_errors
-from tuf.api.metadata import Metadata
+from tuf.api.metadata import Metadata, TargetFile
 from tuf.api.serialization import DeserializationError
 from tuf.ngclient import Updater
 from tuf.ngclient.fetcher import FetcherInterface
@@ -170,8 +170,12 @@ class Floor:
             return None
         return stored if stored.tzinfo is not None else None
 
-    def check(self, now: dt.datetime) -> None:
+    def check(self, now: dt.datetime, at_least: dt.datetime | None = None) -> None:
+        """Raise UpdateError ("clock") if ``now`` is below the floor, or below ``at_least``
+        (when the root the kiosk trusts was signed: a kiosk never checked yet has that)."""
         floor = self.value()
+        if at_least is not None and (floor is None or at_least > floor):
+            floor = at_least
         if floor is not None and now < floor:
             raise UpdateError(
                 "clock",
@@ -250,7 +254,16 @@ class Client:
         it (None: it does not yet). Everything TUF checks is checked: signatures and
         thresholds, versions (no rollback), expiry, lengths and hashes. Raises
         UpdateError."""
-        self.floor.check(now())
+        return self.fetch_all(source, (name,), now)[name]
+
+    def fetch_all(
+        self,
+        source: Source,
+        names: Iterable[str],
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> dict[str, Fetched | None]:
+        """:meth:`fetch` of each of ``names``, after one refresh of the metadata."""
+        self.floor.check(now(), self._root_signed())
         self.metadata_dir.mkdir(parents=True, exist_ok=True)
         self.download_dir.mkdir(parents=True, exist_ok=True)
         # The shipped root is the trust anchor at every check (python-tuf then walks the
@@ -274,11 +287,14 @@ class Client:
                 bootstrap=self._bootstrap,
             )
             updater.refresh()
-            info = updater.get_targetinfo(name)
-            if info is None:
-                path = None
-            else:
-                path = updater.find_cached_target(info) or updater.download_target(info)
+            found: dict[str, tuple[TargetFile, str] | None] = {}
+            for name in names:
+                info = updater.get_targetinfo(name)
+                if info is None:
+                    found[name] = None
+                else:
+                    path = updater.find_cached_target(info) or updater.download_target(info)
+                    found[name] = (info, path)
         except UpdateError:
             raise
         except Exception as exc:  # TUF's and the fetcher's errors, classified
@@ -286,11 +302,34 @@ class Client:
         trusted = self.trusted()
         if trusted.expires is not None:
             self.floor.raise_to(trusted.expires - dt.timedelta(days=EXPIRY_DAYS["timestamp"]))
-        if info is None or path is None:
-            return None
-        digest = info.hashes.get("sha256") or _sha256(Path(path))
-        state = self.trusted()
-        return Fetched(Path(path), digest, info.length, state.targets_version, state.expires)
+        fetched: dict[str, Fetched | None] = {}
+        for name, got in found.items():
+            if got is None:
+                fetched[name] = None
+                continue
+            info, path = got
+            digest = info.hashes.get("sha256") or _sha256(Path(path))
+            fetched[name] = Fetched(
+                Path(path), digest, info.length, trusted.targets_version, trusted.expires
+            )
+        return fetched
+
+    def _root_signed(self) -> dt.datetime | None:
+        """When the newest root this kiosk trusts (kept, or shipped with it) was signed:
+        its expiry less a root's lifetime. A clock behind it is wrong whatever else: the
+        floor of a kiosk that never checked yet (as good as its build's time)."""
+        newest: dt.datetime | None = None
+        kept = self.metadata_dir / "root.json"
+        for data in (self._bootstrap, kept.read_bytes() if kept.is_file() else None):
+            if data is None:
+                continue
+            try:
+                signed = Metadata.from_bytes(data).signed.expires
+            except (DeserializationError, ValueError):
+                continue  # (TUF itself refuses it, and says so)
+            signed -= dt.timedelta(days=EXPIRY_DAYS["root"])
+            newest = signed if newest is None or signed > newest else newest
+        return newest
 
     def trusted(self) -> Trusted:
         """What the last successful check trusted (the files TUF keeps once verified)."""
@@ -319,18 +358,93 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class ConfigPlan:
+    """The managed configuration files a kiosk takes (kiosk.config): the targets that name
+    it, in the order they apply; where it keeps what it took; and the check of a set of
+    them (name, text) with its own file, which raises ConfigError."""
+
+    targets: tuple[str, ...]
+    record: Path
+    validate: Callable[[list[tuple[str, str]]], object]
+
+
 def apply(
     client: Client,
     source: Source,
     releases_root: Path,
     validate: Callable[[Path], str],
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    config: ConfigPlan | None = None,
 ) -> Path | None:
     """Fetch the content bundle from ``source`` and, if it is not the release in use,
-    unpack, check and switch to it. Returns the release switched to, or None (nothing
-    new). Raises UpdateError (``invalid``: the content failed its checks; the kiosk stays
-    on what it has)."""
-    fetched = client.fetch(source, CONTENT_TARGET, now)
+    unpack, check and switch to it; then the configuration files ``config`` names, kept
+    if they pass their check (:func:`take_config`). Returns the release switched to, or
+    None (nothing new). Raises UpdateError (``invalid``: the content or a configuration
+    file failed its checks; the kiosk stays on what it has)."""
+    names = (CONTENT_TARGET, *(config.targets if config else ()))
+    fetched = client.fetch_all(source, names, now)
+    try:
+        release = _switch(fetched[CONTENT_TARGET], releases_root, validate)
+    except UpdateError:
+        # The content refused: its configuration is still taken on its own (the content's
+        # refusal is what the check reports).
+        if config is not None:
+            with contextlib.suppress(UpdateError):
+                take_config(config, fetched)
+        raise
+    if config is not None:
+        take_config(config, fetched)
+    return release
+
+
+def take_config(plan: ConfigPlan, fetched: dict[str, Fetched | None]) -> bool:
+    """Keep the configuration files ``fetched`` for ``plan`` (those the repository no longer
+    has are dropped) if, together, they pass the kiosk's checks; whether what the kiosk
+    keeps changed (the running kiosk then restarts between visits). Raises UpdateError
+    (``invalid``: it keeps what it had)."""
+    from kiosk.config import ConfigError, encode_managed
+
+    files: list[tuple[str, str]] = []
+    for name in plan.targets:
+        got = fetched.get(name)
+        if got is None:
+            continue
+        try:
+            files.append((name, got.path.read_bytes().decode("utf-8-sig")))
+        except UnicodeDecodeError:
+            raise UpdateError("invalid", f"{name}: not UTF-8 text; not taken") from None
+    try:
+        plan.validate(files)
+    except ConfigError as exc:
+        raise UpdateError("invalid", f"configuration not taken: {exc}") from exc
+    try:
+        kept: bytes | None = plan.record.read_bytes()
+    except FileNotFoundError:
+        kept = None
+    if not files:
+        if kept is None:
+            return False
+        plan.record.unlink()
+        log.info("managed_config_dropped")
+        return True
+    record = encode_managed(files)
+    if record == kept:
+        return False
+    plan.record.parent.mkdir(parents=True, exist_ok=True)
+    partial = plan.record.with_name(plan.record.name + ".tmp")
+    with partial.open("wb") as handle:
+        handle.write(record)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, plan.record)
+    log.info("managed_config_taken files=%s", ",".join(name for name, _text in files))
+    return True
+
+
+def _switch(
+    fetched: Fetched | None, releases_root: Path, validate: Callable[[Path], str]
+) -> Path | None:
     if fetched is None:
         return None
     in_use = releases.current(releases_root)
@@ -395,6 +509,7 @@ def check(
     releases_root: Path,
     validate: Callable[[Path], str] = releases.check_content,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    config: ConfigPlan | None = None,
 ) -> Checked:
     """One update check: :func:`apply`, its outcome recorded and logged (never raises for
     what an update can meet: the kiosk carries on with what it has)."""
@@ -405,7 +520,7 @@ def check(
         state.mkdir(parents=True, exist_ok=True)
         # One check at a time: the running kiosk's and IT's `kiosk content update`.
         with FileLock(state / ".check.lock", timeout=0):
-            release = apply(Client(state, bootstrap), source, releases_root, validate, now)
+            release = apply(Client(state, bootstrap), source, releases_root, validate, now, config)
     except Timeout:
         return Checked(at, "busy", "another update check is running")
     except OSError as exc:  # unpacking, the pointer, the state: a full disk, a locked file
@@ -473,10 +588,22 @@ def source_for(settings: Settings, where: str | Path | None = None) -> Source | 
     return Source(folder=Path(where).expanduser())
 
 
-def check_configured(settings: Settings, source: Source) -> Checked:
+def config_plan(local: Settings) -> ConfigPlan:
+    """The managed configuration of the kiosk whose own file gave ``local``."""
+    from kiosk import config
+
+    return ConfigPlan(
+        config.managed_targets(local),
+        config.managed_record_path(local),
+        functools.partial(config.with_managed, local),
+    )
+
+
+def check_configured(settings: Settings, source: Source, local: Settings | None = None) -> Checked:
     """One check for the kiosk ``settings`` describe: its trusted root, its state and
-    releases beside its database, and content checked as at its start (with its default
-    language)."""
+    releases beside its database, content checked as at its start (with its default
+    language), and the configuration files that name it, checked with its own file
+    (``local``: its settings before them; default ``settings``)."""
     updates = settings.updates
     if updates is None:
         raise ValueError("no [updates] in the settings")
@@ -486,5 +613,10 @@ def check_configured(settings: Settings, source: Source) -> Checked:
         bootstrap = None  # the root kept from earlier checks, or "setup"
     validate = functools.partial(releases.check_content, languages=(settings.default_language,))
     return check(
-        settings.updates_state_path(), bootstrap, source, settings.releases_path(), validate
+        settings.updates_state_path(),
+        bootstrap,
+        source,
+        settings.releases_path(),
+        validate,
+        config=config_plan(local or settings),
     )

@@ -318,6 +318,36 @@ def publish(
     return Published(name, digest, len(data), targets.signed.version)
 
 
+def withdraw(
+    folder: Path,
+    keys_dir: Path | Sequence[Path],
+    name: str,
+    targets_passphrase: Callable[[Path], str | None],
+    now: dt.datetime | None = None,
+) -> int | None:
+    """Take the target ``name`` out of the repository (a configuration file no longer
+    wanted: kiosks drop it at their next check): new targets, snapshot and timestamp
+    metadata. Returns the new targets version, or None: the repository has no such target
+    (nothing changed)."""
+    now = now or _now()
+    repo = Repository(folder, keys_dir)
+    with repo.lock():
+        if name not in repo.load("targets").signed.targets:
+            return None
+        targets_signers = repo.signers("targets", targets_passphrase)
+        online: list[list[keys.KeySigner]] = []
+        try:
+            online = [repo.signers("snapshot"), repo.signers("timestamp")]
+            targets = repo.load("targets")
+            del targets.signed.targets[name]
+            repo._bump(targets, "targets", now)
+            repo._sign_and_write(targets, "targets", targets_signers)
+            repo._snapshot_and_timestamp(now, *online)
+        finally:
+            _wipe(targets_signers, *online)
+    return targets.signed.version
+
+
 def _hashed(name: str, digest: str) -> str:
     """A target's file under consistent snapshots: its hash before its base name."""
     head, _, base = name.rpartition("/")

@@ -213,7 +213,7 @@ def test_content_without_the_kiosks_language_is_never_shown(
         updates=Updates(root=str(tmp_path / "none.json")),
     )
     assert settings.default_language == "en"
-    outcome = _check(settings, None, paths.bundled_content_dir())
+    outcome = _check(settings, settings, None, paths.bundled_content_dir())
     assert outcome.content is None and outcome.checked is None
 
 
@@ -222,3 +222,66 @@ def test_a_kiosk_without_updates_checks_nothing(qtbot: QtBot, tmp_path: Path) ->
     updates.start()
     assert not updates.timer.isActive() and not updates.stick_timer.isActive()
     assert not updates.runner.busy()
+
+
+def test_a_stick_with_new_configuration_asks_for_a_restart(
+    qtbot: QtBot, tmp_path: Path, content_dir: Path
+) -> None:
+    """A configuration file for this kiosk, checked with its own settings and taken: the
+    kiosk asks to restart (settings are read at start); the same stick again asks nothing."""
+    from kiosk.config import apply_managed
+
+    root_file = repository.init(
+        tmp_path / "repo", tmp_path / "keys", ["root passphrase one"], "targets passphrase",
+        repository.RootPlan(1, 1), crypto.MIN_COST,
+    )  # fmt: skip
+    for name, data in [
+        (repository.CONTENT_TARGET, repository.pack(content_dir)),
+        ("config/kiosk-lobby-1.toml", b"idle_seconds = 240\n"),
+    ]:
+        repository.publish(
+            tmp_path / "repo", tmp_path / "keys", name, data, lambda _p: "targets passphrase"
+        )
+    stick = tmp_path / "stick"
+    shutil.copytree(tmp_path / "repo", stick / "kiosk-repo")
+    local = Settings(
+        kiosk_id="lobby-1",
+        db_path=str(tmp_path / "data" / "kiosk.db"),
+        updates=Updates(root=str(root_file)),
+    )
+    updates = ContentUpdates(local, lambda: [stick], local=local)
+    restarts: list[bool] = []
+    updates.restart_needed.connect(lambda: restarts.append(True))
+    with qtbot.waitSignal(updates.restart_needed, timeout=30_000):
+        updates.start()
+    assert apply_managed(local)[0].idle_seconds == 240
+    assert updates.last is not None and updates.last.outcome == "updated"
+    # Started again on it (as kiosk.cli does): the same stick, taken out and put back, is
+    # checked again and changes nothing.
+    settings = apply_managed(local)[0]
+    again = ContentUpdates(settings, lambda: [stick], local=local)
+    again.restart_needed.connect(lambda: restarts.append(True))
+    again.start()
+    qtbot.waitUntil(
+        lambda: again.last is not None and again.last.outcome == "current", timeout=30_000
+    )
+    qtbot.waitUntil(lambda: not again.runner.busy())
+    assert restarts == [True]
+    again.stop()
+    updates.stop()
+
+
+def test_the_kiosk_restarts_for_new_configuration_only_between_visits(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window._swap_timer.setInterval(50)
+    window.navigate(Route("section", "about-lupus"))
+    window._on_activity()  # a visitor is reading
+    with qtbot.assertNotEmitted(window.restart_requested, wait=200):
+        window.updates.restart_needed.emit()
+    window.go_home()
+    with qtbot.assertNotEmitted(window.restart_requested, wait=200):
+        window._use_new_content()  # Home, touched just now
+    with qtbot.waitSignal(window.restart_requested, timeout=5_000):
+        window.reset_visit()  # the visit is over
+    assert not window._swap_timer.isActive()
