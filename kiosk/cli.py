@@ -44,9 +44,9 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 # "Exit kiosk" on the staff screen: the service manager should not restart the kiosk
 # (kiosk.service has RestartPreventExitStatus=3).
 EXIT_STAFF_EXIT = 3
-# The kiosk ends its run to be started again with new managed configuration: a clean exit
-# (systemd's Restart=always and Shell Launcher start it again; a status of its own would
-# read as a failure in their logs, which name 4 "NOPERMISSION").
+# Where the kiosk cannot start itself again for new managed configuration (Windows), it
+# ends its run cleanly for the service manager to (a status of its own would read as a
+# failure in systemd's log, which names 4 "NOPERMISSION").
 EXIT_RESTART = EXIT_OK
 SCHEMA_DIR = "data/schema"
 
@@ -726,11 +726,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         open_store=lambda: _open_store_for_run(settings) if saving else None,
         after_first_paint=after_first_paint,
         local_settings=local,
+        managed=managed,
     )
     window.exit_requested.connect(lambda: app.exit(EXIT_STAFF_EXIT))
-    # New managed configuration, between visits: the service manager starts the kiosk
-    # again (any exit but "Exit kiosk"'s), and the new start reads it.
-    window.restart_requested.connect(lambda: app.exit(EXIT_RESTART))
+    # New managed configuration, between visits: settings are read at start, so start again.
+    restart: list[bool] = []
+
+    def start_again() -> None:
+        restart.append(True)
+        app.exit(EXIT_RESTART)
+
+    window.restart_requested.connect(start_again)
     code = app.exec()
     # An export under way finishes first (staff's "Exit kiosk", or the service stopped):
     # a file half written would hold requests never marked exported. Update checks stop.
@@ -738,7 +744,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     instance_lock.unlock()
     if window.store is not None:
         window.store.close()
+    if restart:
+        _start_again()
     return code
+
+
+def _start_again() -> None:
+    """Replace this process with a new start of the same command (POSIX: the same process
+    to systemd and cage, no gap for a service manager's restart delay). Elsewhere (Windows
+    has no exec: a new process would race Shell Launcher's restart) the run ends with
+    EXIT_RESTART and the service manager starts it again."""
+    import os
+
+    if os.name != "posix":
+        return
+    if getattr(sys, "frozen", False):  # the PyInstaller bundle: its executable is the kiosk
+        argv = [sys.executable, *sys.argv[1:]]
+    else:
+        argv = [sys.executable, *sys.orig_argv[1:]]
+    log.info("kiosk_start_again")
+    logging.shutdown()  # (the log's buffers: exec does not flush them)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:

@@ -586,8 +586,9 @@ def load_settings_leniently(
 # file, and keeps what it took in its updates folder; from its next start they win over its
 # own file for the keys they set (the site's file first, then the kiosk's). A file never
 # sets what is the machine's own: where the patients' data, keys, logs and content are,
-# whom the kiosk trusts and where it sends requests, its name and its screen mode. A signed
-# file that could would let whoever holds the content key take the patients' data.
+# whom the kiosk trusts and where it sends requests, how long it keeps requests, its name
+# and its screen mode. A signed file that could would let whoever holds the content key
+# take patients' data, or delete requests no one has read.
 
 MANAGED_KEYS = frozenset(
     {
@@ -603,13 +604,10 @@ MANAGED_KEYS = frozenset(
         "data_controller_contact",
         "transfer_abroad",
         "transfer_abroad_details",
-        "desk_retention_months",
         "study",
         "languages",
         "default_language",
         "contact_languages",
-        "retention_days",
-        "unexported_max_days",
         "staff_taps",
         "staff_tap_seconds",
         "staff_idle_seconds",
@@ -632,14 +630,20 @@ class _ManagedRecord(Struct, forbid_unknown_fields=True, frozen=True):
     files: list[tuple[str, str]]
 
 
+# A settings file is a few lines; anything near this is not one.
+MAX_MANAGED_FILE = 64 * 1024
+
+
 @dataclass(frozen=True)
 class Managed:
     """What managed configuration does to this kiosk's settings: each key it sets and the
     file that set it (the last to), or why none is in effect (``problem``, for the log,
-    `kiosk doctor` and `kiosk --version`)."""
+    `kiosk doctor` and `kiosk --version`); and the record it was read from (None: none),
+    which the running kiosk compares with the one its update checks keep."""
 
     keys: dict[str, str]
     problem: str | None = None
+    record: bytes | None = None
 
 
 def managed_targets(settings: Settings) -> tuple[str, ...]:
@@ -681,11 +685,21 @@ def decode_managed(text: str, name: str) -> dict[str, object]:
 
 def with_managed(local: Settings, files: Sequence[tuple[str, str]]) -> Settings:
     """``local`` (the kiosk's own file) with the managed ``files`` (name, text) applied in
-    order, checked as a whole. Raises ConfigError."""
+    order, checked as a whole, and never bringing a banned claim to the screen (the go-live
+    gate's rule for config texts). A table (``[study]``) replaces the kiosk's whole table.
+    Raises ConfigError."""
+    from kiosk.golive import config_claims
+
     data = msgspec.to_builtins(local)  # (its paths absolute already, its defaults given)
     for name, text in files:
         data.update(decode_managed(text, name))
-    return _build(data, " + ".join(name for name, _text in files) or "defaults")
+    names = " + ".join(name for name, _text in files) or "defaults"
+    settings = _build(data, names)
+    had = {(p.path, p.message) for p in config_claims(local)}
+    for claim in config_claims(settings):
+        if (claim.path, claim.message) not in had:
+            raise ConfigError(f"{names}: key '{claim.path}': {claim.message}", claim.path)
+    return settings
 
 
 def encode_managed(files: Sequence[tuple[str, str]]) -> bytes:
@@ -696,17 +710,27 @@ def encode_managed(files: Sequence[tuple[str, str]]) -> bytes:
 def stored_managed(settings: Settings) -> list[tuple[str, str]]:
     """The managed files this kiosk took that still name it (its site or its id may have
     changed since), in the order they apply. Raises ConfigError: the record is damaged."""
+    return _kept_files(settings, read_managed_record(settings))
+
+
+def read_managed_record(settings: Settings) -> bytes | None:
+    """The record of the managed files this kiosk took (None: none). Raises ConfigError."""
     path = managed_record_path(settings)
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        return []
+        return None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _kept_files(settings: Settings, raw: bytes | None) -> list[tuple[str, str]]:
+    if raw is None:
+        return []
     try:
         record = msgspec.json.decode(raw, type=_ManagedRecord)
     except msgspec.DecodeError as exc:
-        raise ConfigError(f"{path}: damaged ({exc})") from None
+        raise ConfigError(f"{managed_record_path(settings)}: damaged ({exc})") from None
     wanted = managed_targets(settings)
     return sorted(
         (item for item in record.files if item[0] in wanted), key=lambda f: wanted.index(f[0])
@@ -718,17 +742,19 @@ def apply_managed(local: Settings) -> tuple[Settings, Managed]:
     why) if that no longer fits it: a kiosk always starts, on its own file at worst."""
     if local.updates is None:
         return local, Managed({})
+    record = None
     try:
-        files = stored_managed(local)
+        record = read_managed_record(local)
+        files = _kept_files(local, record)
         if not files:
-            return local, Managed({})
+            return local, Managed({}, record=record)
         settings = with_managed(local, files)
     except ConfigError as exc:
-        return local, Managed({}, f"managed configuration not used: {exc}")
+        return local, Managed({}, f"managed configuration not used: {exc}", record)
     keys: dict[str, str] = {}
     for name, text in files:
         keys.update(dict.fromkeys(decode_managed(text, name), name))
-    return settings, Managed(keys)
+    return settings, Managed(keys, record=record)
 
 
 def _key_of(message: str) -> str | None:

@@ -77,7 +77,7 @@ def add_parsers(
 
     publish_config = csub.add_parser(
         "publish-config",
-        parents=[where, stdin],
+        parents=[common, where, stdin],
         help="sign a configuration file for one site's kiosks or one kiosk (the keys it "
         "sets win over each kiosk's own kiosk.toml), or take one out with --remove",
     )
@@ -251,8 +251,15 @@ def _publish(args: argparse.Namespace, check_release: Callable[[argparse.Namespa
 def _publish_config(args: argparse.Namespace) -> int:
     import re
 
-    from kiosk.config import ConfigError, Settings, with_managed
+    from kiosk.config import (
+        MAX_MANAGED_FILE,
+        ConfigError,
+        decode_managed,
+        load_settings,
+        with_managed,
+    )
     from kiosk.content import read_text_file
+    from kiosk.golive import is_placeholder
     from kiosk.updates import repository
 
     label = args.site or args.kiosk
@@ -277,8 +284,15 @@ def _publish_config(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         text = read_text_file(Path(args.file)).decode("utf-8")
-        # Sound on its own (each kiosk checks it again with its own file before taking it).
-        with_managed(Settings(), [(name, text)])
+        if len(text.encode("utf-8")) > MAX_MANAGED_FILE:
+            raise ValueError("too large for a settings file")
+        # Checked with a kiosk.toml of the group (--config), as each kiosk checks it again
+        # with its own file before taking it; no placeholder for patients to read.
+        with_managed(load_settings(args.config, managed=False)[0], [(name, text)])
+        for key, value in decode_managed(text, name).items():
+            texts = value.values() if isinstance(value, dict) else [value]
+            if any(isinstance(t, str) and is_placeholder(t) for t in texts):
+                raise ValueError(f"key '{key}' is still a placeholder")
     except (ConfigError, ValueError) as exc:
         print(f"error: not published: {exc}", file=sys.stderr)
         return EXIT_FAIL
@@ -339,7 +353,7 @@ def _renew_root(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
-    from kiosk.config import apply_managed, load_settings, managed_record_path
+    from kiosk.config import MANAGED_KEYS, apply_managed, load_settings, managed_record_path
     from kiosk.updates import client
 
     # The kiosk's own file: the configuration files it takes are checked with it.
@@ -364,6 +378,15 @@ def _update(args: argparse.Namespace) -> int:
     record = managed_record_path(local)
     kept = record.read_bytes() if record.exists() else None
     checked = client.check_configured(settings, source, local)
+    if (record.read_bytes() if record.exists() else None) != kept:
+        after, taken = apply_managed(local)
+        changed = [k for k in sorted(MANAGED_KEYS) if getattr(after, k) != getattr(settings, k)]
+        what = ", ".join(changed) or "no setting's value"
+        alone = "" if taken.keys else "; kiosk.toml alone from now on"
+        print(
+            f"configuration changed ({what}){alone}; the running kiosk restarts between "
+            "visits to use it, after its next check"
+        )
     if checked.ok:
         shown = (
             "; the running kiosk shows it between visits, after its next check"
@@ -371,15 +394,9 @@ def _update(args: argparse.Namespace) -> int:
             else ""
         )
         print(f"{checked.outcome}: {checked.message}{shown}")
-        if (record.read_bytes() if record.exists() else None) != kept:
-            taken = apply_managed(local)[1]
-            what = ", ".join(sorted(taken.keys)) or "none: kiosk.toml alone from now on"
-            print(
-                f"configuration changed ({what}); the running kiosk restarts between visits "
-                "to use it, after its next check"
-            )
         return EXIT_OK
-    print(f"not updated ({checked.outcome}): {checked.message}", file=sys.stderr)
+    how = "partly updated" if checked.release else "not updated"
+    print(f"{how} ({checked.outcome}): {checked.message}", file=sys.stderr)
     return EXIT_FAIL
 
 

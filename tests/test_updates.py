@@ -716,8 +716,12 @@ def _env(name: str, value: str) -> Iterator[None]:
         ("idle_seconds = 5\n", "key 'idle_seconds': Expected `int` >= 20"),
         ("idle_secs = 120\n", "unknown key 'idle_secs'"),
         ("idle_seconds = \n", "not valid TOML"),
-        # Sound alone, but not with this kiosk's own file (retention_days 30).
-        ("unexported_max_days = 7\n", "key 'unexported_max_days': 7 is shorter than"),
+        # How long requests are kept, never shorter by a signed file.
+        ("unexported_max_days = 7\n", "key 'unexported_max_days' is set in each kiosk's own"),
+        # Sound alone, but not with this kiosk's own file (its languages are en and tr).
+        ('default_language = "de"\n', "key 'default_language': 'de' is not one of languages"),
+        # A banned claim never reaches the screen from a file.
+        ('clinic_name = "The best lupus clinic in Istanbul"\n', "key 'clinic_name'"),
     ],
 )
 def test_a_file_that_oversteps_or_does_not_fit_is_not_taken(
@@ -781,6 +785,11 @@ def test_publish_config_checks_the_file_and_remove_takes_it_out(
     with _stdin(TARGETS + "\n"):
         assert main(["content", "publish-config", str(bad), "--site", "istanbul", *where]) == 1
     assert "not published" in capsys.readouterr().err and version.read_bytes() == before
+    unfinished = tmp_path / "unfinished.toml"
+    unfinished.write_text('data_controller_name = "[...]"\n', "utf-8")
+    with _stdin(TARGETS + "\n"):
+        assert main(["content", "publish-config", str(unfinished), "--kiosk", "k1", *where]) == 1
+    assert "key 'data_controller_name' is still a placeholder" in capsys.readouterr().err
     good = tmp_path / "istanbul.toml"
     good.write_text("\ufeffidle_seconds = 120\n", "utf-8")  # (Notepad's byte-order mark)
     with _stdin(TARGETS + "\n"):
@@ -811,15 +820,15 @@ def test_a_kept_file_that_no_longer_fits_leaves_the_kiosk_on_its_own(
     from kiosk.doctor import check_managed
 
     repo.publish(content_dir)
-    _publish_config(repo, "config/kiosk-ist-2.toml", "unexported_max_days = 40\n")
+    _publish_config(repo, "config/kiosk-ist-2.toml", 'default_language = "tr"\n')
     config = _managed_kiosk(tmp_path, repo)
     assert _update(config, repo.stick(tmp_path / "stick")) == 0
-    assert load_settings(config)[0].unexported_max_days == 40
-    config.write_text(config.read_text("utf-8").replace("idle_seconds = 90", "retention_days = 60"))
+    assert load_settings(config)[0].default_language == "tr"
+    config.write_text(config.read_text("utf-8").replace("idle_seconds = 90", 'languages = ["en"]'))
     local = load_settings(config, managed=False)[0]
     settings, managed = apply_managed(local)
-    assert settings == local and settings.unexported_max_days is None
-    assert managed.problem is not None and "shorter than retention_days" in managed.problem
+    assert settings == local and settings.default_language == "en"
+    assert managed.problem is not None and "is not one of languages" in managed.problem
     assert not check_managed(managed).ok
     lenient, _path, problems = load_settings_leniently(config)
     assert lenient == local and problems == [managed.problem]
@@ -830,10 +839,11 @@ def test_the_running_kiosk_takes_new_configuration_and_starts_again_on_it(
     tmp_path: Path, repo: Repo, https_repo: tuple[str, Path], content_dir: Path
 ) -> None:
     """`kiosk run` with [updates] from an HTTPS repository: its first check takes the file
-    for this kiosk, the kiosk (at rest on Home) ends its run cleanly for the service manager
-    to start it again, and the next start runs on the file's keys."""
+    for this kiosk, and the kiosk, at rest on Home, starts again in the same process (the
+    same to systemd and cage: no restart delay) on the file's keys."""
     import os
     import subprocess
+    import time
 
     url, ca_file = https_repo
     repo.publish(content_dir)
@@ -854,15 +864,65 @@ def test_the_running_kiosk_takes_new_configuration_and_starts_again_on_it(
         XDG_STATE_HOME=str(tmp_path / "xdg-state"),
     )
     env.pop("KIOSK_CONFIG", None)
-    run = [sys.executable, "-m", "kiosk", "run", "--config", str(config)]
-    first = subprocess.run(run, env=env, capture_output=True, text=True, timeout=180)
-    assert first.returncode == 0, first.stderr[-2000:]
-    log = "".join(p.read_text("utf-8") for p in sorted(logs.glob("*.log*")))
-    assert "managed_config_taken files=config/kiosk-lobby-1.toml" in log
-    assert "kiosk_restart reason=managed_config" in log
-    second = subprocess.run(
-        [*run, "--exit-after-first-paint"], env=env, capture_output=True, text=True, timeout=180
-    )
-    assert second.returncode == 0, second.stderr[-2000:]
-    log = "".join(p.read_text("utf-8") for p in sorted(logs.glob("*.log*")))
-    assert "config_managed keys=idle_seconds" in log
+
+    def log() -> str:
+        return "".join(p.read_text("utf-8") for p in sorted(logs.glob("*.log*")))
+
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as stderr:
+        kiosk = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "run", "--config", str(config)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "config_managed keys=idle_seconds" not in log():
+            assert kiosk.poll() is None, errors.read_text()[-2000:]
+            assert time.monotonic() < deadline, log()
+            time.sleep(0.2)
+        assert kiosk.poll() is None  # the same process, running on
+    finally:
+        kiosk.terminate()
+        kiosk.wait(timeout=30)
+    text = log()
+    assert text.count("kiosk_start version=") == 2
+    for line in (
+        "managed_config_taken files=config/kiosk-lobby-1.toml",
+        "kiosk_restart reason=managed_config",
+        "kiosk_start_again",
+    ):
+        assert line in text
+    # Started again on the same record: no second restart.
+    assert text.count("kiosk_restart reason=managed_config") == 1
+
+
+def test_content_and_settings_are_taken_or_refused_each_on_their_own(
+    tmp_path: Path, repo: Repo, content_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken bundle does not hold back a sound settings file, nor the other way round;
+    the check says what it took and what it refused."""
+    from kiosk.config import load_settings
+
+    config = _managed_kiosk(tmp_path, repo)
+    (content_dir / "sources.json").write_text("{ damaged", "utf-8")
+    repo.publish(content_dir)
+    _publish_config(repo, "config/kiosk-ist-2.toml", "idle_seconds = 300\n")
+    assert _update(config, repo.stick(tmp_path / "s1")) == 1
+    out, err = capsys.readouterr()
+    assert "configuration changed (idle_seconds)" in out
+    assert "not updated (invalid):" in err and "sources.json" in err
+    assert "new settings taken" in err
+    assert load_settings(config)[0].idle_seconds == 300
+
+    shutil.copy(paths.bundled_content_dir() / "sources.json", content_dir / "sources.json")
+    repo.publish(_content_version(content_dir, "2026.12-fixed"))
+    _publish_config(repo, "config/kiosk-ist-2.toml", "idle_seconds = 3\n")
+    assert _update(config, repo.stick(tmp_path / "s2")) == 1
+    out, err = capsys.readouterr()
+    assert "configuration changed" not in out
+    assert "partly updated (invalid): switched to 2026.12-fixed-" in err
+    assert "configuration not taken: config/kiosk-ist-2.toml: key 'idle_seconds'" in err
+    settings = load_settings(config)[0]
+    assert settings.idle_seconds == 300 and settings.content_path().name.startswith("2026.12-f")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from kiosk import paths
 
 if TYPE_CHECKING:
-    from kiosk.config import Settings
+    from kiosk.config import Managed, Settings
     from kiosk.content import Content
     from kiosk.store import AppointmentStore
     from kiosk.ui.main_window import MainWindow
@@ -157,6 +157,7 @@ def launch(
     open_store: Callable[[], AppointmentStore | None],
     after_first_paint: Callable[[MainWindow], None] | None = None,
     local_settings: Settings | None = None,
+    managed: Managed | None = None,
 ) -> MainWindow:
     """Start the kiosk as ``kiosk run`` does (the real-display tests start it this way too).
 
@@ -175,6 +176,7 @@ def launch(
         content_warning,
         kiosk_mode=kiosk_mode,
         local_settings=local_settings,
+        managed=managed,
     )
     # A bug in a slot or timer must not drop a patient onto the desktop.
     install_error_recovery(window.recover)

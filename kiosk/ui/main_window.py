@@ -14,7 +14,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.clinic import for_clinic
-from kiosk.config import Settings
+from kiosk.config import Managed, Settings
 from kiosk.content import Content
 from kiosk.ui.activity import ActivityFilter
 from kiosk.ui.context import ScreenContext, format_date, window_metrics
@@ -103,9 +103,11 @@ class MainWindow(KioskWindow):
         parent: QWidget | None = None,
         *,
         local_settings: Settings | None = None,
+        managed: Managed | None = None,
     ) -> None:
         """``local_settings``: the settings before the managed configuration (the update
-        checks check new configuration files with them); default ``settings``."""
+        checks check new configuration files with them; default ``settings``), and that
+        configuration as read at start (``managed``: the kiosk restarts when it changes)."""
         super().__init__(kiosk_mode, parent)
         self.setObjectName("main-window")
         self.setWindowTitle(settings.clinic_name_in(settings.default_language))
@@ -154,7 +156,11 @@ class MainWindow(KioskWindow):
         # Signed content updates ([updates]): checked off the GUI thread once the kiosk has
         # started up, shown between visits (use_content).
         self.updates = ContentUpdates(
-            settings, lambda: [d.path for d in self._drives()], self, local=local_settings
+            settings,
+            lambda: [d.path for d in self._drives()],
+            self,
+            local=local_settings,
+            managed=managed,
         )
         self.updates.ready.connect(self._content_arrived)
         self.updates.checked.connect(self._update_checked)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from kiosk.ui.jobs import JobRunner
 
 if TYPE_CHECKING:
-    from kiosk.config import Settings
+    from kiosk.config import Managed, Settings
     from kiosk.content import Content
     from kiosk.updates.client import Checked
 
@@ -129,15 +129,18 @@ class ContentUpdates(QObject):
         parent: QObject | None = None,
         *,
         local: Settings | None = None,
+        managed: Managed | None = None,
     ) -> None:
+        """``local``: the settings before the managed configuration (``managed``, as read at
+        start); default ``settings``, and the record read by the first job."""
         super().__init__(parent)
         self._settings = settings
-        self._local = local or settings  # (before the managed configuration)
+        self._local = local or settings
         self._drives = drives
-        # The managed configuration's record as the kiosk started (read off the GUI thread,
-        # first of its jobs); unknown until then.
-        self._config_at_start: bytes | None = None
-        self._config_known = False
+        # The managed configuration's record the settings were built from; without it, as
+        # read by the first job (off the GUI thread), unknown until then.
+        self._config_at_start: bytes | None = managed.record if managed else None
+        self._config_known = managed is not None
         self.runner = JobRunner(self)
         self.runner.idle.connect(self._next)
         self._stopped = False
@@ -201,8 +204,9 @@ class ContentUpdates(QObject):
         )
 
     def _known(self, known: tuple[Checked | None, dt.datetime | None, bytes | None]) -> None:
-        last, expires, self._config_at_start = known
-        self._config_known = True
+        last, expires, record = known
+        if not self._config_known:
+            self._config_at_start, self._config_known = record, True
         if self.last is None:  # (a check may have come first)
             self.last, self.expires = last, expires
             if self.last is not None:

@@ -327,7 +327,8 @@ class Client:
                 signed = Metadata.from_bytes(data).signed.expires
             except (DeserializationError, ValueError):
                 continue  # (TUF itself refuses it, and says so)
-            signed -= dt.timedelta(days=EXPIRY_DAYS["root"])
+            # (less a day: the root is signed on an offline laptop whose clock may run fast)
+            signed -= dt.timedelta(days=EXPIRY_DAYS["root"] + 1)
             newest = signed if newest is None or signed > newest else newest
         return newest
 
@@ -369,6 +370,17 @@ class ConfigPlan:
     validate: Callable[[list[tuple[str, str]]], object]
 
 
+@dataclass(frozen=True)
+class Applied:
+    """What one check changed: the release switched to (None: none), whether the kept
+    configuration changed, and what was refused (the content's refusal first; both when
+    both were)."""
+
+    release: Path | None
+    config_changed: bool = False
+    refused: UpdateError | None = None
+
+
 def apply(
     client: Client,
     source: Source,
@@ -377,25 +389,42 @@ def apply(
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     config: ConfigPlan | None = None,
 ) -> Path | None:
+    """:func:`apply_all`; returns the release switched to, or None (nothing new). Raises
+    UpdateError for anything refused."""
+    applied = apply_all(client, source, releases_root, validate, now, config)
+    if applied.refused is not None:
+        raise applied.refused
+    return applied.release
+
+
+def apply_all(
+    client: Client,
+    source: Source,
+    releases_root: Path,
+    validate: Callable[[Path], str],
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    config: ConfigPlan | None = None,
+) -> Applied:
     """Fetch the content bundle from ``source`` and, if it is not the release in use,
-    unpack, check and switch to it; then the configuration files ``config`` names, kept
-    if they pass their check (:func:`take_config`). Returns the release switched to, or
-    None (nothing new). Raises UpdateError (``invalid``: the content or a configuration
-    file failed its checks; the kiosk stays on what it has)."""
+    unpack, check and switch to it; then, on their own, the configuration files ``config``
+    names, kept if they pass their check (:func:`take_config`). Raises UpdateError when
+    the repository itself is refused (nothing changes); what the kiosk's checks refuse
+    (``invalid``: it stays on what it has) is in the result."""
     names = (CONTENT_TARGET, *(config.targets if config else ()))
     fetched = client.fetch_all(source, names, now)
+    release: Path | None = None
+    refused: UpdateError | None = None
+    changed = False
     try:
         release = _switch(fetched[CONTENT_TARGET], releases_root, validate)
-    except UpdateError:
-        # The content refused: its configuration is still taken on its own (the content's
-        # refusal is what the check reports).
-        if config is not None:
-            with contextlib.suppress(UpdateError):
-                take_config(config, fetched)
-        raise
+    except UpdateError as exc:
+        refused = exc
     if config is not None:
-        take_config(config, fetched)
-    return release
+        try:
+            changed = take_config(config, fetched)
+        except UpdateError as exc:
+            refused = exc if refused is None else UpdateError(refused.kind, f"{refused}; {exc}")
+    return Applied(release, changed, refused)
 
 
 def take_config(plan: ConfigPlan, fetched: dict[str, Fetched | None]) -> bool:
@@ -403,17 +432,20 @@ def take_config(plan: ConfigPlan, fetched: dict[str, Fetched | None]) -> bool:
     has are dropped) if, together, they pass the kiosk's checks; whether what the kiosk
     keeps changed (the running kiosk then restarts between visits). Raises UpdateError
     (``invalid``: it keeps what it had)."""
-    from kiosk.config import ConfigError, encode_managed
+    from kiosk.config import MAX_MANAGED_FILE, ConfigError, encode_managed
+    from kiosk.content import UTF8_BOM, text_problem
 
     files: list[tuple[str, str]] = []
     for name in plan.targets:
         got = fetched.get(name)
         if got is None:
             continue
-        try:
-            files.append((name, got.path.read_bytes().decode("utf-8-sig")))
-        except UnicodeDecodeError:
-            raise UpdateError("invalid", f"{name}: not UTF-8 text; not taken") from None
+        if got.length > MAX_MANAGED_FILE:
+            raise UpdateError("invalid", f"configuration not taken: {name}: too large")
+        raw = got.path.read_bytes().removeprefix(UTF8_BOM)
+        if problem := text_problem(raw):
+            raise UpdateError("invalid", f"configuration not taken: {name}: {problem}")
+        files.append((name, raw.decode("utf-8")))
     try:
         plan.validate(files)
     except ConfigError as exc:
@@ -520,7 +552,9 @@ def check(
         state.mkdir(parents=True, exist_ok=True)
         # One check at a time: the running kiosk's and IT's `kiosk content update`.
         with FileLock(state / ".check.lock", timeout=0):
-            release = apply(Client(state, bootstrap), source, releases_root, validate, now, config)
+            applied = apply_all(
+                Client(state, bootstrap), source, releases_root, validate, now, config
+            )
     except Timeout:
         return Checked(at, "busy", "another update check is running")
     except OSError as exc:  # unpacking, the pointer, the state: a full disk, a locked file
@@ -530,16 +564,33 @@ def check(
         checked = Checked(at, exc.kind, str(exc))
         log.warning("content_update_failed kind=%s detail=%s", exc.kind, exc)
     else:
-        if release is None:
-            checked = Checked(at, "current", "the content in use is the newest")
-        else:
-            checked = Checked(at, "updated", f"switched to {release.name}", release.name)
-            log.info("content_updated release=%s", release.name)
+        checked = _checked(at, applied)
     try:
         _record(state, checked)
     except OSError as exc:
         log.warning("content_update_unrecorded error=%s", exc.strerror)
     return checked
+
+
+def _checked(at: str, applied: Applied) -> Checked:
+    """A check's record: what changed, and what was refused (then its outcome)."""
+    release = applied.release
+    parts = [f"switched to {release.name}"] if release is not None else []
+    if release is not None:
+        log.info("content_updated release=%s", release.name)
+    if applied.refused is not None:
+        parts.append(str(applied.refused))
+    elif release is None:
+        parts.append("the content in use is the newest")
+    if applied.config_changed:
+        parts.append("new settings taken (the kiosk restarts between visits)")
+    message = "; ".join(parts)
+    name = release.name if release is not None else None
+    if applied.refused is not None:
+        log.warning("content_update_failed kind=%s detail=%s", applied.refused.kind, message)
+        return Checked(at, applied.refused.kind, message, name)
+    changed = release is not None or applied.config_changed
+    return Checked(at, "updated" if changed else "current", message, name)
 
 
 @dataclass(frozen=True)
