@@ -5,6 +5,7 @@ Runs only with KIOSK_TEST_DIST=1, after the bundle was built (``make dist-test``
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
@@ -398,3 +399,113 @@ def test_bundle_carries_the_qt_python_font_and_icon_licences() -> None:
     assert "PYTHON SOFTWARE FOUNDATION LICENSE" in python
     assert "SIL Open Font License" in (LICENSES / "resources" / "OFL.txt").read_text("utf-8")
     assert "ISC License" in (LICENSES / "resources" / "LICENSE-lucide.txt").read_text("utf-8")
+
+
+def test_frozen_kiosk_under_cage_starts_again_on_new_settings(tmp_path: Path) -> None:
+    """The bundle under cage (docs/deploy.md's recipe) takes a settings file for itself
+    from an HTTPS repository, then starts again in the same process (exec): cage keeps
+    running (it ends when its client's process does) and the new start paints on Wayland
+    with the file's keys."""
+    import functools
+    import shutil
+    import ssl
+    import tempfile
+    import threading
+    import time
+
+    import trustme
+
+    from kiosk import crypto
+    from kiosk.updates import repository
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("cage is a Linux compositor")
+    if shutil.which("cage") is None or shutil.which("Xwayland") is None:
+        pytest.skip(
+            "cage and Xwayland are not installed (KIOSK_TEST_DIST=1 make test installs them)"
+        )
+    bundle, prefix, place = BUNDLE, [], None
+    if os.geteuid() == 0:  # cage refuses to run as root: as nobody, on a copy
+        place = Path(tempfile.mkdtemp(prefix="kiosk-cage-"))
+        bundle = place / "kiosk"
+        shutil.copytree(BUNDLE, bundle, symlinks=True)
+        tmp_path = place / "run"
+        tmp_path.mkdir()
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    repo = tmp_path / "repo"
+    root_file = repository.init(
+        repo, tmp_path / "keys", ["root one passphrase"], "targets passphrase",
+        repository.RootPlan(1, 1), crypto.MIN_COST,
+    )  # fmt: skip
+    for name, data in [
+        (repository.CONTENT_TARGET, repository.pack(paths.bundled_content_dir())),
+        ("config/kiosk-cage-1.toml", b"idle_seconds = 240\n"),
+    ]:
+        repository.publish(repo, tmp_path / "keys", name, data, lambda _p: "targets passphrase")
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0),
+        functools.partial(_QuietFiles, directory=str(repo)),
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    logs = tmp_path / "logs"
+    runtime = tmp_path / "xdg-runtime"
+    runtime.mkdir(mode=0o700)
+    (tmp_path / "kiosk.toml").write_text(
+        f'kiosk_id = "cage-1"\ndb_path = "{tmp_path / "kiosk.db"}"\nlog_dir = "{logs}"\n'
+        f'[updates]\nurl = "https://127.0.0.1:{server.server_address[1]}/"\n'
+        f'ca_file = "{ca_file}"\nroot = "{root_file}"\n',
+        "utf-8",
+    )
+    if place is not None:
+        for path in [place, *place.rglob("*")]:
+            os.chown(path, 65534, 65534, follow_symlinks=False)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "WLR_BACKENDS": "headless",
+        "WLR_RENDERER": "pixman",
+        "WLR_LIBINPUT_NO_DEVICES": "1",
+        "QT_QPA_PLATFORM": "wayland",
+    }
+
+    def log() -> str:
+        return "".join(p.read_text("utf-8") for p in sorted(logs.glob("*.log*")))
+
+    cage = subprocess.Popen(
+        [*prefix, "cage", "--", str(bundle / "kiosk"), "run", "--config",
+         str(tmp_path / "kiosk.toml")],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while "config_managed keys=idle_seconds" not in log():
+            assert cage.poll() is None, log()[-3000:]  # cage (and its kiosk) still there
+            assert time.monotonic() < deadline, log()[-3000:]
+            time.sleep(0.5)
+        # The new start paints Home on Wayland: its database opens after the first frame.
+        while "database_open" not in log().split("kiosk_start_again")[-1]:
+            assert cage.poll() is None, log()[-3000:]
+            assert time.monotonic() < deadline, log()[-3000:]
+            time.sleep(0.5)
+        assert log().count("kiosk_restart reason=managed_config") == 1
+    finally:
+        cage.terminate()
+        cage.wait(timeout=60)
+        server.shutdown()
+        server.server_close()
+        if place is not None:
+            shutil.rmtree(place, ignore_errors=True)
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass

@@ -168,6 +168,7 @@ class MainWindow(KioskWindow):
         self.started_up.connect(self.updates.start)
         self._new_content: Content | None = None
         self._restart_due = False
+        self._restarting = False
         self._last_touch = 0.0
         self._swap_timer = QTimer(self)
         self._swap_timer.setInterval(SWAP_RETRY_MS)
@@ -599,6 +600,8 @@ class MainWindow(KioskWindow):
         self._use_new_content()
 
     def _use_new_content(self) -> None:
+        if self._restarting:
+            return  # (the next start shows the release in use)
         content = self._new_content
         if content is None and not self._restart_due:
             self._swap_timer.stop()
@@ -611,6 +614,7 @@ class MainWindow(KioskWindow):
         if self._restart_due:
             # (new content too, if any: the next start shows the release in use)
             self._restart_due = False
+            self._restarting = True
             log.info("kiosk_restart reason=managed_config")
             self.allow_close()
             self.restart_requested.emit()

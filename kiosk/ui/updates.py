@@ -230,12 +230,13 @@ class ContentUpdates(QObject):
                 self._sticks_done.add(stick)  # (busy: IT's check held the lock; again later)
         if self.last is not None:
             self.checked.emit(self.last)
-        if outcome.content is not None and outcome.loaded_from is not None:
-            self.shown = outcome.loaded_from
-            self.ready.emit(outcome.content)
+        # A restart first: it shows new content too (none is swapped in just before it).
         if self._config_known and outcome.config != self._config_at_start:
             log.info("managed_config_changed: restarting between visits")
             self.restart_needed.emit()
+        if outcome.content is not None and outcome.loaded_from is not None:
+            self.shown = outcome.loaded_from
+            self.ready.emit(outcome.content)
 
     def stop(self, wait_ms: int = 5_000) -> None:
         """No more checks; wait a moment for one under way (an update cut off is safe: its
