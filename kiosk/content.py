@@ -97,6 +97,24 @@ class LanguageMeta(_Model, frozen=True):
             "Empty: the layout named like the language's folder."
         ),
     ] = []
+    locale: Annotated[
+        str,
+        Meta(
+            description="The locale dates are written in (Qt's CLDR data), when not the "
+            "folder's code: ar_001, Modern Standard Arabic, writes 7 ديسمبر 2026 with the digits "
+            "the texts use, where ar (Egypt's) writes ٧ ديسمبر ٢٠٢٦.",
+            pattern=r"^([a-z]{2,3}(_([A-Z]{2}|[0-9]{3}))?)?$",
+        ),
+    ] = ""
+    hyphenation: Annotated[
+        str,
+        Meta(
+            description="A hyphenation dictionary (pyphen's name, e.g. de_DE): long words break "
+            "at their syllables, with a hyphen, where a line must break. For languages of long "
+            "compound words (German, Russian); empty: words are never broken.",
+            pattern=r"^([a-z]{2,3}(_[A-Z]{2})?)?$",
+        ),
+    ] = ""
 
 
 class UiStrings(_Model, frozen=True):

@@ -197,6 +197,7 @@ class _Checker:
         for lang in self.c.languages.values():
             self.check_language(lang)
             self.check_keyboards(lang)
+            self.check_hyphenation(lang)
         return self.problems
 
     def check_language_names(self) -> None:
@@ -206,6 +207,18 @@ class _Checker:
             self.problems.extend(exc.problems)
             return
         self.problems.extend(check_languages(self.c, data))
+
+    def check_hyphenation(self, lc: LanguageContent) -> None:
+        """A named hyphenation dictionary this kiosk has (one it lacks: words unbroken)."""
+        from kiosk import hyphens
+
+        name = lc.meta.hyphenation
+        if name and not hyphens.known(name):
+            self.warn(
+                f"{lc.code}/meta.json",
+                "$.hyphenation",
+                f"no hyphenation dictionary '{name}' in this kiosk: long words are not broken",
+            )
 
     def check_keyboards(self, lc: LanguageContent) -> None:
         """The name field's layouts: files in resources/keyboards, none for phone or e-mail."""

@@ -91,13 +91,25 @@ desk_retention_months = 6
 
 FILLED_STUDY = """
 [study]
-name = { en = "MSC in lupus nephritis", tr = "Lupus nefritinde MSC" }
 ethics_committee = "Anka University Clinical Research Ethics Committee"
 ethics_decision_date = 2026-03-14
 ethics_decision_number = "2026/45"
 permit_number = "E-66175679-514.05.01-1234567"
-cell_product = { en = "donated umbilical-cord cells", tr = "bağışlanmış göbek kordonu hücreleri" }
 cell_source = "Anka Cell Laboratory (GMP licence 12-345)"
+
+[study.name]
+en = "MSC in lupus nephritis"
+tr = "Lupus nefritinde MSC"
+de = "MSC bei Lupusnephritis"
+ru = "МСК при волчаночном нефрите"
+ar = "الخلايا الجذعية الوسيطة في التهاب الكلية الذئبي"
+
+[study.cell_product]
+en = "donated umbilical-cord cells"
+tr = "bağışlanmış göbek kordonu hücreleri"
+de = "gespendete Nabelschnurzellen"
+ru = "донорские клетки пуповины"
+ar = "خلايا متبرع بها من الحبل السري"
 """
 
 

@@ -57,7 +57,7 @@ def test_bundle_has_what_the_kiosk_reads() -> None:
         "data/banned-claims.json",
         "data/schema/topics.schema.json",
         "resources/fonts/NotoSans-Regular.ttf",
-        "resources/fonts/NotoSansArabic-Regular.ttf",
+        "resources/fonts/NotoSansArabicUI-Regular.ttf",
         "resources/style.qss",
         "resources/icons/house.svg",
         "resources/keyboards/tr.json",

@@ -18,7 +18,7 @@ def test_content_check_ok(content_dir: Path, capsys: pytest.CaptureFixture[str])
     assert main(["content", "check", str(content_dir)]) == 0
     out = capsys.readouterr().out
     # Valid; the clinic's details still to fill in are warnings (errors with --release).
-    assert "content valid (en, tr; " in out and "ERROR" not in out
+    assert "content valid (ar, de, en, ru, tr; " in out and "ERROR" not in out
     assert "WARNING: config data_controller_name: give the data controller's legal name" in out
 
 

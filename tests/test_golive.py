@@ -52,7 +52,10 @@ def test_the_defaults_fail_the_gate_one_line_each(content: Content) -> None:
     """Out of the box every clinic detail and the physician's sign-off is missing."""
     lines = {f"{p.file} {p.path}" for p in release_problems(Settings(), content)}
     assert lines == {
+        "ar/meta.json $.reviewed_by",
+        "de/meta.json $.reviewed_by",
         "en/meta.json $.reviewed_by",
+        "ru/meta.json $.reviewed_by",
         "tr/meta.json $.reviewed_by",
         "manifest.json $.reviewed_on",
         "config clinic_name",

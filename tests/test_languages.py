@@ -154,15 +154,23 @@ def test_shipped_language_data_agrees() -> None:
             assert other.name == content.languages[code].meta.name
 
 
-def test_tr_and_en_behave_as_before() -> None:
-    """The defaults and keyboards that used to be written in code come out of the data
-    unchanged: English first, Turkish second; contact in tr en ar ru de; tr+en keyboards."""
+def test_the_five_languages_come_from_the_data() -> None:
+    """The defaults and keyboards come out of the data: English first, then Turkish, Arabic,
+    Russian and German (data/languages.json); contact in tr en ar ru de; each language's
+    name field types with its own keys and English (Turkish with English's)."""
     settings = Settings()
-    assert settings.languages == ["en", "tr"] and settings.default_language == "en"
+    assert settings.languages == ["en", "tr", "ar", "ru", "de"]
+    assert settings.default_language == "en"
     assert settings.contact_languages == ["tr", "en", "ar", "ru", "de"]
     content = load_content(paths.bundled_content_dir())
     layouts = {c: name_layouts(c, lc.meta.keyboards) for c, lc in content.languages.items()}
-    assert layouts == {"tr": ("tr", "en"), "en": ("en", "tr")}
+    assert layouts == {
+        "tr": ("tr", "en"),
+        "en": ("en", "tr"),
+        "ar": ("ar", "en"),
+        "ru": ("ru", "en"),
+        "de": ("de", "en"),
+    }
     names = languages_of(content)
     assert [names.name(c) for c in ("tr", "en", "ar", "ru", "de", "fa", "az", "fr")] == [
         "Türkçe",
@@ -174,12 +182,12 @@ def test_tr_and_en_behave_as_before() -> None:
         "Azərbaycanca",
         "Français",
     ]
-    assert set(layout_ids()) == {"tr", "en", "phone", "email"}
+    assert set(layout_ids()) == {"tr", "en", "ar", "ru", "de", "phone", "email"}
 
 
 def test_a_new_language_is_only_files(new_language: Path) -> None:
     """With a content folder and a keyboard file added, and no code changed: the content
-    loads and passes every rule, the kiosk offers it by default (after en and tr), it is a
+    loads and passes every rule, the kiosk offers it by default (after the ordered ones), it is a
     contact language by its own name that the config accepts, and its name field types with
     its own keys."""
     content_root = paths.bundled_content_dir()
@@ -189,7 +197,8 @@ def test_a_new_language_is_only_files(new_language: Path) -> None:
     assert content.languages["xx"].rtl
 
     settings = Settings()
-    assert settings.languages == ["en", "tr", "xx"] and settings.default_language == "en"
+    assert settings.languages == ["en", "tr", "ar", "ru", "de", "xx"]
+    assert settings.default_language == "en"
     names = languages_of(content)
     assert names.name("xx") == "Xish" and names.known["xx"].direction == "rtl"
 
@@ -228,7 +237,8 @@ def test_a_configured_content_folder_names_its_languages(tmp_path: Path) -> None
     config = tmp_path / "kiosk.toml"
     config.write_text(f'content_dir = "{root.as_posix()}"\n', "utf-8")
     settings, _ = load_settings(config)
-    assert settings.languages == ["tr", "qq"] and settings.default_language == "tr"
+    assert settings.languages == ["tr", "ar", "ru", "de", "qq"]
+    assert settings.default_language == "tr"
     assert languages_in(root).name("qq") == "Qqish"
     config.write_text(config.read_text() + 'contact_languages = ["qq", "fa"]\n', "utf-8")
     assert load_settings(config)[0].contact_languages == ["qq", "fa"]

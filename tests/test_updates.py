@@ -718,8 +718,8 @@ def _env(name: str, value: str) -> Iterator[None]:
         ("idle_seconds = \n", "not valid TOML"),
         # How long requests are kept, never shorter by a signed file.
         ("unexported_max_days = 7\n", "key 'unexported_max_days' is set in each kiosk's own"),
-        # Sound alone, but not with this kiosk's own file (its languages are en and tr).
-        ('default_language = "de"\n', "key 'default_language': 'de' is not one of languages"),
+        # Sound alone, but not with this kiosk's own file (French is not among its languages).
+        ('default_language = "fr"\n', "key 'default_language': 'fr' is not one of languages"),
         # A banned claim never reaches the screen from a file.
         ('clinic_name = "The best lupus clinic in Istanbul"\n', "key 'clinic_name'"),
     ],

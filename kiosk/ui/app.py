@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QPaintEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk import paths
+from kiosk.ui.theme import font_families
 
 if TYPE_CHECKING:
     from kiosk.config import Managed, Settings
@@ -82,7 +83,8 @@ def create_app(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv if argv is not None else [sys.argv[0]])
         app.setApplicationName("clinic-kiosk")
     load_fonts()
-    font = QFont("Noto Sans")
+    font = QFont()
+    font.setFamilies(list(font_families()))  # (Arabic from its own font, on any PC)
     font.setPixelSize(26)
     app.setFont(font)
     return app

@@ -12,8 +12,10 @@ def _label_problem(label: QLabel) -> str | None:
     fm = label.fontMetrics()
     rect = label.contentsRect()
     if label.wordWrap():
-        # Qt may break lines at zero-width spaces too (long links use them).
-        widest = max(fm.horizontalAdvance(word) for word in text.replace("\u200b", " ").split())
+        # Qt may break lines at zero-width spaces too (long links use them), after a hyphen
+        # ("Anti-dsDNA-Antikörper"), and at a soft hyphen (kiosk.hyphens), where it draws one.
+        pieces = text.replace("\u200b", " ").replace("\u00ad", "- ").replace("-", "- ").split()
+        widest = max(fm.horizontalAdvance(word) for word in pieces)
         if widest > rect.width():
             return f"a word is {widest}px wide in a {rect.width()}px label"
         needed = label.heightForWidth(label.width())

@@ -26,7 +26,8 @@ def window_metrics(window: QWidget, configured_dpi: float, text_step: int) -> Me
 
 def format_date(lang: LanguageContent, day: dt.date) -> str:
     """Return ``day`` written the way ``lang`` writes dates (22.11.2026 in Türkçe)."""
-    return QLocale(lang.code).toString(QDate(day.year, day.month, day.day), lang.ui.date_format)
+    locale = QLocale(lang.meta.locale or lang.code)
+    return locale.toString(QDate(day.year, day.month, day.day), lang.ui.date_format)
 
 
 @dataclass(frozen=True)

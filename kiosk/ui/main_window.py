@@ -465,7 +465,9 @@ class MainWindow(KioskWindow):
         if qss != self._qss:
             self._qss = qss
             self.bar.setStyleSheet(qss)
-        self.bar.apply(ctx.lang.ui, self.visit.text_step, m, ctx.lang.rtl)
+        self.bar.apply(
+            ctx.lang.ui, self.visit.text_step, m, ctx.lang.rtl, ctx.lang.meta.hyphenation
+        )
         self.bar.set_back_enabled(route != HOME)
         old = self.stack.currentWidget()
         if route != HOME:

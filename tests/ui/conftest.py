@@ -36,10 +36,11 @@ def window(
     content: Content,
     keypair: tuple[crypto.Sealer, crypto.Unlocked],
 ) -> MainWindow:
-    """The main window in landscape 1080p, shown (offscreen), on Home in English, with an
-    in-memory request store that can save (the clinic's public key)."""
+    """The main window in landscape 1080p, shown (offscreen), on Home in English (every
+    language offered), with an in-memory request store that can save (the clinic's public
+    key)."""
     store = AppointmentStore(memory_database(), sealer=keypair[0])
-    w = MainWindow(settings, content, ("en", "tr"), store)
+    w = MainWindow(settings, content, tuple(settings.languages), store)
     qtbot.addWidget(w)
     w.resize(*LANDSCAPE)
     w.show()

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea
 from pytestqt.qtbot import QtBot
 
-from kiosk import paths
+from kiosk import crypto
 from kiosk.config import Settings
 from kiosk.content import Content
+from kiosk.keyboards import load_layout
+from kiosk.store import AppointmentStore, memory_database
 from kiosk.ui.main_window import HOME, MainWindow, Route
 from kiosk.ui.screens.faq import FaqScreen
 from kiosk.ui.screens.home import HomeScreen
@@ -21,7 +19,6 @@ from kiosk.ui.screens.sources import SourcesScreen
 from kiosk.ui.screens.table import TableScreen
 from kiosk.ui.screens.topic import TopicScreen
 from kiosk.ui.screenshots import all_routes
-from kiosk.validation import load_content
 
 from uihelpers import PORTRAIT, settle
 
@@ -108,7 +105,13 @@ def test_language_picker_from_the_bar(qtbot: QtBot, window: MainWindow) -> None:
     window.bar.buttons["nav-language"].click()
     assert window.route.name == "language"
     picker = window.current_screen()
-    assert [b.text() for b in picker.buttons.values()] == ["English", "Türkçe"]
+    assert [b.text() for b in picker.buttons.values()] == [
+        "English",
+        "Türkçe",
+        "العربية",
+        "Русский",
+        "Deutsch",
+    ]
     assert picker.buttons["en"].isChecked() and not picker.buttons["tr"].isChecked()
     picker.buttons["tr"].click()
     assert window.language == "tr"
@@ -205,22 +208,48 @@ def test_grid_has_no_horizontal_scrolling(window: MainWindow, content: Content) 
         assert page.widget().width() <= page.viewport().width()
 
 
-def test_right_to_left_language_mirrors_layout(
-    qtbot: QtBot, tmp_path: Path, settings: Settings
+def test_arabic_mirrors_the_window_but_not_its_keyboard_or_numbers(
+    qtbot: QtBot,
+    settings: Settings,
+    content: Content,
+    keypair: tuple[crypto.Sealer, crypto.Unlocked],
 ) -> None:
-    """A language marked rtl mirrors the whole window, bar included."""
-    root = tmp_path / "content"
-    shutil.copytree(paths.bundled_content_dir(), root)
-    shutil.copytree(root / "en", root / "ar")
-    meta = json.loads((root / "ar" / "meta.json").read_text("utf-8"))
-    meta.update(name="العربية", direction="rtl")
-    (root / "ar" / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-    content = load_content(root)
-    window = MainWindow(settings, content, ("en", "tr", "ar"))
+    """Arabic mirrors the whole window, bar included (Home first on the right, back's and
+    "I am done"'s arrows turned); the keyboard keeps its keys as printed, left to right; the
+    phone field reads left to right; a Latin clinic name is marked to sit right to left."""
+    import msgspec
+
+    from kiosk.bidi import RLM
+    from kiosk.ui.screens.appointment import AppointmentScreen
+
+    latin = msgspec.structs.replace(settings, clinic_name="Anka Rheumatology Clinic")
+    store = AppointmentStore(memory_database(), sealer=keypair[0])
+    window = MainWindow(latin, content, tuple(settings.languages), store)
     qtbot.addWidget(window)
+    window.resize(*PORTRAIT)
     window.show()
     window.set_language("ar")
+    settle()
     assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    bar = window.bar.buttons
+    assert bar["nav-home"].x() > bar["nav-back"].x() > bar["nav-appointment"].x()
+    arrow = window._icons.pixmap("log-out", "#000000", 32).toImage()
+    turned = window._icons.pixmap("log-out", "#000000", 32, rtl=True).toImage()
+    assert turned == arrow.flipped(Qt.Orientation.Horizontal) and turned != arrow
+    name = window.current_screen().findChild(QLabel, "clinic-name")
+    assert name is not None and name.text() == RLM + "Anka Rheumatology Clinic"
+    window.navigate(Route("appointment"))
+    form = window.current_screen()
+    assert isinstance(form, AppointmentScreen)
+    form.next_button.click()  # the notice read: the name, with its keyboard
+    keys = form.keyboard
+    qtbot.waitUntil(lambda: form.step == "name" and keys.layout_id == "ar")
+    settle()
+    assert keys.layoutDirection() == Qt.LayoutDirection.LeftToRight
+    first_row = [keys.key_button(k) for k in load_layout("ar").rows[0]]
+    xs = [button.mapTo(keys, button.rect().topLeft()).x() for button in first_row]
+    assert xs == sorted(xs) and first_row[0].text() == "ض"  # ض on the left, as printed
+    assert form.fields["phone"].layoutDirection() == Qt.LayoutDirection.LeftToRight
     window.set_language("tr")
     assert window.layoutDirection() == Qt.LayoutDirection.LeftToRight
 

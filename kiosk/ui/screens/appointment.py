@@ -36,6 +36,7 @@ from kiosk.appointment import (
     FormData,
     validate_step,
 )
+from kiosk.bidi import isolated, left_to_right, rtl_paragraphs
 from kiosk.clinic import fill_notice, notice_values
 from kiosk.golive import is_example_url
 from kiosk.keyboards import EMAIL_LAYOUT, PHONE_LAYOUT, name_layouts
@@ -55,6 +56,8 @@ from kiosk.ui.widgets.tile import Tile
 __all__ = ["AppointmentScreen", "FlowState"]
 
 log = logging.getLogger(__name__)
+# Fields whose text is written left to right whatever the language.
+LATIN_FIELDS = ("phone", "email")
 
 
 class _Step:
@@ -204,6 +207,10 @@ class AppointmentScreen(Screen):
         page.body.addWidget(label(caption, "field-label"))
         edit = _private(QLineEdit(value), limit)
         edit.setObjectName(f"field-{key}")
+        if key in LATIN_FIELDS:
+            # A phone number or an e-mail address reads left to right in every language
+            # (in an Arabic form, "+90 532..." would otherwise show its "+" at the far end).
+            edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         edit.setMinimumHeight(self._ctx.metrics.button_height)
         edit.textChanged.connect(lambda text, k=key: self._typed(k, text))
         edit.installEventFilter(self)
@@ -260,6 +267,9 @@ class AppointmentScreen(Screen):
         s, settings = self._s, self._ctx.settings
         self._header(page, "notice", s.notice_title)
         values = notice_values(settings, self._ctx.lang)
+        if self._ctx.lang.rtl:
+            # An address, an e-mail or a phone number keeps its own order in Arabic text.
+            values = {key: isolated(value) for key, value in values.items()}
         for item in s.notice_items:
             page.body.addWidget(label(item.heading, "block-heading"))
             page.body.addWidget(label(fill_notice(item.text, values), "body-text"))
@@ -391,13 +401,16 @@ class AppointmentScreen(Screen):
             if f.consents.get(c.id) and (c.id != "health_topic" or f.topic)
         ]
         country = next((c.label for c in s.countries if c.id == f.country), "")
+        phone, email = f.phone.strip(), f.email
+        if self._ctx.lang.rtl:  # (read left to right inside the Arabic card)
+            phone, email = left_to_right(phone), left_to_right(email)
         groups = (
             ("name", [(s.name_label, f.name)]),
             (
                 "contact",
                 [
-                    (s.phone_label, f"{country} {f.phone}".strip() if f.phone.strip() else ""),
-                    (s.email_label, f.email),
+                    (s.phone_label, f"{country} {phone}".strip() if phone else ""),
+                    (s.email_label, email),
                 ],
             ),
             (
@@ -420,7 +433,9 @@ class AppointmentScreen(Screen):
             texts = QVBoxLayout()
             for key, value in rows:
                 texts.addWidget(label(key, "about-key"))
-                texts.addWidget(label(value or s.review_not_given, "body-text"))
+                shown = value or s.review_not_given
+                rtl = self._ctx.lang.rtl
+                texts.addWidget(label(rtl_paragraphs(shown) if rtl else shown, "body-text"))
             box.addLayout(texts, 1)
             edit = QPushButton(s.edit)
             edit.setObjectName("review-edit")
@@ -577,7 +592,8 @@ class AppointmentScreen(Screen):
             self.keyboard.hide()
             self._scroll.allow_more_sign(True)
         if step == "thanks":
-            self.reference_label.setText(self.flow.reference)
+            code = self.flow.reference
+            self.reference_label.setText(rtl_paragraphs(code) if self._ctx.lang.rtl else code)
 
     def resume_typing(self) -> None:
         """Give the field the keyboard types into the focus back (after an overlay or a

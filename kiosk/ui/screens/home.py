@@ -17,6 +17,10 @@ from kiosk.ui.widgets.language_button import language_button
 from kiosk.ui.widgets.text import label
 from kiosk.ui.widgets.tile import Tile
 
+# In landscape the language buttons sit beside the clinic's name up to this many; more (and
+# any number in portrait) get a row of their own.
+LANGUAGES_BESIDE_NAME = 3
+
 
 class HomeScreen(Screen):
     """The start screen.
@@ -67,16 +71,27 @@ class HomeScreen(Screen):
         header.addWidget(name, 1, Qt.AlignmentFlag.AlignVCenter)
 
         self.language_buttons: dict[str, QPushButton] = {}
-        langs = QHBoxLayout()
-        langs.setSpacing(12)
         for code in ctx.languages:
             button = language_button(ctx, code, 32)
             button.setMinimumWidth(m.target * 2)
             button.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
             self.language_buttons[code] = button
-            langs.addWidget(button)
-        header.addLayout(langs, 0)
-        self.page.body.addLayout(header)
+        buttons = list(self.language_buttons.values())
+        if m.portrait or len(buttons) > LANGUAGES_BESIDE_NAME:
+            # A row of their own under the clinic's name, wrapping onto a second row when
+            # they do not fit across (five languages in portrait at the largest text size):
+            # beside it, they squeezed the name into a narrow column, or off the screen.
+            self.page.body.addLayout(header)
+            row = TileGrid(buttons, m.target * 2, len(buttons), 12, fit_contents=True)
+            row.setObjectName("home-languages")
+            self.page.body.addWidget(row)
+        else:
+            langs = QHBoxLayout()
+            langs.setSpacing(12)
+            for each in buttons:
+                langs.addWidget(each)
+            header.addLayout(langs, 0)
+            self.page.body.addLayout(header)
         self.page.body.addWidget(label(ui.home_welcome, "body-text"))
         # The short cautions (not medical advice, keep your medicines, 112) come first, so
         # they are on screen even when the tiles need a little scrolling.

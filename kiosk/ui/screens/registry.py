@@ -18,6 +18,7 @@ from kiosk.ui.navigation import Route
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.theme import style_sheet
 from kiosk.ui.widgets.screen_stack import ScreenStack
+from kiosk.ui.widgets.text import ready_for_language
 
 if TYPE_CHECKING:
     from kiosk.staff import StaffAuth
@@ -180,6 +181,7 @@ def make_screen(route: Route, ctx: ScreenContext, needs: Needs, stack: ScreenSta
     # Style every part now, before anything is laid out: parts built on their own (a
     # tile, then put in its row) would otherwise keep sizes measured in the plain style.
     screen.ensurePolished()
+    ready_for_language(screen, ctx.lang.rtl, ctx.lang.meta.hyphenation)  # (in its type)
     for layout in screen.findChildren(QLayout):
         layout.invalidate()
     return screen

@@ -13,12 +13,20 @@ class TileGrid(QWidget):
     ``max_columns``), re-flowing when its width changes, with the design's 24 px gaps."""
 
     def __init__(
-        self, widgets: Sequence[QWidget], min_width: int, max_columns: int, gap: int = 24
+        self,
+        widgets: Sequence[QWidget],
+        min_width: int,
+        max_columns: int,
+        gap: int = 24,
+        fit_contents: bool = False,
     ) -> None:
+        """``fit_contents``: no column narrower than the widest widget's size hint either,
+        measured as the grid is laid out (buttons of one line: their type is final then)."""
         super().__init__()
         self.setObjectName("tile-grid")
         self.widgets = widgets
         self._min_width = min_width
+        self._fit_contents = fit_contents
         self._max_columns = max_columns
         self._gap = gap
         self._grid = QGridLayout(self)
@@ -30,7 +38,10 @@ class TileGrid(QWidget):
 
     def columns_for(self, width: int) -> int:
         """Return how many columns fit ``width`` px."""
-        fit = (width + self._gap) // (self._min_width + self._gap)
+        need = self._min_width
+        if self._fit_contents and self.widgets:
+            need = max(need, *(w.sizeHint().width() for w in self.widgets))
+        fit = (width + self._gap) // (need + self._gap)
         return max(1, min(self._max_columns, fit))
 
     def _place(self, columns: int) -> None:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QSizePolicy, QWidget
 
 from kiosk.content import AppointmentStrings
 from kiosk.keyboards import KeyboardLayout, load_layout
 from kiosk.ui.theme import MIN_KEY_PX
+
+# Room a letter needs beside it on its key (its border and a little air).
+KEY_PADDING_PX = 16
+MIN_KEY_FONT_PX = 20
+_KEY_FONT = (
+    "QPushButton#keyboard-key, QPushButton#keyboard-shift, QPushButton#keyboard-backspace "
+    "{{ font-size: {px}px; }}"
+)
 
 SPECIAL_NAMES = {
     "{shift}": "keyboard-shift",
@@ -33,6 +42,9 @@ class OnScreenKeyboard(QWidget):
     def __init__(self, strings: AppointmentStrings, key_size: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("keyboard")
+        # A keyboard never mirrors: its rows are as printed on a physical keyboard, left to
+        # right, in an Arabic screen too (a mirrored one puts every key in the wrong place).
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._strings = strings
         self._key_size = key_size
@@ -45,6 +57,7 @@ class OnScreenKeyboard(QWidget):
         self._shift = False
         self._capitals = False
         self.buttons: list[QPushButton] = []
+        self._natural_px = 0  # the letters' size in the screen's style (see _fit_keys)
 
     @property
     def layout_id(self) -> str:
@@ -154,6 +167,43 @@ class OnScreenKeyboard(QWidget):
                 button.clicked.connect(lambda _=False, k=key: self._press(k))
                 self._grid.addWidget(button, r, offset + c * unit, 1, unit)
                 self.buttons.append(button)
+        if self.isVisible():
+            self._grid.activate()
+            self._fit_keys()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)  # (the keys are laid out already: the layout goes first)
+        self._fit_keys()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._fit_keys()
+
+    def _fit_keys(self) -> None:
+        """Letters no wider than their keys: twelve Arabic keys share a portrait row, and ض
+        at the largest text is wider than a key there. The letters then get the size that
+        fits (a style of the keyboard's own), never cut; back to the screen's size when it
+        fits again."""
+        keys = [b for b in self.buttons if len(b.text()) == 1 and b.width() > 0]
+        if not keys or not self.isVisible():
+            return
+        if not self.styleSheet():
+            self._natural_px = keys[0].font().pixelSize()
+        natural = self._natural_px
+        if natural <= 0:
+            return
+        room = min(b.width() for b in keys) - KEY_PADDING_PX
+        font = QFont(keys[0].font())
+        px = natural
+        while px > MIN_KEY_FONT_PX:
+            font.setPixelSize(px)
+            fm = QFontMetrics(font)
+            if max(fm.horizontalAdvance(b.text()) for b in keys) <= room:
+                break
+            px -= 1
+        sheet = "" if px == natural else _KEY_FONT.format(px=px)
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)
 
     def _label(self, layout: KeyboardLayout, key: str) -> str:
         s = self._strings

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QWidget
 
 from kiosk.content import UiStrings
+from kiosk.hyphens import break_points
 from kiosk.ui.icons import Icons
 from kiosk.ui.theme import LIGHT, Metrics
+
+# The smallest a bar label is shrunk to, rather than cut (the bar's own size is 24 px).
+MIN_LABEL_PX = 18
 
 
 def _level_icon(level: int, levels: int, side: int) -> QIcon:
@@ -64,6 +68,7 @@ class NavBar(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._icons = icons
         self._labels: dict[str, str] = {}
+        self._hyphenation = ""
         self._applied: tuple[object, ...] | None = None
         self._layout = QHBoxLayout(self)
         self.buttons: dict[str, QToolButton] = {}
@@ -80,12 +85,16 @@ class NavBar(QWidget):
             self.buttons[name] = button
             self._layout.addWidget(button, 3 if name == "nav-appointment" else 2)
 
-    def apply(self, ui: UiStrings, text_step: int, metrics: Metrics, rtl: bool) -> None:
-        """Set labels, icons and sizes for the language, text size and screen."""
-        state = (id(ui), text_step, metrics, rtl)
+    def apply(
+        self, ui: UiStrings, text_step: int, metrics: Metrics, rtl: bool, hyphenation: str = ""
+    ) -> None:
+        """Set labels, icons and sizes for the language (``hyphenation``: its dictionary,
+        where a one-word label may break), text size and screen."""
+        state = (id(ui), text_step, metrics, rtl, hyphenation)
         if state == self._applied:
             return  # unchanged: re-setting every icon and label would repaint the whole bar
         self._applied = state
+        self._hyphenation = hyphenation
         self.setFixedHeight(metrics.bar_height)
         self._layout.setContentsMargins(metrics.margin // 2, 8, metrics.margin // 2, 8)
         self._layout.setSpacing(8)
@@ -102,8 +111,7 @@ class NavBar(QWidget):
         # fit across a portrait screen, whatever text size the visitor chose.
         size = 32
         for name, icon, _ in self.ITEMS:
-            if name == "nav-back" and rtl:
-                icon = "arrow-right"  # the back arrow points the way the text came from
+            # (Back's arrow, mirrored, points the way the text came from; "I am done" out.)
             color = LIGHT.on_primary if name == "nav-appointment" else LIGHT.text
             button = self.buttons[name]
             if name == "nav-text-size":
@@ -111,7 +119,7 @@ class NavBar(QWidget):
                 # it got to (and that the next one after the largest starts again at normal).
                 button.setIcon(_level_icon(text_step, len(ui.text_sizes), size))
             else:
-                button.setIcon(self._icons.icon(icon, color, size))
+                button.setIcon(self._icons.icon(icon, color, size, rtl))
             button.setIconSize(QSize(size, size))
             button.setMinimumSize(metrics.target, metrics.target)
         self._labels = labels
@@ -124,21 +132,48 @@ class NavBar(QWidget):
         self._fit_labels()
 
     def _fit_labels(self) -> None:
-        """Break a label onto two lines when it is wider than its button (never elide)."""
+        """Fit each label to its button, never eliding it: on one line; else on two, broken
+        between words or, for a long word ("Schriftgröße"), at a syllable with a hyphen;
+        else, as a last resort, in smaller type (a style of its own: the bar's style sheet
+        sets the type size)."""
         for name, button in self.buttons.items():
             text = self._labels.get(name, "")
             room = button.width() - 24
-            fm = button.fontMetrics()
-            if room <= 0 or fm.horizontalAdvance(text) <= room or " " not in text:
-                button.setText(text)
-                continue
-            words = text.split(" ")
-            splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
-            first, second = min(
-                splits,
-                key=lambda pair: max(fm.horizontalAdvance(pair[0]), fm.horizontalAdvance(pair[1])),
-            )
-            button.setText(f"{first}\n{second}")
+            if button.styleSheet():
+                button.setStyleSheet("")  # (shrunk for an earlier label, or width)
+            font = QFont(button.font())
+            fitted, width = self._two_lines(text, QFontMetrics(font), room)
+            while room > 0 and width > room and font.pixelSize() > MIN_LABEL_PX:
+                font.setPixelSize(font.pixelSize() - 1)
+                fitted, width = self._two_lines(text, QFontMetrics(font), room)
+            if font.pixelSize() != button.font().pixelSize():
+                button.setStyleSheet(f"font-size: {font.pixelSize()}px;")
+            button.setText(fitted)
+
+    def _two_lines(self, text: str, fm: QFontMetrics, room: int) -> tuple[str, int]:
+        """``text`` on one line if it fits ``room``; else on two, broken between words if
+        that fits, else where the two lines are narrowest, at a syllable too; and the width
+        it takes."""
+        one = fm.horizontalAdvance(text)
+        if one <= room or "\n" in text:
+            return text, one
+
+        def width(pair: tuple[str, str]) -> int:
+            return max(fm.horizontalAdvance(pair[0]), fm.horizontalAdvance(pair[1]))
+
+        words = text.split(" ")
+        splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+        if not splits or width(min(splits, key=width)) > room:
+            for i, word in enumerate(words):  # a word broken only when it must be
+                for at in break_points(word, self._hyphenation):
+                    first = " ".join([*words[:i], word[:at] + "-"])
+                    splits.append((first, " ".join([word[at:], *words[i + 1 :]])))
+        if not splits:
+            return text, one
+        best = min(splits, key=width)
+        if width(best) >= one:
+            return text, one
+        return f"{best[0]}\n{best[1]}", width(best)
 
     def set_back_enabled(self, enabled: bool) -> None:
         self.buttons["nav-back"].setEnabled(enabled)
