@@ -25,25 +25,33 @@ def first_strong(text: str) -> str | None:
     return None
 
 
-# A number in groups ("+90 532 123 45 67", "0212 555 01 23", "(0212) 555-0123"): in a
-# right-to-left paragraph each group keeps its digits' order but the groups are laid out
-# right to left ("23 01 555 0212"), and a leading "+" lands at the far end.
-_GROUPED_NUMBER = re.compile(r"\+?\(?\d+\)?(?:[ \u00a0.()-]+\d+)+|\+\d+")
+# A phone number ("+90 532 123 45 67", "0212 555 01 23", "(0212) 555-0123", "+90"): in a
+# right-to-left paragraph each group of digits keeps its order but the groups are laid out
+# right to left ("23 01 555 0212"), and a leading "+" lands at the far end. A candidate is
+# one only with a "+" or seven digits and more: "1 in 6 (18 in 100)" is two numbers and
+# words, which the paragraph orders right.
+_NUMBER_RUN = re.compile(r"\+?\(?\d[\d \u00a0.()-]*\d|\+\d")
+_PHONE_DIGITS = 7
+
+
+def _phone_like(run: str) -> bool:
+    return run.startswith("+") or sum(c.isdigit() for c in run) >= _PHONE_DIGITS
 
 
 def ltr_numbers(text: str) -> str:
-    """``text`` with each number written in groups isolated as left to right (see
-    _GROUPED_NUMBER); numbers already isolated are left as they are."""
+    """``text`` with each phone number (and number as long: a date 14.03.2026) isolated as
+    left to right; one already isolated is left as it is."""
     if not text or not any(c.isdigit() for c in text):
         return text
     out: list[str] = []
     at = 0
-    for match in _GROUPED_NUMBER.finditer(text):
+    for match in _NUMBER_RUN.finditer(text):
         start, end = match.span()
-        if text[:start].endswith((LRI, FSI)):
+        run = match.group(0).rstrip(" (")
+        if text[:start].endswith((LRI, FSI)) or not _phone_like(run):
             continue
-        out += [text[at:start], LRI, match.group(0), PDI]
-        at = end
+        out += [text[at:start], LRI, run, PDI]
+        at = start + len(run)
     return "".join(out) + text[at:]
 
 
@@ -54,10 +62,17 @@ def rtl_paragraphs(text: str) -> str:
     numbers in groups read left to right (:func:`ltr_numbers`)."""
     if not text:
         return text
-    return "\n".join(
-        RLM + line if first_strong(line) == "L" and not line.startswith(RLM) else line
-        for line in ltr_numbers(text).split("\n")
-    )
+    return "\n".join(_rtl_paragraph(line) for line in ltr_numbers(text).split("\n"))
+
+
+def _rtl_paragraph(line: str) -> str:
+    if line.startswith(RLM) or first_strong(line) != "L":
+        return line
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in line):
+        return RLM + line  # Arabic after it: one right-to-left paragraph
+    # Latin only (a source's authors and title): right-aligned as the page is, but read left
+    # to right inside, its full stop at its end (".Fanouriakis A, et al" otherwise).
+    return f"{RLM}{LRI}{line}{PDI}"
 
 
 def left_to_right(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
+from kiosk.bidi import isolated
 from kiosk.content import Content, FaqEntry, LanguageContent, Section, Topic
 from kiosk.golive import is_placeholder, is_real_email
 
@@ -43,7 +44,7 @@ def study_values(
     from kiosk.config import local_text
 
     assert study.ethics_decision_date is not None
-    return {
+    values = {
         "study_name": local_text(study.name, lc.code, fallback),
         "ethics_committee": local_text(study.ethics_committee, lc.code, fallback),
         "ethics_decision_date": date_text(lc, study.ethics_decision_date),
@@ -52,6 +53,10 @@ def study_values(
         "cell_product": local_text(study.cell_product, lc.code, fallback),
         "cell_source": local_text(study.cell_source, lc.code, fallback),
     }
+    if lc.rtl:
+        # Latin names and numbers ("UC-MSC 1.0", "2026/45") keep their own order in Arabic.
+        values = {key: isolated(value) for key, value in values.items()}
+    return values
 
 
 def _fill(item: T, values: dict[str, str]) -> T:

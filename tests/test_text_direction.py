@@ -20,9 +20,32 @@ def test_the_first_strong_letter_decides(text: str, direction: str | None) -> No
 
 def test_latin_first_paragraphs_get_a_right_to_left_mark() -> None:
     text = "EULAR 2023: يهدف العلاج\nيهدف العلاج\nClinic"
-    assert rtl_paragraphs(text) == f"{RLM}EULAR 2023: يهدف العلاج\nيهدف العلاج\n{RLM}Clinic"
+    assert rtl_paragraphs(text) == (
+        f"{RLM}EULAR 2023: يهدف العلاج\nيهدف العلاج\n{RLM}{LRI}Clinic{PDI}"
+    )
     assert rtl_paragraphs(rtl_paragraphs(text)) == rtl_paragraphs(text)  # never twice
     assert rtl_paragraphs("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # Phone numbers read left to right, their "+" first, inside Arabic.
+        ("تركيا +90", f"تركيا {LRI}+90{PDI}"),
+        ("اتصل على 0212 555 01 23 الآن", f"اتصل على {LRI}0212 555 01 23{PDI} الآن"),
+        ("رقم (0212) 555-0123 هنا", f"رقم {LRI}(0212) 555-0123{PDI} هنا"),
+        # Numbers and words: the paragraph orders them right as they are ("1 in 6 (18 in
+        # 100)"; isolated, "6 (18" read "18 ( 6").
+        ("نحو 1 من كل 6 (18 من كل 100)", "نحو 1 من كل 6 (18 من كل 100)"),
+        ("1 من كل 5 (57 من 325)", "1 من كل 5 (57 من 325)"),
+        ("الرقم 112 فورًا، 95%", "الرقم 112 فورًا، 95%"),
+        # A line of Latin only (a source): right-aligned, read left to right, its stop last.
+        ("Fanouriakis A, et al. EULAR 2023.", f"{RLM}{LRI}Fanouriakis A, et al. EULAR 2023.{PDI}"),
+    ],
+)
+def test_right_to_left_text_keeps_numbers_and_latin_in_order(text: str, shown: str) -> None:
+    assert rtl_paragraphs(text) == shown
+    assert rtl_paragraphs(shown) == shown  # never wrapped twice
 
 
 def test_numbers_and_addresses_are_isolated() -> None:

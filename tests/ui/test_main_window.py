@@ -219,7 +219,7 @@ def test_arabic_mirrors_the_window_but_not_its_keyboard_or_numbers(
     phone field reads left to right; a Latin clinic name is marked to sit right to left."""
     import msgspec
 
-    from kiosk.bidi import RLM
+    from kiosk.bidi import LRI, PDI, RLM
     from kiosk.ui.screens.appointment import AppointmentScreen
 
     latin = msgspec.structs.replace(settings, clinic_name="Anka Rheumatology Clinic")
@@ -237,7 +237,7 @@ def test_arabic_mirrors_the_window_but_not_its_keyboard_or_numbers(
     turned = window._icons.pixmap("log-out", "#000000", 32, rtl=True).toImage()
     assert turned == arrow.flipped(Qt.Orientation.Horizontal) and turned != arrow
     name = window.current_screen().findChild(QLabel, "clinic-name")
-    assert name is not None and name.text() == RLM + "Anka Rheumatology Clinic"
+    assert name is not None and name.text() == f"{RLM}{LRI}Anka Rheumatology Clinic{PDI}"
     window.navigate(Route("appointment"))
     form = window.current_screen()
     assert isinstance(form, AppointmentScreen)

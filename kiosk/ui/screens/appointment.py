@@ -36,7 +36,7 @@ from kiosk.appointment import (
     FormData,
     validate_step,
 )
-from kiosk.bidi import isolated, left_to_right, rtl_paragraphs
+from kiosk.bidi import RLM, isolated, left_to_right, rtl_paragraphs
 from kiosk.clinic import fill_notice, notice_values
 from kiosk.golive import is_example_url
 from kiosk.keyboards import EMAIL_LAYOUT, PHONE_LAYOUT, name_layouts
@@ -191,7 +191,9 @@ class AppointmentScreen(Screen):
         n, total = STEPS.index(step) + 1, len(STEPS)
         row = QHBoxLayout()
         row.addWidget(label(self._s.step_of.format(n=n, total=total), "step-of"), 0)
-        dots = QLabel(" ".join("●" if i < n else "○" for i in range(total)))
+        marks = " ".join("●" if i < n else "○" for i in range(total))
+        # (no letter in it to set its direction: in Arabic the steps fill from the right)
+        dots = QLabel(RLM + marks if self._ctx.lang.rtl else marks)
         dots.setObjectName("step-dots")
         row.addWidget(dots, 1)
         page.body.addLayout(row)

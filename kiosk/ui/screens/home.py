@@ -17,9 +17,10 @@ from kiosk.ui.widgets.language_button import language_button
 from kiosk.ui.widgets.text import label
 from kiosk.ui.widgets.tile import Tile
 
-# In landscape the language buttons sit beside the clinic's name up to this many; more (and
-# any number in portrait) get a row of their own.
-LANGUAGES_BESIDE_NAME = 3
+# In landscape the language buttons sit beside the clinic's name up to this many (Home's
+# tiles then fit above the bar at start); more, and any number in portrait, get a row of
+# their own.
+LANGUAGES_BESIDE_NAME = 5
 
 
 class HomeScreen(Screen):

@@ -181,7 +181,8 @@ def make_screen(route: Route, ctx: ScreenContext, needs: Needs, stack: ScreenSta
     # Style every part now, before anything is laid out: parts built on their own (a
     # tile, then put in its row) would otherwise keep sizes measured in the plain style.
     screen.ensurePolished()
-    ready_for_language(screen, ctx.lang.rtl, ctx.lang.meta.hyphenation)  # (in its type)
+    # (in its type, now it is polished)
+    ready_for_language(screen, ctx.lang.rtl, ctx.lang.meta.hyphenation, ctx.metrics.scale)
     for layout in screen.findChildren(QLayout):
         layout.invalidate()
     return screen

@@ -386,12 +386,25 @@ class StaffScreen(Screen):
         cell_font = QFont("Noto Sans")
         cell_font.setPixelSize(m.body)  # as the style sheet sets it for the list's cells
         metrics = QFontMetrics(cell_font)
+        # Nor its heading ("الرقم المرجعي" is wider than the code it heads).
+        head_font = QFont(cell_font)
+        head_font.setBold(True)
+        head = QFontMetrics(head_font)
+
+        def heading(column: int) -> int:
+            text = self.model.headerData(column, Qt.Orientation.Horizontal)
+            return head.horizontalAdvance(str(text or ""))
+
         self._fixed_columns = {
-            RequestsTableModel.REFERENCE: metrics.horizontalAdvance(
-                s.demo_reference.format(reference="WWW-WWW")
+            RequestsTableModel.REFERENCE: max(
+                metrics.horizontalAdvance(s.demo_reference.format(reference="WWW-WWW")),
+                heading(RequestsTableModel.REFERENCE),
             )
             + 32,
-            RequestsTableModel.RECEIVED: metrics.horizontalAdvance(self.model.received_sample())
+            RequestsTableModel.RECEIVED: max(
+                metrics.horizontalAdvance(self.model.received_sample()),
+                heading(RequestsTableModel.RECEIVED),
+            )
             + 32,
         }
         self.table.installEventFilter(self)

@@ -35,18 +35,18 @@ def breakable(url: str) -> str:
 LONG_WORD_PX = 190
 
 
-def _wide(fm: QFontMetrics, word: str) -> bool:
-    return fm.horizontalAdvance(word) > LONG_WORD_PX
+def _wide(fm: QFontMetrics, limit: float, word: str) -> bool:
+    return fm.horizontalAdvance(word) > limit
 
 
-def ready_for_language(root: QWidget, rtl: bool, hyphenation: str) -> None:
+def ready_for_language(root: QWidget, rtl: bool, hyphenation: str, scale: float = 1.0) -> None:
     """Ready every label under ``root`` (a screen just built and polished: its labels have
     their type) for its language:
 
     - ``hyphenation`` (a dictionary name, kiosk.hyphens): a wrapped label's long words (wider
-      than LONG_WORD_PX) get soft hyphens, so a German compound breaks at a syllable, with a
-      hyphen, instead of running out of its box (Qt breaks lines only between words, and
-      after a hyphen, otherwise);
+      than LONG_WORD_PX at the text size's ``scale``) get soft hyphens, so a German compound
+      breaks at a syllable, with a hyphen, instead of running out of its box (Qt breaks
+      lines only between words, and after a hyphen, otherwise);
     - ``rtl``: a text that starts with a Latin letter (the clinic's name from the config, a
       guideline's name) gets a right-to-left mark, so it is aligned and punctuated like the
       Arabic around it (Qt lays a paragraph out in the direction of its first letter, not
@@ -60,8 +60,10 @@ def ready_for_language(root: QWidget, rtl: bool, hyphenation: str) -> None:
     for widget in root.findChildren(QLabel):  # (a button's one line is centred)
         text = ready = widget.text()
         if hyphenation and widget.wordWrap():
-            # (polished: measured in the type it is shown in)
-            ready = soft_hyphens(ready, hyphenation, partial(_wide, widget.fontMetrics()))
+            # (polished: measured in the type it is shown in; at a larger text size the
+            # boxes are wider too, fewer to a row)
+            wide = partial(_wide, widget.fontMetrics(), LONG_WORD_PX * scale)
+            ready = soft_hyphens(ready, hyphenation, wide)
         if rtl:
             ready = rtl_paragraphs(ready)
         if ready != text:
