@@ -23,6 +23,7 @@ from kiosk.ui.screens.faq import FaqScreen
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
+from kiosk.ui.theme import TEXT_SCALES
 
 
 def all_routes(lang: LanguageContent) -> Iterator[Route]:
@@ -153,9 +154,10 @@ def render_all(
     out: Path,
     sizes: list[tuple[int, int]],
     render_languages: tuple[str, ...] | None = None,
-    text_steps: tuple[int, ...] = (0, 2),
+    text_steps: tuple[int, ...] = tuple(range(len(TEXT_SCALES))),
 ) -> list[tuple[Path, float]]:
-    """Write ``<screen>-<lang>-<W>x<H>[-text<N>].png`` files.
+    """Write ``<screen>-<lang>-<W>x<H>[-text<N>].png`` files, at every text size unless
+    ``text_steps`` says which.
 
     Returns each file with the length of its page in screens, so long pages stand out.
     """
