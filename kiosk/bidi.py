@@ -14,8 +14,8 @@ PDI = "\u2069"
 
 
 def first_strong(text: str) -> str | None:
-    """ "L" or "R" for the direction of the first letter that has one (Arabic and Hebrew
-    are "R"), None when there is none (digits, punctuation and spaces only)."""
+    """The direction of the first letter that has one: L (Latin, Cyrillic), R (Arabic,
+    Hebrew), or None when there is none (digits, punctuation and spaces only)."""
     for char in text:
         kind = unicodedata.bidirectional(char)
         if kind == "L":
@@ -46,7 +46,7 @@ def ltr_numbers(text: str) -> str:
     out: list[str] = []
     at = 0
     for match in _NUMBER_RUN.finditer(text):
-        start, end = match.span()
+        start = match.start()
         run = match.group(0).rstrip(" (")
         if text[:start].endswith((LRI, FSI)) or not _phone_like(run):
             continue
@@ -58,8 +58,9 @@ def ltr_numbers(text: str) -> str:
 def rtl_paragraphs(text: str) -> str:
     """``text`` for a right-to-left screen: each paragraph that starts with a Latin letter
     (a clinic name from the config, "EULAR 2023: ...") gets a right-to-left mark in front,
-    so it is laid out right to left, aligned and punctuated like the Arabic around it; and
-    numbers in groups read left to right (:func:`ltr_numbers`)."""
+    so it is laid out right to left, aligned and punctuated like the Arabic around it (a
+    line of Latin only is read left to right inside that); and phone numbers read left to
+    right (:func:`ltr_numbers`)."""
     if not text:
         return text
     return "\n".join(_rtl_paragraph(line) for line in ltr_numbers(text).split("\n"))
@@ -89,7 +90,7 @@ def isolated(text: str) -> str:
 
 
 def rtl_line(text: str) -> str:
-    """``text`` (a button's one line) isolated as right to left, numbers in groups left to
+    """``text`` (a button's one line) isolated as right to left, phone numbers left to
     right inside it: Qt draws a button's text as a left-to-right paragraph whatever the
     button's direction, so "تركيا +90" would read "+90" first."""
     if not text or text.startswith(RLI):

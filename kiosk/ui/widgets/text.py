@@ -50,14 +50,16 @@ def ready_for_language(root: QWidget, rtl: bool, hyphenation: str, scale: float 
     - ``rtl``: a text that starts with a Latin letter (the clinic's name from the config, a
       guideline's name) gets a right-to-left mark, so it is aligned and punctuated like the
       Arabic around it (Qt lays a paragraph out in the direction of its first letter, not
-      the widget's).
+      the widget's); phone numbers read left to right; and a right-to-left button's line
+      is isolated as right to left (Qt draws a button's text left to right). See
+      kiosk.bidi.
     """
     if not rtl and not hyphenation:
         return
     from kiosk.bidi import rtl_paragraphs
     from kiosk.hyphens import soft_hyphens
 
-    for widget in root.findChildren(QLabel):  # (a button's one line is centred)
+    for widget in root.findChildren(QLabel):  # (a button's one line never wraps)
         text = ready = widget.text()
         if hyphenation and widget.wordWrap():
             # (polished: measured in the type it is shown in; at a larger text size the
