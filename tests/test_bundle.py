@@ -218,7 +218,6 @@ def test_bundle_shows_its_window_on_wayland_under_cage(tmp_path: Path) -> None:
     not fall back to X11)."""
     import json
     import shutil
-    import tempfile
 
     if not sys.platform.startswith("linux"):
         pytest.skip("cage is a Linux compositor")
@@ -226,34 +225,11 @@ def test_bundle_shows_its_window_on_wayland_under_cage(tmp_path: Path) -> None:
         pytest.skip(
             "cage and Xwayland are not installed (KIOSK_TEST_DIST=1 make test installs them)"
         )
-    bundle, prefix, place = BUNDLE, [], None
-    if os.geteuid() == 0:
-        # cage refuses to run as root: run it as nobody, on a copy nobody can read.
-        place = Path(tempfile.mkdtemp(prefix="kiosk-cage-"))
-        bundle = place / "kiosk"
-        shutil.copytree(BUNDLE, bundle, symlinks=True)
-        tmp_path = place / "run"
-        tmp_path.mkdir()
-        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    runtime = tmp_path / "xdg-runtime"
-    runtime.mkdir(mode=0o700)
+    bundle, prefix, place, tmp_path = _cage_place(tmp_path)
     (tmp_path / "kiosk.toml").write_text(
         f'db_path = "{tmp_path / "kiosk.db"}"\nlog_dir = "{tmp_path / "logs"}"\n', "utf-8"
     )
-    if place is not None:
-        for path in [place, *place.rglob("*")]:
-            os.chown(path, 65534, 65534, follow_symlinks=False)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_RUNTIME_DIR": str(runtime),
-        "WLR_BACKENDS": "headless",
-        "WLR_RENDERER": "pixman",
-        "WLR_LIBINPUT_NO_DEVICES": "1",
-        "QT_QPA_PLATFORM": "wayland",
-    }
+    env = _cage_env(tmp_path, place)
     try:
         result = subprocess.run(
             [
@@ -409,7 +385,6 @@ def test_frozen_kiosk_under_cage_starts_again_on_new_settings(tmp_path: Path) ->
     import functools
     import shutil
     import ssl
-    import tempfile
     import threading
     import time
 
@@ -424,14 +399,7 @@ def test_frozen_kiosk_under_cage_starts_again_on_new_settings(tmp_path: Path) ->
         pytest.skip(
             "cage and Xwayland are not installed (KIOSK_TEST_DIST=1 make test installs them)"
         )
-    bundle, prefix, place = BUNDLE, [], None
-    if os.geteuid() == 0:  # cage refuses to run as root: as nobody, on a copy
-        place = Path(tempfile.mkdtemp(prefix="kiosk-cage-"))
-        bundle = place / "kiosk"
-        shutil.copytree(BUNDLE, bundle, symlinks=True)
-        tmp_path = place / "run"
-        tmp_path.mkdir()
-        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    bundle, prefix, place, tmp_path = _cage_place(tmp_path)
     repo = tmp_path / "repo"
     root_file = repository.init(
         repo, tmp_path / "keys", ["root one passphrase"], "targets passphrase",
@@ -454,28 +422,13 @@ def test_frozen_kiosk_under_cage_starts_again_on_new_settings(tmp_path: Path) ->
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     logs = tmp_path / "logs"
-    runtime = tmp_path / "xdg-runtime"
-    runtime.mkdir(mode=0o700)
     (tmp_path / "kiosk.toml").write_text(
         f'kiosk_id = "cage-1"\ndb_path = "{tmp_path / "kiosk.db"}"\nlog_dir = "{logs}"\n'
         f'[updates]\nurl = "https://127.0.0.1:{server.server_address[1]}/"\n'
         f'ca_file = "{ca_file}"\nroot = "{root_file}"\n',
         "utf-8",
     )
-    if place is not None:
-        for path in [place, *place.rglob("*")]:
-            os.chown(path, 65534, 65534, follow_symlinks=False)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_RUNTIME_DIR": str(runtime),
-        "WLR_BACKENDS": "headless",
-        "WLR_RENDERER": "pixman",
-        "WLR_LIBINPUT_NO_DEVICES": "1",
-        "QT_QPA_PLATFORM": "wayland",
-    }
+    env = _cage_env(tmp_path, place)
 
     def log() -> str:
         return "".join(p.read_text("utf-8") for p in sorted(logs.glob("*.log*")))
@@ -504,6 +457,43 @@ def test_frozen_kiosk_under_cage_starts_again_on_new_settings(tmp_path: Path) ->
         server.server_close()
         if place is not None:
             shutil.rmtree(place, ignore_errors=True)
+
+
+def _cage_place(tmp_path: Path) -> tuple[Path, list[str], Path | None, Path]:
+    """Where to run the bundle under cage: (bundle, command prefix, a copy's folder to
+    remove afterwards or None, the run's folder). cage refuses to run as root: as root the
+    run is as nobody, on a copy nobody else can read."""
+    import shutil
+    import tempfile
+
+    if os.geteuid() != 0:
+        return BUNDLE, [], None, tmp_path
+    place = Path(tempfile.mkdtemp(prefix="kiosk-cage-"))
+    shutil.copytree(BUNDLE, place / "kiosk", symlinks=True)
+    (place / "run").mkdir()
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    return place / "kiosk", prefix, place, place / "run"
+
+
+def _cage_env(run: Path, place: Path | None) -> dict[str, str]:
+    """cage's environment on its headless back end (no GPU), the kiosk on Wayland; the
+    copy (``place``) given to nobody, once the run's files are written into it."""
+    runtime = run / "xdg-runtime"
+    runtime.mkdir(mode=0o700)
+    if place is not None:
+        for path in [place, *place.rglob("*")]:
+            os.chown(path, 65534, 65534, follow_symlinks=False)
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(run),
+        "XDG_DATA_HOME": str(run / "data"),
+        "XDG_STATE_HOME": str(run / "state"),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "WLR_BACKENDS": "headless",
+        "WLR_RENDERER": "pixman",
+        "WLR_LIBINPUT_NO_DEVICES": "1",
+        "QT_QPA_PLATFORM": "wayland",
+    }
 
 
 class _QuietFiles(http.server.SimpleHTTPRequestHandler):
